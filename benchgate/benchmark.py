@@ -1,0 +1,131 @@
+"""The benchmark definition API: what one module in `evals/` implements.
+
+A benchmark says where its data is, how a sample becomes model requests, and how
+the model's outputs are scored. Everything else (collection, batching, caching,
+recording, aggregation, gates) is the engine's job.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+from benchgate.models.base import Request
+
+
+class DataError(ValueError):
+    """A malformed data file or row; the message names the file and line."""
+
+
+@dataclass
+class Sample:
+    """One evaluation item. `index` is its 0-based position in the evaluation split file."""
+
+    benchmark: str
+    subset: str
+    index: int
+    data: dict[str, Any]
+    target: Any
+    source: str = ""  # "file:line" for error messages
+    error: str | None = None  # a malformed row: its test fails with this message
+
+    @property
+    def id(self) -> str:
+        return f"{self.benchmark}/{self.subset}/{self.index}"
+
+
+@dataclass
+class Scored:
+    """A scored sample: the extracted answer and the metric values (a wrong answer scores 0)."""
+
+    extracted: Any
+    scores: dict[str, float]
+
+
+@dataclass
+class RunContext:
+    """What a benchmark needs to know about the run: where data lives and its effective args."""
+
+    dataset_dir: Path | None
+    dataset_hub: str
+    args: dict[str, Any]
+    seed: int = 0
+    chat: bool = False  # the model takes chat messages (chat template on)
+    _cache: dict = field(default_factory=dict)
+
+    def cached(self, key: Any, build):
+        """Memoise per-process data (few-shot pools, category maps)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+class Benchmark:
+    """Base class for a benchmark module. Subclasses set the class attributes and
+    implement `subsets`, `load`, `requests` and `score`."""
+
+    name: ClassVar[str]
+    modes: ClassVar[tuple[str, ...]] = ("generate",)
+    primary_metric: ClassVar[str] = "acc"
+    default_args: ClassVar[dict[str, Any]] = {}
+    # ids of the same data on the hubs: {"modelscope": "...", "huggingface": "..."}
+    hub_ids: ClassVar[dict[str, str]] = {}
+
+    def effective_args(self, user_args: dict[str, Any] | None) -> dict[str, Any]:
+        """Defaults updated by the user's `--dataset-args`, validated."""
+        args = {"few_shot_num": 0, "few_shot_random": False, "subset_list": None,
+                "mode": self.modes[0], **self.default_args}
+        for key, value in (user_args or {}).items():
+            if key not in args:
+                raise ValueError(f"--dataset-args: unknown key {key!r} for {self.name} "
+                                 f"(accepted: {', '.join(sorted(args))})")
+            args[key] = value
+        if args["mode"] not in self.modes:
+            raise ValueError(f"--dataset-args: {self.name} mode must be one of {self.modes}, "
+                             f"got {args['mode']!r}")
+        if not isinstance(args["few_shot_num"], int) or args["few_shot_num"] < 0:
+            raise ValueError(f"--dataset-args: {self.name} few_shot_num must be an integer >= 0")
+        return args
+
+    # -- data -------------------------------------------------------------
+    def subsets(self, ctx: RunContext) -> list[str]:
+        """All subset names, in a stable order."""
+        raise NotImplementedError
+
+    def load(self, ctx: RunContext, subset: str) -> list[Sample]:
+        """The evaluation split of one subset, in file order."""
+        raise NotImplementedError
+
+    def fewshot_pool(self, ctx: RunContext, subset: str) -> list[Sample]:
+        """Few-shot exemplars for one subset (empty when the benchmark is zero-shot)."""
+        return []
+
+    def category(self, ctx: RunContext, subset: str) -> str | None:
+        """The category a subset belongs to, for the per-category breakdown."""
+        return None
+
+    def shots(self, ctx: RunContext, sample: Sample) -> list[Sample]:
+        """The few-shot exemplars for a sample: the first n of the pool in file order, or a
+        seeded random draw (seed, sample id) when few_shot_random is set. The pool is a
+        split other than the evaluation split."""
+        n = ctx.args["few_shot_num"]
+        if n == 0:
+            return []
+        pool = ctx.cached(("fewshot", self.name, sample.subset),
+                          lambda: self.fewshot_pool(ctx, sample.subset))
+        if len(pool) < n:
+            raise DataError(f"{self.name}/{sample.subset}: few_shot_num={n} but the few-shot "
+                            f"split has only {len(pool)} examples")
+        if ctx.args["few_shot_random"]:
+            return random.Random(f"{ctx.seed}/{sample.id}").sample(pool, n)
+        return pool[:n]
+
+    # -- model I/O ----------------------------------------------------------
+    def requests(self, ctx: RunContext, sample: Sample) -> list[Request]:
+        """The model requests for one sample. Each request carries its `oracle` output."""
+        raise NotImplementedError
+
+    def score(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any]) -> Scored:
+        """Score the outputs of `requests` (same order)."""
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Dataset file readers (local formats as published) and hub loaders."""

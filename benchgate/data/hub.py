@@ -1,0 +1,29 @@
+"""Loading evaluation splits from ModelScope or the Hugging Face hub."""
+from __future__ import annotations
+
+from benchgate.benchmark import DataError
+
+
+def load_hub_split(hub: str, dataset_id: str, subset: str | None, split: str) -> list[dict]:
+    """Rows of one split from a hub, as plain dicts. Offline or unknown ids raise a
+    DataError that names the dataset, the hub and how to use local files instead."""
+    try:
+        if hub == "modelscope":
+            from modelscope.msdatasets import MsDataset
+
+            ds = MsDataset.load(dataset_id, subset_name=subset, split=split)
+        elif hub == "huggingface":
+            import datasets
+
+            ds = datasets.load_dataset(dataset_id, subset, split=split)
+        else:
+            raise DataError(f"unknown --dataset-hub {hub!r} (modelscope, huggingface, local)")
+        return [dict(row) for row in ds]
+    except DataError:
+        raise
+    except Exception as e:  # the hubs raise many types; all mean "could not load"
+        reason = f"{type(e).__name__}: {e}".splitlines()[0][:300]
+        raise DataError(
+            f"could not load dataset {dataset_id!r} (subset {subset!r}, split {split!r}) from "
+            f"{hub}: {reason}. Offline? Pass --dataset-dir with a local copy "
+            f"(and --dataset-hub local)") from None

@@ -1,0 +1,1 @@
+"""The evaluation engine: options, collection, prediction, cache, recording, gates."""

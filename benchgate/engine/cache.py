@@ -1,0 +1,66 @@
+"""Write-through prediction cache: SQLite in WAL mode, safe for concurrent xdist workers."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from benchgate.models.base import GenerationConfig, Request
+
+
+def cache_key(fingerprint: Mapping[str, Any], request: Request, generation: GenerationConfig,
+              repeat: int = 0) -> str:
+    """sha256 of model fingerprint + request + generation config (generation requests only;
+    sampled generations are also keyed by seed and repeat index)."""
+    payload: dict[str, Any] = {"model": fingerprint, "request": request.key()}
+    if request.kind == "generate":
+        payload["generation"] = generation.key()
+        if generation.do_sample:
+            payload["repeat"] = repeat
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class PredictionCache:
+    """Maps cache keys to JSON-encoded model outputs."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                                   check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=60000")
+        self._db.execute("CREATE TABLE IF NOT EXISTS predictions ("
+                         "key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)")
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The cached values among `keys` (decoded)."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, value FROM predictions WHERE key IN ({marks})", chunk)
+            found.update((k, json.loads(v)) for k, v in rows)
+        return found
+
+    def put_many(self, items: Mapping[str, Any]) -> None:
+        """Store values (JSON-encodable) in one transaction."""
+        if not items:
+            return
+        now = time.time()
+        rows = [(k, json.dumps(v, ensure_ascii=False), now) for k, v in items.items()]
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany("INSERT OR REPLACE INTO predictions VALUES (?, ?, ?)", rows)
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,134 @@
+"""The controller: receives every sample's record (serial or from xdist workers),
+aggregates, writes results.json and samples.jsonl, applies the gates, prints the summary.
+Only the controller writes results."""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
+                                    load_baseline_scores, parse_gates)
+from benchgate.engine.options import RunOptions
+from benchgate.engine.recorder import Recorder
+from benchgate.reports.console import summary_lines
+from benchgate.reports.results import build_results, write_json
+
+RECORD_PROPERTY = "benchgate_record"
+
+
+class Controller:
+    """A pytest plugin object registered on the controller process only."""
+
+    def __init__(self, config: pytest.Config, options: RunOptions, state):
+        self.config = config
+        self.options = options
+        self.state = state
+        self.thresholds = parse_gates(options.gates)
+        self.baseline = load_baseline_scores(options.baseline) if options.baseline else None
+        self.recorder = Recorder(options.output_dir)
+        self.started = time.perf_counter()
+        self.collection_s: float | None = None
+        self.workers: list[dict] = []
+        self.outcome: GateOutcome | None = None
+        self.results: dict[str, Any] | None = None
+
+    # -- pytest hooks ---------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session) -> None:
+        self._collect_start = time.perf_counter()
+
+    def pytest_collection_finish(self, session) -> None:
+        self.collection_s = time.perf_counter() - getattr(self, "_collect_start", self.started)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" and report.passed:
+            for prop in report.user_properties:
+                if prop[0] == RECORD_PROPERTY:
+                    self.recorder.add(prop[1])
+        elif report.failed and _is_sample(report.nodeid):
+            message = str(report.longrepr).strip().splitlines()
+            self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error) -> None:
+        summary = getattr(node, "workeroutput", {}).get("benchgate")
+        if summary:
+            self.workers.append(summary)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.recorder.n_records and not self.recorder.errors:
+            return  # no benchmark ran: nothing to write
+        summaries = self.workers + ([self.state.summary()] if not self.workers else [])
+        benchmarks = self.recorder.aggregate()
+        outcome = GateOutcome()
+        if not self.options.dry_run:
+            check_thresholds(self.thresholds, benchmarks, outcome)
+            if self.baseline is not None:
+                check_baseline(self.baseline, self.recorder.scores, self.recorder.primary,
+                               self.options.baseline_alpha, outcome)
+        self.outcome = outcome
+        model = next((s["model"] for s in summaries if s.get("model")),
+                     {"name": self.options.model, "fingerprint": None})
+        dataset_args: dict[str, Any] = {}
+        for s in summaries:
+            dataset_args.update(s.get("dataset_args", {}))
+        total = time.perf_counter() - self.started
+        n = self.recorder.n_records
+        stats = [s.get("stats", {}) for s in summaries]
+        timings = {
+            "total_s": total,
+            "collection_s": self.collection_s,
+            "prediction_s": sum(s.get("seconds", 0.0) for s in stats),
+            "samples": n,
+            "samples_per_s": n / total if total > 0 else None,
+            "requests": sum(s.get("requests", 0) for s in stats),
+            "cache_hits": sum(s.get("cache_hits", 0) for s in stats),
+            "computed": sum(s.get("computed", 0) for s in stats),
+            "workers": len(self.workers) or 1,
+        }
+        config = self.options.public() | {"effective_dataset_args": dataset_args}
+        gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
+                 "baseline": outcome.regressions or None}
+        status = "dry_run" if self.options.dry_run else ("failed" if (
+            outcome.failures or self.recorder.errors) else "passed")
+        self.recorder.finish_samples()
+        self.results = build_results(config=config, model=model, benchmarks=benchmarks,
+                                     gates=gates, errors=self.recorder.errors, timings=timings,
+                                     status=status)
+        write_json(self.options.output_dir / "results.json", self.results)
+        self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
+        if outcome.failures and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
+        if self.results is None:
+            return
+        tr = terminalreporter
+        tr.write_sep("=", "benchgate summary")
+        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"])):
+            tr.write_line(line)
+        if self.recorder.errors:
+            tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
+                          f"(listed in results.json)", red=True)
+        if self.outcome and self.outcome.regressions:
+            for bench, r in self.outcome.regressions.items():
+                tr.write_line(f"baseline {bench}: {r['baseline']:.4f} -> {r['current']:.4f} "
+                              f"(n={r['n_paired']}, {r['test']}, p={r['p_value']:.3g}, "
+                              f"{len(r['regressed'])} regressed, {r['improved']} improved)")
+        if self.outcome and self.outcome.failures:
+            tr.write_sep("=", "benchgate gates FAILED", red=True)
+            for failure in self.outcome.failures:
+                tr.write_line(failure, red=True)
+        elif self.thresholds or self.baseline is not None:
+            tr.write_line("benchgate gates passed", green=True)
+        tr.write_line(f"results: {self.options.output_dir / 'results.json'}")
+
+
+def _is_sample(nodeid: str) -> bool:
+    return "::" in nodeid and nodeid.split("::", 1)[1].count("/") >= 2
+
+
+def _sample_id(nodeid: str) -> str:
+    return nodeid.split("::", 1)[1]

@@ -1,0 +1,158 @@
+"""CI gates: score thresholds and a paired significance test against a baseline run."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchgate.engine.options import OptionError
+from benchgate.metrics.significance import paired_test
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """`bench[/subset-or-category][:metric]=value`."""
+
+    benchmark: str
+    scope: str | None
+    metric: str | None
+    value: float
+
+    @property
+    def label(self) -> str:
+        name = self.benchmark + (f"/{self.scope}" if self.scope else "")
+        return name + (f":{self.metric}" if self.metric else "")
+
+
+@dataclass
+class GateOutcome:
+    """What the gates found: failure messages and the regression details."""
+
+    failures: list[str] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    regressions: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def _parse_one(name: str, value: Any, source: str) -> Threshold:
+    try:
+        threshold = float(value)
+    except (TypeError, ValueError):
+        raise OptionError(f"{source}: threshold for {name!r} must be a number, got {value!r}") from None
+    if math.isnan(threshold):
+        raise OptionError(f"{source}: threshold for {name!r} is NaN")
+    metric = None
+    if ":" in name:
+        name, metric = name.split(":", 1)
+    bench, _, scope = name.partition("/")
+    if not bench:
+        raise OptionError(f"{source}: gate name is empty")
+    return Threshold(bench, scope or None, metric or None, threshold)
+
+
+def parse_gates(specs: list[str]) -> list[Threshold]:
+    """`--gate` values: NAME=VALUE, or a YAML file mapping names to thresholds
+    (top-level, or under a `gates:` key)."""
+    out: list[Threshold] = []
+    for spec in specs:
+        if "=" in spec:
+            name, value = spec.split("=", 1)
+            out.append(_parse_one(name.strip(), value.strip(), "--gate"))
+            continue
+        path = Path(spec)
+        if not path.is_file():
+            raise OptionError(f"--gate {spec!r}: expected NAME=VALUE or an existing YAML file")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as e:
+            raise OptionError(f"--gate {path}: invalid YAML: {e}") from None
+        data = data.get("gates", data) if isinstance(data, dict) else data
+        if not isinstance(data, dict):
+            raise OptionError(f"--gate {path}: expected a mapping of NAME: threshold")
+        out.extend(_parse_one(str(k), v, str(path)) for k, v in data.items())
+    return out
+
+
+def check_thresholds(thresholds: list[Threshold], benchmarks: dict[str, Any], outcome: GateOutcome) -> None:
+    """Compare each threshold with the aggregated results; misses become failures."""
+    for t in thresholds:
+        entry = benchmarks.get(t.benchmark)
+        if entry is None:
+            outcome.failures.append(f"gate {t.label}: benchmark {t.benchmark!r} has no results in this run")
+            continue
+        metric = t.metric or entry["metric"]
+        if t.scope is None:
+            block = entry["metrics"].get(metric)
+        else:
+            scope = entry["subsets"].get(t.scope) or entry["categories"].get(t.scope)
+            block = scope["metrics"].get(metric) if scope else None
+        if block is None:
+            outcome.failures.append(f"gate {t.label}: no {metric!r} score for "
+                                    f"{t.benchmark}{'/' + t.scope if t.scope else ''} in this run")
+            continue
+        score = block["score"]
+        ok = score >= t.value
+        outcome.checks.append({"gate": t.label, "metric": metric, "score": score,
+                               "threshold": t.value, "passed": ok})
+        if not ok:
+            outcome.failures.append(f"gate {t.label}: {metric} = {score:.4f} is under the "
+                                    f"threshold {t.value:.4f}")
+
+
+def load_baseline_scores(path: Path) -> dict[str, dict[str, float]]:
+    """Per-sample scores of an earlier run: results.json (or its folder) -> samples.jsonl beside it."""
+    path = Path(path)
+    folder = path if path.is_dir() else path.parent
+    if not (folder / "results.json").is_file():
+        raise OptionError(f"--baseline {path}: no results.json there")
+    samples = folder / "samples.jsonl"
+    if not samples.is_file():
+        raise OptionError(f"--baseline {path}: {samples} is missing (the paired test needs "
+                          f"per-sample scores)")
+    scores: dict[str, dict[str, float]] = {}
+    with open(samples, encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            try:
+                rec = json.loads(line)
+                if rec.get("scores") is not None:
+                    scores[rec["id"]] = rec["scores"]
+            except (json.JSONDecodeError, KeyError) as e:
+                raise OptionError(f"--baseline: {samples}:{line_no}: unreadable record ({e})") from None
+    return scores
+
+
+def check_baseline(baseline: dict[str, dict[str, float]], current: dict[str, dict[str, float]],
+                   primary: dict[str, str], alpha: float, outcome: GateOutcome) -> None:
+    """Per benchmark, a one-sided paired test (McNemar exact for 0/1 scores, paired
+    bootstrap otherwise) on the samples both runs share; a significant drop fails."""
+    for bench, metric in sorted(primary.items()):
+        ids = sorted(i for i in current if i.split("/", 1)[0] == bench
+                     and i in baseline and metric in baseline[i] and metric in current[i])
+        if not ids:
+            continue
+        old = [float(baseline[i][metric]) for i in ids]
+        new = [float(current[i][metric]) for i in ids]
+        result = paired_test(old, new, alternative="less")
+        regressed = [i for i, o, n in zip(ids, old, new) if n < o]
+        improved = sum(1 for o, n in zip(old, new) if n > o)
+        significant = result.p_value < alpha and result.effect < 0
+        outcome.regressions[bench] = {
+            "metric": metric, "test": result.test, "n_paired": len(ids),
+            "baseline": sum(old) / len(old), "current": sum(new) / len(new),
+            "effect": result.effect, "p_value": result.p_value, "alpha": alpha,
+            "significant_drop": significant, "regressed": regressed, "improved": improved,
+        }
+        if significant:
+            shown = ", ".join(regressed[:20]) + (f" ... (+{len(regressed) - 20} more)"
+                                                 if len(regressed) > 20 else "")
+            outcome.failures.append(
+                f"baseline {bench}: {metric} dropped {sum(old) / len(old):.4f} -> "
+                f"{sum(new) / len(new):.4f} ({result.test}, p = {result.p_value:.3g} < {alpha}); "
+                f"{len(regressed)} sample(s) regressed: {shown}")

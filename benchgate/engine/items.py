@@ -1,0 +1,155 @@
+"""Collection: a benchmark module becomes one pytest item per sample."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from benchgate.benchmark import Benchmark, RunContext, Sample
+from benchgate.engine.predictor import Prediction, encode_output
+
+if TYPE_CHECKING:
+    from benchgate.engine.state import EvalState
+
+
+class SampleError(Exception):
+    """A real error for one sample (model call, malformed row, extractor crash)."""
+
+
+def is_benchmark_module(path: Path) -> bool:
+    """Modules directly in an `evals/` folder, except conftest, test_* and _private ones."""
+    return (path.suffix == ".py" and path.parent.name == "evals"
+            and not path.name.startswith(("_", "test_", "conftest")))
+
+
+def import_benchmark(path: Path) -> Benchmark:
+    """Import an evals module by path and return its `BENCHMARK` instance."""
+    name = f"benchgate_evals.{path.stem}"
+    module = sys.modules.get(name)
+    if module is None or getattr(module, "__file__", None) != str(path):
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    bench = getattr(module, "BENCHMARK", None)
+    if not isinstance(bench, Benchmark):
+        raise TypeError(f"{path}: a benchmark module must define BENCHMARK = <Benchmark instance>")
+    return bench
+
+
+class BenchmarkFile(pytest.File):
+    """An evals/<benchmark>.py module: yields one SampleItem per selected sample."""
+
+    def collect(self):
+        from benchgate.engine.state import get_state
+
+        state = get_state(self.config)
+        bench = import_benchmark(self.path)
+        state.seen_benchmarks.add(bench.name)
+        if not state.wants(bench.name):
+            return
+        ctx = state.context_for(bench)
+        subsets = bench.subsets(ctx)
+        chosen = ctx.args.get("subset_list")
+        if chosen:
+            unknown = sorted(set(chosen) - set(subsets))
+            if unknown:
+                raise pytest.UsageError(f"--dataset-args: {bench.name} has no subset(s) {unknown}")
+            subsets = [s for s in subsets if s in set(chosen)]
+        limit = state.options.limit
+        group_size = state.options.group_size
+        for subset in subsets:
+            samples = bench.load(ctx, subset)
+            if limit is not None:
+                samples = samples[:limit]
+            category = bench.category(ctx, subset)
+            for sample in samples:
+                item = SampleItem.from_parent(self, name=sample.id, sample=sample, bench=bench,
+                                              ctx=ctx, category=category,
+                                              group=(bench.name, subset, sample.index // group_size))
+                yield item
+
+
+class SampleItem(pytest.Item):
+    """One sample: reads its prediction from the group prefetch, scores it, records it."""
+
+    def __init__(self, *, sample: Sample, bench: Benchmark, ctx: RunContext,
+                 category: str | None, group: tuple, **kwargs):
+        super().__init__(**kwargs)
+        self.sample = sample
+        self.bench = bench
+        self.ctx = ctx
+        self.category = category
+        self.group = group
+        self.prediction: Prediction | None = None
+        self.ran = False
+        self.extra_keyword_matches.update((bench.name, sample.subset))
+        if category:
+            self.extra_keyword_matches.add(category)
+
+    def runtest(self) -> None:
+        from benchgate.engine.state import get_state
+
+        sample = self.sample
+        if sample.error:
+            raise SampleError(f"{sample.id}: {sample.error}")
+        state = get_state(self.config)
+        prediction = state.prediction_for(self)
+        self.prediction, self.ran = None, True  # free memory as soon as the sample is done
+        if prediction.error:
+            raise SampleError(f"{sample.id}: {prediction.error}")
+        record = base_record(self, prediction)
+        if not state.options.dry_run:
+            try:
+                scored = self.bench.score(self.ctx, sample, prediction.outputs)
+            except Exception as e:
+                raise SampleError(f"{sample.id}: scoring failed: {type(e).__name__}: {e}") from e
+            record["extracted"] = scored.extracted
+            record["scores"] = scored.scores
+        self.config.hook.pytest_benchgate_record(record=record, item=self)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, SampleError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, self.sample.id
+
+
+def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
+    """The per-sample record without scores: id, prompt, outputs, target."""
+    sample = item.sample
+    requests = prediction.requests
+    first = requests[0] if requests else None
+    record: dict[str, Any] = {
+        "id": sample.id,
+        "benchmark": sample.benchmark,
+        "subset": sample.subset,
+        "index": sample.index,
+        "category": item.category,
+        "metric": item.bench.primary_metric,
+        "target": sample.target,
+        "cached": prediction.cached,
+    }
+    if first is None:
+        return record
+    if first.kind == "generate":
+        record["prompt"] = first.prompt if isinstance(first.prompt, str) else list(first.prompt)
+        if prediction.outputs is not None:
+            record["response"] = prediction.outputs[0].text if len(requests) == 1 else \
+                [o.text for o in prediction.outputs]
+            record["usage"] = [o.usage for o in prediction.outputs if o.usage] or None
+    elif first.kind == "loglikelihood":
+        record["prompt"] = first.context
+        record["continuations"] = [r.continuation for r in requests]
+        if prediction.outputs is not None:
+            record["loglikelihoods"] = [encode_output(o) for o in prediction.outputs]
+    else:
+        record["prompt"] = first.text
+        if prediction.outputs is not None:
+            record["loglikelihoods"] = list(prediction.outputs)
+    return record

@@ -1,0 +1,211 @@
+"""Command-line options (named as in EvalScope) and their parsed form."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from benchgate.models.base import GenerationConfig
+
+GROUP = "benchgate"
+
+
+class OptionError(ValueError):
+    """A bad option value; the message names the option."""
+
+
+def add_options(parser) -> None:
+    """Register benchgate's options on a pytest parser."""
+    g = parser.getgroup(GROUP, "benchgate: LLM evaluation")
+    g.addoption("--model", default=None,
+                help="local checkpoint dir, hub id, 'smoke', 'dummy', 'oracle' or 'replay:FILE'")
+    g.addoption("--model-args", default=None,
+                help="k=v,k=v or JSON: revision, dtype/precision, device_map, batch_size, "
+                     "trust_remote_code, max_length (API: api, concurrency, timeout, max_retries)")
+    g.addoption("--generation-config", default=None,
+                help="k=v,k=v or JSON: do_sample, temperature, top_p, top_k, max_new_tokens, "
+                     "repetition_penalty, seed")
+    g.addoption("--chat-template", choices=("on", "off"), default="off",
+                help="wrap prompts with the tokenizer's chat template (default off: plain prompts)")
+    g.addoption("--model-hub", choices=("modelscope", "huggingface"), default="modelscope",
+                help="hub for model ids that are not local directories")
+    g.addoption("--api-url", default=None, help="OpenAI-compatible base URL, e.g. http://host:8000/v1")
+    g.addoption("--api-key", default=None,
+                help="API key (else $BENCHGATE_API_KEY / $OPENAI_API_KEY); never written anywhere")
+    g.addoption("--datasets", nargs="+", default=None,
+                help="benchmarks to run, separated by spaces or commas (default: all in evals/)")
+    g.addoption("--dataset-args", default=None,
+                help='JSON per dataset, e.g. \'{"mmlu": {"few_shot_num": 0, "mode": "generate"}}\'')
+    g.addoption("--limit", type=int, default=None, help="samples per subset (the first N in file order)")
+    g.addoption("--dataset-hub", choices=("modelscope", "huggingface", "local"), default=None,
+                help="where datasets come from (default: local when --dataset-dir is given)")
+    g.addoption("--dataset-dir", default=os.environ.get("BENCHGATE_DATASET_DIR"),
+                help="folder holding <benchmark>/ data folders (env BENCHGATE_DATASET_DIR)")
+    g.addoption("--use-cache", action="store_true",
+                help="reuse cached predictions (the cache is always written through)")
+    g.addoption("--cache-path", default=None,
+                help="SQLite prediction cache (default $BENCHGATE_HOME/predictions.sqlite)")
+    g.addoption("--dry-run", action="store_true",
+                help="build every prompt and request, call no model, apply no gates")
+    g.addoption("--output-dir", default="outputs", help="where results.json and samples.jsonl go")
+    g.addoption("--seed", type=int, default=42, help="seed for few-shot draws and dummy answers")
+    g.addoption("--gate", action="append", default=[],
+                help="NAME=THRESHOLD (NAME: bench, bench/subset-or-category, optional :metric), "
+                     "or a YAML file of such thresholds; repeatable")
+    g.addoption("--baseline", default=None,
+                help="results.json of an earlier run: fail on a significant paired drop")
+    g.addoption("--baseline-alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    g.addoption("--group-size", type=int, default=256,
+                help="samples per prediction group (one batched pass; one xdist unit)")
+
+
+def benchgate_home() -> Path:
+    """$BENCHGATE_HOME, default ~/.cache/benchgate."""
+    return Path(os.environ.get("BENCHGATE_HOME") or Path.home() / ".cache" / "benchgate")
+
+
+def parse_kv(text: str | dict | None, option: str) -> dict[str, Any]:
+    """'a=1,b=true' or a JSON object -> dict with YAML-typed values."""
+    if text is None or text == "":
+        return {}
+    if isinstance(text, dict):
+        return dict(text)
+    text = text.strip()
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise OptionError(f"{option}: invalid JSON: {e}") from None
+        if not isinstance(value, dict):
+            raise OptionError(f"{option}: expected a JSON object")
+        return value
+    out: dict[str, Any] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        if "=" not in part:
+            raise OptionError(f"{option}: expected key=value, got {part!r}")
+        key, raw = part.split("=", 1)
+        out[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+    return out
+
+
+def parse_generation_config(text: str | dict | None) -> GenerationConfig:
+    """`--generation-config` -> GenerationConfig; unknown keys are an error."""
+    values = parse_kv(text, "--generation-config")
+    known = set(GenerationConfig.__dataclass_fields__)
+    unknown = set(values) - known
+    if unknown:
+        raise OptionError(f"--generation-config: unknown key(s) {sorted(unknown)} "
+                          f"(accepted: {sorted(known)})")
+    try:
+        return GenerationConfig(**values)
+    except TypeError as e:
+        raise OptionError(f"--generation-config: {e}") from None
+
+
+def parse_datasets(values: list[str] | str | None) -> list[str] | None:
+    """['mmlu', 'gsm8k'] or ['mmlu,gsm8k'] -> ['mmlu', 'gsm8k']."""
+    if not values:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    names = [n.strip() for v in values for n in v.split(",") if n.strip()]
+    return names or None
+
+
+def parse_dataset_args(text: str | dict | None) -> dict[str, dict]:
+    """`--dataset-args` JSON -> {dataset: {key: value}}."""
+    value = parse_kv(text, "--dataset-args") if text else {}
+    for name, args in value.items():
+        if not isinstance(args, dict):
+            raise OptionError(f"--dataset-args: value for {name!r} must be an object")
+    return value
+
+
+@dataclass
+class RunOptions:
+    """Everything the engine needs from the command line, validated."""
+
+    model: str | None
+    model_args: dict[str, Any]
+    generation: GenerationConfig
+    chat_template: bool
+    model_hub: str
+    api_url: str | None
+    api_key: str | None = field(repr=False)
+    datasets: list[str] | None
+    dataset_args: dict[str, dict]
+    limit: int | None
+    dataset_hub: str
+    dataset_dir: Path | None
+    use_cache: bool
+    cache_path: Path
+    dry_run: bool
+    output_dir: Path
+    seed: int
+    gates: list[str]
+    baseline: Path | None
+    baseline_alpha: float
+    group_size: int
+
+    @classmethod
+    def from_pytest(cls, config) -> "RunOptions":
+        """Parse and validate the options of a pytest config."""
+        opt = config.getoption
+        dataset_dir = opt("dataset_dir")
+        hub = opt("dataset_hub") or ("local" if dataset_dir else "modelscope")
+        limit = opt("limit")
+        if limit is not None and limit < 1:
+            raise OptionError(f"--limit must be >= 1, got {limit}")
+        if opt("group_size") < 1:
+            raise OptionError("--group-size must be >= 1")
+        cache_path = opt("cache_path")
+        return cls(
+            model=opt("model"),
+            model_args=parse_kv(opt("model_args"), "--model-args"),
+            generation=parse_generation_config(opt("generation_config")),
+            chat_template=opt("chat_template") == "on",
+            model_hub=opt("model_hub"),
+            api_url=opt("api_url"),
+            api_key=opt("api_key"),
+            datasets=parse_datasets(opt("datasets")),
+            dataset_args=parse_dataset_args(opt("dataset_args")),
+            limit=limit,
+            dataset_hub=hub,
+            dataset_dir=Path(dataset_dir).resolve() if dataset_dir else None,
+            use_cache=opt("use_cache"),
+            cache_path=Path(cache_path) if cache_path else benchgate_home() / "predictions.sqlite",
+            dry_run=opt("dry_run"),
+            output_dir=Path(opt("output_dir")),
+            seed=opt("seed"),
+            gates=list(opt("gate") or []),
+            baseline=Path(opt("baseline")) if opt("baseline") else None,
+            baseline_alpha=opt("baseline_alpha"),
+            group_size=opt("group_size"),
+        )
+
+    def public(self) -> dict[str, Any]:
+        """The configuration as written to results.json (no secrets)."""
+        return {
+            "model": self.model,
+            "model_args": self.model_args,
+            "generation_config": self.generation.key(),
+            "chat_template": self.chat_template,
+            "model_hub": self.model_hub,
+            "api_url": self.api_url,
+            "datasets": self.datasets,
+            "dataset_args": self.dataset_args,
+            "limit": self.limit,
+            "dataset_hub": self.dataset_hub,
+            "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
+            "use_cache": self.use_cache,
+            "dry_run": self.dry_run,
+            "seed": self.seed,
+            "gates": self.gates,
+            "baseline": str(self.baseline) if self.baseline else None,
+            "baseline_alpha": self.baseline_alpha,
+            "group_size": self.group_size,
+        }

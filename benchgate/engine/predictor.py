@@ -1,0 +1,202 @@
+"""Group prefetch: all requests of a group in one batched, cached pass (DESIGN.md section 3).
+
+The first sample test of a group asks for its outputs; the predictor then builds the
+requests of every selected sample of that group, looks them up in the cache, computes
+the misses in length-sorted chunks, writes each chunk through to the cache, and hands
+each sample its outputs. Per-sample tests never call the model themselves.
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+from tqdm import tqdm
+
+from benchgate.engine.cache import PredictionCache, cache_key
+from benchgate.models.base import (BackendError, Generation, Loglikelihood, ModelBackend,
+                                   Request)
+
+NO_CACHE_MODELS = ("dummy", "oracle")
+
+
+def encode_output(output: Any) -> Any:
+    """Model output -> JSON value (cache and samples.jsonl)."""
+    if isinstance(output, Loglikelihood):
+        return [output.logprob, output.is_greedy]
+    if isinstance(output, Generation):
+        return {"text": output.text, "usage": output.usage}
+    return output
+
+
+def decode_output(kind: str, value: Any) -> Any:
+    """Inverse of encode_output for a request kind."""
+    if kind == "loglikelihood":
+        return Loglikelihood(float(value[0]), bool(value[1]))
+    if kind == "generate":
+        return Generation(value["text"], value.get("usage"))
+    return float(value)
+
+
+def _length(request: Request) -> int:
+    if request.kind == "loglikelihood":
+        return len(request.context) + len(request.continuation)
+    if request.kind == "generate":
+        p = request.prompt
+        return len(p) if isinstance(p, str) else sum(len(m.get("content", "")) for m in p)
+    return len(request.text)
+
+
+@dataclass
+class Prediction:
+    """A sample's requests and, after prefetch, their outputs or the error that stopped them."""
+
+    requests: list[Request] = field(default_factory=list)
+    outputs: list[Any] | None = None
+    error: str | None = None
+    cached: int = 0
+
+
+@dataclass
+class PredictorStats:
+    requests: int = 0
+    cache_hits: int = 0
+    computed: int = 0
+    seconds: float = 0.0
+
+
+class Predictor:
+    """Holds the model (loaded lazily, once per process) and the cache."""
+
+    def __init__(self, options, load_backend: Callable[[Any], ModelBackend],
+                 quiet_capture: Callable[[], contextlib.AbstractContextManager] | None = None):
+        self.options = options
+        self._load_backend = load_backend
+        self._backend: ModelBackend | None = None
+        self._load_error: str | None = None
+        self._fingerprint: dict | None = None
+        self._cache: PredictionCache | None = None
+        self._quiet_capture = quiet_capture or contextlib.nullcontext
+        self.stats = PredictorStats()
+
+    @property
+    def backend(self) -> ModelBackend:
+        if self._load_error is not None:  # load once; later groups fail fast with the same reason
+            raise BackendError(self._load_error)
+        if self._backend is None:
+            try:
+                self._backend = self._load_backend(self.options)
+            except Exception as e:
+                self._load_error = f"model could not be loaded: {type(e).__name__}: {e}"
+                raise BackendError(self._load_error) from e
+        return self._backend
+
+    @property
+    def loaded(self) -> bool:
+        return self._backend is not None
+
+    def fingerprint(self) -> dict:
+        if self._fingerprint is None:
+            self._fingerprint = self.backend.fingerprint()
+        return self._fingerprint
+
+    @property
+    def cache(self) -> PredictionCache | None:
+        if self._cache is None and self.options.model not in NO_CACHE_MODELS:
+            self._cache = PredictionCache(self.options.cache_path)
+        return self._cache
+
+    def chunk_size(self) -> int:
+        batch = self.options.model_args.get("batch_size", 8)
+        batch = batch if isinstance(batch, int) and batch > 0 else 8
+        concurrency = self.options.model_args.get("concurrency", 0)
+        return max(64, 4 * batch, 2 * (concurrency if isinstance(concurrency, int) else 0))
+
+    def predict(self, label: str, predictions: Sequence[Prediction]) -> None:
+        """Fill `outputs` (or `error`) of every prediction, computing cache misses in batches."""
+        if self.options.dry_run:
+            return
+        start = time.perf_counter()
+        # one entry per distinct request: key -> (request, [(prediction, position), ...])
+        wanted: dict[str, tuple[Request, list[tuple[Prediction, int]]]] = {}
+        try:
+            fingerprint = self.fingerprint()
+        except BackendError as e:  # model failed to load: every sample of the group fails
+            for p in predictions:
+                p.error = p.error or str(e)
+            return
+        gen = self.options.generation
+        for p in predictions:
+            if p.error is not None:
+                continue
+            p.outputs = [None] * len(p.requests)
+            for pos, request in enumerate(p.requests):
+                key = cache_key(fingerprint, request, gen)
+                wanted.setdefault(key, (request, []))[1].append((p, pos))
+        self.stats.requests += len(wanted)
+        found: dict[str, Any] = {}
+        cache = self.cache
+        if cache is not None and self.options.use_cache:
+            found = cache.get_many(wanted)
+            self.stats.cache_hits += len(found)
+        for key, value in found.items():
+            request, users = wanted[key]
+            self._deliver(users, decode_output(request.kind, value), cached=True)
+        misses = [(k, r) for k, (r, _) in wanted.items() if k not in found]
+        if misses:
+            self._compute(label, misses, wanted, cache)
+        self.stats.seconds += time.perf_counter() - start
+
+    def _compute(self, label, misses, wanted, cache) -> None:
+        by_kind: dict[str, list[tuple[str, Request]]] = {}
+        for key, request in misses:
+            by_kind.setdefault(request.kind, []).append((key, request))
+        with self._quiet_capture(), tqdm(total=len(misses), desc=label, unit="req",
+                                         leave=False, mininterval=0.5, disable=None) as bar:
+            for kind, pending in by_kind.items():
+                pending.sort(key=lambda kr: -_length(kr[1]))
+                method = getattr(self.backend, kind)
+                for chunk in _chunks(pending, self.chunk_size()):
+                    try:
+                        outputs = method([r for _, r in chunk], progress=bar.update)
+                        if len(outputs) != len(chunk):
+                            raise BackendError(f"backend returned {len(outputs)} results for "
+                                               f"{len(chunk)} requests")
+                    except Exception as e:
+                        message = f"model call failed ({kind}): {type(e).__name__}: {e}"
+                        for key, _ in chunk:
+                            self._fail(wanted[key][1], message)
+                        continue
+                    done = {}
+                    for (key, _), output in zip(chunk, outputs):
+                        if isinstance(output, BaseException):
+                            self._fail(wanted[key][1], f"model call failed ({kind}): {output}")
+                            continue
+                        done[key] = encode_output(output)
+                        self._deliver(wanted[key][1], output, cached=False)
+                    self.stats.computed += len(done)
+                    if cache is not None:
+                        cache.put_many(done)
+
+    @staticmethod
+    def _deliver(users, output, cached: bool) -> None:
+        for p, pos in users:
+            p.outputs[pos] = output
+            p.cached += cached
+
+    @staticmethod
+    def _fail(users, message: str) -> None:
+        for p, _ in users:
+            p.error = p.error or message
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+        if self._cache is not None:
+            self._cache.close()
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

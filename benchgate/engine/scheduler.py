@@ -1,0 +1,27 @@
+"""pytest-xdist scheduling by prediction group, so each group runs wholly on one worker
+and is predicted once, while test ids stay `<benchmark>/<subset>/<index>`."""
+from __future__ import annotations
+
+from xdist.scheduler import LoadScopeScheduling
+
+
+def group_scope(nodeid: str, group_size: int) -> str | None:
+    """'evals/mmlu.py::mmlu/anatomy/130' -> 'evals/mmlu.py::mmlu/anatomy#0' (None: not a sample)."""
+    if "::" not in nodeid:
+        return None
+    module, name = nodeid.split("::", 1)
+    prefix, _, index = name.rpartition("/")
+    if not prefix or not index.isdigit():
+        return None
+    return f"{module}::{prefix}#{int(index) // group_size}"
+
+
+class SampleGroupScheduling(LoadScopeScheduling):
+    """LoadScope scheduling whose scope is the benchmark prediction group."""
+
+    def __init__(self, config, log=None):
+        super().__init__(config, log)
+        self.group_size = config.getoption("group_size")
+
+    def _split_scope(self, nodeid: str) -> str:
+        return group_scope(nodeid, self.group_size) or super()._split_scope(nodeid)

@@ -1,0 +1,108 @@
+"""Per-process run state: options, benchmark contexts, groups and the predictor."""
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+import pytest
+
+from benchgate.benchmark import Benchmark, RunContext
+from benchgate.engine.options import RunOptions
+from benchgate.engine.predictor import Prediction, Predictor
+
+if TYPE_CHECKING:
+    from benchgate.engine.items import SampleItem
+
+STATE_KEY = pytest.StashKey["EvalState"]()
+
+
+class EvalState:
+    """What one pytest process knows about the evaluation run."""
+
+    def __init__(self, config: pytest.Config, options: RunOptions):
+        self.config = config
+        self.options = options
+        self.seen_benchmarks: set[str] = set()
+        self.contexts: dict[str, RunContext] = {}
+        self.groups: dict[tuple, list["SampleItem"]] = {}
+        self._predictor: Predictor | None = None
+
+    def wants(self, name: str) -> bool:
+        return self.options.datasets is None or name in self.options.datasets
+
+    def context_for(self, bench: Benchmark) -> RunContext:
+        """The RunContext of a benchmark, with its effective `--dataset-args`."""
+        ctx = self.contexts.get(bench.name)
+        if ctx is None:
+            try:
+                args = bench.effective_args(self.options.dataset_args.get(bench.name))
+            except ValueError as e:
+                raise pytest.UsageError(str(e)) from None
+            ctx = RunContext(dataset_dir=self.options.dataset_dir,
+                             dataset_hub=self.options.dataset_hub, args=args,
+                             seed=self.options.seed, chat=self.options.chat_template)
+            self.contexts[bench.name] = ctx
+        return ctx
+
+    def index_groups(self, items) -> None:
+        """Remember the selected items of each prediction group (after -k/--deselect)."""
+        from benchgate.engine.items import SampleItem
+
+        self.groups = {}
+        for item in items:
+            if isinstance(item, SampleItem):
+                self.groups.setdefault(item.group, []).append(item)
+
+    @property
+    def predictor(self) -> Predictor:
+        if self._predictor is None:
+            from benchgate.models.factory import load_backend
+
+            self._predictor = Predictor(self.options, load_backend, self._capture_disabled)
+        return self._predictor
+
+    def _capture_disabled(self):
+        capman = self.config.pluginmanager.getplugin("capturemanager")
+        if capman is None or hasattr(self.config, "workerinput"):
+            return contextlib.nullcontext()
+        return capman.global_and_fixture_disabled()
+
+    def prediction_for(self, item: "SampleItem") -> Prediction:
+        """The item's prediction, prefetching its whole group on first use."""
+        if item.prediction is None:
+            members = [m for m in self.groups.get(item.group, [item])
+                       if m.prediction is None and not m.ran]
+            if item not in members:
+                members.append(item)
+            for m in members:
+                m.prediction = build_prediction(m)
+            bench, subset, chunk = item.group
+            self.predictor.predict(f"{bench}/{subset}#{chunk}", [m.prediction for m in members])
+        return item.prediction
+
+    def summary(self) -> dict:
+        """What this process tells the controller: model identity, effective args, timings."""
+        out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()}}
+        predictor = self._predictor
+        if predictor is not None and predictor.loaded:
+            out["model"] = {"name": predictor.backend.name, "fingerprint": predictor.fingerprint()}
+            out["stats"] = dict(predictor.stats.__dict__)
+        return out
+
+    def close(self) -> None:
+        if self._predictor is not None:
+            self._predictor.close()
+
+
+def build_prediction(item: "SampleItem") -> Prediction:
+    """A sample's requests; a failure to build them is that sample's error."""
+    if item.sample.error:
+        return Prediction(error=item.sample.error)
+    try:
+        return Prediction(requests=list(item.bench.requests(item.ctx, item.sample)))
+    except Exception as e:
+        return Prediction(error=f"building the requests failed: {type(e).__name__}: {e}")
+
+
+def get_state(config: pytest.Config) -> EvalState:
+    return config.stash[STATE_KEY]

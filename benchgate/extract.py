@@ -1,0 +1,97 @@
+"""Answer extractors: turn a model's free text into a comparable answer.
+
+Pure functions; each returns None when no answer can be found (scored as wrong).
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+# -- numbers (GSM8K and friends) ---------------------------------------------
+
+# lm-evaluation-harness gsm8k "strict-match"
+_STRICT = re.compile(r"#### (\-?[0-9\.\,]+)")
+_ANSWER_IS = re.compile(r"[Tt]he (?:final )?answer is[:\s]*\$?\s*(\-?[0-9][0-9\.\,]*|\-?\.[0-9]+)")
+# lm-evaluation-harness gsm8k "flexible-extract": the last number-like token
+_NUMBER = re.compile(r"(-?[$0-9.,]{2,})|(-?[0-9]+)")
+
+
+def normalize_number(text: str) -> str | None:
+    """'$1,234.50' -> '1234.50'; strips `$`, `,`, surrounding spaces and a trailing '.'.
+    Returns None when what is left is not a number."""
+    s = text.strip().replace(",", "").replace("$", "").strip()
+    s = s.rstrip(".")
+    if not s or s in {"-", "."}:
+        return None
+    try:
+        Decimal(s)
+    except InvalidOperation:
+        return None
+    return s
+
+
+def numbers_equal(a: str | None, b: str | None) -> bool:
+    """Numeric equality after normalisation: '29.00' == '29' == '$29'."""
+    if a is None or b is None:
+        return False
+    na, nb = normalize_number(a), normalize_number(b)
+    if na is None or nb is None:
+        return False
+    return Decimal(na) == Decimal(nb)
+
+
+def extract_strict_number(text: str) -> str | None:
+    """The number after '#### ' (GSM8K's own answer format), normalised."""
+    m = _STRICT.search(text)
+    return normalize_number(m.group(1)) if m else None
+
+
+def extract_last_number(text: str) -> str | None:
+    """The last number in the text, normalised (lm-eval flexible-extract)."""
+    for m in reversed(_NUMBER.findall(text)):
+        candidate = normalize_number(m[0] or m[1])
+        if candidate is not None:
+            return candidate
+    return None
+
+
+def extract_number(text: str) -> str | None:
+    """GSM8K chain: '#### N', then 'The answer is N', then the last number."""
+    found = extract_strict_number(text)
+    if found is not None:
+        return found
+    matches = _ANSWER_IS.findall(text)
+    if matches:
+        found = normalize_number(matches[-1])
+        if found is not None:
+            return found
+    return extract_last_number(text)
+
+
+# -- multiple-choice letters -----------------------------------------------
+
+def _choice_patterns(letters: str) -> list[re.Pattern]:
+    L = f"[{letters}]"
+    return [
+        re.compile(rf"(?i:answer is)\s*[:\-]?\s*\**\(?({L})\)?\**(?![A-Za-z])"),
+        re.compile(rf"(?i:answer)\s*[:\-]\s*\**\(?({L})\)?\**(?![A-Za-z])"),
+        re.compile(rf"^\s*\**\(?({L})\)?\**\s*(?:$|[\.\):,])"),
+        re.compile(rf"\(({L})\)"),
+        re.compile(rf"(?<![A-Za-z])({L})(?![A-Za-z])"),
+    ]
+
+
+_PATTERN_CACHE: dict[str, list[re.Pattern]] = {}
+
+
+def extract_choice(text: str, letters: str = "ABCD") -> str | None:
+    """The chosen letter: 'The answer is (B)', 'Answer: **C**', a leading 'A.', '(D)',
+    else the first standalone letter. Case-sensitive for bare letters."""
+    patterns = _PATTERN_CACHE.get(letters)
+    if patterns is None:
+        patterns = _PATTERN_CACHE[letters] = _choice_patterns(letters)
+    for i, pattern in enumerate(patterns):
+        m = pattern.search(text) if i != 2 else pattern.match(text)
+        if m:
+            return m.group(1).upper()
+    return None

@@ -1,0 +1,119 @@
+"""Request types and the interface every model backend implements.
+
+A benchmark turns each sample into one or more *requests*; the predictor batches
+the requests of a whole group and hands them to a backend in one call.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence, Union, runtime_checkable
+
+Message = dict  # {"role": "system"|"user"|"assistant", "content": str}
+
+
+@dataclass(frozen=True)
+class LoglikelihoodRequest:
+    """log P(continuation | context), as lm-evaluation-harness `loglikelihood`."""
+
+    context: str
+    continuation: str
+    oracle: Any = field(default=None, compare=False, repr=False)  # the output a perfect model gives
+
+    kind = "loglikelihood"
+
+    def key(self) -> dict:
+        return {"kind": self.kind, "context": self.context, "continuation": self.continuation}
+
+
+@dataclass(frozen=True)
+class RollingLoglikelihoodRequest:
+    """Total log P(text) over non-overlapping windows (perplexity)."""
+
+    text: str
+    oracle: Any = field(default=None, compare=False, repr=False)
+
+    kind = "loglikelihood_rolling"
+
+    def key(self) -> dict:
+        return {"kind": self.kind, "text": self.text}
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """Free generation from a prompt (plain text) or a chat (list of messages)."""
+
+    prompt: Union[str, tuple]  # str, or a tuple of Message dicts for chat models
+    stop: tuple[str, ...] = ()
+    max_new_tokens: int | None = None  # None: the generation config's value
+    oracle: Any = field(default=None, compare=False, repr=False)
+
+    kind = "generate"
+
+    def key(self) -> dict:
+        prompt = self.prompt if isinstance(self.prompt, str) else [dict(m) for m in self.prompt]
+        return {"kind": self.kind, "prompt": prompt, "stop": list(self.stop),
+                "max_new_tokens": self.max_new_tokens}
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    """Decoding settings (`--generation-config`). Part of every generation cache key."""
+
+    do_sample: bool = False
+    temperature: float = 1.0
+    top_p: float = 1.0
+    top_k: int = 50
+    max_new_tokens: int = 256
+    repetition_penalty: float = 1.0
+    seed: int = 0
+
+    def key(self) -> dict:
+        return dict(self.__dict__)
+
+
+Request = Union[LoglikelihoodRequest, RollingLoglikelihoodRequest, GenerateRequest]
+
+
+@dataclass(frozen=True)
+class Loglikelihood:
+    """Result of a LoglikelihoodRequest: summed logprob and whether greedy decoding yields it."""
+
+    logprob: float
+    is_greedy: bool
+
+
+@dataclass(frozen=True)
+class Generation:
+    """Result of a GenerateRequest."""
+
+    text: str
+    usage: dict | None = None  # {"prompt_tokens": n, "completion_tokens": m} where known
+
+
+class BackendError(RuntimeError):
+    """A model call failed; the message says why (never contains secrets)."""
+
+
+@runtime_checkable
+class ModelBackend(Protocol):
+    """What the predictor needs from a model. All methods take whole batches."""
+
+    name: str
+
+    def fingerprint(self) -> dict:
+        """Identity of the model for cache keys and results.json (weights hash, revision, dtype...)."""
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest],
+                      progress: Callable[[int], None] | None = None) -> list[Loglikelihood]:
+        """One result per request, in order; `progress(n)` is called as n requests finish."""
+
+    def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
+                              progress: Callable[[int], None] | None = None) -> list[float]:
+        """Total logprob of each text."""
+
+    def generate(self, requests: Sequence[GenerateRequest],
+                 progress: Callable[[int], None] | None = None) -> list[Generation]:
+        """One generation per request, stop strings cut off, using the backend's GenerationConfig."""
+
+    def close(self) -> None:
+        ...

@@ -1,0 +1,103 @@
+"""Built-in models that need no weights: `dummy` (dry runs) and `oracle` (benchmark checks)."""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from typing import Callable, Sequence
+
+from benchgate.models.base import (GenerateRequest, Generation, GenerationConfig, Loglikelihood,
+                                   LoglikelihoodRequest, RollingLoglikelihoodRequest)
+
+Progress = Callable[[int], None] | None
+
+
+def _rng(seed: int, request) -> random.Random:
+    digest = hashlib.sha256(json.dumps(request.key(), sort_keys=True).encode()).hexdigest()
+    return random.Random(f"{seed}:{digest}")
+
+
+class DummyBackend:
+    """No model: a fixed response (`--model-args response=...`) or seeded-random answers.
+    Loglikelihoods are seeded random numbers, so multiple choice scores near chance."""
+
+    name = "dummy"
+
+    def __init__(self, model_args: dict, generation: GenerationConfig, seed: int = 42):
+        unknown = set(model_args) - {"response"}
+        if unknown:
+            raise ValueError(f"--model-args: unknown key(s) {sorted(unknown)} for dummy (accepted: response)")
+        self.response = model_args.get("response")
+        self.seed = seed
+
+    def fingerprint(self) -> dict:
+        return {"name": "dummy", "response": self.response, "seed": self.seed}
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest], progress: Progress = None):
+        out = [Loglikelihood(-_rng(self.seed, r).uniform(0.1, 20.0), False) for r in requests]
+        if progress:
+            progress(len(requests))
+        return out
+
+    def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
+                              progress: Progress = None) -> list[float]:
+        out = [-_rng(self.seed, r).uniform(1.0, 5.0) * max(1, len(r.text.split())) for r in requests]
+        if progress:
+            progress(len(requests))
+        return out
+
+    def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None):
+        out = []
+        for r in requests:
+            if self.response is not None:
+                out.append(Generation(str(self.response)))
+            else:
+                rng = _rng(self.seed, r)
+                out.append(Generation(f"The answer is {rng.choice('ABCD')}. "
+                                      f"#### {rng.randint(0, 100)}"))
+        if progress:
+            progress(len(requests))
+        return out
+
+    def close(self) -> None:
+        pass
+
+
+class OracleBackend:
+    """Answers every request with the output its benchmark declared as gold (`request.oracle`).
+    Every benchmark must score exactly 1.0 with it."""
+
+    name = "oracle"
+
+    def fingerprint(self) -> dict:
+        return {"name": "oracle"}
+
+    @staticmethod
+    def _oracle(request):
+        if request.oracle is None:
+            raise ValueError(f"the benchmark gave no oracle output for this {request.kind} request")
+        return request.oracle
+
+    def loglikelihood(self, requests, progress: Progress = None):
+        out = []
+        for r in requests:
+            o = self._oracle(r)
+            out.append(o if isinstance(o, Loglikelihood) else Loglikelihood(*o))
+        if progress:
+            progress(len(requests))
+        return out
+
+    def loglikelihood_rolling(self, requests, progress: Progress = None):
+        out = [float(self._oracle(r)) for r in requests]
+        if progress:
+            progress(len(requests))
+        return out
+
+    def generate(self, requests, progress: Progress = None):
+        out = [Generation(str(self._oracle(r))) for r in requests]
+        if progress:
+            progress(len(requests))
+        return out
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,104 @@
+"""The pytest plugin (entry point `pytest11: benchgate`): wires options, collection,
+recording, aggregation, outputs and gates into pytest's session."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchgate.engine.items import BenchmarkFile, is_benchmark_module
+from benchgate.engine.options import OptionError, RunOptions, add_options
+from benchgate.engine.state import STATE_KEY, EvalState, get_state
+
+RECORD_PROPERTY = "benchgate_record"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from benchgate import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "benchgate: a benchgate sample test")
+    try:
+        options = RunOptions.from_pytest(config)
+        _check_dataset_names(config, options)
+    except OptionError as e:
+        raise pytest.UsageError(str(e)) from None
+    state = config.stash[STATE_KEY] = EvalState(config, options)
+    if not _is_worker(config):
+        from benchgate.engine.controller import Controller
+
+        try:
+            controller = Controller(config, options, state)
+        except OptionError as e:
+            raise pytest.UsageError(str(e)) from None
+        config.pluginmanager.register(controller, "benchgate-controller")
+
+
+def _check_dataset_names(config: pytest.Config, options: RunOptions) -> None:
+    """Unknown `--datasets` names are a usage error, listing the benchmarks available."""
+    if not options.datasets:
+        return
+    known: set[str] = set()
+    for arg in config.args:
+        path = Path(arg.split("::")[0])
+        if path.is_dir():
+            for folder in (path, path / "evals"):
+                known.update(p.stem for p in folder.glob("*.py") if is_benchmark_module(p))
+        elif is_benchmark_module(path):
+            known.add(path.stem)
+    unknown = [n for n in options.datasets if n not in known]
+    if known and unknown:
+        raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; available here: "
+                          f"{', '.join(sorted(known))} (put paths before --datasets)")
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if is_benchmark_module(file_path):
+        return BenchmarkFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    state = get_state(session.config)
+    state.index_groups(session.items)
+    options = state.options
+    if state.groups and not options.model and not options.dry_run:
+        raise pytest.UsageError("benchmark samples were collected but no --model was given "
+                                "(use --model smoke for the built-in smoke-test model)")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under `-n`, send whole prediction groups to one worker (each group predicted once)."""
+    if config.getoption("dist") not in ("load", "loadgroup"):
+        return None
+    from benchgate.engine.scheduler import SampleGroupScheduling
+
+    return SampleGroupScheduling(config, log)
+
+
+def pytest_benchgate_record(record: dict, item: pytest.Item) -> None:
+    item.user_properties.append((RECORD_PROPERTY, record))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    if _is_worker(config):
+        config.workeroutput["benchgate"] = state.summary()
+    state.close()
+

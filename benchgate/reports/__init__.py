@@ -1,0 +1,1 @@
+"""Writers: results.json, samples.jsonl, the console summary."""

@@ -1,0 +1,65 @@
+"""results.json: the aggregated scores plus everything needed to reproduce the run.
+
+Schema (version 1), documented in docs/results.md:
+  schema_version, benchgate_version, created, status
+  config        the run options (no secrets) and per-benchmark effective dataset args
+  model         {"name", "fingerprint"}
+  environment   {"python", "platform", "packages": {name: version}}
+  timings       {"total_s", "collection_s", "prediction_s", "samples", "samples_per_s"}
+  benchmarks    {name: {metric, score, n, stderr, ci95, metrics, subsets, categories}}
+  gates         {"passed", "checks", "failures", "baseline"}
+  errors        [{"id", "message"}] samples whose test failed
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+PACKAGES = ("benchgate", "torch", "transformers", "tokenizers", "pytest", "pytest-xdist",
+            "numpy", "scipy", "aiohttp", "sacrebleu", "rouge-score", "modelscope", "datasets")
+
+
+def environment() -> dict[str, Any]:
+    """Python, platform and the versions of the packages that affect scores."""
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": packages}
+
+
+def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, errors: list,
+                  timings: dict, status: str) -> dict[str, Any]:
+    """Assemble the results.json document."""
+    from benchgate import __version__
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "benchgate_version": __version__,
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "status": status,
+        "config": config,
+        "model": model,
+        "environment": environment(),
+        "timings": timings,
+        "benchmarks": benchmarks,
+        "gates": gates,
+        "errors": sorted(errors, key=lambda e: e["id"]),
+    }
+
+
+def write_json(path: Path, document: dict) -> None:
+    """Write atomically (temp file + rename) so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n",
+                   encoding="utf-8")
+    tmp.replace(path)
