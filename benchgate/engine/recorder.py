@@ -17,13 +17,13 @@ def summarize(values: list[float]) -> dict[str, float]:
 
 
 class Recorder:
-    """Collects records as test reports arrive; streams them to samples.jsonl."""
+    """Collects records as test reports arrive; streams them to samples.jsonl. Aggregates
+    in sample order, so serial and xdist runs give bit-identical numbers."""
 
     def __init__(self, output_dir: Path):
         self.output_dir = output_dir
-        # benchmark -> metric -> level ("subset"/"category") -> name -> values
-        self._values: dict[str, dict[str, dict[str, dict[str, list[float]]]]] = {}
-        self._all: dict[str, dict[str, list[float]]] = {}
+        # benchmark -> [(subset, index, category, scores)]
+        self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
@@ -44,46 +44,44 @@ class Recorder:
         bench = record["benchmark"]
         self.primary[bench] = record["metric"]
         self.scores[record["id"]] = scores
-        per_bench = self._values.setdefault(bench, {})
-        for metric, value in scores.items():
-            levels = per_bench.setdefault(metric, {"subset": defaultdict(list),
-                                                   "category": defaultdict(list)})
-            levels["subset"][record["subset"]].append(float(value))
-            if record.get("category"):
-                levels["category"][record["category"]].append(float(value))
-            self._all.setdefault(bench, {}).setdefault(metric, []).append(float(value))
+        self._rows[bench].append((record["subset"], record["index"], record.get("category"),
+                                  {k: float(v) for k, v in scores.items()}))
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
 
     def aggregate(self) -> dict[str, Any]:
-        """{benchmark: {metric, score, n, stderr, metrics, subsets, categories}}."""
-        out: dict[str, Any] = {}
-        for bench, metrics in sorted(self._values.items()):
-            primary = self.primary[bench]
-            entry: dict[str, Any] = {"metric": primary}
-            entry.update({k: v for k, v in summarize(self._all[bench][primary]).items()})
-            entry["metrics"] = {}
-            for metric, levels in metrics.items():
-                micro = summarize(self._all[bench][metric])
-                subset_means = [summarize(v)["score"] for v in levels["subset"].values()]
-                micro["macro_subsets"] = sum(subset_means) / len(subset_means)
-                entry["metrics"][metric] = micro
-            for level, key in (("subset", "subsets"), ("category", "categories")):
-                names = sorted({n for m in metrics.values() for n in m[level]})
-                entry[key] = {
-                    name: {"n": len(metrics[primary][level].get(name, [])),
-                           "metrics": {m: summarize(metrics[m][level][name])
-                                       for m in metrics if metrics[m][level].get(name)}}
-                    for name in names}
-                for name, block in entry[key].items():
-                    block.update({k: block["metrics"][primary][k] for k in ("score", "stderr")
-                                  } if primary in block["metrics"] else {})
-            if entry["categories"]:
-                cat_means = [c["score"] for c in entry["categories"].values() if "score" in c]
-                entry["macro_categories"] = sum(cat_means) / len(cat_means)
-            out[bench] = entry
-        return out
+        """{benchmark: {metric, score, n, stderr, ci95, metrics, subsets, categories}}:
+        micro averages over samples (so a benchmark score weights subsets by size), plus
+        the macro average over subsets (and categories)."""
+        return {bench: self._aggregate_one(bench, sorted(rows, key=lambda r: (r[0], r[1])))
+                for bench, rows in sorted(self._rows.items())}
+
+    def _aggregate_one(self, bench: str, rows) -> dict[str, Any]:
+        primary = self.primary[bench]
+        metrics = sorted({m for *_, scores in rows for m in scores}, key=lambda m: m != primary)
+        scopes: dict[str, dict[str, list[dict[str, float]]]] = {"subsets": defaultdict(list),
+                                                                  "categories": defaultdict(list)}
+        for subset, _, category, scores in rows:
+            scopes["subsets"][subset].append(scores)
+            if category:
+                scopes["categories"][category].append(scores)
+
+        def block(members: list[dict[str, float]]) -> dict[str, Any]:
+            per_metric = {m: summarize([s[m] for s in members if m in s])
+                          for m in metrics if any(m in s for s in members)}
+            head = per_metric.get(primary, {})
+            return {"score": head.get("score"), "n": len(members), "stderr": head.get("stderr"),
+                    "metrics": per_metric}
+
+        entry: dict[str, Any] = {"metric": primary, **block([r[3] for r in rows])}
+        entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
+        entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
+        entry["ci95"] = entry["metrics"][primary]["ci95"]
+        for scope in ("subsets", "categories"):
+            means = [b["score"] for b in entry[scope].values() if b["score"] is not None]
+            entry[f"macro_{scope}"] = sum(means) / len(means) if means else None
+        return entry
 
     def finish_samples(self) -> Path | None:
         """Sort the streamed records by (benchmark, subset, index) into samples.jsonl."""

@@ -1,0 +1,62 @@
+"""Shared test helpers: where the real data is, and running pytest on evals/ in a subprocess."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / "benchmarks")
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    if not (DATA / "mmlu").is_dir():
+        pytest.fail(f"real benchmark data not found at {DATA} (set BENCHGATE_DATASET_DIR)")
+    return DATA
+
+
+class EvalRun:
+    """A finished `pytest evals ...` subprocess and its outputs."""
+
+    def __init__(self, proc: subprocess.CompletedProcess, output_dir: Path):
+        self.proc = proc
+        self.output_dir = output_dir
+        self.code = proc.returncode
+        self.out = proc.stdout + proc.stderr
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.output_dir / "results.json").read_text())
+
+    def samples(self) -> list[dict]:
+        return [json.loads(line) for line in (self.output_dir / "samples.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="session")
+def benchgate_home(tmp_path_factory) -> Path:
+    """One BENCHGATE_HOME per test session, so the smoke model is built once."""
+    return tmp_path_factory.mktemp("benchgate_home")
+
+
+@pytest.fixture
+def run_evals(tmp_path, data_dir, benchgate_home):
+    """run_evals(*args, output="out", evals=ROOT/"evals", env=None) -> EvalRun."""
+    counter = iter(range(1000))
+
+    def run(*args: str, output: str | None = None, evals: Path | None = None,
+            env: dict | None = None, timeout: int = 600) -> EvalRun:
+        out_dir = tmp_path / (output or f"out{next(counter)}")
+        cmd = [sys.executable, "-m", "pytest", str(evals or ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+               "--dataset-dir", str(data_dir), "--output-dir", str(out_dir),
+               "--cache-path", str(tmp_path / "cache.sqlite"), *args]
+        full_env = {**os.environ, "BENCHGATE_HOME": str(benchgate_home), **(env or {})}
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                              env=full_env)
+        return EvalRun(proc, out_dir)
+
+    return run

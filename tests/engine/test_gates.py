@@ -1,0 +1,82 @@
+import json
+
+import pytest
+
+from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
+                                    load_baseline_scores, parse_gates)
+from benchgate.engine.options import OptionError
+
+BENCH = {"mmlu": {"metric": "acc", "metrics": {"acc": {"score": 0.40}},
+                  "subsets": {"anatomy": {"metrics": {"acc": {"score": 0.7}}}},
+                  "categories": {"STEM": {"metrics": {"acc": {"score": 0.3}}}}},
+         "gsm8k": {"metric": "acc", "metrics": {"acc": {"score": 0.5}, "strict_match": {"score": 0.2}},
+                   "subsets": {}, "categories": {}}}
+
+
+def test_parse_cli_and_yaml(tmp_path):
+    path = tmp_path / "gates.yaml"
+    path.write_text("gates:\n  mmlu/STEM: 0.25\n  gsm8k:strict_match: 0.1\n")
+    gates = parse_gates(["mmlu=0.45", str(path)])
+    assert [(g.benchmark, g.scope, g.metric, g.value) for g in gates] == [
+        ("mmlu", None, None, 0.45), ("mmlu", "STEM", None, 0.25), ("gsm8k", None, "strict_match", 0.1)]
+
+
+@pytest.mark.parametrize("spec,match", [("mmlu=abc", "must be a number"), ("nofile.yaml", "NAME=VALUE"),
+                                        ("=0.3", "empty")])
+def test_bad_gate_specs(spec, match):
+    with pytest.raises(OptionError, match=match):
+        parse_gates([spec])
+
+
+def test_threshold_messages_name_benchmark_score_and_threshold():
+    outcome = GateOutcome()
+    check_thresholds(parse_gates(["mmlu=0.45", "mmlu/anatomy=0.5", "mmlu/STEM=0.35",
+                                  "gsm8k:strict_match=0.1", "arc=0.1"]), BENCH, outcome)
+    assert outcome.failures == [
+        "gate mmlu: acc = 0.4000 is under the threshold 0.4500",
+        "gate mmlu/STEM: acc = 0.3000 is under the threshold 0.3500",
+        "gate arc: benchmark 'arc' has no results in this run",
+    ]
+    assert [c["passed"] for c in outcome.checks] == [False, True, False, True]
+
+
+def test_exact_threshold_passes():
+    outcome = GateOutcome()
+    check_thresholds(parse_gates(["mmlu=0.4"]), BENCH, outcome)
+    assert outcome.passed
+
+
+def _scores(values, bench="mmlu"):
+    return {f"{bench}/s/{i}": {"acc": float(v)} for i, v in enumerate(values)}
+
+
+def test_significant_drop_fails_and_lists_regressed_samples():
+    old = _scores([1] * 40 + [0] * 10)
+    new = _scores([0] * 15 + [1] * 25 + [0] * 10)
+    outcome = GateOutcome()
+    check_baseline(old, new, {"mmlu": "acc"}, 0.05, outcome)
+    r = outcome.regressions["mmlu"]
+    assert r["test"].startswith("mcnemar") and r["significant_drop"] and r["p_value"] < 0.05
+    assert len(r["regressed"]) == 15 and "mmlu/s/0" in outcome.failures[0]
+
+
+def test_small_noise_does_not_fail():
+    old = _scores([1, 0] * 25)
+    new = _scores([0, 1] * 2 + [1, 0] * 23)  # 2 regressed, 2 improved
+    outcome = GateOutcome()
+    check_baseline(old, new, {"mmlu": "acc"}, 0.05, outcome)
+    assert outcome.passed and not outcome.regressions["mmlu"]["significant_drop"]
+
+
+def test_improvement_never_fails():
+    outcome = GateOutcome()
+    check_baseline(_scores([0] * 30), _scores([1] * 30), {"mmlu": "acc"}, 0.05, outcome)
+    assert outcome.passed
+
+
+def test_load_baseline_requires_samples(tmp_path):
+    (tmp_path / "results.json").write_text("{}")
+    with pytest.raises(OptionError, match="samples.jsonl is missing"):
+        load_baseline_scores(tmp_path / "results.json")
+    (tmp_path / "samples.jsonl").write_text(json.dumps({"id": "a/b/0", "scores": {"acc": 1.0}}) + "\n")
+    assert load_baseline_scores(tmp_path) == {"a/b/0": {"acc": 1.0}}

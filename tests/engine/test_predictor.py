@@ -1,0 +1,107 @@
+from types import SimpleNamespace
+
+from benchgate.engine.predictor import Prediction, Predictor
+from benchgate.models.base import (BackendError, GenerateRequest, Generation, GenerationConfig,
+                                   Loglikelihood, LoglikelihoodRequest)
+
+
+class CountingBackend:
+    """A real (tiny) backend: echoes prompts, counts calls, fails prompts containing 'FAIL'."""
+
+    name = "counting"
+
+    def __init__(self):
+        self.calls: list[int] = []
+
+    def fingerprint(self):
+        return {"name": "counting"}
+
+    def generate(self, requests, progress=None):
+        self.calls.append(len(requests))
+        out = [BackendError("server said no") if "FAIL" in r.prompt else Generation(r.prompt.upper())
+               for r in requests]
+        if progress:
+            progress(len(requests))
+        return out
+
+    def loglikelihood(self, requests, progress=None):
+        self.calls.append(len(requests))
+        if any("CRASH" in r.context for r in requests):
+            raise RuntimeError("CUDA out of memory")
+        return [Loglikelihood(-float(len(r.continuation)), True) for r in requests]
+
+    def close(self):
+        pass
+
+
+def options(tmp_path, **kw):
+    base = dict(model="counting", model_args={"batch_size": 1}, generation=GenerationConfig(),
+                use_cache=False, cache_path=tmp_path / "cache.sqlite", dry_run=False)
+    return SimpleNamespace(**(base | kw))
+
+
+def test_dedupes_batches_and_writes_through(tmp_path):
+    backend = CountingBackend()
+    p = Predictor(options(tmp_path), lambda o: backend)
+    preds = [Prediction([GenerateRequest(f"q{i % 3}")]) for i in range(9)]
+    p.predict("g", preds)
+    assert sum(backend.calls) == 3  # 9 samples, 3 distinct requests
+    assert [x.outputs[0].text for x in preds[:3]] == ["Q0", "Q1", "Q2"]
+    assert p.stats.computed == 3 and len(p.cache) == 3
+
+
+def test_use_cache_recomputes_nothing(tmp_path):
+    first = CountingBackend()
+    Predictor(options(tmp_path), lambda o: first).predict("g", [Prediction([GenerateRequest("a")])])
+    second = CountingBackend()
+    p = Predictor(options(tmp_path, use_cache=True), lambda o: second)
+    preds = [Prediction([GenerateRequest("a")]), Prediction([GenerateRequest("b")])]
+    p.predict("g", preds)
+    assert second.calls == [1]  # only "b"
+    assert preds[0].cached == 1 and preds[0].outputs[0].text == "A"
+    # without --use-cache the cache is written but not read
+    third = CountingBackend()
+    Predictor(options(tmp_path), lambda o: third).predict("g", [Prediction([GenerateRequest("a")])])
+    assert third.calls == [1]
+
+
+def test_per_request_errors_fail_only_their_samples(tmp_path):
+    p = Predictor(options(tmp_path), lambda o: CountingBackend())
+    ok, bad = Prediction([GenerateRequest("fine")]), Prediction([GenerateRequest("FAIL me")])
+    p.predict("g", [ok, bad])
+    assert ok.error is None and ok.outputs[0].text == "FINE"
+    assert "server said no" in bad.error
+    assert len(p.cache) == 1  # the failure is not cached
+
+
+def test_a_crashing_chunk_fails_its_samples_and_keeps_the_others(tmp_path):
+    p = Predictor(options(tmp_path), lambda o: CountingBackend())
+    p.chunk_size = lambda: 1
+    good = Prediction([LoglikelihoodRequest("ctx", " A"), LoglikelihoodRequest("ctx", " BB")])
+    crash = Prediction([LoglikelihoodRequest("CRASH", " A")])
+    p.predict("g", [good, crash])
+    assert [o.logprob for o in good.outputs] == [-2.0, -3.0]
+    assert "model call failed (loglikelihood): RuntimeError: CUDA out of memory" == crash.error
+
+
+def test_model_load_failure_is_reported_once_per_sample(tmp_path):
+    loads = []
+
+    def broken(o):
+        loads.append(1)
+        raise OSError("no such checkpoint")
+
+    p = Predictor(options(tmp_path), broken)
+    a, b = Prediction([GenerateRequest("x")]), Prediction([GenerateRequest("y")])
+    p.predict("g1", [a])
+    p.predict("g2", [b])
+    assert "model could not be loaded: OSError: no such checkpoint" in a.error
+    assert b.error == a.error and len(loads) == 1
+
+
+def test_dry_run_calls_nothing(tmp_path):
+    backend = CountingBackend()
+    p = Predictor(options(tmp_path, dry_run=True), lambda o: backend)
+    pred = Prediction([GenerateRequest("x")])
+    p.predict("g", [pred])
+    assert backend.calls == [] and pred.outputs is None
