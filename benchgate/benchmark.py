@@ -61,6 +61,14 @@ class RunContext:
         return self._cache[key]
 
 
+def shuffle_choices(choices: Sequence[str], target: int, seed: int, sample_id: str) -> tuple[list[str], int]:
+    """Seeded permutation of a sample's choices; returns (choices, new index of the gold one).
+    The same (seed, sample id) always gives the same order."""
+    order = list(range(len(choices)))
+    random.Random(f"shuffle/{seed}/{sample_id}").shuffle(order)
+    return [choices[i] for i in order], order.index(target)
+
+
 class Benchmark:
     """Base class for a benchmark module. Subclasses set the class attributes and
     implement `subsets`, `load`, `requests` and `score`."""
@@ -129,3 +137,10 @@ class Benchmark:
     def score(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any]) -> Scored:
         """Score the outputs of `requests` (same order)."""
         raise NotImplementedError
+
+    def corpus_metrics(self, scores: Sequence[dict[str, float]]) -> dict[str, float]:
+        """Metrics that are not means of per-sample values (e.g. word perplexity from summed
+        loglikelihoods and word counts), computed by the controller for each subset, category
+        and the whole benchmark from the per-sample scores. Per-sample score keys starting
+        with '_' are components for this and are not reported as metrics themselves."""
+        return {}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, shuffle_choices
 from benchgate.data.files import dataset_folder, read_csv, to_samples
 from benchgate.data.hub import load_hub_split
 from benchgate.extract import extract_choice
@@ -41,7 +41,7 @@ class MMLU(Benchmark):
     name = "mmlu"
     modes = ("loglikelihood", "generate")
     primary_metric = "acc"
-    default_args = {"few_shot_num": 5}
+    default_args = {"few_shot_num": 5, "shuffle_choices": False}
     hub_ids = {"modelscope": "modelscope/mmlu", "huggingface": "cais/mmlu"}
 
     def _folder(self, ctx: RunContext) -> Path:
@@ -76,7 +76,14 @@ class MMLU(Benchmark):
         return sorted(self._categories(ctx)) or list(SUBJECTS)
 
     def load(self, ctx: RunContext, subset: str) -> list[Sample]:
-        return self._split(ctx, subset, "test")
+        samples = self._split(ctx, subset, "test")
+        if ctx.args["shuffle_choices"]:
+            for s in samples:
+                if s.error is None:
+                    s.data["choices"], gold = shuffle_choices(s.data["choices"],
+                                                              LETTERS.index(s.target), ctx.seed, s.id)
+                    s.target = LETTERS[gold]
+        return samples
 
     def fewshot_pool(self, ctx: RunContext, subset: str) -> list[Sample]:
         return self._split(ctx, subset, "dev")

@@ -11,15 +11,13 @@ from typing import Any, Iterable, Mapping
 from benchgate.models.base import GenerationConfig, Request
 
 
-def cache_key(fingerprint: Mapping[str, Any], request: Request, generation: GenerationConfig,
-              repeat: int = 0) -> str:
+def cache_key(fingerprint: Mapping[str, Any], request: Request, generation: GenerationConfig) -> str:
     """sha256 of model fingerprint + request + generation config (generation requests only;
-    sampled generations are also keyed by seed and repeat index)."""
+    the config holds the seed and the request its repeat index, so sampled generations are
+    keyed by both)."""
     payload: dict[str, Any] = {"model": fingerprint, "request": request.key()}
     if request.kind == "generate":
         payload["generation"] = generation.key()
-        if generation.do_sample:
-            payload["repeat"] = repeat
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 

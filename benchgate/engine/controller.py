@@ -4,6 +4,7 @@ Only the controller writes results."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,8 @@ class Controller:
         self.state = state
         self.thresholds = parse_gates(options.gates)
         self.baseline = load_baseline_scores(options.baseline) if options.baseline else None
-        self.recorder = Recorder(options.output_dir)
+        self.recorder = Recorder(options.output_dir, self._corpus_metrics)
+        self._modules: dict[str, str] = {}
         self.started = time.perf_counter()
         self.collection_s: float | None = None
         self.workers: list[dict] = []
@@ -46,10 +48,21 @@ class Controller:
         if report.when == "call" and report.passed:
             for prop in report.user_properties:
                 if prop[0] == RECORD_PROPERTY:
+                    self._modules.setdefault(prop[1]["benchmark"], prop[1].get("module"))
                     self.recorder.add(prop[1])
         elif report.failed and _is_sample(report.nodeid):
             message = str(report.longrepr).strip().splitlines()
             self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
+
+    def _corpus_metrics(self, bench: str, scores: list[dict[str, float]]) -> dict[str, float]:
+        """The benchmark's own non-mean metrics (its module is imported here too, since under
+        xdist the controller collects nothing)."""
+        module = self._modules.get(bench)
+        if not module:
+            return {}
+        from benchgate.engine.items import import_benchmark
+
+        return import_benchmark(Path(module)).corpus_metrics(scores)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:

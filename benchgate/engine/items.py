@@ -132,6 +132,7 @@ def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
         "index": sample.index,
         "category": item.category,
         "metric": item.bench.primary_metric,
+        "module": str(item.path),
         "target": sample.target,
         "cached": prediction.cached,
     }

@@ -18,7 +18,7 @@ from benchgate.engine.cache import PredictionCache, cache_key
 from benchgate.models.base import (BackendError, Generation, Loglikelihood, ModelBackend,
                                    Request)
 
-NO_CACHE_MODELS = ("dummy", "oracle")
+NO_CACHE_MODELS = ("dummy", "oracle", "wrong")
 
 
 def encode_output(output: Any) -> Any:

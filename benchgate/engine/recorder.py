@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from benchgate.metrics.stats import confidence_interval, mean_stderr
 
@@ -20,8 +20,9 @@ class Recorder:
     """Collects records as test reports arrive; streams them to samples.jsonl. Aggregates
     in sample order, so serial and xdist runs give bit-identical numbers."""
 
-    def __init__(self, output_dir: Path):
+    def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
         self.output_dir = output_dir
+        self.corpus_metrics = corpus_metrics or (lambda bench, scores: {})
         # benchmark -> [(subset, index, category, scores)]
         self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
@@ -59,7 +60,8 @@ class Recorder:
 
     def _aggregate_one(self, bench: str, rows) -> dict[str, Any]:
         primary = self.primary[bench]
-        metrics = sorted({m for *_, scores in rows for m in scores}, key=lambda m: m != primary)
+        metrics = sorted({m for *_, scores in rows for m in scores if not m.startswith("_")},
+                         key=lambda m: m != primary)
         scopes: dict[str, dict[str, list[dict[str, float]]]] = {"subsets": defaultdict(list),
                                                                   "categories": defaultdict(list)}
         for subset, _, category, scores in rows:
@@ -70,6 +72,8 @@ class Recorder:
         def block(members: list[dict[str, float]]) -> dict[str, Any]:
             per_metric = {m: summarize([s[m] for s in members if m in s])
                           for m in metrics if any(m in s for s in members)}
+            for name, value in self.corpus_metrics(bench, members).items():
+                per_metric[name] = {"score": value, "n": len(members), "stderr": None, "ci95": None}
             head = per_metric.get(primary, {})
             return {"score": head.get("score"), "n": len(members), "stderr": head.get("stderr"),
                     "metrics": per_metric}

@@ -45,14 +45,18 @@ class GenerateRequest:
     prompt: Union[str, tuple]  # str, or a tuple of Message dicts for chat models
     stop: tuple[str, ...] = ()
     max_new_tokens: int | None = None  # None: the generation config's value
+    repeat: int = 0  # the i-th of n samples for the same prompt (pass@k); part of the identity
     oracle: Any = field(default=None, compare=False, repr=False)
 
     kind = "generate"
 
     def key(self) -> dict:
         prompt = self.prompt if isinstance(self.prompt, str) else [dict(m) for m in self.prompt]
-        return {"kind": self.kind, "prompt": prompt, "stop": list(self.stop),
-                "max_new_tokens": self.max_new_tokens}
+        key = {"kind": self.kind, "prompt": prompt, "stop": list(self.stop),
+               "max_new_tokens": self.max_new_tokens}
+        if self.repeat:
+            key["repeat"] = self.repeat
+        return key
 
 
 @dataclass(frozen=True)

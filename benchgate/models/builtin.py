@@ -101,3 +101,29 @@ class OracleBackend:
 
     def close(self) -> None:
         pass
+
+
+class WrongBackend(OracleBackend):
+    """Always wrong: the gold choice gets the lowest loglikelihood and every generation is
+    an answer-free text. Every benchmark must score 0 (or chance) with it."""
+
+    name = "wrong"
+    RESPONSE = "(no answer)"
+
+    def fingerprint(self) -> dict:
+        return {"name": "wrong"}
+
+    def loglikelihood(self, requests, progress: Progress = None):
+        out = []
+        for r in requests:
+            o = self._oracle(r)
+            gold = o.is_greedy if isinstance(o, Loglikelihood) else bool(o[1])
+            out.append(Loglikelihood(-10.0, False) if gold else Loglikelihood(0.0, True))
+        if progress:
+            progress(len(requests))
+        return out
+
+    def generate(self, requests, progress: Progress = None):
+        if progress:
+            progress(len(requests))
+        return [Generation(self.RESPONSE) for _ in requests]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from benchgate.models.base import ModelBackend
 
-BUILTIN = ("dummy", "oracle", "smoke")
+BUILTIN = ("dummy", "oracle", "wrong", "smoke")
 
 
 def load_backend(options) -> ModelBackend:
@@ -25,6 +25,10 @@ def load_backend(options) -> ModelBackend:
         from benchgate.models.builtin import OracleBackend
 
         return OracleBackend()
+    if model == "wrong":
+        from benchgate.models.builtin import WrongBackend
+
+        return WrongBackend()
     from benchgate.models.hf import HFBackend
 
     if model == "smoke":

@@ -20,12 +20,12 @@ def test_key_depends_on_model_request_and_generation_config():
 
 
 def test_sampling_keys_include_seed_and_repeat():
-    r = GenerateRequest("x")
     g = GenerationConfig(do_sample=True, seed=1)
-    assert cache_key(FP, r, g, repeat=0) != cache_key(FP, r, g, repeat=1)
-    assert cache_key(FP, r, g) != cache_key(FP, r, GenerationConfig(do_sample=True, seed=2))
-    # greedy: the repeat index is irrelevant
-    assert cache_key(FP, r, GenerationConfig(), 0) == cache_key(FP, r, GenerationConfig(), 1)
+    assert cache_key(FP, GenerateRequest("x"), g) != cache_key(FP, GenerateRequest("x", repeat=1), g)
+    assert cache_key(FP, GenerateRequest("x"), g) != cache_key(
+        FP, GenerateRequest("x"), GenerationConfig(do_sample=True, seed=2))
+    # repeat 0 keeps the key of a request that never had a repeat index
+    assert GenerateRequest("x", repeat=0).key() == GenerateRequest("x").key()
 
 
 def test_loglikelihood_key_ignores_generation_config():
