@@ -13,6 +13,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("config", help="YAML file with the same keys as the command-line options")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER,
                      help="extra pytest arguments, e.g. -n 2 -k abstract_algebra")
+    merge = sub.add_parser("merge", help="combine the outputs of --shard I/N runs into one results.json")
+    merge.add_argument("shards", nargs="+", help="output folders of the shard runs")
+    merge.add_argument("--output-dir", required=True, help="where the merged outputs go")
+    merge.add_argument("--gate", action="append", default=[], help="as pytest --gate")
+    merge.add_argument("--baseline", default=None, help="as pytest --baseline")
+    merge.add_argument("--baseline-alpha", type=float, default=0.05)
     sub.add_parser("perf", help="load-test an OpenAI-compatible endpoint (see `benchgate perf -h`)",
                    add_help=False)
     if argv[:1] == ["perf"]:
@@ -32,7 +38,29 @@ def main(argv: list[str] | None = None) -> int:
             return int(pytest.main(config_to_args(config)))
         except ValueError as e:
             parser.error(str(e))
+    if args.command == "merge":
+        return _merge(args, parser)
     return 2
+
+
+def _merge(args, parser) -> int:
+    from pathlib import Path
+
+    from benchgate.engine.merge import MergeError, merge
+    from benchgate.engine.options import OptionError
+    from benchgate.reports.console import summary_lines
+
+    try:
+        results, failures = merge([Path(s) for s in args.shards], Path(args.output_dir),
+                                  gates=args.gate, baseline=args.baseline, alpha=args.baseline_alpha)
+    except (MergeError, OptionError) as e:
+        parser.exit(2, f"benchgate merge: error: {e}\n")
+    for line in summary_lines(results["benchmarks"], str(results["model"]["name"])):
+        print(line)
+    for failure in failures:
+        print(failure)
+    print(f"results: {Path(args.output_dir) / 'results.json'}")
+    return 1 if failures or results["errors"] else 0
 
 
 if __name__ == "__main__":

@@ -69,6 +69,24 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return None
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list) -> None:
+    """`--shard I/N`: keep the samples of shard I (after -k and other selection)."""
+    shard = get_state(config).options.shard
+    if shard is None:
+        return
+    from benchgate.engine.items import SampleItem
+    from benchgate.engine.options import shard_of
+
+    keep, drop = [], []
+    for item in items:
+        mine = not isinstance(item, SampleItem) or shard_of(item.sample.id, shard[1]) == shard[0]
+        (keep if mine else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = get_state(session.config)
     state.index_groups(session.items)

@@ -28,8 +28,8 @@ class Controller:
         self.state = state
         self.thresholds = parse_gates(options.gates)
         self.baseline = load_baseline_scores(options.baseline) if options.baseline else None
-        self.recorder = Recorder(options.output_dir, self._corpus_metrics)
         self._modules: dict[str, str] = {}
+        self.recorder = Recorder(options.output_dir, corpus_metrics_from(self._modules))
         self.started = time.perf_counter()
         self.collection_s: float | None = None
         self.workers: list[dict] = []
@@ -54,16 +54,6 @@ class Controller:
             message = str(report.longrepr).strip().splitlines()
             self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
 
-    def _corpus_metrics(self, bench: str, scores: list[dict[str, float]]) -> dict[str, float]:
-        """The benchmark's own non-mean metrics (its module is imported here too, since under
-        xdist the controller collects nothing)."""
-        module = self._modules.get(bench)
-        if not module:
-            return {}
-        from benchgate.engine.items import import_benchmark
-
-        return import_benchmark(Path(module)).corpus_metrics(scores)
-
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
         summary = getattr(node, "workeroutput", {}).get("benchgate")
@@ -74,14 +64,6 @@ class Controller:
         if not self.recorder.n_records and not self.recorder.errors:
             return  # no benchmark ran: nothing to write
         summaries = self.workers + ([self.state.summary()] if not self.workers else [])
-        benchmarks = self.recorder.aggregate()
-        outcome = GateOutcome()
-        if not self.options.dry_run:
-            check_thresholds(self.thresholds, benchmarks, outcome)
-            if self.baseline is not None:
-                check_baseline(self.baseline, self.recorder.scores, self.recorder.primary,
-                               self.options.baseline_alpha, outcome)
-        self.outcome = outcome
         model = next((s["model"] for s in summaries if s.get("model")),
                      {"name": self.options.model, "fingerprint": None})
         dataset_args: dict[str, Any] = {}
@@ -102,17 +84,11 @@ class Controller:
             "workers": len(self.workers) or 1,
         }
         config = self.options.public() | {"effective_dataset_args": dataset_args}
-        gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
-                 "baseline": outcome.regressions or None}
-        status = "dry_run" if self.options.dry_run else ("failed" if (
-            outcome.failures or self.recorder.errors) else "passed")
-        self.recorder.finish_samples()
-        self.results = build_results(config=config, model=model, benchmarks=benchmarks,
-                                     gates=gates, errors=self.recorder.errors, timings=timings,
-                                     status=status)
-        write_json(self.options.output_dir / "results.json", self.results)
+        self.results, self.outcome = finalize(
+            self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
+            baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run)
         self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
-        if outcome.failures and session.exitstatus == pytest.ExitCode.OK:
+        if self.outcome.failures and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
@@ -137,6 +113,43 @@ class Controller:
         elif self.thresholds or self.baseline is not None:
             tr.write_line("benchgate gates passed", green=True)
         tr.write_line(f"results: {self.options.output_dir / 'results.json'}")
+
+
+def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, thresholds: list,
+             baseline: dict | None, alpha: float, dry_run: bool) -> tuple[dict, GateOutcome]:
+    """Aggregate, apply the gates, write samples.jsonl and results.json. Shared by the
+    controller and `benchgate merge`, so a merged run is scored exactly like a single one."""
+    benchmarks = recorder.aggregate()
+    outcome = GateOutcome()
+    if not dry_run:
+        check_thresholds(thresholds, benchmarks, outcome)
+        if baseline is not None:
+            check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome)
+    gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
+             "baseline": outcome.regressions or None}
+    status = "dry_run" if dry_run else ("failed" if (outcome.failures or recorder.errors) else "passed")
+    recorder.finish_samples()
+    results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
+                            errors=recorder.errors, timings=timings, status=status)
+    write_json(recorder.output_dir / "results.json", results)
+    return results, outcome
+
+
+def corpus_metrics_from(modules: dict[str, str | None]):
+    """A Recorder callback computing a benchmark's corpus metrics; its module is found by the
+    path its records carry, else as evals/<name>.py of this checkout."""
+    def compute(bench: str, scores: list[dict[str, float]]) -> dict[str, float]:
+        from benchgate.engine.items import import_benchmark
+        from benchgate.task import default_evals_dir
+
+        path = Path(modules.get(bench) or "")
+        if not path.is_file():
+            path = default_evals_dir() / f"{bench}.py"
+        if not path.is_file():
+            return {}
+        return import_benchmark(path).corpus_metrics(scores)
+
+    return compute
 
 
 def _is_sample(nodeid: str) -> bool:

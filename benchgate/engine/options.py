@@ -1,6 +1,7 @@
 """Command-line options (named as in EvalScope) and their parsed form."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -59,6 +60,9 @@ def add_options(parser) -> None:
     g.addoption("--baseline", default=None,
                 help="results.json of an earlier run: fail on a significant paired drop")
     g.addoption("--baseline-alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    g.addoption("--shard", default=None,
+                help="I/N: run only shard I (1..N) of the selected samples, split deterministically "
+                     "by sample id; combine the outputs with `benchgate merge`")
     g.addoption("--group-size", type=int, default=256,
                 help="samples per prediction group (one batched pass; one xdist unit)")
 
@@ -125,6 +129,25 @@ def parse_dataset_args(text: str | dict | None) -> dict[str, dict]:
     return value
 
 
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """'2/3' -> (2, 3)."""
+    if not text:
+        return None
+    try:
+        index, total = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise OptionError(f"--shard: expected I/N, e.g. 1/3, got {text!r}") from None
+    if not 1 <= index <= total:
+        raise OptionError(f"--shard: I must be in 1..N, got {text!r}")
+    return index, total
+
+
+def shard_of(sample_id: str, total: int) -> int:
+    """The shard (1..total) a sample belongs to: a stable hash of its id."""
+    digest = hashlib.sha1(sample_id.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % total + 1
+
+
 @dataclass
 class RunOptions:
     """Everything the engine needs from the command line, validated."""
@@ -150,6 +173,7 @@ class RunOptions:
     baseline: Path | None
     baseline_alpha: float
     group_size: int
+    shard: tuple[int, int] | None = None
 
     @classmethod
     def from_pytest(cls, config) -> "RunOptions":
@@ -185,6 +209,7 @@ class RunOptions:
             baseline=Path(opt("baseline")) if opt("baseline") else None,
             baseline_alpha=opt("baseline_alpha"),
             group_size=opt("group_size"),
+            shard=parse_shard(opt("shard")),
         )
 
     def public(self) -> dict[str, Any]:
@@ -208,4 +233,5 @@ class RunOptions:
             "baseline": str(self.baseline) if self.baseline else None,
             "baseline_alpha": self.baseline_alpha,
             "group_size": self.group_size,
+            "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
         }

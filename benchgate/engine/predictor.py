@@ -53,6 +53,7 @@ class Prediction:
     """A sample's requests and, after prefetch, their outputs or the error that stopped them."""
 
     requests: list[Request] = field(default_factory=list)
+    sample_id: str = ""
     outputs: list[Any] | None = None
     error: str | None = None
     cached: int = 0
@@ -79,6 +80,7 @@ class Predictor:
         self._cache: PredictionCache | None = None
         self._quiet_capture = quiet_capture or contextlib.nullcontext
         self.stats = PredictorStats()
+        self._replay = None
 
     @property
     def backend(self) -> ModelBackend:
@@ -94,9 +96,15 @@ class Predictor:
 
     @property
     def loaded(self) -> bool:
-        return self._backend is not None
+        return self._backend is not None or self._replay is not None
+
+    @property
+    def name(self) -> str:
+        return "replay" if self._replay is not None else self.backend.name
 
     def fingerprint(self) -> dict:
+        if self._replay is not None:
+            return self._replay.fingerprint()
         if self._fingerprint is None:
             self._fingerprint = self.backend.fingerprint()
         return self._fingerprint
@@ -113,9 +121,22 @@ class Predictor:
         concurrency = self.options.model_args.get("concurrency", 0)
         return max(64, 4 * batch, 2 * (concurrency if isinstance(concurrency, int) else 0))
 
+    @property
+    def replay(self):
+        """The replay source of `--model replay:FILE`, else None."""
+        model = self.options.model or ""
+        if self._replay is None and model.startswith("replay:"):
+            from benchgate.models.replay import ReplaySource
+
+            self._replay = ReplaySource(model[len("replay:"):])
+        return self._replay
+
     def predict(self, label: str, predictions: Sequence[Prediction]) -> None:
         """Fill `outputs` (or `error`) of every prediction, computing cache misses in batches."""
         if self.options.dry_run:
+            return
+        if self.replay is not None:
+            self._predict_replay(predictions)
             return
         start = time.perf_counter()
         # one entry per distinct request: key -> (request, [(prediction, position), ...])
@@ -147,6 +168,16 @@ class Predictor:
         if misses:
             self._compute(label, misses, wanted, cache)
         self.stats.seconds += time.perf_counter() - start
+
+    def _predict_replay(self, predictions: Sequence[Prediction]) -> None:
+        from benchgate.models.replay import ReplayError
+
+        for p in predictions:
+            if p.error is None:
+                try:
+                    p.outputs = self.replay.outputs(p.sample_id, p.requests)
+                except ReplayError as e:
+                    p.error = str(e)
 
     def _compute(self, label, misses, wanted, cache) -> None:
         by_kind: dict[str, list[tuple[str, Request]]] = {}

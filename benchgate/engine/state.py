@@ -85,7 +85,7 @@ class EvalState:
         out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()}}
         predictor = self._predictor
         if predictor is not None and predictor.loaded:
-            out["model"] = {"name": predictor.backend.name, "fingerprint": predictor.fingerprint()}
+            out["model"] = {"name": predictor.name, "fingerprint": predictor.fingerprint()}
             out["stats"] = dict(predictor.stats.__dict__)
         return out
 
@@ -99,7 +99,8 @@ def build_prediction(item: "SampleItem") -> Prediction:
     if item.sample.error:
         return Prediction(error=item.sample.error)
     try:
-        return Prediction(requests=list(item.bench.requests(item.ctx, item.sample)))
+        return Prediction(requests=list(item.bench.requests(item.ctx, item.sample)),
+                          sample_id=item.sample.id)
     except Exception as e:
         return Prediction(error=f"building the requests failed: {type(e).__name__}: {e}")
 
