@@ -35,6 +35,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except OptionError as e:
         raise pytest.UsageError(str(e)) from None
     state = config.stash[STATE_KEY] = EvalState(config, options)
+    from benchgate.fixtures import models as model_fixtures
+
+    if not config.pluginmanager.is_registered(model_fixtures):
+        config.pluginmanager.register(model_fixtures, "benchgate-fixtures")
     if not _is_worker(config):
         from benchgate.engine.controller import Controller
 
