@@ -39,6 +39,14 @@ def decode_output(kind: str, value: Any) -> Any:
     return float(value)
 
 
+def cache_identity(fingerprint: dict) -> dict:
+    """The part of a fingerprint that keys the cache: where the weights are hashed, their
+    location does not matter (a moved or re-downloaded checkpoint keeps its cache)."""
+    if fingerprint.get("content_sha256"):
+        return {k: v for k, v in fingerprint.items() if k not in ("model", "path")}
+    return fingerprint
+
+
 def _length(request: Request) -> int:
     if request.kind == "loglikelihood":
         return len(request.context) + len(request.continuation)
@@ -142,7 +150,7 @@ class Predictor:
         # one entry per distinct request: key -> (request, [(prediction, position), ...])
         wanted: dict[str, tuple[Request, list[tuple[Prediction, int]]]] = {}
         try:
-            fingerprint = self.fingerprint()
+            fingerprint = cache_identity(self.fingerprint())
         except BackendError as e:  # model failed to load: every sample of the group fails
             for p in predictions:
                 p.error = p.error or str(e)

@@ -105,3 +105,14 @@ def test_dry_run_calls_nothing(tmp_path):
     pred = Prediction([GenerateRequest("x")])
     p.predict("g", [pred])
     assert backend.calls == [] and pred.outputs is None
+
+
+def test_cache_identity_ignores_the_location_of_hashed_weights():
+    from benchgate.engine.predictor import cache_identity
+
+    a = {"backend": "hf", "model": "/a/m", "dtype": "float32", "content_sha256": "x"}
+    b = {**a, "model": "/b/m"}
+    assert cache_identity(a) == cache_identity(b)
+    assert cache_identity({**a, "content_sha256": "y"}) != cache_identity(a)
+    unhashed = {"backend": "hf", "model": "org/id", "content_sha256": None}
+    assert cache_identity(unhashed) == unhashed

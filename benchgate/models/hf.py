@@ -1,0 +1,305 @@
+"""Local transformers backend: loglikelihood, rolling loglikelihood and generation in batches.
+
+Scoring follows lm-evaluation-harness `HFLM` (see `HFBackend.loglikelihood`) so that numbers
+compare with published ones.
+"""
+from __future__ import annotations
+
+import gc
+import inspect
+import os
+from pathlib import Path
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, Loglikelihood,
+                   LoglikelihoodRequest, RollingLoglikelihoodRequest)
+from .fingerprint import content_hash
+from .hf_generate import generate_batch
+from .windows import rolling_windows, window_inputs
+
+ACCEPTED_ARGS = ("add_bos_token", "batch_size", "device", "device_map", "dtype", "max_length",
+                 "precision", "revision", "trust_remote_code")
+DTYPES = ("auto", "float32", "float16", "bfloat16")
+Progress = Callable[[int], None] | None
+
+
+def _check_args(args: dict) -> dict:
+    unknown = sorted(set(args) - set(ACCEPTED_ARGS))
+    if unknown:
+        raise ValueError(f"unknown model_args key(s) {unknown}; accepted: {list(ACCEPTED_ARGS)}")
+    if "dtype" in args and "precision" in args:
+        raise ValueError("model_args: give 'dtype' or its alias 'precision', not both")
+    if "device" in args and "device_map" in args:
+        raise ValueError("model_args: give 'device' or 'device_map', not both")
+    args = dict(args)
+    dtype = str(args.pop("precision", args.get("dtype", "auto")))
+    if dtype not in DTYPES:
+        raise ValueError(f"model_args dtype={dtype!r}; accepted: {list(DTYPES)}")
+    args["dtype"] = dtype
+    bs = args.get("batch_size", 8)
+    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
+        raise ValueError(f"model_args batch_size must be a positive int, got {bs!r}")
+    ml = args.get("max_length")
+    if ml is not None and (isinstance(ml, bool) or not isinstance(ml, int) or ml < 2):
+        raise ValueError(f"model_args max_length must be an int >= 2, got {ml!r}")
+    return args
+
+
+class HFBackend:
+    """A causal LM loaded with `AutoModelForCausalLM.from_pretrained`.
+
+    model_args: revision, dtype (alias precision: auto|float32|float16|bfloat16), device_map or
+    device (default cuda if available else cpu), batch_size (rows per forward, default 8),
+    trust_remote_code, max_length (default: the model's max positions, else 2048),
+    add_bos_token (encode with the tokenizer's special tokens, default False as lm-eval).
+    """
+
+    def __init__(self, path: str, model_args: dict | None = None,
+                 generation: GenerationConfig | None = None, chat_template: bool = False):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        args = _check_args(model_args or {})
+        self.path = str(path)
+        self.name = Path(self.path.rstrip("/")).name if os.path.isdir(self.path) else self.path
+        self.revision = args.get("revision")
+        self.generation = generation or GenerationConfig()
+        self.chat_template = bool(chat_template)
+        self.batch_size: int = args.get("batch_size", 8)
+        self.add_bos_token = bool(args.get("add_bos_token", False))
+        trust = bool(args.get("trust_remote_code", False))
+        self.tokenizer = AutoTokenizer.from_pretrained(
+            self.path, revision=self.revision, trust_remote_code=trust)
+        dtype = args["dtype"] if args["dtype"] == "auto" else getattr(torch, args["dtype"])
+        load: dict = {"revision": self.revision, "trust_remote_code": trust, "dtype": dtype}
+        if "device_map" in args:
+            load["device_map"] = args["device_map"]
+        self.model = AutoModelForCausalLM.from_pretrained(self.path, **load)
+        if "device_map" not in args:
+            device = args.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
+            self.model.to(device)
+        self.model.eval()
+        self.device = next(self.model.parameters()).device
+        self.max_length: int = args.get("max_length") or self._model_max_length()
+        tok = self.tokenizer
+        self.prefix_token_id = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+        self.pad_token_id = next((t for t in (tok.pad_token_id, tok.eos_token_id, 0) if t is not None))
+        params = inspect.signature(self.model.forward).parameters
+        self._keep_arg = "logits_to_keep" in params
+        self._dedupe = True  # share one forward row between requests with identical input
+        self.stats = {"forward_calls": 0, "forward_rows": 0}
+        self._fingerprint: dict | None = None
+
+    def _model_max_length(self) -> int:
+        cfg = self.model.config
+        for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+            if isinstance(getattr(cfg, attr, None), int):
+                return getattr(cfg, attr)
+        return 2048
+
+    # ---------------------------------------------------------------- tokenization
+    def _encode_many(self, texts: Sequence[str], special: bool | None = None) -> list[list[int]]:
+        if not texts:
+            return []
+        add = self.add_bos_token if special is None else special
+        return self.tokenizer(list(texts), add_special_tokens=add)["input_ids"]
+
+    def _encode_pairs(self, requests: Sequence[LoglikelihoodRequest]
+                      ) -> list[tuple[list[int], list[int]]]:
+        """(context tokens, continuation tokens) as lm-eval `_encode_pair`."""
+        pairs = []
+        for r in requests:
+            ctx, cont = r.context, r.continuation
+            n = len(ctx) - len(ctx.rstrip())
+            if n:
+                ctx, cont = ctx[:-n], ctx[-n:] + cont
+            pairs.append((ctx, cont))
+        texts = sorted({c for c, _ in pairs if c} | {c + k for c, k in pairs if c})
+        enc = dict(zip(texts, self._encode_many(texts)))
+        bare = sorted({k for c, k in pairs if not c})
+        enc_bare = dict(zip(bare, self._encode_many(bare, special=False)))
+        out = []
+        for ctx, cont in pairs:
+            if not ctx:
+                out.append(([self.prefix_token_id], list(enc_bare[cont])))
+            else:
+                ctx_toks, whole = enc[ctx], enc[ctx + cont]
+                out.append((list(ctx_toks), list(whole[len(ctx_toks):])))
+        return out
+
+    # ---------------------------------------------------------------- scoring core
+    def _score(self, pairs: Sequence[tuple[list[int], list[int]]], owners: Sequence[int],
+               progress: Progress, kind: str) -> list[tuple[float, bool]]:
+        """logprob and is_greedy of each (context, continuation) token pair, batched.
+
+        Rows are deduplicated on the model input tokens, sorted by descending length, right
+        padded; `progress` gets the number of owners (requests) whose pairs are all done.
+        """
+        results: list[tuple[float, bool] | None] = [None] * len(pairs)
+        remaining: dict[int, int] = {}
+        for o in owners:
+            remaining[o] = remaining.get(o, 0) + 1
+        rows: dict[tuple, list[int]] = {}
+        inputs: list[list[int]] = []  # one per pair
+        for i, (ctx, cont) in enumerate(pairs):
+            if len(cont) > self.max_length:
+                raise BackendError(f"{kind}: continuation of request {owners[i]} has {len(cont)} "
+                                   f"tokens, more than max_length={self.max_length}")
+            inp = window_inputs(ctx, cont, self.max_length)
+            inputs.append(inp)
+            if not cont:
+                results[i] = (0.0, True)
+                continue
+            key = tuple(inp) if self._dedupe else (i, *inp)
+            rows.setdefault(key, []).append(i)
+
+        def finish(pair_ids: list[int]) -> None:
+            done = 0
+            for i in pair_ids:
+                remaining[owners[i]] -= 1
+                done += remaining[owners[i]] == 0
+            if progress and done:
+                progress(done)
+
+        finish([i for i, r in enumerate(results) if r is not None])
+        order = sorted(rows.items(), key=lambda kv: (-len(inputs[kv[1][0]]), kv[0]))
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            try:
+                self._score_batch(batch, pairs, inputs, results)
+            except Exception as e:  # noqa: BLE001 - re-raised with context
+                raise BackendError(f"{kind} batch of {sum(len(m) for _, m in batch)} requests "
+                                   f"failed on {self.name}: {type(e).__name__}: {e}") from e
+            finish([i for _, members in batch for i in members])
+        return results  # type: ignore[return-value]
+
+    @torch.inference_mode()
+    def _score_batch(self, batch, pairs, inputs, results) -> None:
+        rows = [inputs[members[0]] for _, members in batch]
+        lens = [len(r) for r in rows]
+        width = max(lens)
+        ids = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
+        for j, r in enumerate(rows):
+            ids[j, :len(r)] = torch.tensor(r, dtype=torch.long)
+        # only positions that predict continuation tokens need logits
+        first = min(lens[j] - max(len(pairs[i][1]) for i in members)
+                    for j, (_, members) in enumerate(batch))
+        kwargs = {"use_cache": False}
+        offset = 0
+        if self._keep_arg:
+            kwargs["logits_to_keep"] = width - first
+            offset = first
+        logits = self.model(input_ids=ids.to(self.device), **kwargs).logits
+        self.stats["forward_calls"] += 1
+        self.stats["forward_rows"] += len(rows)
+        for j, (_, members) in enumerate(batch):
+            # log_softmax in float32 over this row's continuation positions only
+            lo = lens[j] - max(len(pairs[i][1]) for i in members)
+            lp_row = F.log_softmax(logits[j, lo - offset:lens[j] - offset].float(), dim=-1)
+            for i in members:
+                cont = pairs[i][1]
+                lp = lp_row[len(lp_row) - len(cont):]
+                target = torch.tensor(cont, dtype=torch.long, device=lp.device)
+                total = lp.gather(1, target[:, None]).double().sum().item()
+                greedy = bool((lp.argmax(-1) == target).all().item())
+                results[i] = (total, greedy)
+
+    # ---------------------------------------------------------------- public API
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest],
+                      progress: Progress = None) -> list[Loglikelihood]:
+        """log P(continuation | context) per request, exactly as lm-eval HFLM.
+
+        Trailing context whitespace moves into the continuation; continuation tokens are
+        tokens(context + continuation) after len(tokens(context)); an empty context becomes the
+        BOS (else EOS) token; the input `(ctx + cont)[-(max_length + 1):][:-1]` is truncated from
+        the left; is_greedy is True when argmax equals every continuation token.
+        """
+        pairs = self._encode_pairs(requests)
+        scored = self._score(pairs, list(range(len(pairs))), progress, "loglikelihood")
+        return [Loglikelihood(float(lp), bool(g)) for lp, g in scored]
+
+    def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
+                              progress: Progress = None) -> list[float]:
+        """Total logprob of each text over disjoint max_length windows (lm-eval semantics)."""
+        pairs, owners = [], []
+        for k, toks in enumerate(self._encode_many([r.text for r in requests])):
+            for ctx, target in rolling_windows(toks, self.prefix_token_id, self.max_length):
+                pairs.append((ctx, target))
+                owners.append(k)
+        empty = len(requests) - len(set(owners))  # empty texts: logprob 0, nothing to run
+        if progress and empty:
+            progress(empty)
+        scored = self._score(pairs, owners, progress, "loglikelihood_rolling")
+        totals = [0.0] * len(requests)
+        for (lp, _), k in zip(scored, owners):
+            totals[k] += lp
+        return totals
+
+    def _prompt_tokens(self, req: GenerateRequest, index: int) -> list[int]:
+        if isinstance(req.prompt, str) and not self.chat_template:
+            return self._encode_many([req.prompt])[0]
+        messages = ([{"role": "user", "content": req.prompt}] if isinstance(req.prompt, str)
+                    else [dict(m) for m in req.prompt])
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise BackendError(f"generate: request {index} needs a chat template (chat messages "
+                               f"or chat_template=True) but the tokenizer of {self.path} has none")
+        text = self.tokenizer.apply_chat_template(messages, tokenize=False,
+                                                  add_generation_prompt=True)
+        return self._encode_many([text], special=False)[0]
+
+    def generate(self, requests: Sequence[GenerateRequest],
+                 progress: Progress = None) -> list[Generation]:
+        """Batched generation (length-sorted, left padded, seeded per batch), stop strings cut."""
+        cfg = self.generation
+        limits = [r.max_new_tokens if r.max_new_tokens is not None else cfg.max_new_tokens
+                  for r in requests]
+        prompts = []
+        for i, r in enumerate(requests):
+            toks = self._prompt_tokens(r, i)
+            keep = self.max_length - limits[i]
+            prompts.append((toks[-keep:] if 0 < keep < len(toks) else toks) or [self.prefix_token_id])
+        order = sorted(range(len(requests)), key=lambda i: (-len(prompts[i]), prompts[i]))
+        results: list[Generation | None] = [None] * len(requests)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            try:
+                texts = generate_batch(self.model, self.tokenizer, self.generation,
+                                       [prompts[i] for i in idx], [requests[i].stop for i in idx],
+                                       [limits[i] for i in idx], self.pad_token_id)
+            except Exception as e:  # noqa: BLE001
+                raise BackendError(f"generate batch of {len(idx)} requests failed on {self.name}: "
+                                   f"{type(e).__name__}: {e}") from e
+            for i, gen in zip(idx, texts):
+                results[i] = gen
+            if progress:
+                progress(len(idx))
+        return results  # type: ignore[return-value]
+
+    def fingerprint(self) -> dict:
+        """Model identity: path, revision, dtype, scoring settings and `content_hash` of the files."""
+        if self._fingerprint is None:
+            directory = self.path if os.path.isdir(self.path) else self._cached_snapshot()
+            self._fingerprint = {
+                "backend": "hf", "model": self.path, "revision": self.revision,
+                "dtype": str(self.model.dtype).replace("torch.", ""),
+                "max_length": self.max_length, "add_bos_token": self.add_bos_token,
+                "chat_template": self.chat_template,
+                "content_sha256": content_hash(directory) if directory else None,
+            }
+        return dict(self._fingerprint)
+
+    def _cached_snapshot(self) -> str | None:
+        try:
+            from huggingface_hub import snapshot_download
+            return snapshot_download(self.path, revision=self.revision, local_files_only=True)
+        except Exception:  # noqa: BLE001 - no local copy: fingerprint without content hash
+            return None
+
+    def close(self) -> None:
+        """Free the model (and GPU memory)."""
+        self.model = None  # type: ignore[assignment]
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
