@@ -14,7 +14,22 @@ RECORD_PROPERTY = "benchgate_record"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    from benchgate.perf.pytest_options import add_perf_options
+
     add_options(parser)
+    add_perf_options(parser)  # so `pytest evals --url ...` works, not only `pytest evals/perf`
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave the serving SLO suite (evals/perf) out of benchmark runs unless it is asked for:
+    by --url, or by naming its folder."""
+    if collection_path.name == "perf" and collection_path.parent.name == "evals" \
+            and not config.getoption("url", None):
+        named = any(Path(a.split("::")[0]).resolve() == collection_path.resolve() or
+                    collection_path.resolve() in Path(a.split("::")[0]).resolve().parents
+                    for a in config.args)
+        return None if named else True
+    return None
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

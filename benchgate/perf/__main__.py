@@ -1,0 +1,4 @@
+"""`python -m benchgate.perf ...` (same as `benchgate perf ...`)."""
+from .cli import main
+
+raise SystemExit(main())
