@@ -43,6 +43,17 @@ def benchgate_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("benchgate_home")
 
 
+@pytest.fixture(scope="session")
+def smoke_path(benchgate_home) -> str:
+    """The smoke model, built once per session into the session's temporary BENCHGATE_HOME
+    (`benchgate_home` from tests/conftest.py)."""
+    from benchgate.models.smoke import smoke_model_path
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BENCHGATE_HOME", str(benchgate_home))
+        return smoke_model_path()
+
+
 @pytest.fixture
 def run_evals(tmp_path, data_dir, benchgate_home):
     """run_evals(*args, output="out", evals=ROOT/"evals", env=None) -> EvalRun."""

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 from tqdm import tqdm
 
 from benchgate.engine.cache import PredictionCache, cache_key
-from benchgate.models.base import (BackendError, Generation, Loglikelihood, ModelBackend,
+from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
 
 NO_CACHE_MODELS = ("dummy", "oracle", "wrong")
@@ -198,7 +198,10 @@ class Predictor:
                 method = getattr(self.backend, kind)
                 for chunk in _chunks(pending, self.chunk_size()):
                     try:
-                        outputs = method([r for _, r in chunk], progress=bar.update)
+                        try:
+                            outputs = method([r for _, r in chunk], progress=bar.update)
+                        except BatchError as e:  # some requests failed for good (API)
+                            outputs = e.results
                         if len(outputs) != len(chunk):
                             raise BackendError(f"backend returned {len(outputs)} results for "
                                                f"{len(chunk)} requests")

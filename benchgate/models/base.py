@@ -98,6 +98,20 @@ class BackendError(RuntimeError):
     """A model call failed; the message says why (never contains secrets)."""
 
 
+class BatchError(BackendError):
+    """Some requests of a batch failed for good. ``results[i]`` is the result, or the
+    exception of that request; the predictor keeps (and caches) every completed result."""
+
+    def __init__(self, message: str, results: list):
+        super().__init__(message)
+        self.results = results
+
+    @property
+    def errors(self) -> dict[int, BaseException]:
+        """Failed requests by input position."""
+        return {i: r for i, r in enumerate(self.results) if isinstance(r, BaseException)}
+
+
 @runtime_checkable
 class ModelBackend(Protocol):
     """What the predictor needs from a model. All methods take whole batches."""

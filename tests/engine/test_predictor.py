@@ -1,7 +1,7 @@
 from types import SimpleNamespace
 
 from benchgate.engine.predictor import Prediction, Predictor
-from benchgate.models.base import (BackendError, GenerateRequest, Generation, GenerationConfig,
+from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation, GenerationConfig,
                                    Loglikelihood, LoglikelihoodRequest)
 
 
@@ -22,6 +22,8 @@ class CountingBackend:
                for r in requests]
         if progress:
             progress(len(requests))
+        if any(isinstance(o, BackendError) for o in out):  # the API backend's partial-failure contract
+            raise BatchError("1 request failed", out)
         return out
 
     def loglikelihood(self, requests, progress=None):

@@ -5,17 +5,6 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def smoke_path(benchgate_home) -> str:
-    """The smoke model, built once per session into the session's temporary BENCHGATE_HOME
-    (`benchgate_home` from tests/conftest.py)."""
-    from benchgate.models.smoke import smoke_model_path
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BENCHGATE_HOME", str(benchgate_home))
-        return smoke_model_path()
-
-
-@pytest.fixture(scope="session")
 def backend(smoke_path):
     """HFBackend on the smoke model, batch_size 4, default max_length (4096)."""
     from benchgate.models.hf import HFBackend

@@ -1,0 +1,519 @@
+"""Model backend for OpenAI-compatible HTTP servers (vLLM, SGLang, `transformers serve`, OpenAI...).
+
+Usage::
+
+    backend = OpenAIBackend("http://127.0.0.1:8000/v1", "my-model",
+                            {"api": "chat", "concurrency": 32}, GenerationConfig())
+    try:
+        gens = backend.generate(requests, progress=bar.update)
+    except BatchError as err:          # some requests failed after all retries
+        gens = err.results             # Generation, or RequestError where that request failed
+
+Error contract (all methods): results come back in input order. If every request succeeds the
+method returns the plain list. If some fail for good (non-retryable 4xx, or retries exhausted),
+it raises `BatchError`, whose ``results`` holds every completed result in its position and a
+`RequestError` (a `BackendError`) in the position of each failed one, so the caller can cache the
+completed ones and fail only the affected samples. Errors that make the whole batch pointless
+(the server cannot give logprobs, a chat prompt sent to the completions API...) raise their own
+`BackendError` subclass before the batch runs.
+
+The API key (argument, else env `BENCHGATE_API_KEY`, else `OPENAI_API_KEY`) is sent only in the
+Authorization header; it is redacted from every message and never in repr or fingerprint.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import aiohttp
+
+from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation,
+                                   GenerationConfig, Loglikelihood, LoglikelihoodRequest,
+                                   RollingLoglikelihoodRequest)
+from benchgate.models.retry import (RETRYABLE_STATUS, FatalRequestError, RequestError,
+                                    RetryableError, RetryPolicy, parse_retry_after)
+
+API_KEY_ENV_VARS = ("BENCHGATE_API_KEY", "OPENAI_API_KEY")
+MAX_STOP_SEQUENCES = 4  # OpenAI rejects more; every stop string is still cut client-side
+READ_BUFSIZE = 2 ** 20  # long SSE lines / big JSON bodies
+_STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")
+_LOGLIK_HINT = ("loglikelihood over an API needs a /completions endpoint that supports "
+                "echo=true with logprobs (e.g. vLLM, SGLang); use generation mode instead, e.g. "
+                "--dataset-args '{\"mmlu\": {\"mode\": \"generate\"}}'")
+
+Progress = Callable[[int], None] | None
+
+
+class RetriesExhaustedError(RequestError):
+    """A request kept failing with transient errors until `max_retries` was used up."""
+
+
+class LogprobsUnsupportedError(FatalRequestError):
+    """The server does not return echoed prompt logprobs, so loglikelihood is impossible."""
+
+
+@dataclass(frozen=True)
+class OpenAIArgs:
+    """Parsed `model_args` of the OpenAI backend (`--model-args` JSON)."""
+
+    api: str = "chat"  # "chat" -> /chat/completions, "completions" -> /completions
+    concurrency: int = 8  # requests in flight (semaphore and connection pool size)
+    timeout: float = 120.0  # seconds per attempt
+    max_retries: int = 5
+    backoff_base: float = 0.5  # seconds; backoff ceiling doubles per retry
+    backoff_max: float = 30.0
+    max_retry_after: float = 120.0  # cap on a server's Retry-After
+    extra_body: dict = field(default_factory=dict)  # merged into every body; None drops a key
+    logprobs_max_tokens: int = 1  # max_tokens of echo requests (0 where the server allows it)
+    max_tokens_field: str = "max_tokens"  # or "max_completion_tokens" (OpenAI reasoning models)
+
+    @classmethod
+    def parse(cls, model_args: dict | None, default_api: str) -> "OpenAIArgs":
+        """Validate `model_args`; unknown keys raise ValueError naming the key."""
+        args = dict(model_args or {})
+        known = set(cls.__dataclass_fields__)
+        for key in args:
+            if key not in known:
+                hint = " (pass the key as api_key= or env BENCHGATE_API_KEY)" \
+                    if "key" in key.lower() else ""
+                raise ValueError(f"unknown model_args key {key!r} for the OpenAI backend{hint}; "
+                                 f"known: {sorted(known)}")
+        args.setdefault("api", default_api)
+        extra = args.get("extra_body", {})
+        if isinstance(extra, str):
+            extra = json.loads(extra)
+        if not isinstance(extra, dict):
+            raise ValueError("model_args 'extra_body' must be a JSON object")
+        args["extra_body"] = extra
+        try:
+            for name in ("concurrency", "max_retries", "logprobs_max_tokens"):
+                args[name] = int(args.get(name, getattr(cls, name)))
+            for name in ("timeout", "backoff_base", "backoff_max", "max_retry_after"):
+                args[name] = float(args.get(name, getattr(cls, name)))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"bad model_args value for the OpenAI backend: {e}") from None
+        parsed = cls(**args)
+        if parsed.max_tokens_field not in ("max_tokens", "max_completion_tokens"):
+            raise ValueError("model_args 'max_tokens_field' must be 'max_tokens' or "
+                             "'max_completion_tokens'")
+        if parsed.api not in ("chat", "completions"):
+            raise ValueError(f"model_args 'api' must be 'chat' or 'completions', not {parsed.api!r}")
+        if parsed.concurrency < 1 or parsed.max_retries < 0 or parsed.timeout <= 0:
+            raise ValueError("model_args need concurrency >= 1, max_retries >= 0, timeout > 0")
+        return parsed
+
+    def policy(self) -> RetryPolicy:
+        return RetryPolicy(self.max_retries, self.backoff_base, self.backoff_max,
+                           self.max_retry_after)
+
+
+class _Secret:
+    """Holds the API key; prints as '***'."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None):
+        self._value = value or None
+
+    def get(self) -> str | None:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***" if self._value else "None"
+
+    __str__ = __repr__
+
+
+def sanitize_url(url: str) -> str:
+    """`url` without credentials, query or fragment, and without a trailing slash."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """`text` up to the earliest occurrence of any stop string."""
+    cut = len(text)
+    for s in stop:
+        if s:
+            i = text.find(s)
+            if 0 <= i < cut:
+                cut = i
+    return text[:cut]
+
+
+def _error_message(raw: bytes) -> str:
+    """The server's error message from an error body (OpenAI, FastAPI or plain text shapes)."""
+    text = raw.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:500] or "(empty body)"
+    if isinstance(data, dict):
+        err = data.get("error", data.get("detail", data.get("message")))
+        if isinstance(err, dict):
+            err = err.get("message") or err
+        if err is not None:
+            return str(err)[:500]
+    return text[:500]
+
+
+def _usage(data: dict) -> dict | None:
+    usage = data.get("usage")
+    if not isinstance(usage, dict):
+        return None
+    return {k: usage[k] for k in ("prompt_tokens", "completion_tokens") if k in usage} or None
+
+
+def _first_choice(data: dict) -> dict:
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise RetryableError("malformed response: no choices")
+    return choices[0]
+
+
+def _echo_tokens(data: dict, prompt: str) -> tuple[list, list, list, list, int]:
+    """(tokens, token_logprobs, text_offsets, top_logprobs, shift) of an echo+logprobs response.
+
+    `shift` is where `prompt` starts in the echoed text (servers that echo a BOS string as "<s>").
+    """
+    choice = _first_choice(data)
+    lp = choice.get("logprobs")
+    if not isinstance(lp, dict) or not lp.get("token_logprobs") or lp.get("text_offset") is None:
+        raise LogprobsUnsupportedError(
+            f"the server returned no echoed prompt logprobs (choices[0].logprobs is "
+            f"{'missing' if not lp else 'incomplete'}); {_LOGLIK_HINT}")
+    tokens = lp.get("tokens") or [""] * len(lp["token_logprobs"])
+    lps, offsets = lp["token_logprobs"], lp["text_offset"]
+    tops = lp.get("top_logprobs") or [None] * len(lps)
+    if not (len(tokens) == len(lps) == len(offsets) == len(tops)):
+        raise RetryableError("malformed logprobs: tokens/token_logprobs/text_offset lengths differ")
+    echoed = choice.get("text") or ""
+    shift = echoed.find(prompt) if prompt else 0
+    return tokens, lps, offsets, tops, max(shift, 0)
+
+
+def _is_greedy_token(token: str, logprob: float, top: dict | None) -> bool:
+    if not top:
+        return False
+    best = max(top.values())
+    return top.get(token) == best or logprob >= best - 1e-6
+
+
+def parse_loglikelihood(data: dict, context: str, continuation: str) -> Loglikelihood:
+    """Sum the continuation's token logprobs of an echo response; boundary from text offsets.
+
+    Continuation tokens are the echoed tokens from the one holding character ``len(context)``
+    up to the end of the prompt (a token straddling the boundary counts as continuation); tokens
+    the server generated after the prompt are ignored.
+    """
+    tokens, lps, offsets, tops, shift = _echo_tokens(data, context + continuation)
+    if not continuation:
+        return Loglikelihood(0.0, True)
+    boundary, end = shift + len(context), shift + len(context) + len(continuation)
+    echo = [i for i, off in enumerate(offsets) if off < end]
+    before = [offsets[i] for i in echo if offsets[i] <= boundary]
+    start_offset = max(before) if before else -1
+    idx = [i for i in echo if offsets[i] >= start_offset]
+    if not idx:
+        raise RetryableError("malformed logprobs: no continuation tokens in the echo")
+    if any(lps[i] is None for i in idx):
+        raise FatalRequestError("the server gave no logprob for the first continuation token "
+                                "(empty context?); loglikelihood needs a non-empty context")
+    total = float(sum(lps[i] for i in idx))
+    greedy = all(_is_greedy_token(tokens[i], lps[i], tops[i]) for i in idx)
+    return Loglikelihood(total, greedy)
+
+
+def parse_rolling(data: dict, text: str) -> float:
+    """Total logprob of the echoed `text`; the first token (no logprob) is not counted."""
+    tokens, lps, offsets, tops, shift = _echo_tokens(data, text)
+    end = shift + len(text)
+    return float(sum(lp for lp, off in zip(lps, offsets) if off < end and lp is not None))
+
+
+def _merge(body: dict, extra: dict) -> dict:
+    """`body` updated with `extra`; a None value in `extra` removes that key."""
+    merged = {**body, **extra}
+    return {k: v for k, v in merged.items() if v is not None}
+
+
+def _run(make_coro: Callable[[], Any]) -> Any:
+    """Run a coroutine to completion from sync code, even when a loop already runs here."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coro())
+    with ThreadPoolExecutor(1) as pool:  # inside a running loop (notebook, async test)
+        return pool.submit(lambda: asyncio.run(make_coro())).result()
+
+
+@dataclass
+class _Call:
+    """One request to send: endpoint path, JSON body and the parser of the response."""
+
+    path: str
+    body: dict | None
+    parse: Callable[[dict], Any]
+    error: BackendError | None = None  # set when the request cannot be sent at all
+
+
+class OpenAIBackend:
+    """`ModelBackend` over an OpenAI-compatible server, with bounded async concurrency.
+
+    `chat_template=True` (default) talks to /chat/completions, so the server applies the model's
+    chat template; `chat_template=False` defaults to the plain /completions API. model_args
+    ``api`` overrides this. See the module docstring for the error contract (`BatchError`).
+    """
+
+    def __init__(self, base_url: str, model: str, model_args: dict | None = None,
+                 generation: GenerationConfig | None = None, api_key: str | None = None,
+                 chat_template: bool = True):
+        self.args = OpenAIArgs.parse(model_args, "chat" if chat_template else "completions")
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self.generation = generation or GenerationConfig()
+        self.chat_template = chat_template
+        self.name = f"openai:{model}"
+        self._key = _Secret(api_key or next(
+            (os.environ[v] for v in API_KEY_ENV_VARS if os.environ.get(v)), None))
+        self._policy = self.args.policy()
+        self._rng = random.Random()
+        self._server_model: dict | None = None
+        self._server_model_fetched = False
+
+    def __repr__(self) -> str:
+        return (f"OpenAIBackend(base_url={sanitize_url(self.base_url)!r}, model={self.model!r}, "
+                f"api={self.args.api!r}, concurrency={self.args.concurrency}, api_key={self._key!r})")
+
+    # ----- ModelBackend -----
+
+    def fingerprint(self) -> dict:
+        """Identity for cache keys: url (no credentials), model, api, server's /models entry."""
+        if not self._server_model_fetched:
+            self._server_model = _run(self._fetch_model_entry)
+            self._server_model_fetched = True
+        return {"backend": "openai-api", "base_url": sanitize_url(self.base_url),
+                "model": self.model, "api": self.args.api, "chat_template": self.chat_template,
+                "extra_body": self.args.extra_body, "server_model": self._server_model}
+
+    def generate(self, requests: Sequence[GenerateRequest],
+                 progress: Progress = None) -> list[Generation]:
+        """One `Generation` per request (stop strings cut off); `BatchError` on failures."""
+        return self._finish(_run(lambda: self._run_batch(
+            [self._generate_call(r) for r in requests], progress)))
+
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest],
+                      progress: Progress = None) -> list[Loglikelihood]:
+        """log P(continuation | context) via /completions echo+logprobs; see `parse_loglikelihood`."""
+        calls = [self._echo_call(r.context + r.continuation,
+                                 lambda d, r=r: parse_loglikelihood(d, r.context, r.continuation))
+                 for r in requests]
+        return self._finish(_run(lambda: self._run_probed(calls, progress)))
+
+    def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
+                              progress: Progress = None) -> list[float]:
+        """Total logprob of each text in one echo request (no windowing: the text must fit the
+        server's context length; the first token is unconditioned and not counted)."""
+        calls = [self._echo_call(r.text, lambda d, r=r: parse_rolling(d, r.text))
+                 for r in requests]
+        return self._finish(_run(lambda: self._run_probed(calls, progress)))
+
+    def close(self) -> None:
+        """Nothing to release: each call opens and closes its own session."""
+
+    def __enter__(self) -> "OpenAIBackend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ----- request bodies -----
+
+    def _generate_call(self, req: GenerateRequest) -> _Call:
+        g = self.generation
+        max_tokens = req.max_new_tokens if req.max_new_tokens is not None else g.max_new_tokens
+        body: dict[str, Any] = {"model": self.model, self.args.max_tokens_field: max_tokens,
+                                "seed": g.seed}
+        if g.do_sample:
+            body.update(temperature=g.temperature, top_p=g.top_p)
+            if g.top_k != GenerationConfig.top_k:
+                body["top_k"] = g.top_k  # not OpenAI: only servers that support it (vLLM)
+        else:
+            body["temperature"] = 0.0
+        if g.repetition_penalty != GenerationConfig.repetition_penalty:
+            body["repetition_penalty"] = g.repetition_penalty  # not OpenAI (vLLM, SGLang)
+        if req.stop:
+            body["stop"] = list(req.stop[:MAX_STOP_SEQUENCES])
+        body = _merge(body, self.args.extra_body)
+        if self.args.api == "chat":
+            messages = ([{"role": "user", "content": req.prompt}] if isinstance(req.prompt, str)
+                        else [dict(m) for m in req.prompt])
+            return _Call("/chat/completions", {**body, "messages": messages},
+                         lambda d: self._parse_chat(d, req.stop))
+        if not isinstance(req.prompt, str):
+            return _Call("/completions", None, lambda d: None, FatalRequestError(
+                "a chat prompt (list of messages) cannot be sent to the completions API; "
+                "use model_args {\"api\": \"chat\"}"))
+        return _Call("/completions", {**body, "prompt": req.prompt},
+                     lambda d: self._parse_completion(d, req.stop))
+
+    def _echo_call(self, prompt: str, parse: Callable[[dict], Any]) -> _Call:
+        body = {"model": self.model, "prompt": prompt, "max_tokens": self.args.logprobs_max_tokens,
+                "echo": True, "logprobs": 1, "temperature": 0.0, "seed": self.generation.seed}
+        return _Call("/completions", _merge(body, self.args.extra_body), parse)
+
+    @staticmethod
+    def _parse_chat(data: dict, stop: Sequence[str]) -> Generation:
+        message = _first_choice(data).get("message")
+        if not isinstance(message, dict):
+            raise RetryableError("malformed response: choices[0].message missing")
+        return Generation(cut_at_stop(message.get("content") or "", stop), _usage(data))
+
+    @staticmethod
+    def _parse_completion(data: dict, stop: Sequence[str]) -> Generation:
+        text = _first_choice(data).get("text")
+        if not isinstance(text, str):
+            raise RetryableError("malformed response: choices[0].text missing")
+        return Generation(cut_at_stop(text, stop), _usage(data))
+
+    # ----- transport -----
+
+    def _redact(self, message: str) -> str:
+        key = self._key.get()
+        return message.replace(key, "***") if key and len(key) >= 4 else message
+
+    def _session(self) -> aiohttp.ClientSession:
+        headers = {"Content-Type": "application/json"}
+        if self._key.get():
+            headers["Authorization"] = f"Bearer {self._key.get()}"
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.args.concurrency),
+            timeout=aiohttp.ClientTimeout(total=self.args.timeout),
+            headers=headers, read_bufsize=READ_BUFSIZE)
+
+    async def _attempt(self, session: aiohttp.ClientSession, call: _Call) -> Any:
+        """One HTTP attempt; raises RetryableError or FatalRequestError."""
+        url = self.base_url + call.path
+        try:
+            async with session.post(url, json=call.body) as resp:
+                status = resp.status
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
+                raw = await resp.read()
+        except asyncio.TimeoutError:
+            raise RetryableError(f"no complete response within {self.args.timeout}s") from None
+        except aiohttp.ClientPayloadError as e:
+            raise RetryableError(f"truncated response body ({type(e).__name__})") from None
+        except aiohttp.InvalidURL:
+            raise FatalRequestError(f"invalid URL {sanitize_url(url)!r}") from None
+        except (aiohttp.ClientError, OSError) as e:
+            raise RetryableError(f"connection failed ({type(e).__name__}: {e})") from None
+        if status >= 400:
+            message = f"HTTP {status} from {call.path}: {_error_message(raw)}"
+            if status in RETRYABLE_STATUS:
+                raise RetryableError(message, status, retry_after)
+            raise FatalRequestError(message, status)
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            snippet = raw[:120].decode("utf-8", "replace")
+            raise RetryableError(f"malformed JSON response body: {snippet!r}") from None
+        if not isinstance(data, dict):
+            raise RetryableError("malformed response: JSON body is not an object")
+        try:
+            return call.parse(data)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+            raise RetryableError(f"malformed response ({type(e).__name__}: {e})") from None
+
+    async def _call_with_retries(self, session: aiohttp.ClientSession, call: _Call) -> Any:
+        """Result of `call`, or a RequestError (returned, not raised) when it failed for good."""
+        if call.error is not None:
+            return call.error
+        last: RetryableError | None = None
+        attempts = 0
+        for attempt in range(self._policy.max_retries + 1):
+            attempts = attempt + 1
+            failure: RequestError | None = None
+            try:
+                return await self._attempt(session, call)
+            except RetryableError as e:
+                last = e
+            except FatalRequestError as e:  # includes LogprobsUnsupportedError
+                failure = e
+            if failure is not None:
+                return self._rebuild(failure, attempts)
+            if attempt < self._policy.max_retries:
+                await asyncio.sleep(self._policy.delay(attempt, last.retry_after, self._rng))
+        return RetriesExhaustedError(
+            self._redact(f"gave up after {attempts} attempt{'s' if attempts > 1 else ''}: {last}"),
+            last.status if last else None, attempts)
+
+    def _rebuild(self, err: RequestError, attempts: int) -> RequestError:
+        """A fresh, redacted copy of `err` (drops exception chains that could hold headers)."""
+        return type(err)(self._redact(str(err)), err.status, attempts)
+
+    async def _run_batch(self, calls: list[_Call], progress: Progress) -> list:
+        """Run `calls` with at most `concurrency` in flight; results in input order."""
+        if not calls:
+            return []
+        sem = asyncio.Semaphore(self.args.concurrency)
+
+        async def one(session: aiohttp.ClientSession, call: _Call) -> Any:
+            async with sem:
+                try:
+                    result = await self._call_with_retries(session, call)
+                except Exception as e:  # a bug must not cost the other requests their results
+                    result = RequestError(self._redact(f"unexpected {type(e).__name__}: {e}"))
+            if progress is not None:
+                progress(1)
+            return result
+
+        async with self._session() as session:
+            return list(await asyncio.gather(*(one(session, c) for c in calls)))
+
+    async def _run_probed(self, calls: list[_Call], progress: Progress) -> list:
+        """Echo batches: send the first request alone, so an unsupported server fails fast."""
+        first = await self._run_batch(calls[:1], progress)
+        if first and isinstance(first[0], LogprobsUnsupportedError):
+            raise first[0]
+        err = first[0] if first else None
+        if isinstance(err, FatalRequestError) and (
+                err.status in (404, 405, 501) or any(w in str(err).lower() for w in ("echo", "logprob"))):
+            raise LogprobsUnsupportedError(f"{err}; {_LOGLIK_HINT}", err.status, err.attempts)
+        return first + await self._run_batch(calls[1:], progress)
+
+    async def _fetch_model_entry(self) -> dict | None:
+        """This model's stable fields from GET {base}/models, or None if unavailable."""
+        try:
+            async with self._session() as session:
+                timeout = aiohttp.ClientTimeout(total=min(10.0, self.args.timeout))
+                async with session.get(self.base_url + "/models", timeout=timeout) as resp:
+                    if resp.status != 200:
+                        return None
+                    data = json.loads(await resp.read())
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError):
+            return None
+        entries = data.get("data") if isinstance(data, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and entry.get("id") == self.model:
+                return {k: entry[k] for k in _STABLE_MODEL_FIELDS if k in entry}
+        return None
+
+    @staticmethod
+    def _finish(results: list) -> list:
+        """Return `results`, or raise BatchError carrying them when any request failed."""
+        failed = [(i, r) for i, r in enumerate(results) if isinstance(r, BaseException)]
+        if not failed:
+            return results
+        i, first = failed[0]
+        raise BatchError(f"{len(failed)} of {len(results)} requests failed; "
+                         f"first (request {i}): {first}", results)
