@@ -37,7 +37,7 @@ class CountingBackend:
 
 
 def options(tmp_path, **kw):
-    base = dict(model="counting", model_args={"batch_size": 1}, generation=GenerationConfig(),
+    base = dict(model="counting", model_args={"batch_size": 1}, generation=GenerationConfig(), api_url=None,
                 use_cache=False, cache_path=tmp_path / "cache.sqlite", dry_run=False)
     return SimpleNamespace(**(base | kw))
 
