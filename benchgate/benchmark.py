@@ -76,6 +76,7 @@ class Benchmark:
     name: ClassVar[str]
     modes: ClassVar[tuple[str, ...]] = ("generate",)
     primary_metric: ClassVar[str] = "acc"
+    lower_is_better: ClassVar[tuple[str, ...]] = ()  # metrics gated as "at most" (perplexity)
     default_args: ClassVar[dict[str, Any]] = {}
     # ids of the same data on the hubs: {"modelscope": "...", "huggingface": "..."}
     hub_ids: ClassVar[dict[str, str]] = {}
@@ -95,6 +96,10 @@ class Benchmark:
         if not isinstance(args["few_shot_num"], int) or args["few_shot_num"] < 0:
             raise ValueError(f"--dataset-args: {self.name} few_shot_num must be an integer >= 0")
         return args
+
+    def metric(self, ctx: RunContext) -> str:
+        """The primary metric of this run (override when it depends on the mode)."""
+        return self.primary_metric
 
     # -- data -------------------------------------------------------------
     def subsets(self, ctx: RunContext) -> list[str]:

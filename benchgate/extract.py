@@ -75,6 +75,9 @@ def _choice_patterns(letters: str) -> list[re.Pattern]:
     return [
         re.compile(rf"(?i:answer is)\s*[:\-]?\s*\**\(?({L})\)?\**(?![A-Za-z])"),
         re.compile(rf"(?i:answer)\s*[:\-]\s*\**\(?({L})\)?\**(?![A-Za-z])"),
+        re.compile(rf"答案\s*(?:是|为|應為|应为|应该是|：|:)?\s*(?:选项)?\s*\**[\(（]?({L})(?![A-Za-z])"),
+        re.compile(rf"(?:选|選)(?:择|擇)?\s*[\(（]?({L})(?![A-Za-z])"),
+        re.compile(rf"(?<![A-Za-z])({L})\s*(?:项|選項|选项)?\s*(?:正确|正確|是正确的)"),
         re.compile(rf"^\s*\**\(?({L})\)?\**\s*(?:$|[\.\):,])"),
         re.compile(rf"\(({L})\)"),
         re.compile(rf"(?<![A-Za-z])({L})(?![A-Za-z])"),
@@ -91,7 +94,7 @@ def extract_choice(text: str, letters: str = "ABCD") -> str | None:
     if patterns is None:
         patterns = _PATTERN_CACHE[letters] = _choice_patterns(letters)
     for i, pattern in enumerate(patterns):
-        m = pattern.search(text) if i != 2 else pattern.match(text)
+        m = pattern.match(text) if pattern.pattern.startswith("^") else pattern.search(text)
         if m:
             return m.group(1).upper()
     return None

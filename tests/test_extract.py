@@ -77,3 +77,11 @@ def test_choice_ignores_lowercase_words_and_prefers_answer_phrase():
     assert extract_choice("nothing here") is None
     assert extract_choice("E", letters="ABCD") is None
     assert extract_choice("E", letters="ABCDE") == "E"
+
+
+@given(st.sampled_from("ABCD"), st.sampled_from([
+    "答案是{}", "答案：{}", "答案为（{}）", "所以答案是 {}。", "我选{}", "选择{}", "{}项正确", "{}选项是正确的",
+    "根据题意，正确答案应该是{}",
+]))
+def test_chinese_choice_formats(letter, template):
+    assert extract_choice(template.format(letter)) == letter

@@ -98,12 +98,14 @@ def check_thresholds(thresholds: list[Threshold], benchmarks: dict[str, Any], ou
                                     f"{t.benchmark}{'/' + t.scope if t.scope else ''} in this run")
             continue
         score = block["score"]
-        ok = score >= t.value
+        lower = metric in entry.get("lower_is_better", ())
+        ok = score <= t.value if lower else score >= t.value
         outcome.checks.append({"gate": t.label, "metric": metric, "score": score,
-                               "threshold": t.value, "passed": ok})
+                               "threshold": t.value, "passed": ok,
+                               "direction": "at most" if lower else "at least"})
         if not ok:
-            outcome.failures.append(f"gate {t.label}: {metric} = {score:.4f} is under the "
-                                    f"threshold {t.value:.4f}")
+            outcome.failures.append(f"gate {t.label}: {metric} = {score:.4f} is "
+                                    f"{'over' if lower else 'under'} the threshold {t.value:.4f}")
 
 
 def load_baseline_scores(path: Path) -> dict[str, dict[str, float]]:
@@ -133,6 +135,7 @@ def check_baseline(baseline: dict[str, dict[str, float]], current: dict[str, dic
     """Per benchmark, a one-sided paired test (McNemar exact for 0/1 scores, paired
     bootstrap otherwise) on the samples both runs share; a significant drop fails."""
     for bench, metric in sorted(primary.items()):
+        # corpus-level metrics (perplexity) have no per-sample value: nothing to pair
         ids = sorted(i for i in current if i.split("/", 1)[0] == bench
                      and i in baseline and metric in baseline[i] and metric in current[i])
         if not ids:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from benchgate.benchmark import Benchmark, RunContext, Sample
+from benchgate.benchmark import Benchmark, DataError, RunContext, Sample
 from benchgate.engine.predictor import Prediction, encode_output
 
 if TYPE_CHECKING:
@@ -50,8 +50,18 @@ class BenchmarkFile(pytest.File):
         bench = import_benchmark(self.path)
         state.seen_benchmarks.add(bench.name)
         if not state.wants(bench.name):
-            return
+            return []
         ctx = state.context_for(bench)
+        try:
+            items = list(self._samples(state, bench, ctx))
+        except DataError as e:
+            if state.options.datasets is None:  # not asked for by name: skip, say why
+                self.warn(pytest.PytestWarning(f"benchmark {bench.name} skipped: {e}"))
+                return []
+            raise self.CollectError(f"{bench.name}: {e}") from None
+        return items
+
+    def _samples(self, state, bench: Benchmark, ctx: RunContext):
         subsets = bench.subsets(ctx)
         chosen = ctx.args.get("subset_list")
         if chosen:
@@ -131,11 +141,13 @@ def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
         "subset": sample.subset,
         "index": sample.index,
         "category": item.category,
-        "metric": item.bench.primary_metric,
+        "metric": item.bench.metric(item.ctx),
         "module": str(item.path),
         "target": sample.target,
         "cached": prediction.cached,
     }
+    if item.bench.lower_is_better:
+        record["lower_is_better"] = list(item.bench.lower_is_better)
     if first is None:
         return record
     if first.kind == "generate":

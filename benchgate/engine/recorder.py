@@ -26,6 +26,7 @@ class Recorder:
         # benchmark -> [(subset, index, category, scores)]
         self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
+        self.lower_is_better: dict[str, list[str]] = {}
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
         self.n_records = 0
@@ -44,6 +45,8 @@ class Recorder:
             return
         bench = record["benchmark"]
         self.primary[bench] = record["metric"]
+        if record.get("lower_is_better"):
+            self.lower_is_better[bench] = record["lower_is_better"]
         self.scores[record["id"]] = scores
         self._rows[bench].append((record["subset"], record["index"], record.get("category"),
                                   {k: float(v) for k, v in scores.items()}))
@@ -82,6 +85,8 @@ class Recorder:
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
         entry["ci95"] = entry["metrics"][primary]["ci95"]
+        if self.lower_is_better.get(bench):
+            entry["lower_is_better"] = self.lower_is_better[bench]
         for scope in ("subsets", "categories"):
             means = [b["score"] for b in entry[scope].values() if b["score"] is not None]
             entry[f"macro_{scope}"] = sum(means) / len(means) if means else None

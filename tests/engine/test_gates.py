@@ -80,3 +80,12 @@ def test_load_baseline_requires_samples(tmp_path):
         load_baseline_scores(tmp_path / "results.json")
     (tmp_path / "samples.jsonl").write_text(json.dumps({"id": "a/b/0", "scores": {"acc": 1.0}}) + "\n")
     assert load_baseline_scores(tmp_path) == {"a/b/0": {"acc": 1.0}}
+
+
+def test_lower_is_better_metrics_gate_as_at_most():
+    bench = {"perplexity": {"metric": "word_perplexity", "lower_is_better": ["word_perplexity"],
+                            "metrics": {"word_perplexity": {"score": 30.0}}, "subsets": {}, "categories": {}}}
+    outcome = GateOutcome()
+    check_thresholds(parse_gates(["perplexity=25", "perplexity=31"]), bench, outcome)
+    assert outcome.failures == ["gate perplexity: word_perplexity = 30.0000 is over the threshold 25.0000"]
+    assert [c["direction"] for c in outcome.checks] == ["at most", "at most"]

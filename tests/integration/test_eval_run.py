@@ -178,3 +178,13 @@ def test_killed_run_resumes_without_recomputing(run_evals, tmp_path, data_dir, b
     again = run_evals(*args, "--use-cache", output="again")
     assert again.results["timings"]["computed"] == 0
     assert again.results["benchmarks"] == resumed.results["benchmarks"]
+
+
+def test_missing_data_named_benchmark_errors_cleanly_else_skips(run_evals):
+    named = run_evals("--model", "oracle", "--datasets", "race", "gsm8k", "--limit", "1")
+    assert named.code == 2
+    assert "race: race: data folder" in named.out and "not found" in named.out
+    assert "Traceback" not in named.out
+    unnamed = run_evals("--model", "oracle", "--limit", "1", "-k", "gsm8k")
+    assert unnamed.code == 0, unnamed.out
+    assert "benchmark race skipped: race: data folder" in unnamed.out

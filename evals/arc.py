@@ -1,0 +1,89 @@
+"""ARC (Clark et al., 2018): AI2 Reasoning Challenge, grade-school science questions.
+Two subsets, ARC-Challenge (1,172 test questions) and ARC-Easy (2,376).
+
+Default: lm-evaluation-harness `arc_challenge` / `arc_easy` (0-shot, loglikelihood of each
+answer text " {choice}" after "Question: {q}\\nAnswer:"; acc, and acc_norm = argmax of
+logprob / len(choice text in characters)). `{"few_shot_num": 25}` is the Open LLM Leaderboard
+setup (25 exemplars from the train split, "Question: ..\\nAnswer: <gold text>" joined by blank
+lines; first 25 in file order, or a seeded draw with `few_shot_random`).
+"""
+from __future__ import annotations
+
+from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, shuffle_choices
+from benchgate.data.files import dataset_folder, read_jsonl, to_samples
+from benchgate.data.hub import load_hub_split
+from benchgate.models.base import Loglikelihood, LoglikelihoodRequest
+
+SUBSETS = ("ARC-Challenge", "ARC-Easy")
+SPLIT_FILES = {"test": "Test", "train": "Train", "validation": "Dev"}
+RIGHT, WRONG = Loglikelihood(0.0, True), Loglikelihood(-10.0, False)
+
+
+def _convert(row: dict) -> tuple[dict, int]:
+    q = row["question"]
+    if isinstance(q, dict):  # native ARC-V1 JSONL: question {stem, choices [{text, label}]}
+        stem, labels, texts = q["stem"], [c["label"] for c in q["choices"]], [c["text"] for c in q["choices"]]
+    else:  # hub (allenai/ai2_arc): question, choices {text: [...], label: [...]}
+        stem, labels, texts = q, list(row["choices"]["label"]), list(row["choices"]["text"])
+    if len(texts) < 2:
+        raise ValueError(f"expected at least 2 choices, got {len(texts)}")
+    key = str(row["answerKey"])
+    if key not in labels:  # labels may be A-E or 1-5
+        raise ValueError(f"answerKey {key!r} is not one of the choice labels {labels}")
+    return {"question": stem, "choices": texts}, labels.index(key)
+
+
+def mc_scores(outputs, choices, gold: int) -> tuple[int, dict[str, float]]:
+    """lm-eval multiple_choice: acc = argmax logprob, acc_norm = argmax logprob / len(text)."""
+    lls = [o.logprob for o in outputs]
+    norm = [ll / max(len(c), 1) for ll, c in zip(lls, choices)]
+    pred, pred_norm = lls.index(max(lls)), norm.index(max(norm))
+    return pred, {"acc": float(pred == gold), "acc_norm": float(pred_norm == gold)}
+
+
+class ARC(Benchmark):
+    name = "arc"
+    modes = ("loglikelihood",)
+    primary_metric = "acc_norm"
+    default_args = {"few_shot_num": 0, "shuffle_choices": False}
+    hub_ids = {"modelscope": "modelscope/ai2_arc", "huggingface": "allenai/ai2_arc"}
+
+    def subsets(self, ctx: RunContext) -> list[str]:
+        return list(SUBSETS)
+
+    def _split(self, ctx: RunContext, subset: str, split: str) -> list[Sample]:
+        if ctx.dataset_hub == "local":
+            path = dataset_folder(ctx, "arc") / subset / f"{subset}-{SPLIT_FILES[split]}.jsonl"
+            return to_samples(self.name, subset, read_jsonl(path), _convert)
+        hub_id = self.hub_ids[ctx.dataset_hub]
+        rows = load_hub_split(ctx.dataset_hub, hub_id, subset, split)
+        return to_samples(self.name, subset, ((i, r, f"{hub_id}[{subset}/{split}]#{i}")
+                                              for i, r in enumerate(rows)), _convert)
+
+    def load(self, ctx: RunContext, subset: str) -> list[Sample]:
+        samples = self._split(ctx, subset, "test")
+        if ctx.args["shuffle_choices"]:
+            for s in samples:
+                if s.error is None:
+                    s.data["choices"], s.target = shuffle_choices(s.data["choices"], s.target, ctx.seed, s.id)
+        return samples
+
+    def fewshot_pool(self, ctx: RunContext, subset: str) -> list[Sample]:
+        return self._split(ctx, subset, "train")
+
+    def prompt(self, ctx: RunContext, sample: Sample) -> str:
+        shots = "".join(f"Question: {s.data['question']}\nAnswer: {s.data['choices'][s.target]}\n\n"
+                        for s in self.shots(ctx, sample))
+        return f"{shots}Question: {sample.data['question']}\nAnswer:"
+
+    def requests(self, ctx: RunContext, sample: Sample):
+        prompt = self.prompt(ctx, sample)
+        return [LoglikelihoodRequest(prompt, f" {c}", oracle=RIGHT if i == sample.target else WRONG)
+                for i, c in enumerate(sample.data["choices"])]
+
+    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+        pred, scores = mc_scores(outputs, sample.data["choices"], sample.target)
+        return Scored(pred, scores)
+
+
+BENCHMARK = ARC()
