@@ -9,14 +9,13 @@ lines; first 25 in file order, or a seeded draw with `few_shot_random`).
 """
 from __future__ import annotations
 
-from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, shuffle_choices
+from benchgate.benchmark import Benchmark, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.models.base import Loglikelihood, LoglikelihoodRequest
+from benchgate.multiple_choice import choice_requests, choice_scores, shuffle_samples
 
 SUBSETS = ("ARC-Challenge", "ARC-Easy")
 SPLIT_FILES = {"test": "Test", "train": "Train", "validation": "Dev"}
-RIGHT, WRONG = Loglikelihood(0.0, True), Loglikelihood(-10.0, False)
 
 
 def _convert(row: dict) -> tuple[dict, int]:
@@ -31,14 +30,6 @@ def _convert(row: dict) -> tuple[dict, int]:
     if key not in labels:  # labels may be A-E or 1-5
         raise ValueError(f"answerKey {key!r} is not one of the choice labels {labels}")
     return {"question": stem, "choices": texts}, labels.index(key)
-
-
-def mc_scores(outputs, choices, gold: int) -> tuple[int, dict[str, float]]:
-    """lm-eval multiple_choice: acc = argmax logprob, acc_norm = argmax logprob / len(text)."""
-    lls = [o.logprob for o in outputs]
-    norm = [ll / max(len(c), 1) for ll, c in zip(lls, choices)]
-    pred, pred_norm = lls.index(max(lls)), norm.index(max(norm))
-    return pred, {"acc": float(pred == gold), "acc_norm": float(pred_norm == gold)}
 
 
 class ARC(Benchmark):
@@ -62,11 +53,7 @@ class ARC(Benchmark):
 
     def load(self, ctx: RunContext, subset: str) -> list[Sample]:
         samples = self._split(ctx, subset, "test")
-        if ctx.args["shuffle_choices"]:
-            for s in samples:
-                if s.error is None:
-                    s.data["choices"], s.target = shuffle_choices(s.data["choices"], s.target, ctx.seed, s.id)
-        return samples
+        return shuffle_samples(samples, ctx)
 
     def fewshot_pool(self, ctx: RunContext, subset: str) -> list[Sample]:
         return self._split(ctx, subset, "train")
@@ -78,12 +65,10 @@ class ARC(Benchmark):
 
     def requests(self, ctx: RunContext, sample: Sample):
         prompt = self.prompt(ctx, sample)
-        return [LoglikelihoodRequest(prompt, f" {c}", oracle=RIGHT if i == sample.target else WRONG)
-                for i, c in enumerate(sample.data["choices"])]
+        return choice_requests(prompt, [f" {c}" for c in sample.data["choices"]], sample.target)
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        pred, scores = mc_scores(outputs, sample.data["choices"], sample.target)
-        return Scored(pred, scores)
+        return choice_scores(outputs, sample.data["choices"], sample.target)
 
 
 BENCHMARK = ARC()

@@ -11,14 +11,12 @@ benchmark scores are micro averages (weighted by subject size).
 """
 from __future__ import annotations
 
-from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, shuffle_choices
+from benchgate.benchmark import RunContext, Sample
 from benchgate.data.files import dataset_folder, read_csv, to_samples
-from benchgate.data.hub import load_hub_split
-from benchgate.extract import extract_choice
-from benchgate.models.base import GenerateRequest, Loglikelihood, LoglikelihoodRequest
+from benchgate.data.hub import hub_samples
+from benchgate.multiple_choice import LetterChoiceBenchmark
 
 LETTERS = "ABCD"
-RIGHT, WRONG = Loglikelihood(0.0, True), Loglikelihood(-10.0, False)
 
 # category -> {subject: Chinese name}: the C-Eval paper's subject list (= the official
 # hkust-nlp/ceval subject_mapping.json)
@@ -97,11 +95,10 @@ def _convert(row) -> tuple[dict, str]:
     return {"question": row[1], "choices": list(row[2:6])}, answer
 
 
-class CEval(Benchmark):
+class CEval(LetterChoiceBenchmark):
     name = "ceval"
-    modes = ("loglikelihood", "generate")
-    primary_metric = "acc"
-    default_args = {"few_shot_num": 5, "shuffle_choices": False}
+    letter_prefix = ""  # the official code puts the letter right after the cue
+    eval_split = "val"
     hub_ids = {"modelscope": "modelscope/ceval-exam", "huggingface": "ceval/ceval-exam"}
 
     def subsets(self, ctx: RunContext) -> list[str]:
@@ -110,53 +107,18 @@ class CEval(Benchmark):
     def category(self, ctx: RunContext, subset: str) -> str | None:
         return CATEGORY[subset]
 
-    def _split(self, ctx: RunContext, subset: str, split: str) -> list[Sample]:
+    def split(self, ctx: RunContext, subset: str, split: str) -> list[Sample]:
         if ctx.dataset_hub == "local":
             path = dataset_folder(ctx, "ceval") / split / f"{subset}_{split}.csv"
             rows = read_csv(path, n_fields=8 if split == "dev" else 7, header=True)
             return to_samples(self.name, subset, rows, _convert)
-        hub_id = self.hub_ids[ctx.dataset_hub]
-        rows = load_hub_split(ctx.dataset_hub, hub_id, subset, split)
-        return to_samples(self.name, subset, ((i, r, f"{hub_id}[{subset}/{split}]#{i}")
-                                              for i, r in enumerate(rows)), _convert)
+        return hub_samples(self, ctx, subset, split, _convert)
 
-    def load(self, ctx: RunContext, subset: str) -> list[Sample]:
-        samples = self._split(ctx, subset, "val")
-        if ctx.args["shuffle_choices"]:
-            for s in samples:
-                if s.error is None:
-                    s.data["choices"], gold = shuffle_choices(s.data["choices"], LETTERS.index(s.target),
-                                                              ctx.seed, s.id)
-                    s.target = LETTERS[gold]
-        return samples
+    def head(self, sample: Sample) -> str:
+        return f"以下是中国关于{NAME_ZH[sample.subset]}考试的单项选择题，请选出其中的正确答案。\n\n"
 
-    def fewshot_pool(self, ctx: RunContext, subset: str) -> list[Sample]:
-        return self._split(ctx, subset, "dev")
-
-    @staticmethod
-    def _question(sample: Sample) -> str:
-        choices = "".join(f"\n{L}. {c}" for L, c in zip(LETTERS, sample.data["choices"]))
-        return f"{sample.data['question']}{choices}\n答案："
-
-    def prompt(self, ctx: RunContext, sample: Sample) -> str:
-        head = f"以下是中国关于{NAME_ZH[sample.subset]}考试的单项选择题，请选出其中的正确答案。\n\n"
-        shots = "".join(f"{self._question(s)}{s.target}\n\n" for s in self.shots(ctx, sample))
-        return head + shots + self._question(sample)
-
-    def requests(self, ctx: RunContext, sample: Sample):
-        prompt = self.prompt(ctx, sample)
-        if ctx.args["mode"] == "generate":
-            return [GenerateRequest(prompt, stop=("\n\n",), oracle=sample.target)]
-        return [LoglikelihoodRequest(prompt, L, oracle=RIGHT if L == sample.target else WRONG)
-                for L in LETTERS]
-
-    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        if ctx.args["mode"] == "generate":
-            choice = extract_choice(outputs[0].text, LETTERS)
-        else:
-            logprobs = [o.logprob for o in outputs]
-            choice = LETTERS[logprobs.index(max(logprobs))]
-        return Scored(choice, {"acc": float(choice == sample.target)})
+    def question(self, sample: Sample) -> str:
+        return f"{sample.data['question']}{self.options(sample)}\n答案："
 
 
 BENCHMARK = CEval()

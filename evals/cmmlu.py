@@ -11,14 +11,12 @@ is counted under "China specific" only (one category per subset; see docs/benchm
 """
 from __future__ import annotations
 
-from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, shuffle_choices
+from benchgate.benchmark import RunContext, Sample
 from benchgate.data.files import dataset_folder, read_csv, to_samples
-from benchgate.data.hub import load_hub_split
-from benchgate.extract import extract_choice
-from benchgate.models.base import GenerateRequest, Loglikelihood, LoglikelihoodRequest
+from benchgate.data.hub import hub_samples
+from benchgate.multiple_choice import LetterChoiceBenchmark
 
 LETTERS = "ABCD"
-RIGHT, WRONG = Loglikelihood(0.0, True), Loglikelihood(-10.0, False)
 
 # subject: (Chinese name, category), from haonan-li/CMMLU src/categories.py (name_en2zh,
 # subcategories -> categories; "china specific" wins over the subject's other subcategory)
@@ -102,11 +100,10 @@ def _convert(row) -> tuple[dict, str]:
     return {"question": row[1], "choices": list(row[2:6])}, answer
 
 
-class CMMLU(Benchmark):
+class CMMLU(LetterChoiceBenchmark):
     name = "cmmlu"
-    modes = ("loglikelihood", "generate")
-    primary_metric = "acc"
-    default_args = {"few_shot_num": 5, "shuffle_choices": False}
+    letter_prefix = ""  # the official code puts the letter right after the cue
+    eval_split = "test"
     hub_ids = {"modelscope": "modelscope/cmmlu", "huggingface": "haonan-li/cmmlu"}
 
     def subsets(self, ctx: RunContext) -> list[str]:
@@ -115,53 +112,18 @@ class CMMLU(Benchmark):
     def category(self, ctx: RunContext, subset: str) -> str | None:
         return SUBJECTS[subset][1]
 
-    def _split(self, ctx: RunContext, subset: str, split: str) -> list[Sample]:
+    def split(self, ctx: RunContext, subset: str, split: str) -> list[Sample]:
         if ctx.dataset_hub == "local":
             path = dataset_folder(ctx, "cmmlu") / "data" / split / f"{subset}.csv"
             rows = read_csv(path, n_fields=7, header=True)
             return to_samples(self.name, subset, rows, _convert)
-        hub_id = self.hub_ids[ctx.dataset_hub]
-        rows = load_hub_split(ctx.dataset_hub, hub_id, subset, split)
-        return to_samples(self.name, subset, ((i, r, f"{hub_id}[{subset}/{split}]#{i}")
-                                              for i, r in enumerate(rows)), _convert)
+        return hub_samples(self, ctx, subset, split, _convert)
 
-    def load(self, ctx: RunContext, subset: str) -> list[Sample]:
-        samples = self._split(ctx, subset, "test")
-        if ctx.args["shuffle_choices"]:
-            for s in samples:
-                if s.error is None:
-                    s.data["choices"], gold = shuffle_choices(s.data["choices"], LETTERS.index(s.target),
-                                                              ctx.seed, s.id)
-                    s.target = LETTERS[gold]
-        return samples
+    def head(self, sample: Sample) -> str:
+        return f"以下是关于{SUBJECTS[sample.subset][0]}的单项选择题，请直接给出正确答案的选项。\n\n"
 
-    def fewshot_pool(self, ctx: RunContext, subset: str) -> list[Sample]:
-        return self._split(ctx, subset, "dev")
-
-    @staticmethod
-    def _question(sample: Sample) -> str:
-        choices = "".join(f"\n{L}. {c}" for L, c in zip(LETTERS, sample.data["choices"]))
-        return f"题目：{sample.data['question']}{choices}\n答案是："
-
-    def prompt(self, ctx: RunContext, sample: Sample) -> str:
-        head = f"以下是关于{SUBJECTS[sample.subset][0]}的单项选择题，请直接给出正确答案的选项。\n\n"
-        shots = "".join(f"{self._question(s)}{s.target}\n\n" for s in self.shots(ctx, sample))
-        return head + shots + self._question(sample)
-
-    def requests(self, ctx: RunContext, sample: Sample):
-        prompt = self.prompt(ctx, sample)
-        if ctx.args["mode"] == "generate":
-            return [GenerateRequest(prompt, stop=("\n\n",), oracle=sample.target)]
-        return [LoglikelihoodRequest(prompt, L, oracle=RIGHT if L == sample.target else WRONG)
-                for L in LETTERS]
-
-    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        if ctx.args["mode"] == "generate":
-            choice = extract_choice(outputs[0].text, LETTERS)
-        else:
-            logprobs = [o.logprob for o in outputs]
-            choice = LETTERS[logprobs.index(max(logprobs))]
-        return Scored(choice, {"acc": float(choice == sample.target)})
+    def question(self, sample: Sample) -> str:
+        return f"题目：{sample.data['question']}{self.options(sample)}\n答案是："
 
 
 BENCHMARK = CMMLU()

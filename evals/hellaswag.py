@@ -14,13 +14,12 @@ from __future__ import annotations
 import bz2
 import re
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, shuffle_choices
+from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.models.base import Loglikelihood, LoglikelihoodRequest
+from benchgate.multiple_choice import choice_requests, choice_scores, shuffle_samples
 
 DERIVED = "hellaswag_val_full.txt.bz2"
-RIGHT, WRONG = Loglikelihood(0.0, True), Loglikelihood(-10.0, False)
 
 
 def preprocess(text: str) -> str:
@@ -95,11 +94,7 @@ class HellaSwag(Benchmark):
         if ctx.args["few_shot_num"]:  # no train split: fail at collection, not in every sample
             ctx.cached(("fewshot", self.name, subset), lambda: self.fewshot_pool(ctx, subset))
         samples = self._split(ctx, "validation")
-        if ctx.args["shuffle_choices"]:
-            for s in samples:
-                if s.error is None:
-                    s.data["choices"], s.target = shuffle_choices(s.data["choices"], s.target, ctx.seed, s.id)
-        return samples
+        return shuffle_samples(samples, ctx)
 
     def fewshot_pool(self, ctx: RunContext, subset: str) -> list[Sample]:
         return self._split(ctx, "train")
@@ -110,14 +105,10 @@ class HellaSwag(Benchmark):
 
     def requests(self, ctx: RunContext, sample: Sample):
         prompt = self.prompt(ctx, sample)
-        return [LoglikelihoodRequest(prompt, f" {c}", oracle=RIGHT if i == sample.target else WRONG)
-                for i, c in enumerate(sample.data["choices"])]
+        return choice_requests(prompt, [f" {c}" for c in sample.data["choices"]], sample.target)
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        lls = [o.logprob for o in outputs]
-        norm = [ll / max(len(c), 1) for ll, c in zip(lls, sample.data["choices"])]
-        pred, pred_norm = lls.index(max(lls)), norm.index(max(norm))
-        return Scored(pred, {"acc": float(pred == sample.target), "acc_norm": float(pred_norm == sample.target)})
+        return choice_scores(outputs, sample.data["choices"], sample.target)
 
 
 BENCHMARK = HellaSwag()

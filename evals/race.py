@@ -14,13 +14,12 @@ from __future__ import annotations
 import json
 import re
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, shuffle_choices
+from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.models.base import Loglikelihood, LoglikelihoodRequest
+from benchgate.multiple_choice import choice_requests, pick, shuffle_samples
 
 LETTERS = "ABCD"
-RIGHT, WRONG = Loglikelihood(0.0, True), Loglikelihood(-10.0, False)
 
 
 def read_passages(folder):
@@ -111,22 +110,18 @@ class RACE(Benchmark):
             items = [(None, None)] if p.error else _questions(p.data, ctx.args["all_questions"])
             for data, target in items:
                 s = Sample(self.name, subset, len(samples), data or {}, target, source=p.source, error=p.error)
-                if ctx.args["shuffle_choices"] and s.error is None:
-                    s.data["choices"], s.target = shuffle_choices(s.data["choices"], s.target, ctx.seed, s.id)
                 samples.append(s)
-        return samples
+        return shuffle_samples(samples, ctx)
 
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         return context_text(sample.data["article"], sample.data["previous"], sample.data["question"])
 
     def requests(self, ctx: RunContext, sample: Sample):
         prompt = self.prompt(ctx, sample)
-        return [LoglikelihoodRequest(prompt, f" {c}", oracle=RIGHT if i == sample.target else WRONG)
-                for i, c in enumerate(sample.data["choices"])]
+        return choice_requests(prompt, [f" {c}" for c in sample.data["choices"]], sample.target)
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        lls = [o.logprob for o in outputs]
-        pred = lls.index(max(lls))
+        pred, _ = pick(outputs)
         return Scored(pred, {"acc": float(pred == sample.target)})
 
 

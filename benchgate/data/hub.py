@@ -27,3 +27,15 @@ def load_hub_split(hub: str, dataset_id: str, subset: str | None, split: str) ->
             f"could not load dataset {dataset_id!r} (subset {subset!r}, split {split!r}) from "
             f"{hub}: {reason}. Offline? Pass --dataset-dir with a local copy "
             f"(and --dataset-hub local)") from None
+
+
+def hub_samples(benchmark, ctx, subset: str, split: str, convert, hub_subset: str | None = "") -> list:
+    """Samples of one split from the run's hub (`benchmark.hub_ids[ctx.dataset_hub]`), built
+    with `convert` like local rows; `hub_subset` names the hub's config when it differs."""
+    from benchgate.data.files import to_samples
+
+    hub_id = benchmark.hub_ids[ctx.dataset_hub]
+    name = subset if hub_subset == "" else hub_subset
+    rows = load_hub_split(ctx.dataset_hub, hub_id, name, split)
+    where = f"{hub_id}[{name}/{split}]"
+    return to_samples(benchmark.name, subset, ((i, r, f"{where}#{i}") for i, r in enumerate(rows)), convert)
