@@ -4,22 +4,26 @@ from __future__ import annotations
 from typing import Any
 
 
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
 def summary_lines(benchmarks: dict[str, Any], model_name: str) -> list[str]:
     """One row per benchmark, then per category and per subset (subsets only when few)."""
     rows: list[tuple[str, str, str, str, str]] = []
     for name, entry in benchmarks.items():
-        rows.append((name, entry["metric"], str(entry["n"]), f"{entry['score']:.4f}",
-                     f"{entry['stderr']:.4f}"))
+        rows.append((name, entry["metric"], str(entry["n"]), _num(entry["score"]),
+                     _num(entry["stderr"])))
         for metric, block in entry["metrics"].items():
             if metric != entry["metric"]:
-                rows.append((f"  {name}", metric, str(block["n"]), f"{block['score']:.4f}",
-                             f"{block['stderr']:.4f}"))
+                rows.append((f"  {name}", metric, str(block["n"]), _num(block["score"]),
+                             _num(block["stderr"])))
         for label, blocks in (("category", entry.get("categories", {})),
                               ("subset", entry.get("subsets", {}) if len(entry.get("subsets", {})) <= 12 else {})):
             for scope, block in blocks.items():
                 if "score" in block:
                     rows.append((f"  {label}: {scope}", entry["metric"], str(block["n"]),
-                                 f"{block['score']:.4f}", f"{block['stderr']:.4f}"))
+                                 _num(block["score"]), _num(block["stderr"])))
     header = ("benchmark", "metric", "n", "score", "stderr")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(5)]
     fmt = "  ".join(f"{{:{'<' if i < 2 else '>'}{w}}}" for i, w in enumerate(widths))
