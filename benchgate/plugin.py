@@ -2,6 +2,7 @@
 recording, aggregation, outputs and gates into pytest's session."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -106,8 +107,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:] = keep
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    get_state(session.config).collection_s = -time.perf_counter()
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = get_state(session.config)
+    if state.collection_s is not None:
+        state.collection_s += time.perf_counter()
     state.index_groups(session.items)
     options = state.options
     if state.groups and not options.model and not options.dry_run:

@@ -31,19 +31,11 @@ class Controller:
         self._modules: dict[str, str] = {}
         self.recorder = Recorder(options.output_dir, corpus_metrics_from(self._modules))
         self.started = time.perf_counter()
-        self.collection_s: float | None = None
         self.workers: list[dict] = []
         self.outcome: GateOutcome | None = None
         self.results: dict[str, Any] | None = None
 
     # -- pytest hooks ---------------------------------------------------------
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection(self, session) -> None:
-        self._collect_start = time.perf_counter()
-
-    def pytest_collection_finish(self, session) -> None:
-        self.collection_s = time.perf_counter() - getattr(self, "_collect_start", self.started)
-
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" and report.passed:
             for prop in report.user_properties:
@@ -74,7 +66,7 @@ class Controller:
         stats = [s.get("stats", {}) for s in summaries]
         timings = {
             "total_s": total,
-            "collection_s": self.collection_s,
+            "collection_s": max((s.get("collection_s") or 0.0 for s in summaries), default=None),
             "prediction_s": sum(s.get("seconds", 0.0) for s in stats),
             "samples": n,
             "samples_per_s": n / total if total > 0 else None,

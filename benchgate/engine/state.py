@@ -26,6 +26,7 @@ class EvalState:
         self.contexts: dict[str, RunContext] = {}
         self.groups: dict[tuple, list["SampleItem"]] = {}
         self._predictor: Predictor | None = None
+        self.collection_s: float | None = None  # set by the plugin's collection hooks
 
     def wants(self, name: str) -> bool:
         return self.options.datasets is None or name in self.options.datasets
@@ -82,7 +83,8 @@ class EvalState:
 
     def summary(self) -> dict:
         """What this process tells the controller: model identity, effective args, timings."""
-        out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()}}
+        out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()},
+                     "collection_s": self.collection_s}
         predictor = self._predictor
         if predictor is not None and predictor.loaded:
             out["model"] = {"name": predictor.name, "fingerprint": predictor.fingerprint()}
