@@ -4,15 +4,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample
 from benchgate.engine.predictor import Prediction, encode_output
-
-if TYPE_CHECKING:
-    from benchgate.engine.state import EvalState
 
 
 class SampleError(Exception):

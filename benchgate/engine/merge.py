@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
 
 from benchgate.engine.controller import corpus_metrics_from, finalize
 from benchgate.engine.gates import load_baseline_scores, parse_gates

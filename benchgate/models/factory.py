@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from benchgate.models.base import ModelBackend
 
-BUILTIN = ("dummy", "oracle", "wrong", "smoke")
-
 
 def load_backend(options) -> ModelBackend:
     """The backend named by the run options. Heavy imports happen only here."""
     model = options.model
     if not model:
-        raise ValueError("no model: pass --model (a checkpoint dir, a hub id, 'smoke', 'dummy', "
+        raise ValueError("no model: pass --model (a checkpoint dir, a hub id, 'smoke', 'dummy', 'wrong', "
                          "'oracle' or 'replay:FILE')")
     if options.api_url:
         from benchgate.models.openai_api import OpenAIBackend

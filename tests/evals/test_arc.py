@@ -1,6 +1,5 @@
 """ARC module: lm-eval arc prompt, 25-shot leaderboard setup, counts, acc/acc_norm, bad rows."""
 import json
-import shutil
 
 from hypothesis import given, strategies as st
 

@@ -1,5 +1,4 @@
 """MMLU module: the lm-evaluation-harness prompt, real-data counts, scoring, bad rows."""
-import importlib.util
 import shutil
 
 import pytest

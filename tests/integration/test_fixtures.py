@@ -2,7 +2,6 @@
 import subprocess
 import sys
 
-from tests.conftest import ROOT
 
 
 def test_model_fixture_in_a_user_test(tmp_path):
