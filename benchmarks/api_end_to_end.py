@@ -1,48 +1,60 @@
-"""End-to-end samples/s of `pytest evals --api-url ...` (GSM8K, generation) against a local
-OpenAI-compatible server: the framework's own ceiling (zero latency) and the fraction of the
-ideal speed-up when the server adds a fixed 50 ms per request.
+"""End-to-end samples/s of `pytest evals --api-url ...` against a local OpenAI-compatible
+server: the framework's own ceiling (zero latency, GSM8K) and, with the server adding a fixed
+50 ms per request, the fraction of the ideal speed-up (MMLU in generation mode).
 
     python benchmarks/api_end_to_end.py
 
-Ideal with latency L and concurrency c: c / L requests/s. The session time (results.json
-`total_s`) is used, so Python start-up is excluded; collection, prompts, scoring, recording
-and aggregation are included.
+The server is `api_fast_server.py` in its own process (a bare asyncio protocol, so the client
+under test sets the pace). Rates use the prediction phase of results.json (`prediction_s`:
+all model calls of the run, cache writes included); "end to end" uses the whole session
+(`total_s`: collection, prompts, scoring, recording, aggregation). Speed-up at concurrency c
+is rate(c) / rate(1); ideal is c.
 """
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _run import run_evals
 
-from _run import run_evals  # noqa: E402
-
-from benchgate.fixtures.servers import FakeOpenAIServer  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 
-def measure(latency: float, concurrency: int, limit: int) -> float:
-    server = FakeOpenAIServer(latency=latency).start()
-    try:
-        _, res = run_evals("--api-url", server.base_url, "--model", "fake-model", "--datasets", "gsm8k",
-                           "--limit", str(limit), "--model-args", f"concurrency={concurrency}",
-                           "--group-size", "2000")
-    finally:
-        server.stop()
+def server(latency: float) -> tuple[subprocess.Popen, str]:
+    proc = subprocess.Popen([sys.executable, str(HERE / "api_fast_server.py"), "--latency", str(latency)],
+                            stdout=subprocess.PIPE, text=True)
+    return proc, proc.stdout.readline().strip()
+
+
+def measure(url: str, concurrency: int, *args: str) -> tuple[float, float]:
+    _, res = run_evals("--api-url", url, "--model", "fake-model", "--model-args",
+                       f"concurrency={concurrency}", "--group-size", "100000", *args)
     t = res["timings"]
-    return t["samples"] / t["total_s"], t["samples"] / t["prediction_s"]
+    return t["samples"] / t["prediction_s"], t["samples"] / t["total_s"]
 
 
 def main() -> None:
-    for c in (1, 8, 32, 64) if "--latency-only" not in sys.argv else ():
-        per_s, pred_s = measure(0.0, c, 1319)
-        print(f"zero latency, concurrency {c:2d}: {per_s:7.1f} samples/s end to end "
-              f"(prediction phase alone {pred_s:7.1f} requests/s)")
-    for c in (1, 8, 32):
-        limit = min(1319, 40 * c)
-        per_s, pred_s = measure(0.05, c, limit)
-        ideal = c / 0.05
-        print(f"50 ms/request, concurrency {c:2d}: prediction {pred_s:6.1f} req/s = "
-              f"{100 * pred_s / ideal:5.1f}% of ideal {ideal:.0f}; end to end {per_s:6.1f} samples/s")
+    proc, url = server(0.0)
+    try:
+        for c in (1, 8, 32, 64):
+            pred, e2e = measure(url, c, "--datasets", "gsm8k")
+            print(f"zero latency, concurrency {c:2d}: {pred:7.1f} requests/s in the prediction phase, "
+                  f"{e2e:6.1f} samples/s end to end (GSM8K, 1319 samples)")
+    finally:
+        proc.kill()
+    proc, url = server(0.05)
+    try:
+        base = None
+        for c, per_subset in ((1, 2), (8, 15), (32, 60)):
+            pred, e2e = measure(url, c, "--datasets", "mmlu", "--limit", str(per_subset),
+                                "--dataset-args", '{"mmlu": {"mode": "generate"}}')
+            base = base or pred
+            print(f"50 ms/request, concurrency {c:2d} ({57 * per_subset} samples): {pred:6.1f} req/s = "
+                  f"{100 * pred / (c / 0.05):5.1f}% of c/latency; speed-up {pred / base:5.2f} of ideal {c} "
+                  f"= {100 * pred / base / c:5.1f}%; end to end {e2e:6.1f} samples/s")
+    finally:
+        proc.kill()
 
 
 if __name__ == "__main__":

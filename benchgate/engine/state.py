@@ -90,17 +90,30 @@ class EvalState:
         return capman.global_and_fixture_disabled()
 
     def prediction_for(self, item: "SampleItem") -> Prediction:
-        """The item's prediction, prefetching its whole group on first use."""
+        """The item's prediction, prefetching its whole group on first use. In a single
+        process the groups that follow are taken along until a backend chunk is full, so many
+        small subsets (MMLU's 57) still make full batches and keep every API slot busy; under
+        xdist a worker cannot know its next group, so it predicts its group alone."""
         if item.prediction is None:
-            members = [m for m in self.groups.get(item.group, [item])
-                       if m.prediction is None and not m.ran]
+            members = self._pending(item.group)
             if item not in members:
                 members.append(item)
+            if not hasattr(self.config, "workerinput"):
+                order = list(self.groups)
+                want = self.predictor.chunk_size()
+                position = order.index(item.group) + 1 if item.group in self.groups else len(order)
+                for group in order[position:]:
+                    if len(members) >= want:
+                        break
+                    members += self._pending(group)
             for m in members:
                 m.prediction = build_prediction(m)
             bench, subset, chunk = item.group
             self.predictor.predict(f"{bench}/{subset}#{chunk}", [m.prediction for m in members])
         return item.prediction
+
+    def _pending(self, group: tuple) -> list["SampleItem"]:
+        return [m for m in self.groups.get(group, []) if m.prediction is None and not m.ran]
 
     def summary(self) -> dict:
         """What this process tells the controller: model identity, effective args, timings."""
