@@ -90,15 +90,16 @@ class EvalState:
         return capman.global_and_fixture_disabled()
 
     def prediction_for(self, item: "SampleItem") -> Prediction:
-        """The item's prediction, prefetching its whole group on first use. In a single
-        process the groups that follow are taken along until a backend chunk is full, so many
-        small subsets (MMLU's 57) still make full batches and keep every API slot busy; under
-        xdist a worker cannot know its next group, so it predicts its group alone."""
+        """The item's prediction, prefetching its whole group on first use. With an API model
+        in a single process, the groups that follow are taken along until a backend chunk is
+        full, so many small subsets (MMLU's 57) keep every connection busy. Not under xdist (a
+        worker cannot know its next group) and not for local models (their batches, and so
+        their last float bits, must not depend on -n)."""
         if item.prediction is None:
             members = self._pending(item.group)
             if item not in members:
                 members.append(item)
-            if not hasattr(self.config, "workerinput"):
+            if self.options.api_url and not hasattr(self.config, "workerinput"):
                 order = list(self.groups)
                 want = self.predictor.chunk_size()
                 position = order.index(item.group) + 1 if item.group in self.groups else len(order)
