@@ -120,13 +120,16 @@ class Benchmark:
 
     def shots(self, ctx: RunContext, sample: Sample) -> list[Sample]:
         """The few-shot exemplars for a sample: the first n of the pool in file order, or a
-        seeded random draw (seed, sample id) when few_shot_random is set. The pool is a
-        split other than the evaluation split."""
+        seeded random draw (seed, sample id) when few_shot_random is set. When the pool is
+        the evaluation file itself, the sample is never its own exemplar (rows are told
+        apart by their "file:line" source)."""
         n = ctx.args["few_shot_num"]
         if n == 0:
             return []
         pool = ctx.cached(("fewshot", self.name, sample.subset),
                           lambda: self.fewshot_pool(ctx, sample.subset))
+        if sample.source:
+            pool = [s for s in pool if s.source != sample.source]
         if len(pool) < n:
             raise DataError(f"{self.name}/{sample.subset}: few_shot_num={n} but the few-shot "
                             f"split has only {len(pool)} examples")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import json
-import random
 import re
 from pathlib import Path
 
@@ -135,20 +134,6 @@ class TriviaQA(Benchmark):
         else:  # no training split: the evaluation file itself (the sample is excluded in shots)
             pool = self.load(ctx, subset)
         return [s for s in pool if s.error is None]
-
-    def shots(self, ctx: RunContext, sample: Sample) -> list[Sample]:
-        n = ctx.args["few_shot_num"]
-        if n == 0:
-            return []
-        pool = ctx.cached(("fewshot", self.name, sample.subset),
-                          lambda: self.fewshot_pool(ctx, sample.subset))
-        pool = [s for s in pool if not (s.source == sample.source and s.index == sample.index)]
-        if len(pool) < n:
-            raise DataError(f"trivia_qa/{sample.subset}: few_shot_num={n} but only {len(pool)} "
-                            f"exemplars are available")
-        if ctx.args["few_shot_random"]:
-            return random.Random(f"{ctx.seed}/{sample.id}").sample(pool, n)
-        return pool[:n]
 
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         shots = "".join(f"{s.data['prompt']} {s.target}\n\n" for s in self.shots(ctx, sample))
