@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from benchgate.engine.items import BenchmarkFile, is_benchmark_module
+from benchgate.engine.items import RECORD_PROPERTY, BenchmarkFile, is_benchmark_module
 from benchgate.engine.options import OptionError, RunOptions, add_options
 from benchgate.engine.state import STATE_KEY, EvalState, get_state
-
-RECORD_PROPERTY = "benchgate_record"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,7 +42,6 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "benchgate: a benchgate sample test")
     try:
         options = RunOptions.from_pytest(config)
         _check_dataset_names(config, options)

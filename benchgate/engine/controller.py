@@ -11,12 +11,12 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
+from benchgate.engine.items import RECORD_PROPERTY
 from benchgate.engine.options import RunOptions
 from benchgate.engine.recorder import Recorder
 from benchgate.reports.console import summary_lines
 from benchgate.reports.results import build_results, write_json
 
-RECORD_PROPERTY = "benchgate_record"
 
 
 class Controller:

@@ -12,6 +12,9 @@ from benchgate.benchmark import Benchmark, DataError, RunContext, Sample
 from benchgate.engine.predictor import Prediction, encode_output
 
 
+RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
+
+
 class SampleError(Exception):
     """A real error for one sample (model call, malformed row, extractor crash)."""
 
@@ -45,7 +48,6 @@ class BenchmarkFile(pytest.File):
 
         state = get_state(self.config)
         bench = import_benchmark(self.path)
-        state.seen_benchmarks.add(bench.name)
         if not state.wants(bench.name):
             return []
         ctx = state.context_for(bench)

@@ -22,7 +22,6 @@ class EvalState:
     def __init__(self, config: pytest.Config, options: RunOptions):
         self.config = config
         self.options = options
-        self.seen_benchmarks: set[str] = set()
         self.contexts: dict[str, RunContext] = {}
         self.groups: dict[tuple, list["SampleItem"]] = {}
         self._predictor: Predictor | None = None
