@@ -81,28 +81,28 @@ def perplexities(total_logprob: float, n_tokens: int, n_words: int, n_bytes: int
     }
 
 
-def weighted_perplexity(items: Iterable[tuple[float, int]]) -> float:
-    """lm-eval ``weighted_perplexity``: exp(-sum(logprob) / sum(weight)) over (logprob, weight)."""
+def _totals(items: Iterable[tuple[float, int]], what: str) -> tuple[float, int]:
+    """(sum of logprobs, sum of counts) of (logprob, count) pairs, validated."""
     pairs = list(items)
     if not pairs:
         raise ValueError("items is empty")
     lps = [_check_logprob(lp, f"items[{i}] logprob") for i, (lp, _) in enumerate(pairs)]
-    ws = [check_int(w, f"items[{i}] weight", minimum=0) for i, (_, w) in enumerate(pairs)]
-    if sum(ws) == 0:
-        raise ValueError("total weight is 0")
-    return _exp(-sum(lps) / sum(ws))
+    counts = [check_int(c, f"items[{i}] {what}", minimum=0) for i, (_, c) in enumerate(pairs)]
+    if sum(counts) == 0:
+        raise ValueError(f"total {'weight' if what == 'weight' else 'byte count'} is 0")
+    return sum(lps), sum(counts)
+
+
+def weighted_perplexity(items: Iterable[tuple[float, int]]) -> float:
+    """lm-eval ``weighted_perplexity``: exp(-sum(logprob) / sum(weight)) over (logprob, weight)."""
+    logprob, weight = _totals(items, "weight")
+    return _exp(-logprob / weight)
 
 
 def bits_per_byte(items: Iterable[tuple[float, int]]) -> float:
     """lm-eval ``bits_per_byte`` aggregation: -sum(logprob) / sum(bytes) / ln 2."""
-    pairs = list(items)
-    if not pairs:
-        raise ValueError("items is empty")
-    lps = [_check_logprob(lp, f"items[{i}] logprob") for i, (lp, _) in enumerate(pairs)]
-    bs = [check_int(b, f"items[{i}] bytes", minimum=0) for i, (_, b) in enumerate(pairs)]
-    if sum(bs) == 0:
-        raise ValueError("total byte count is 0")
-    return -sum(lps) / sum(bs) / math.log(2)
+    logprob, n_bytes = _totals(items, "bytes")
+    return -logprob / n_bytes / math.log(2)
 
 
 def corpus_perplexities(docs: Iterable[tuple[float, int, int, int]]) -> dict[str, float]:

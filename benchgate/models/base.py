@@ -94,6 +94,17 @@ class Generation:
     usage: dict | None = None  # {"prompt_tokens": n, "completion_tokens": m} where known
 
 
+def cut_at_stop(text: str, stops: Sequence[str]) -> str:
+    """`text` up to (excluding) the earliest occurrence of any stop string."""
+    cut = len(text)
+    for s in stops:
+        if s:
+            i = text.find(s)
+            if 0 <= i < cut:
+                cut = i
+    return text[:cut]
+
+
 class BackendError(RuntimeError):
     """A model call failed; the message says why (never contains secrets)."""
 

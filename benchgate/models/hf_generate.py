@@ -7,7 +7,8 @@ import torch
 from transformers import StoppingCriteriaList
 
 from .base import Generation, GenerationConfig
-from .stopping import StopCriteria, cut_at_stop
+from .base import cut_at_stop
+from .stopping import StopCriteria
 
 
 @torch.inference_mode()

@@ -35,7 +35,7 @@ import aiohttp
 
 from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation,
                                    GenerationConfig, Loglikelihood, LoglikelihoodRequest,
-                                   RollingLoglikelihoodRequest)
+                                   RollingLoglikelihoodRequest, cut_at_stop)
 from benchgate.models.retry import (RETRYABLE_STATUS, FatalRequestError, RequestError,
                                     RetryableError, RetryPolicy, parse_retry_after)
 
@@ -138,17 +138,6 @@ def sanitize_url(url: str) -> str:
         host = f"[{host}]"
     netloc = host + (f":{parts.port}" if parts.port else "")
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-
-
-def cut_at_stop(text: str, stop: Sequence[str]) -> str:
-    """`text` up to the earliest occurrence of any stop string."""
-    cut = len(text)
-    for s in stop:
-        if s:
-            i = text.find(s)
-            if 0 <= i < cut:
-                cut = i
-    return text[:cut]
 
 
 def _error_message(raw: bytes) -> str:

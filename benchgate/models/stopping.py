@@ -7,17 +7,6 @@ import torch
 from transformers import StoppingCriteria
 
 
-def cut_at_stop(text: str, stops: Sequence[str]) -> str:
-    """`text` up to (excluding) the earliest occurrence of any stop string."""
-    cut = len(text)
-    for s in stops:
-        if s:
-            i = text.find(s)
-            if 0 <= i < cut:
-                cut = i
-    return text[:cut]
-
-
 class StopCriteria(StoppingCriteria):
     """Marks row i done when its generated text contains one of `stops[i]` or it has produced
     `limits[i]` tokens; records in `finished_at[i]` how many tokens the row had generated then."""

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from benchgate.models.base import BackendError, GenerateRequest as G, GenerationConfig
-from benchgate.models.stopping import cut_at_stop
+from benchgate.models.base import cut_at_stop
 
 PROMPTS = ["The Sun is", "Question: What is 2 + 3?\nAnswer:", "Plants make their own food by",
            "Q: How many legs does a spider have?\nA:", "Numbers: 12, 7, 300. Their sum is"]
