@@ -7,10 +7,11 @@ extractor fix, or to score outputs produced elsewhere.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
+from benchgate.benchmark import DataError
+from benchgate.data.files import read_jsonl
 from benchgate.models.base import Generation, Loglikelihood, Request
 
 
@@ -26,20 +27,15 @@ class ReplaySource:
         if not self.path.is_file():
             raise ReplayError(f"replay file {self.path} not found")
         self.entries: dict[str, dict[str, Any]] = {}
-        with open(self.path, encoding="utf-8") as f:
-            for line_no, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    entry = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ReplayError(f"{self.path}:{line_no}: invalid JSON: {e.msg}") from None
-                if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-                    raise ReplayError(f"{self.path}:{line_no}: expected an object with an \"id\"")
-                if "response" not in entry and "loglikelihoods" not in entry:
-                    raise ReplayError(f"{self.path}:{line_no}: {entry['id']} has neither "
-                                      f"\"response\" nor \"loglikelihoods\"")
-                self.entries[entry["id"]] = entry
+        for _, entry, where in read_jsonl(self.path):
+            if isinstance(entry, DataError):
+                raise ReplayError(str(entry))
+            if not isinstance(entry.get("id"), str):
+                raise ReplayError(f"{where}: expected an object with an \"id\"")
+            if "response" not in entry and "loglikelihoods" not in entry:
+                raise ReplayError(f"{where}: {entry['id']} has neither "
+                                  f"\"response\" nor \"loglikelihoods\"")
+            self.entries[entry["id"]] = entry
 
     def fingerprint(self) -> dict:
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
