@@ -51,6 +51,26 @@ def shuffle_samples(samples: list[Sample], ctx: RunContext, letters: str | None 
     return samples
 
 
+class ChoiceTextBenchmark(Benchmark):
+    """Choose among answer texts by loglikelihood (lm-evaluation-harness multiple_choice with
+    " {choice}" continuations): acc and acc_norm. Samples hold data["choices"] and the gold
+    index as target; subclasses give the data and `prompt`."""
+
+    modes = ("loglikelihood",)
+    primary_metric = "acc_norm"
+    default_args = {"few_shot_num": 0, "shuffle_choices": False}
+
+    def prompt(self, ctx: RunContext, sample: Sample) -> str:
+        raise NotImplementedError
+
+    def requests(self, ctx: RunContext, sample: Sample):
+        return choice_requests(self.prompt(ctx, sample), [f" {c}" for c in sample.data["choices"]],
+                               sample.target)
+
+    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+        return choice_scores(outputs, sample.data["choices"], sample.target)
+
+
 class LetterChoiceBenchmark(Benchmark):
     """Questions with options A-D, few-shot from a dev split: loglikelihood of the letters
     (default) or generation with letter extraction. Subclasses give the data (`split`), the

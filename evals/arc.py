@@ -9,10 +9,10 @@ lines; first 25 in file order, or a seeded draw with `few_shot_random`).
 """
 from __future__ import annotations
 
-from benchgate.benchmark import Benchmark, RunContext, Sample, Scored
+from benchgate.benchmark import RunContext, Sample
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.multiple_choice import choice_requests, choice_scores, shuffle_samples
+from benchgate.multiple_choice import ChoiceTextBenchmark, shuffle_samples
 
 SUBSETS = ("ARC-Challenge", "ARC-Easy")
 SPLIT_FILES = {"test": "Test", "train": "Train", "validation": "Dev"}
@@ -32,11 +32,8 @@ def _convert(row: dict) -> tuple[dict, int]:
     return {"question": stem, "choices": texts}, labels.index(key)
 
 
-class ARC(Benchmark):
+class ARC(ChoiceTextBenchmark):
     name = "arc"
-    modes = ("loglikelihood",)
-    primary_metric = "acc_norm"
-    default_args = {"few_shot_num": 0, "shuffle_choices": False}
     hub_ids = {"modelscope": "modelscope/ai2_arc", "huggingface": "allenai/ai2_arc"}
 
     def subsets(self, ctx: RunContext) -> list[str]:
@@ -62,13 +59,6 @@ class ARC(Benchmark):
         shots = "".join(f"Question: {s.data['question']}\nAnswer: {s.data['choices'][s.target]}\n\n"
                         for s in self.shots(ctx, sample))
         return f"{shots}Question: {sample.data['question']}\nAnswer:"
-
-    def requests(self, ctx: RunContext, sample: Sample):
-        prompt = self.prompt(ctx, sample)
-        return choice_requests(prompt, [f" {c}" for c in sample.data["choices"]], sample.target)
-
-    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        return choice_scores(outputs, sample.data["choices"], sample.target)
 
 
 BENCHMARK = ARC()

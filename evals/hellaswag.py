@@ -14,10 +14,10 @@ from __future__ import annotations
 import bz2
 import re
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.benchmark import DataError, RunContext, Sample
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.multiple_choice import choice_requests, choice_scores, shuffle_samples
+from benchgate.multiple_choice import ChoiceTextBenchmark, shuffle_samples
 
 DERIVED = "hellaswag_val_full.txt.bz2"
 
@@ -65,11 +65,8 @@ def read_derived(path):
         yield index, block, where
 
 
-class HellaSwag(Benchmark):
+class HellaSwag(ChoiceTextBenchmark):
     name = "hellaswag"
-    modes = ("loglikelihood",)
-    primary_metric = "acc_norm"
-    default_args = {"few_shot_num": 0, "shuffle_choices": False}
     hub_ids = {"modelscope": "modelscope/hellaswag", "huggingface": "Rowan/hellaswag"}
 
     def subsets(self, ctx: RunContext) -> list[str]:
@@ -102,13 +99,6 @@ class HellaSwag(Benchmark):
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         shots = "".join(f"{s.data['query']} {s.data['choices'][s.target]}\n\n" for s in self.shots(ctx, sample))
         return shots + sample.data["query"]
-
-    def requests(self, ctx: RunContext, sample: Sample):
-        prompt = self.prompt(ctx, sample)
-        return choice_requests(prompt, [f" {c}" for c in sample.data["choices"]], sample.target)
-
-    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        return choice_scores(outputs, sample.data["choices"], sample.target)
 
 
 BENCHMARK = HellaSwag()
