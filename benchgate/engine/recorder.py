@@ -26,9 +26,11 @@ class Recorder:
         # benchmark -> [(subset, index, category, scores)]
         self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
+        self._primary_at: dict[str, tuple] = {}  # (subset, index) of the record that set it
         self.lower_is_better: dict[str, list[str]] = {}
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
+        self.failed_requirements: list[dict[str, str]] = []  # hand-written tests: failed asserts
         self.n_records = 0
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
@@ -44,12 +46,25 @@ class Recorder:
         if scores is None:  # dry run
             return
         bench = record["benchmark"]
-        self.primary[bench] = record["metric"]
+        if record.get("failed_requirement") is not None and not record.get("expected_failure"):
+            self.failed_requirements.append({"id": record["id"], "message": record["failed_requirement"]})
+        self._set_primary(bench, record)
         if record.get("lower_is_better"):
             self.lower_is_better[bench] = record["lower_is_better"]
         self.scores[record["id"]] = scores
         self._rows[bench].append((record["subset"], record["index"], record.get("category"),
                                   {k: float(v) for k, v in scores.items()}))
+
+    def _set_primary(self, bench: str, record: dict[str, Any]) -> None:
+        """The primary metric of a benchmark: the one named by its first sample (in sample
+        order) that names one, so that it does not depend on arrival order; a hand-written
+        eval whose samples recorded no score has `requirement`."""
+        at = (record["subset"], record["index"])
+        if record.get("metric"):
+            if bench not in self._primary_at or at < self._primary_at[bench]:
+                self.primary[bench], self._primary_at[bench] = record["metric"], at
+        elif bench not in self.primary:
+            self.primary[bench] = "requirement"
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
@@ -84,7 +99,7 @@ class Recorder:
         entry: dict[str, Any] = {"metric": primary, **block([r[3] for r in rows])}
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
-        entry["ci95"] = entry["metrics"][primary]["ci95"]
+        entry["ci95"] = entry["metrics"].get(primary, {}).get("ci95")
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
         for scope in ("subsets", "categories"):

@@ -9,6 +9,7 @@ Schema (version 1), documented in docs/results.md:
   benchmarks    {name: {metric, score, n, stderr, ci95, metrics, subsets, categories}}
   gates         {"passed", "checks", "failures", "baseline"}
   errors        [{"id", "message"}] samples whose test failed
+  failed_requirements  [{"id", "message"}] hand-written eval samples whose assert failed
 """
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def environment() -> dict[str, Any]:
 
 
 def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, errors: list,
-                  timings: dict, status: str) -> dict[str, Any]:
+                  timings: dict, status: str,
+                  failed_requirements: list | None = None) -> dict[str, Any]:
     """Assemble the results.json document."""
     from benchgate import __version__
 
@@ -53,6 +55,7 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
         "benchmarks": benchmarks,
         "gates": gates,
         "errors": sorted(errors, key=lambda e: e["id"]),
+        "failed_requirements": sorted(failed_requirements or [], key=lambda e: e["id"]),
     }
 
 
