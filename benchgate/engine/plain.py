@@ -99,22 +99,23 @@ def case_of(item: pytest.Item) -> Case | None:
 
 
 def marker_args(item: pytest.Item) -> dict[str, Any]:
-    """The closest `pytest.mark.benchgate(...)` keywords, validated."""
-    mark = item.get_closest_marker(MARKER)
-    if mark is None:
-        return {}
-    if mark.args:
-        raise pytest.UsageError(f"{item.nodeid}: pytest.mark.benchgate takes keywords only "
-                                f"({', '.join(MARKER_KEYS)})")
-    unknown = sorted(set(mark.kwargs) - set(MARKER_KEYS))
-    if unknown:
-        raise pytest.UsageError(f"{item.nodeid}: pytest.mark.benchgate: unknown keyword(s) "
-                                f"{unknown} (accepted: {', '.join(MARKER_KEYS)})")
-    for key, value in mark.kwargs.items():
-        if not isinstance(value, str) or not value or (key != "category" and "/" in value):
-            raise pytest.UsageError(f"{item.nodeid}: pytest.mark.benchgate({key}=...) must be a "
-                                    f"non-empty string without '/', got {value!r}")
-    return dict(mark.kwargs)
+    """The keywords of the `pytest.mark.benchgate(...)` marks on the test, its class and
+    module (the closest mark wins per keyword), validated."""
+    args: dict[str, Any] = {}
+    for mark in item.iter_markers(MARKER):  # closest first
+        if mark.args:
+            raise pytest.UsageError(f"{item.nodeid}: pytest.mark.benchgate takes keywords only "
+                                    f"({', '.join(MARKER_KEYS)})")
+        unknown = sorted(set(mark.kwargs) - set(MARKER_KEYS))
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: pytest.mark.benchgate: unknown keyword(s) "
+                                    f"{unknown} (accepted: {', '.join(MARKER_KEYS)})")
+        for key, value in mark.kwargs.items():
+            if not isinstance(value, str) or not value or (key != "category" and "/" in value):
+                raise pytest.UsageError(f"{item.nodeid}: pytest.mark.benchgate({key}=...) must "
+                                        f"be a non-empty string without '/', got {value!r}")
+            args.setdefault(key, value)
+    return args
 
 
 def module_benchmark(path: Path) -> str:
@@ -248,7 +249,10 @@ def build_record(item: pytest.Item, excinfo: pytest.ExceptionInfo | None,
     failed = excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception)
     requirement = failed and excinfo.errisinstance((AssertionError, pytest.fail.Exception))
     if failed and not requirement:
-        message = str(excinfo.value) if excinfo.errisinstance(ModelCallError) else _message(excinfo)
+        from benchgate.engine.items import SampleError
+
+        own = excinfo.errisinstance((ModelCallError, SampleError))  # messages that name the sample
+        message = str(excinfo.value) if own else _message(excinfo)
         return None, {"id": sample.id, "message": message, "when": "call"}
     case = sample.case
     record: dict[str, Any] = {
