@@ -47,3 +47,30 @@ def test_aggregation_does_not_depend_on_arrival_order(tmp_path):
     for r in records:
         second.add(r)
     assert first.aggregate() == second.aggregate()
+
+
+def test_primary_metric_and_failed_requirements_do_not_depend_on_arrival_order(tmp_path):
+    records = [
+        {"id": "e/s/1", "benchmark": "e", "subset": "s", "index": 1, "metric": "f1",
+         "scores": {"f1": 0.5, "requirement": 1.0}},
+        {"id": "e/s/0", "benchmark": "e", "subset": "s", "index": 0, "metric": "acc",
+         "scores": {"acc": 1.0, "requirement": 0.0}, "failed_requirement": "too long"},
+        {"id": "e/s/2", "benchmark": "e", "subset": "s", "index": 2, "metric": None,
+         "scores": {"requirement": 0.0}, "failed_requirement": "x", "expected_failure": True},
+    ]
+    for order in (records, records[::-1]):
+        r = Recorder(tmp_path)
+        for record in order:
+            r.add(record)
+        out = r.aggregate()["e"]
+        assert out["metric"] == "acc" and out["score"] == 1.0 and out["metrics"]["acc"]["n"] == 1
+        assert out["metrics"]["requirement"]["score"] == pytest.approx(1 / 3)
+        assert r.failed_requirements == [{"id": "e/s/0", "message": "too long"}]
+
+
+def test_a_benchmark_whose_samples_recorded_no_score_reports_its_requirements(tmp_path):
+    r = Recorder(tmp_path)
+    r.add({"id": "e/t/0", "benchmark": "e", "subset": "t", "index": 0, "metric": None,
+           "scores": {"requirement": 1.0}})
+    out = r.aggregate()["e"]
+    assert out["metric"] == "requirement" and out["score"] == 1.0 and out["ci95"] is not None

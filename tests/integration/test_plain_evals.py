@@ -376,3 +376,39 @@ def test_model_calls_from_many_tests_are_batched(suite, call):
             assert len(server.requests) == 24 and server.max_in_flight > 1
     finally:
         server.stop()
+
+
+def test_evaluate_metrics_in_general_qa_and_in_record(suite, tmp_path):
+    """A Hugging Face `evaluate` metric script written here, used by path in general_qa's
+    metric list and in record.metrics; its numbers are evaluate's own."""
+    evaluate = pytest.importorskip("evaluate")  # installed by the test extra
+    from tests.test_named_metrics import CHAR_OVERLAP
+
+    script = suite.write("metrics_hf/char_overlap.py", CHAR_OVERLAP)
+    rows = [("Name a fruit.", "apple"), ("Name a colour.", "green"), ("Name a pet.", "cat")]
+    suite.write("evals/qa.jsonl", "".join(json.dumps({"question": q, "answer": a}) + "\n"
+                                           for q, a in rows))
+    suite.write("evals/test_hf.py", f"""
+        import pytest
+        from benchgate import load_cases
+
+
+        @pytest.mark.parametrize("case", load_cases("qa.jsonl"))
+        def test_hf(case, model, record):
+            record.metrics(model.generate(case.prompt).strip(), case.target, "evaluate:{script}")
+    """)
+    run = suite.run("evals/test_hf.py", str(ROOT / "evals" / "general_qa.py"), "--dataset-args",
+                    json.dumps({"general_qa": {"path": str(suite.root / "evals" / "qa.jsonl"),
+                                               "metrics": [f"evaluate:{script}", "em"]}}),
+                    "--model", "dummy", "--model-args", "response=a green apple",
+                    env={"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf")})
+    assert run.code == 0, run.out
+    res = run.results["benchmarks"]
+    assert res["general_qa"]["metric"] == "char_overlap" and res["hf"]["metric"] == "char_overlap"
+    metric = evaluate.load(str(script))
+    by_id = {s["id"]: s for s in run.samples()}
+    for i, (_, answer) in enumerate(rows):
+        expected = metric.compute(predictions=["a green apple"], references=[answer])["char_overlap"]
+        assert by_id[f"general_qa/qa/{i}"]["scores"]["char_overlap"] == expected
+        assert by_id[f"hf/qa/{i}"]["scores"]["char_overlap"] == expected
+    assert by_id["general_qa/qa/0"]["scores"]["em"] == 0.0
