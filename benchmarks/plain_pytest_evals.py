@@ -1,6 +1,7 @@
 """Hand-written evals vs the same cases as a built-in benchmark: wall time with the smoke model.
 
     python benchmarks/plain_pytest_evals.py [--cases 200] [--repeats 3] [--max-new-tokens 32]
+    python benchmarks/plain_pytest_evals.py --model dummy --cases 3000   # engine cost only
 
 The first N TriviaQA questions of the shared data (`context` as the question, `answer` as the
 reference) are written to a JSONL file, then evaluated twice per repeat, each time in a fresh
@@ -38,10 +39,10 @@ def test_qa(case, model, record):
 '''
 
 
-def run(args: list[str], cwd: Path, out: Path) -> tuple[float, float, dict, list[dict]]:
+def run(args: list[str], cwd: Path, out: Path, model: str = "smoke") -> tuple[float, float, dict, list[dict]]:
     """(process wall s, process CPU s, results.json timings, samples) of one pytest run."""
     cmd = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
-           "--model", "smoke", "--output-dir", str(out), "--cache-path", str(out / "c.sqlite")]
+           "--model", model, "--output-dir", str(out), "--cache-path", str(out / "c.sqlite")]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
@@ -51,7 +52,7 @@ def run(args: list[str], cwd: Path, out: Path) -> tuple[float, float, dict, list
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
     timings = json.loads((out / "results.json").read_text())["timings"]
-    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
+    samples = [json.loads(line) for line in (out / "samples.jsonl").read_text().split("\n") if line]
     return wall, cpu, timings, samples
 
 
@@ -60,6 +61,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--max-new-tokens", type=int, default=32)
+    parser.add_argument("--model", default="smoke",
+                        help="smoke (default), or dummy: no model time, only the engine's cost")
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -84,7 +87,7 @@ def main() -> None:
         for i in range(opts.repeats):
             for name, args, cwd in (("built-in", builtin_args, ROOT),
                                     ("hand-written", ["evals", *gen], suite)):
-                wall, cpu, t, samples[name] = run(args, cwd, tmp / f"{name}-{i}")
+                wall, cpu, t, samples[name] = run(args, cwd, tmp / f"{name}-{i}", opts.model)
                 times[name].append(wall)
                 cpus[name].append(cpu)
                 print(f"{name:12s} run {i + 1}: {len(samples[name])} cases, {wall:.2f} s wall, "
