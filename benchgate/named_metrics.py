@@ -160,32 +160,40 @@ def _evaluate_metric(spec: str) -> NamedMetric:
     return NamedMetric(f"{EVALUATE_PREFIX}{spec}", stem, compute)
 
 
-_CACHE: dict[tuple, NamedMetric] = {}
+_CACHE: dict[tuple, NamedMetric | MetricError] = {}
 
 
 def resolve(name: str, dirs: list[Path] | None = None) -> NamedMetric:
     """The metric called `name` (see the module docstring), or a MetricError listing what
-    exists."""
+    exists. Both are remembered: a metric that cannot load fails every later use at once."""
     if not isinstance(name, str) or not name.strip():
         raise MetricError(f"metric names must be non-empty strings, got {name!r}")
     dirs = metrics_dirs() if dirs is None else dirs
     key = (name, tuple(str(d) for d in dirs))
-    if key in _CACHE:
-        return _CACHE[key]
+    if key not in _CACHE:
+        try:
+            _CACHE[key] = _load(name, dirs)
+        except MetricError as e:
+            _CACHE[key] = e
+    found = _CACHE[key]
+    if isinstance(found, MetricError):
+        raise MetricError(str(found))
+    return found
+
+
+def _load(name: str, dirs: list[Path]) -> NamedMetric:
     if name.startswith(EVALUATE_PREFIX):
-        metric = _evaluate_metric(name[len(EVALUATE_PREFIX):])
-    elif name in BUILTIN:
-        metric = BUILTIN[name]
-    else:
-        metric = _user_metric(name, dirs)
-        if metric is None:
-            found = sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.py")
-                            if not p.name.startswith("_")})
-            raise MetricError(f"unknown metric {name!r}: not a built-in ({', '.join(BUILTIN)}), "
-                              f"not in {' or '.join(str(d) for d in dirs)} "
-                              f"(found: {', '.join(found) or 'none'}), and not "
-                              f"{EVALUATE_PREFIX}NAME")
-    _CACHE[key] = metric
+        return _evaluate_metric(name[len(EVALUATE_PREFIX):])
+    if name in BUILTIN:
+        return BUILTIN[name]
+    metric = _user_metric(name, dirs)
+    if metric is None:
+        found = sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.py")
+                        if not p.name.startswith("_")})
+        raise MetricError(f"unknown metric {name!r}: not a built-in ({', '.join(BUILTIN)}), "
+                          f"not in {' or '.join(str(d) for d in dirs)} "
+                          f"(found: {', '.join(found) or 'none'}), and not "
+                          f"{EVALUATE_PREFIX}NAME")
     return metric
 
 

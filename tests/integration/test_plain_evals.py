@@ -124,6 +124,8 @@ def test_gates_baseline_shards_and_merge(suite, tmp_path):
     assert (entry["score"], entry["n"], entry["metric"]) == (1.0, 6, "acc")
     assert set(entry["categories"]) == {"Europe", "Asia", "Africa", "Americas"}
     assert entry["categories"]["Europe"]["n"] == 3
+    replay = suite.run("evals", "--model", f"replay:{base.output_dir / 'samples.jsonl'}")
+    assert replay.code == 0 and replay.results["benchmarks"]["capitals"]["score"] == 1.0, replay.out
     worse = suite.run("evals", "--model", "wrong", "--gate", "capitals=0.8",
                       "--baseline", str(base.output_dir / "results.json"))
     assert worse.code == 1, worse.out
