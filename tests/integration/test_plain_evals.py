@@ -191,6 +191,12 @@ def test_asserts_are_failed_requirements_and_other_exceptions_are_errors(suite):
     assert entry["metrics"]["requirement"]["score"] == 0.5  # 0 and 2 of 4 recorded samples
     assert entry["metrics"]["acc"]["n"] == 3
     assert "1 sample(s) failed a requirement" in run.out and "2 sample(s) failed with errors" in run.out
+    # under xdist (records stored by the workers, summaries sent): the same outputs
+    xdist = suite.run("evals", "--model", "oracle", "-n", "2")
+    assert xdist.code == 1, xdist.out
+    for key in ("benchmarks", "failed_requirements", "errors"):
+        assert xdist.results[key] == res[key], key
+    assert xdist.samples() == run.samples()
     # --lf runs the failed tests again, and only those
     again = suite.run("evals", "--model", "oracle", "--lf", cache_provider=True)
     assert again.code == 1 and "3 failed" in again.out, again.out
