@@ -154,7 +154,8 @@ class Model:
         sample = sample_of(item) if item is not None else None
         if sample is None or sample.group is None:
             return None
-        shape = ("", "") if isinstance(prompt, Case) else _shape(request.prompt, sample.case.prompt)
+        case_prompt = _shape_fits(("", ""), sample.case.prompt)  # list messages -> tuple
+        shape = ("", "") if isinstance(prompt, Case) else _shape(request.prompt, case_prompt)
         function = sample.group[:2]
         if shape is None or (function in self.no_shape_guess and shape != ("", "")):
             return None
@@ -169,9 +170,10 @@ class Model:
         predictions, keys = [], []
         for m in members:
             case = sample_of(m).case
-            if case.error or _shape_fits(shape, case.prompt) is None:
+            fitted = None if case.error else _shape_fits(shape, case.prompt)
+            if fitted is None:
                 continue
-            req = GenerateRequest(_shape_fits(shape, case.prompt), stop=request.stop,
+            req = GenerateRequest(fitted, stop=request.stop,
                                   max_new_tokens=request.max_new_tokens, oracle=case.oracle)
             predictions.append((m, Prediction(requests=[req], sample_id=sample_of(m).id)))
             keys.append(_key(req))
@@ -210,7 +212,12 @@ class Model:
 
 
 def _shape_fits(shape: tuple[str, str], case_prompt: Any) -> Any:
-    """The prompt of a case in a given shape (None: a chat prompt cannot take text around it)."""
+    """The prompt of a case in a given shape (None: a chat prompt cannot take text around
+    it, or the case's prompt is not a prompt)."""
+    try:
+        case_prompt = _prompt_value(case_prompt)
+    except TypeError:
+        return None
     if shape == ("", ""):
         return case_prompt
     if not isinstance(case_prompt, str):

@@ -336,10 +336,11 @@ BATCHED = {
     "case": "answer = model.generate(case)",
     "prompt": "answer = model.generate(case.prompt)",
     "shaped": 'answer = model.generate(f"Q: {case.prompt}\\nA:")',
+    "messages": "answer = model.generate(case.prompt)",  # chat messages built by load_cases
 }
 
 
-@pytest.mark.parametrize("call", ["case", "prompt", "shaped", "prefetch", "unrelated"])
+@pytest.mark.parametrize("call", ["case", "prompt", "shaped", "messages", "prefetch", "unrelated"])
 def test_model_calls_from_many_tests_are_batched(suite, call):
     """The server sees the calls of 24 tests in flight together (8 connections), each prompt
     once; a prompt the engine cannot foresee is computed when asked, one at a time."""
@@ -351,11 +352,13 @@ def test_model_calls_from_many_tests_are_batched(suite, call):
         "unrelated": 'answer = model.generate(f"[{case.tag}]")'}[call]
     setup = ("\n    @pytest.fixture(scope='module', autouse=True)\n    def warm(model):\n"
              "        model.prefetch([f'[{c.tag}]' for c in CASES])\n") if call == "prefetch" else ""
+    chat = ', prompt=lambda row: [{"role": "user", "content": row["question"]}]' \
+        if call == "messages" else ""
     suite.write("evals/test_many.py", f"""
     import pytest
     from benchgate import load_cases
 
-    CASES = load_cases("many.jsonl")
+    CASES = load_cases("many.jsonl"{chat})
     {setup}
 
     @pytest.mark.parametrize("case", CASES)
