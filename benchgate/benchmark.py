@@ -14,6 +14,10 @@ from typing import Any, ClassVar, Sequence
 from benchgate.models.base import Request
 
 
+# the seed's evaluation dimensions a benchmark can belong to (docs/results.md "Evaluation dimensions")
+DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness")
+
+
 class DataError(ValueError):
     """A malformed data file or row; the message names the file and line."""
 
@@ -77,6 +81,8 @@ class Benchmark:
     modes: ClassVar[tuple[str, ...]] = ("generate",)
     primary_metric: ClassVar[str] = "acc"
     lower_is_better: ClassVar[tuple[str, ...]] = ()  # metrics gated as "at most" (perplexity)
+    # the seed's evaluation dimension the benchmark measures (DIMENSIONS), None for none of them
+    dimension: ClassVar[str | None] = None
     default_args: ClassVar[dict[str, Any]] = {}
     # ids of the same data on the hubs: {"modelscope": "...", "huggingface": "..."}
     hub_ids: ClassVar[dict[str, str]] = {}
@@ -100,6 +106,21 @@ class Benchmark:
     def metric(self, ctx: RunContext) -> str:
         """The primary metric of this run (override when it depends on the mode)."""
         return self.primary_metric
+
+    def dimension_for(self, ctx: RunContext) -> str | None:
+        """The evaluation dimension of this run: "Robustness" when the run perturbs its
+        samples (`perturb`), else the class's `dimension`."""
+        return "Robustness" if ctx.args.get("perturb") else self.dimension
+
+    def lower_metrics(self, ctx: RunContext) -> tuple[str, ...]:
+        """The metrics of this run for which lower is better (gated as "at most")."""
+        return self.lower_is_better
+
+    def skip_reason(self, ctx: RunContext, subset: str) -> str | None:
+        """Why a subset cannot be scored in this run (e.g. its scoring needs a judge model and
+        none was given), else None. A skipped subset's samples are not run; results.json lists
+        it under `skipped` with this reason and its sample count, never as a score of 0."""
+        return None
 
     # -- data -------------------------------------------------------------
     def subsets(self, ctx: RunContext) -> list[str]:
