@@ -173,3 +173,12 @@ class Benchmark:
         and the whole benchmark from the per-sample scores. Per-sample score keys starting
         with '_' are components for this and are not reported as metrics themselves."""
         return {}
+
+
+def chat_prompt(ctx: RunContext, user: str, system: str | None = None) -> str | tuple:
+    """A one-turn prompt: chat messages (system, user) when the model takes chat messages
+    (--chat-template on), else the plain text, system and user joined by a blank line."""
+    if ctx.chat:
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
+        return tuple(messages)
+    return f"{system}\n\n{user}" if system else user
