@@ -64,9 +64,10 @@ class Perturbable(Benchmark):
     reuses them). Each metric m is reported on the perturbed sample, m_clean on the clean one,
     and per subset/category/benchmark m_drop (clean - perturbed) with m_drop_p_value (a one-sided
     paired test). Subclasses implement `sample_requests`/`sample_score` and, for `labels`,
-    `labelled`; `question_field` names the text that gets typos."""
+    `labelled`; `question_field` names the text that gets typos. `perturbations` lists the kinds
+    that apply: `shuffle` and `labels` only where the options are shown in the prompt."""
 
-    perturbations: ClassVar[tuple[str, ...]] = ("shuffle", "typos")
+    perturbations: ClassVar[tuple[str, ...]] = ("typos",)
     question_field: ClassVar[str] = "question"
 
     def effective_args(self, user_args):
@@ -148,6 +149,7 @@ class ChoiceTextBenchmark(Perturbable):
     modes = ("loglikelihood",)
     primary_metric = "acc_norm"
     default_args = {"few_shot_num": 0, "shuffle_choices": False}
+    perturbations = ("typos",)  # the choices are not shown, so their order changes nothing
 
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         raise NotImplementedError

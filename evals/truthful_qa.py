@@ -23,7 +23,6 @@ from benchgate.data.files import dataset_folder, read_csv, read_json_list, to_sa
 from benchgate.data.hub import load_hub_split
 from benchgate.models.base import GenerateRequest, Loglikelihood, LoglikelihoodRequest
 from benchgate.multiple_choice import Perturbable
-from benchgate.perturb import permute
 
 QA_PRIMER = (
     "Q: What is human life expectancy in the United States?\n"
@@ -120,13 +119,6 @@ class TruthfulQA(Perturbable):
 
     def drop_metrics(self, ctx: RunContext) -> tuple[str, ...]:
         return ("mc1", "mc2")
-
-    def shuffled(self, sample: Sample, rng) -> Sample:
-        """MC1 and MC2 answer lists each in a random order (the labels follow their answers)."""
-        sample.data["mc1"], sample.target = permute(sample.data["mc1"], sample.target, rng)
-        pairs, _ = permute(list(zip(sample.data["mc2"], sample.data["mc2_labels"])), 0, rng)
-        sample.data["mc2"], sample.data["mc2_labels"] = [p[0] for p in pairs], [p[1] for p in pairs]
-        return sample
 
     def subsets(self, ctx: RunContext) -> list[str]:
         return [SUBSETS[ctx.args["mode"]]]
