@@ -56,6 +56,9 @@ class RunContext:
     args: dict[str, Any]
     seed: int = 0
     chat: bool = False  # the model takes chat messages (chat template on)
+    # the judge model of the run (set by the judge stage); None: no judge, judge-scored parts
+    # are skipped with a reason (Benchmark.skip_reason), never scored 0
+    judge: str | None = None
     _cache: dict = field(default_factory=dict)
 
     def cached(self, key: Any, build):
