@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchgate.ifeval.checkers import CHECKERS, InstructionError, follows, validate
+from benchgate.ifeval.oracle import oracle_response
 from tests.ifeval.conftest import comparable
 
 GENERIC = ["Dr. Smith went home.", " ", "\n", "\n\n", "***", "******", "* point", "- item", "*highlight*",
@@ -55,6 +56,7 @@ STRATEGIES = {
     "json": lambda row: "```json\n" + json.dumps({"answer": row["prompt"]}) + "\n```",
     "paragraphs": lambda row: "\n\n***\n\n".join(s.strip() for s in row["prompt"].split(".") if s.strip()),
     "quoted": lambda row: '"' + row["prompt"].replace(",", "") + '" P.S. done. Any other questions?',
+    "oracle": lambda row: oracle_response(row["instruction_id_list"], row["kwargs"], row["prompt"]),
 }
 
 
