@@ -154,7 +154,7 @@ class SkippedSubsetItem(pytest.Item):
         pytest.skip(self.reason)
 
     def reportinfo(self):
-        return self.path, None, self.name
+        return self.path, 0, self.name  # a skip report needs a line number
 
 
 def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
