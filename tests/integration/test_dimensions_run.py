@@ -66,3 +66,15 @@ def test_perturbed_mmlu_reports_the_drop_in_the_robustness_dimension(run_evals):
     sample = next(s for s in run.samples() if s["id"] == "mmlu/anatomy/0")
     assert sample["continuations"] == [" A", " B", " C", " D", " 1", " 2", " 3", " 4"]
     assert run.results["config"]["effective_dataset_args"]["mmlu"]["perturb"] == ["shuffle", "labels", "typos"]
+
+
+def test_dimensions_and_skips_survive_xdist(run_evals):
+    run = run_evals("--model", "oracle", "--datasets", "xstest", "bipia", "--limit", "2", "--dataset-dir",
+                    str(SAFETY), "-n", "2")
+    assert run.code == 0, run.out[-3000:]
+    res = run.results
+    assert {b: (e["score"], e["dimension"]) for b, e in res["benchmarks"].items()} == {
+        "xstest": (0.0, "Safety"), "bipia": (0.0, "Safety")}
+    assert set(res["dimensions"]["Safety"]["benchmarks"]) == {"xstest", "bipia"}
+    assert len(res["skipped"]) == 26 and all(s["n"] == 2 for s in res["skipped"])
+    assert all(s["dimension"] == "Safety" for s in run.samples())
