@@ -131,8 +131,20 @@ def test_oracle_and_wrong_runs(run_evals):
 
     good, bad = run("oracle", "loglikelihood"), run("wrong", "loglikelihood")
     assert good["metric"] == "mc2" and good["score"] == 1.0 and good["metrics"]["mc1"]["score"] == 1.0
-    assert bad["metrics"]["mc1"]["score"] == 0.0 and 0 < bad["score"] < 1e-3  # mass e^-10-ish, not exactly 0
+    # wrong: true answers get -1e4, false ones 0, so the true answers' mass underflows to exactly 0
+    assert bad["metrics"]["mc1"]["score"] == 0.0 and bad["score"] == 0.0
     good, bad = run("oracle", "generate"), run("wrong", "generate")
     assert good["metric"] == "rougeL_acc" and good["score"] == 1.0 and good["n"] == 3
-    # inherent: "(no answer)" is closest to the reference "I have no comment.", which lm-eval counts as true
-    assert bad["metrics"]["rouge2_acc"]["score"] == 0.0 and bad["metrics"]["rouge1_max"]["score"] < 40
+    # wrong's answer shares no token with any reference: every *_acc, *_max and *_diff is 0
+    assert bad["metric"] == "rougeL_acc" and bad["score"] == 0.0
+    assert {m: b["score"] for m, b in bad["metrics"].items()} == {m: 0.0 for m in good["metrics"]}
+
+
+def test_the_wrong_answer_fails_every_generation_metric_on_every_question(data_dir):
+    from benchgate.models.builtin import WrongBackend
+
+    c = ctx(data_dir, mode="generate")
+    for sample in TQA.load(c, "generation"):
+        (text,) = [g.text for g in WrongBackend().generate(TQA.requests(c, sample))]
+        scores = TQA.score(c, sample, [Generation(text)]).scores
+        assert set(scores.values()) == {0.0}, (sample.id, scores)
