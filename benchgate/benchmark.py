@@ -88,7 +88,11 @@ def lm_eval_draws(pool_size: int, n: int, n_docs: int, seed: int = LM_EVAL_FEWSH
             continue
         picked = [i for i in rnd.sample(range(pool_size), n + 1) if not is_eval_doc(doc, i)][:n]
         if len(picked) < n:
-            picked = rnd.sample([i for i in range(pool_size) if not is_eval_doc(doc, i)], n)
+            rest = [i for i in range(pool_size) if not is_eval_doc(doc, i)]
+            if len(rest) < n:
+                raise DataError(f"eval doc {doc}: only {len(rest)} few-shot examples differ from it, "
+                                f"{n} needed")
+            picked = rnd.sample(rest, n)
         draws.append(picked)
     return draws
 
@@ -174,9 +178,10 @@ class Benchmark:
     def _lm_eval_draws(self, ctx: RunContext, subset: str, pool: list[Sample], n: int):
         """(draws for every eval doc in file order, {sample index: doc position})."""
         docs = self.load(ctx, subset)
-        if len(pool) < n + self.fewshot_sampler_sees_eval_doc:
-            raise DataError(f"{self.name}/{subset}: few_shot_num={n} but the few-shot split has "
-                            f"only {len(pool)} examples")
+        need = n + 1 if self.fewshot_sampler_sees_eval_doc else n  # lm-eval draws one extra here
+        if len(pool) < need:
+            raise DataError(f"{self.name}/{subset}: few_shot_num={n} needs {need} few-shot examples "
+                            f"(lm-eval's draw), the few-shot split has only {len(pool)}")
         same = None
         if self.fewshot_sampler_sees_eval_doc:
             same = lambda d, i: (pool[i].data, pool[i].target) == (docs[d].data, docs[d].target)  # noqa: E731
