@@ -152,6 +152,13 @@ class Benchmark:
         """The category a subset belongs to, for the per-category breakdown."""
         return None
 
+    def categories(self, ctx: RunContext, sample: Sample) -> list[str]:
+        """The categories one sample is counted in (once in each) for the per-category
+        breakdown. Default: its subset's `category`. Override for per-sample categories (MATH
+        levels) or subsets that belong to several categories (CMMLU's China-specific subjects)."""
+        category = self.category(ctx, sample.subset)
+        return [category] if category else []
+
     def shots(self, ctx: RunContext, sample: Sample) -> list[Sample]:
         """The few-shot exemplars for a sample, as the reference picks them (`fewshot_sampler`):
         the first n of the pool in file order, or lm-evaluation-harness' seeded draw for this

@@ -95,11 +95,11 @@ def test_golden_prompts_match_lm_eval(data_dir):
     ("So there are $\\boxed{3}$ asymptotes.", 0.0),
     ("There are two asymptotes.", 0.0),
 ])
-def test_scoring_and_level_metric(data_dir, text, acc):
+def test_scoring_and_level_category(data_dir, text, acc):
     c = ctx(data_dir)
     sample = MATH.load(c, "algebra")[0]  # Level 3, answer 2
-    scores = MATH.score(c, sample, [Generation(text)]).scores
-    assert scores == {"acc": acc, "acc_level_3": acc}
+    assert MATH.score(c, sample, [Generation(text)]).scores == {"acc": acc}
+    assert MATH.categories(c, sample) == ["Level 3"]
 
 
 def test_gold_answers_and_normalisation_agree_with_lm_eval_on_every_problem(data_dir):
@@ -163,15 +163,24 @@ def test_malformed_problem_files_name_file_and_line(tmp_path, data_dir):
     assert samples[3].error == f"{names[3]}:1: malformed row: level must be 'Level 1'..'Level 5', got 'Level ?'"
 
 
-def test_oracle_scores_one_and_wrong_scores_zero_with_level_breakdown(run_evals):
+def test_oracle_scores_one_and_wrong_scores_zero_with_level_breakdown(run_evals, data_dir):
     oracle = run_evals("--model", "oracle", "--datasets", "competition_math", "--limit", "2")
     assert oracle.code == 0, oracle.out
     res = oracle.results["benchmarks"]["competition_math"]
-    assert res["score"] == 1.0 and res["n"] == 14 and len(res["subsets"]) == 7
-    assert all(m == "acc" or m.startswith("acc_level_") for m in res["metrics"])
-    assert all(block["score"] == 1.0 for block in res["metrics"].values())
+    assert res["score"] == 1.0 and res["n"] == 14 and len(res["subsets"]) == 7 and set(res["metrics"]) == {"acc"}
+    # the level table: the first two problem files of each subject, levels read from the raw files
+    levels: dict[str, int] = {}
+    for subject in SUBJECTS:
+        paths = sorted((data_dir / "competition_math" / "MATH" / "test" / subject).glob("*.json"),
+                       key=lambda p: int(p.stem))[:2]
+        for p in paths:
+            level = json.loads(p.read_text())["level"]
+            levels[level] = levels.get(level, 0) + 1
+    assert {k: v["n"] for k, v in res["categories"].items()} == levels
+    assert all(block["score"] == 1.0 for block in res["categories"].values())
     wrong = run_evals("--model", "wrong", "--datasets", "competition_math", "--limit", "2",
                       "--dataset-args", '{"competition_math": {"selection": "math500"}}')
     assert wrong.code == 0, wrong.out
     assert wrong.results["benchmarks"]["competition_math"]["score"] == 0.0
+    assert all(b["score"] == 0.0 for b in wrong.results["benchmarks"]["competition_math"]["categories"].values())
     assert wrong.results["config"]["effective_dataset_args"]["competition_math"]["selection"] == "math500"
