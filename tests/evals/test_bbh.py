@@ -69,6 +69,52 @@ def test_lm_eval_prompt_style(data_dir):
     assert BBH.requests(c, sample)[0].stop == ("</s>", "Q", "\n\n")
 
 
+def test_golden_prompts_match_lm_eval(data_dir):
+    """lm-eval's own bbh_cot_fewshot task definitions (v4.0 YAMLs: description, first_n exemplars,
+    doc_to_text, stops) over the local rows: `prompt_style: lm_eval` gives the same context and
+    stop sequences for 2 examples of every task (54) and 3 few-shot settings; the default prompt
+    is the paper's, which differs from lm-eval's only by the documented newlines."""
+    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    for shots in (3, 1, 0):
+        c = ctx(data_dir, prompt_style="lm_eval", few_shot_num=shots)
+        paper = ctx(data_dir, few_shot_num=shots)
+        for task_name in BBH.subsets(c):
+            examples = json.loads((data_dir / "bbh" / "bbh" / f"{task_name}.json").read_text())["examples"]
+            task = lm_eval_task(f"bbh/cot_fewshot/{task_name}.yaml", {"test": examples}, num_fewshot=shots)
+            reference = lm_eval_requests(task, limit=2)
+            for sample in BBH.load(c, task_name)[:2]:
+                (context, gen_kwargs), = reference[sample.index]
+                assert benchgate_requests(BBH.requests(c, sample)) == [(context, gen_kwargs["until"])], sample.id
+                assert task.doc_to_target(examples[sample.index]) == sample.target
+                ours = BBH.prompt(paper, sample)
+                assert context == ours.replace("by step. ", "by step.\n") + "\n", sample.id
+
+
+def test_lm_eval_exact_match_is_lm_evals_filter_and_metric_on_the_released_outputs(data_dir):
+    """lm-eval's RegexFilter + take_first + exact_match (options from its YAML), run here on all
+    6,511 released responses, agree sample by sample with benchgate's lm_eval_exact_match."""
+    import yaml
+    from lm_eval.api.metrics import exact_match_hf_evaluate
+    from lm_eval.filters.extraction import RegexFilter
+
+    from tests.evals.lm_eval_reference import TASKS
+
+    config = yaml.safe_load((TASKS / "bbh" / "cot_fewshot" / "_cot_fewshot_template_yaml").read_text())
+    (regex,) = [f for f in config["filter_list"][0]["filter"] if f["function"] == "regex"]
+    options = {k: v for k, v in config["metric_list"][0].items() if k not in ("metric", "aggregation", "higher_is_better")}
+    with gzip.open(data_dir / "bbh" / "code-davinci-002-cot" / "replay.jsonl.gz", "rt", encoding="utf-8") as f:
+        responses = {row["id"]: row["response"] for row in map(json.loads, f)}
+    c = ctx(data_dir)
+    for task_name in BBH.subsets(c):
+        for sample in BBH.load(c, task_name):
+            text = responses[sample.id]
+            (filtered,), = RegexFilter(regex["regex_pattern"]).apply([[text]], [{}])
+            expected = exact_match_hf_evaluate(predictions=[filtered], references=[sample.target], **options)
+            got = BBH.score(c, sample, [Generation(text)]).scores["lm_eval_exact_match"]
+            assert got == float(expected["exact_match"]), sample.id
+
+
 # expected values worked out by hand from the three rules (docs/benchmarks/bbh.md):
 # paper = text after the last "So the answer is", stripped, one trailing "." dropped, == target;
 # lm_eval = first regex match of `(?<=the answer is )(.*)(?=.)` (one line, last character dropped),

@@ -1,7 +1,12 @@
-"""TruthfulQA module: QA primer, MC1/MC2 as lm-eval, generation BLEU/ROUGE diffs, bad rows."""
+"""TruthfulQA module: QA primer, MC1/MC2 and generation checked against lm-eval's own
+truthfulqa tasks (prompts, choices, references, scores), gold labels read a second time, bad rows."""
+import csv
 import json
 import math
+import random
 import sys
+
+import pytest
 
 from hypothesis import given, strategies as st
 
@@ -75,6 +80,81 @@ def test_generation_metrics_as_lm_eval(data_dir):
     assert module.similarity("No.", "No.")["bleu"] == 0.0 and module.similarity("No.", "No.")["rouge1"] == 100.0
     # the primary metric, rougeL_acc, is exactly 1 for the best answer on every question
     assert all(TQA.score(c, s, [Generation(" " + s.target)]).scores["rougeL_acc"] == 1.0 for s in samples)
+
+
+def _mc_rows(data_dir):
+    """A second reader of mc_task.json into the hub schema lm-eval's truthfulqa_mc1/mc2 read."""
+    items = json.loads((data_dir / "truthfulqa" / "data" / "mc_task.json").read_text(encoding="utf-8"))
+    field = lambda d: {"choices": list(d), "labels": list(d.values())}  # noqa: E731
+    return [{"question": i["question"], "mc1_targets": field(i["mc1_targets"]), "mc2_targets": field(i["mc2_targets"])}
+            for i in items]
+
+
+def _gen_rows(data_dir):
+    """A second reader of TruthfulQA.csv into the hub schema of truthfulqa_gen."""
+    with open(data_dir / "truthfulqa" / "TruthfulQA.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    return [{"type": r["Type"], "category": r["Category"], "question": r["Question"], "best_answer": r["Best Answer"],
+             "correct_answers": r["Correct Answers"].split(";"), "incorrect_answers": r["Incorrect Answers"].split(";"),
+             "source": r["Source"]} for r in rows]
+
+
+def test_golden_mc_prompts_choices_and_mc2_match_lm_eval(data_dir):
+    """lm-eval's truthfulqa_mc1 and truthfulqa_mc2 (v2.0 / v3.0) over the local rows: the same
+    context and continuations for 40 questions, and mc2 = lm-eval's process_results_mc2 on
+    random loglikelihoods."""
+    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    rows = _mc_rows(data_dir)
+    mc1 = lm_eval_requests(lm_eval_task("truthfulqa/truthfulqa_mc1.yaml", {"validation": rows}), limit=40)
+    mc2_task = lm_eval_task("truthfulqa/truthfulqa_mc2.yaml", {"validation": rows})
+    mc2 = lm_eval_requests(mc2_task, limit=40)
+    c = ctx(data_dir)
+    rng = random.Random(0)
+    for sample in TQA.load(c, "multiple_choice")[:40]:
+        ours = benchgate_requests(TQA.requests(c, sample))
+        n1 = len(mc1[sample.index])
+        assert ours[:n1] == mc1[sample.index] and ours[n1:] == mc2[sample.index], sample.id
+        assert sample.target == 0 == mc2_task.doc_to_target(rows[sample.index])
+        lls = [rng.uniform(-30, -1) for _ in ours]
+        expected = mc2_task.process_results(rows[sample.index], [(v, False) for v in lls[n1:]])["acc"]
+        got = TQA.score(c, sample, [Loglikelihood(v, False) for v in lls]).scores["mc2"]
+        assert got == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_golden_generation_prompt_references_and_scores_match_lm_eval(data_dir):
+    """lm-eval's truthfulqa_gen (v3.0) over the local CSV rows: the same references (its
+    process_docs_gen) for 25 questions and the same 12 scores (its process_results_gen) for
+    three completions of 4 of them; benchgate's prompt is lm-eval's plus the paper's "\nA:" answer cue
+    (the documented difference)."""
+    from tests.evals.lm_eval_reference import lm_eval_requests, lm_eval_task
+
+    rows = _gen_rows(data_dir)
+    task = lm_eval_task("truthfulqa/truthfulqa_gen.yaml", {"validation": rows})
+    reference = lm_eval_requests(task, limit=25)
+    docs = task.validation_docs()
+    c = ctx(data_dir, mode="generate")
+    for sample in TQA.load(c, "generation")[:25]:
+        (request,) = TQA.requests(c, sample)
+        (context, gen_kwargs), = reference[sample.index]
+        assert request.prompt == context + "\nA:", sample.id
+        doc = docs[sample.index]
+        assert (sample.data["correct"], sample.data["incorrect"]) == (doc["correct_answers"], doc["incorrect_answers"])
+        if sample.index >= 4:  # lm-eval's ROUGE bootstraps 1,000 resamples per reference: slow
+            continue
+        for completion in (sample.target, doc["incorrect_answers"][0], "I have no comment. It is not known ."):
+            expected = task.process_results(doc, [completion])
+            got = TQA.score(c, sample, [Generation(completion)]).scores
+            assert got == pytest.approx({k: float(v) for k, v in expected.items()}, abs=1e-9), (sample.id, completion)
+
+
+def test_every_mc_gold_label_against_the_raw_file(data_dir):
+    rows = _mc_rows(data_dir)
+    samples = TQA.load(ctx(data_dir), "multiple_choice")
+    assert len(rows) == len(samples) == 817
+    for row, sample in zip(rows, samples):
+        assert sample.data["mc1"][sample.target] == row["mc1_targets"]["choices"][row["mc1_targets"]["labels"].index(1)]
+        assert sample.data["mc2_labels"] == row["mc2_targets"]["labels"] and sample.data["mc2"] == row["mc2_targets"]["choices"]
 
 
 @given(st.lists(st.dictionaries(st.text("ab", min_size=1, max_size=3), st.integers(0, 1), max_size=3), max_size=6),
