@@ -88,3 +88,18 @@ def test_oracle_one_wrong_zero_in_both_modes(run_evals):
         assert res["n"] == 67 and res["score"] == want and len(res["categories"]) == 5
         assert {k: v["n"] for k, v in res["categories"].items()} == {
             "STEM": 17, "Humanities": 13, "Social Science": 22, "Other": 15, "China specific": 15}
+
+
+def test_every_gold_label_against_the_raw_files(data_dir):
+    """Second reader (csv module) over all 11,582 test rows: the Answer column is the target."""
+    import csv
+
+    c = ctx(data_dir)
+    n = 0
+    for subset in CMMLU.subsets(c):
+        with open(data_dir / "cmmlu" / "data" / "test" / f"{subset}.csv", newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        samples = CMMLU.load(c, subset)
+        assert [(r["Answer"], [r[k] for k in "ABCD"]) for r in rows] == [(s.target, s.data["choices"]) for s in samples]
+        n += len(rows)
+    assert n == 11582
