@@ -138,6 +138,7 @@ def test_golden_generation_prompt_references_and_scores_match_lm_eval(data_dir):
         (request,) = TQA.requests(c, sample)
         (context, gen_kwargs), = reference[sample.index]
         assert request.prompt == context + "\nA:", sample.id
+        assert gen_kwargs["until"] == ["\n\n"] and request.stop == ("\n\n", "\nQ:")  # documented difference
         doc = docs[sample.index]
         assert (sample.data["correct"], sample.data["incorrect"]) == (doc["correct_answers"], doc["incorrect_answers"])
         if sample.index >= 4:  # lm-eval's ROUGE bootstraps 1,000 resamples per reference: slow
