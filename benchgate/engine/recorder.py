@@ -18,7 +18,7 @@ def summarize(values: list[float]) -> dict[str, float]:
 
 # what the controller needs of a record to aggregate it; under xdist a worker streams the whole
 # record to its own file (`WorkerSink`) and sends only these fields with the test report
-SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "metric", "module", "scores",
+SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "categories", "metric", "module", "scores",
                 "lower_is_better")
 STORED_IN = "stored_in"  # summary field: the worker file holding the full record
 

@@ -82,7 +82,8 @@ def test_oracle_one_wrong_zero_in_both_modes(run_evals):
     for model, mode, shuffle, want in (("oracle", "loglikelihood", False, 1.0), ("wrong", "loglikelihood", False, 0.0),
                                        ("oracle", "generate", True, 1.0), ("wrong", "generate", False, 0.0)):
         args = json.dumps({"cmmlu": {"mode": mode, "shuffle_choices": shuffle}})
-        run = run_evals("--model", model, "--datasets", "cmmlu", "--limit", "1", "--dataset-args", args)
+        xdist = ("-n", "2") if model == "oracle" and not shuffle else ()  # categories travel from workers too
+        run = run_evals("--model", model, "--datasets", "cmmlu", "--limit", "1", "--dataset-args", args, *xdist)
         assert run.code == 0, run.out
         res = run.results["benchmarks"]["cmmlu"]
         assert res["n"] == 67 and res["score"] == want and len(res["categories"]) == 5
