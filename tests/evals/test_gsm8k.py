@@ -117,3 +117,17 @@ def test_malformed_rows(tmp_path):
     assert samples[1].error.startswith(f"{path}:2: invalid JSON")
     assert samples[2].error == f"{path}:3: malformed row: missing field 'answer'"
     assert samples[3].error == f"{path}:4: malformed row: answer has no '#### N' final answer"
+
+
+def test_every_target_against_the_raw_file(data_dir):
+    """Second reader over all 1,319 test rows: the number after the last "#### " (commas
+    removed) is the sample's target, and the oracle answer (the reference) scores 1 on all
+    three metrics."""
+    rows = [json.loads(line) for line in (data_dir / "gsm8k" / "test.jsonl").read_text().splitlines() if line.strip()]
+    c = ctx(data_dir)
+    samples = GSM8K.load(c, "main")
+    assert len(rows) == len(samples) == 1319
+    for row, sample in zip(rows, samples):
+        assert sample.target == row["answer"].split("#### ")[-1].strip().replace(",", ""), sample.id
+        scores = GSM8K.score(c, sample, [Generation(" " + row["answer"])]).scores
+        assert scores == {"strict_match": 1.0, "flexible_extract": 1.0, "lenient_match": 1.0}, sample.id
