@@ -68,7 +68,7 @@ def _hub_rows(path):
 def test_golden_prompts_match_lm_eval(data_dir, subset, shots):
     """lm-eval's arc_challenge / arc_easy (its YAML, ConfigurableTask, default sampler, seed 1234)
     over the local rows: the same contexts, continuations and gold index for 30 questions."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     folder = data_dir / "arc" / subset
     test, train = _hub_rows(folder / f"{subset}-Test.jsonl"), _hub_rows(folder / f"{subset}-Train.jsonl")

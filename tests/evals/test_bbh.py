@@ -74,7 +74,7 @@ def test_golden_prompts_match_lm_eval(data_dir):
     doc_to_text, stops) over the local rows: `prompt_style: lm_eval` gives the same context and
     stop sequences for 2 examples of every task (54) and 3 few-shot settings; the default prompt
     is the paper's, which differs from lm-eval's only by the documented newlines."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     for shots in (3, 1, 0):
         c = ctx(data_dir, prompt_style="lm_eval", few_shot_num=shots)
@@ -98,7 +98,7 @@ def test_lm_eval_exact_match_is_lm_evals_filter_and_metric_on_the_released_outpu
     from lm_eval.api.metrics import exact_match_hf_evaluate
     from lm_eval.filters.extraction import RegexFilter
 
-    from tests.evals.lm_eval_reference import TASKS
+    from tests.evals._lm_eval_reference import TASKS
 
     config = yaml.safe_load((TASKS / "bbh" / "cot_fewshot" / "_cot_fewshot_template_yaml").read_text())
     (regex,) = [f for f in config["filter_list"][0]["filter"] if f["function"] == "regex"]

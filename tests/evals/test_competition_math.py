@@ -69,7 +69,7 @@ def test_golden_prompts_match_lm_eval(data_dir):
     """lm-eval's minerva_math (its YAML, utils.doc_to_text and list_fewshot_samples, first_n
     sampler) over the local problem files read here with json: the same 4-shot context and stop
     for the first 4 problems of every subject (28)."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, minerva_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, minerva_task
 
     c = ctx(data_dir)
     for subject in SUBJECTS:
@@ -108,7 +108,7 @@ def test_gold_answers_and_normalisation_agree_with_lm_eval_on_every_problem(data
     Minerva normalisation of benchgate's target; Minerva's final-answer sentence carrying
     lm-eval's gold scores 1, a wrong number 0."""
     from benchgate.math_equiv import minerva_normalize
-    from tests.evals.lm_eval_reference import minerva_utils
+    from tests.evals._lm_eval_reference import minerva_utils
 
     utils = minerva_utils()
     c = ctx(data_dir)
@@ -137,7 +137,7 @@ ANSWERS = st.lists(st.sampled_from(list("0123456789,.=$ {}\\^-") + ["ft", "cm", 
 @given(ANSWERS)
 def test_minerva_normalize_is_lm_evals(text):
     from benchgate.math_equiv import minerva_normalize
-    from tests.evals.lm_eval_reference import minerva_utils
+    from tests.evals._lm_eval_reference import minerva_utils
 
     assert minerva_normalize(text) == minerva_utils().normalize_final_answer(text)
 

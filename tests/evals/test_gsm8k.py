@@ -41,7 +41,7 @@ def test_prompt_five_shot_drawn_as_lm_eval_draws(data_dir):
 def test_golden_prompts_and_draws_match_lm_eval(data_dir):
     """lm-eval's own gsm8k task (YAML, sampler, seed 1234) over the local rows, read here with
     json: the same 5-shot contexts, stop sequences and reference answers for 40 test questions."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     read = lambda name: [json.loads(line) for line in (data_dir / "gsm8k" / name).read_text().splitlines() if line.strip()]  # noqa: E731
     test, train = read("test.jsonl"), read("train.jsonl")
@@ -90,7 +90,7 @@ def test_strict_and_flexible_scores_are_lm_evals_own_pipeline(text, number):
     from lm_eval.api.metrics import exact_match_hf_evaluate
     from lm_eval.filters.extraction import RegexFilter
 
-    from tests.evals.lm_eval_reference import TASKS
+    from tests.evals._lm_eval_reference import TASKS
 
     config = yaml.safe_load((TASKS / "gsm8k" / "gsm8k.yaml").read_text())
     options = {k: v for k, v in config["metric_list"][0].items() if k not in ("metric", "aggregation", "higher_is_better")}

@@ -87,7 +87,7 @@ def _native_rows(data_dir, n=None):
 def test_golden_zero_shot_prompts_match_lm_eval(data_dir):
     """lm-eval's hellaswag task (its YAML and utils.process_docs) over the local rows: the same
     context, continuations and gold for 40 items."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     rows = _native_rows(data_dir, 40)
     task = lm_eval_task("hellaswag/hellaswag.yaml", {"validation": rows, "train": rows[:1]})
@@ -104,7 +104,7 @@ def test_golden_ten_shot_draws_match_lm_eval(tmp_path, data_dir, pool):
     sees the eval doc: 11 drawn, the eval doc dropped, a redraw when too few are left) and
     benchgate give the same contexts for 30 items. "contains_eval_docs" puts every eval item in
     the train pool, "duplicates" twice, so the drop and the redraw both happen."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     rows = _native_rows(data_dir, 300)
     val = rows[:30]

@@ -75,7 +75,7 @@ def test_golden_prompts_match_lm_eval(data_dir):
     """lm-eval's mmlu task YAMLs (num_fewshot 5, as the Open LLM Leaderboard runs it; first_n
     from dev) over the local rows: the same context and continuations for 6 questions in each of
     5 subjects (30), and the same gold index."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     c = ctx(data_dir)
     for subject in ("abstract_algebra", "high_school_us_history", "moral_scenarios", "professional_law", "virology"):

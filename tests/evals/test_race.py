@@ -58,7 +58,7 @@ def test_golden_prompts_match_lm_eval(tmp_path):
     """lm-eval's own race task (v3.0: its YAML and preprocess_race.doc_to_text / doc_to_choice /
     doc_to_target) over the fixture passages and 24 synthetic ones, read here with json into
     EleutherAI/race's schema (article, problems as a Python literal string)."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     _synthetic_passages(tmp_path / "race" / "test" / "high")
     shutil.copytree(FIXTURES / "race" / "test" / "middle", tmp_path / "race" / "test" / "middle")

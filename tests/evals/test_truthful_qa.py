@@ -103,7 +103,7 @@ def test_golden_mc_prompts_choices_and_mc2_match_lm_eval(data_dir):
     """lm-eval's truthfulqa_mc1 and truthfulqa_mc2 (v2.0 / v3.0) over the local rows: the same
     context and continuations for 40 questions, and mc2 = lm-eval's process_results_mc2 on
     random loglikelihoods."""
-    from tests.evals.lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
 
     rows = _mc_rows(data_dir)
     mc1 = lm_eval_requests(lm_eval_task("truthfulqa/truthfulqa_mc1.yaml", {"validation": rows}), limit=40)
@@ -127,7 +127,7 @@ def test_golden_generation_prompt_references_and_scores_match_lm_eval(data_dir):
     process_docs_gen) for 25 questions and the same 12 scores (its process_results_gen) for
     three completions of 4 of them; benchgate's prompt is lm-eval's plus the paper's "\nA:" answer cue
     (the documented difference)."""
-    from tests.evals.lm_eval_reference import lm_eval_requests, lm_eval_task
+    from tests.evals._lm_eval_reference import lm_eval_requests, lm_eval_task
 
     rows = _gen_rows(data_dir)
     task = lm_eval_task("truthfulqa/truthfulqa_gen.yaml", {"validation": rows})
