@@ -85,7 +85,7 @@ class BenchmarkFile(pytest.File):
                 continue
             for sample in samples:
                 item = SampleItem.from_parent(self, name=sample.id, sample=sample, bench=bench,
-                                              ctx=ctx, category=category,
+                                              ctx=ctx, categories=tuple(bench.categories(ctx, sample)),
                                               group=(bench.name, subset, sample.index // group_size))
                 yield item
 
@@ -94,18 +94,17 @@ class SampleItem(pytest.Item):
     """One sample: reads its prediction from the group prefetch, scores it, records it."""
 
     def __init__(self, *, sample: Sample, bench: Benchmark, ctx: RunContext,
-                 category: str | None, group: tuple, **kwargs):
+                 categories: tuple[str, ...], group: tuple, **kwargs):
         super().__init__(**kwargs)
         self.sample = sample
         self.bench = bench
         self.ctx = ctx
-        self.category = category
+        self.categories = categories  # the sample is counted in each (Benchmark.categories)
+        self.category = categories[0] if categories else None
         self.group = group
         self.prediction: Prediction | None = None
         self.ran = False
-        self.extra_keyword_matches.update((bench.name, sample.subset))
-        if category:
-            self.extra_keyword_matches.add(category)
+        self.extra_keyword_matches.update((bench.name, sample.subset, *categories))
 
     def runtest(self) -> None:
         from benchgate.engine.state import get_state
@@ -168,6 +167,7 @@ def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
         "subset": sample.subset,
         "index": sample.index,
         "category": item.category,
+        "categories": list(item.categories),
         "metric": item.bench.metric(item.ctx),
         "module": str(item.path),
         "target": sample.target,

@@ -18,8 +18,8 @@ def summarize(values: list[float]) -> dict[str, float]:
 
 # what the controller needs of a record to aggregate it; under xdist a worker streams the whole
 # record to its own file (`WorkerSink`) and sends only these fields with the test report
-SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "metric", "module", "scores",
-                "lower_is_better", "dimension")
+SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "categories", "metric", "module",
+                "scores", "lower_is_better", "dimension")
 STORED_IN = "stored_in"  # summary field: the worker file holding the full record
 
 
@@ -52,8 +52,8 @@ class Recorder:
     def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
         self.output_dir = output_dir
         self.corpus_metrics = corpus_metrics or (lambda bench, scores: {})
-        # benchmark -> [(subset, index, category, scores)]
-        self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
+        # benchmark -> [(subset, index, categories, scores)]
+        self._rows: dict[str, list[tuple[str, int, tuple[str, ...], dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
         self.lower_is_better: dict[str, list[str]] = {}
         self.dimension: dict[str, str] = {}  # benchmark -> evaluation dimension
@@ -85,7 +85,10 @@ class Recorder:
         if record.get("dimension"):
             self.dimension[bench] = record["dimension"]
         self.scores[record["id"]] = scores
-        self._rows[bench].append((record["subset"], record["index"], record.get("category"),
+        categories = record.get("categories")
+        if categories is None:  # records written before per-sample categories
+            categories = [record["category"]] if record.get("category") else []
+        self._rows[bench].append((record["subset"], record["index"], tuple(categories),
                                   {k: float(v) for k, v in scores.items()}))
 
     def add_error(self, sample_id: str, message: str) -> None:
@@ -101,7 +104,9 @@ class Recorder:
     def aggregate(self) -> dict[str, Any]:
         """{benchmark: {metric, score, n, stderr, ci95, metrics, subsets, categories}}:
         micro averages over samples (so a benchmark score weights subsets by size), plus
-        the macro average over subsets (and categories)."""
+        the macro average over subsets (and categories). A sample counts in each of its
+        categories; a category also reports `macro_subsets`, the mean of its subsets' scores
+        (CMMLU's and C-Eval's published category numbers)."""
         return {bench: self._aggregate_one(bench, sorted(rows, key=lambda r: (r[0], r[1])))
                 for bench, rows in sorted(self._rows.items())}
 
@@ -111,10 +116,12 @@ class Recorder:
                          key=lambda m: m != primary)
         scopes: dict[str, dict[str, list[dict[str, float]]]] = {"subsets": defaultdict(list),
                                                                   "categories": defaultdict(list)}
-        for subset, _, category, scores in rows:
+        members: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+        for subset, _, categories, scores in rows:
             scopes["subsets"][subset].append(scores)
-            if category:
+            for category in categories:
                 scopes["categories"][category].append(scores)
+                members[category][subset].append(scores)
 
         def block(members: list[dict[str, float]]) -> dict[str, Any]:
             per_metric = {m: summarize([s[m] for s in members if m in s])
@@ -128,6 +135,10 @@ class Recorder:
         entry: dict[str, Any] = {"metric": primary, **block([r[3] for r in rows])}
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
+        for name, block_ in entry["categories"].items():  # mean of its subsets' primary scores
+            means = [summarize(values)["score"] for values in
+                     ([s[primary] for s in m if primary in s] for _, m in sorted(members[name].items())) if values]
+            block_["macro_subsets"] = sum(means) / len(means) if means else None
         entry["ci95"] = entry["metrics"][primary]["ci95"]
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
