@@ -13,7 +13,7 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
-from benchgate.engine.items import RECORD_PROPERTY, is_benchmark_module
+from benchgate.engine.items import RECORD_PROPERTY, SKIP_PROPERTY, is_benchmark_module
 from benchgate.engine.plain import ERROR_PROPERTY
 from benchgate.engine.options import RunOptions
 from benchgate.engine.recorder import Recorder
@@ -53,6 +53,9 @@ class Controller:
             elif name == ERROR_PROPERTY and report.when == value.get("when"):
                 self.recorder.add_error(value["id"], value["message"])
                 handled = True
+            elif name == SKIP_PROPERTY and report.skipped:
+                self.recorder.add_skipped(value)
+                handled = True
         if not handled and report.failed and _is_sample(report.nodeid):
             message = str(report.longrepr).strip().splitlines()
             self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
@@ -72,7 +75,7 @@ class Controller:
             self.workers.append(summary)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.recorder.n_records and not self.recorder.errors:
+        if not self.recorder.n_records and not self.recorder.errors and not self.recorder.skipped:
             self._remove_records_dir()
             return  # no benchmark ran: nothing to write
         summaries = self.workers + ([self.state.summary()] if not self.workers else [])
@@ -113,7 +116,9 @@ class Controller:
             return
         tr = terminalreporter
         tr.write_sep("=", "benchgate summary")
-        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"])):
+        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"]),
+                                  dimensions=self.results.get("dimensions"),
+                                  skipped=self.results.get("skipped")):
             tr.write_line(line)
         if self.recorder.errors:
             tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
@@ -144,7 +149,8 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
     if not dry_run:
         check_thresholds(thresholds, benchmarks, outcome)
         if baseline is not None:
-            check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome)
+            check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome,
+                           lower_is_better=recorder.lower_is_better)
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
     failed = outcome.failures or recorder.errors or recorder.failed_requirements
@@ -152,7 +158,8 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
     recorder.finish_samples()
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
                             errors=recorder.errors, timings=timings, status=status,
-                            failed_requirements=recorder.failed_requirements)
+                            failed_requirements=recorder.failed_requirements,
+                            skipped=recorder.skipped)
     write_json(recorder.output_dir / "results.json", results)
     return results, outcome
 
