@@ -161,8 +161,10 @@
       count.setAttribute("data-count", state.shown.length);
       const pages = Math.max(1, Math.ceil(state.shown.length / PAGE));
       state.page = Math.min(state.page, pages - 1);
+      pager.dataset.page = state.page + 1;
+      pager.dataset.pages = pages;
       pager.replaceChildren(el("button", { text: "‹ prev", onclick: () => { if (state.page > 0) { state.page--; update(); } } }),
-        `page ${state.page + 1} / ${pages}`,
+        ` page ${state.page + 1} / ${pages} `,
         el("button", { text: "next ›", onclick: () => { if (state.page < pages - 1) { state.page++; update(); } } }));
       body.replaceChildren(...state.shown.slice(state.page * PAGE, (state.page + 1) * PAGE).map((i) => {
         const tr = el("tr", { "data-id": opts.key(i), onclick: () => detail.replaceChildren(opts.detail(i)) }, opts.row(i).map((c) => c instanceof Node ? el("td", {}, c) : el("td", { text: c ?? "–" })));
