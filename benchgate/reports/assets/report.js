@@ -339,6 +339,7 @@
       for (const b of nav.querySelectorAll("button")) b.classList.toggle("on", b.dataset.tab === key);
     }
     show("overview");
+    document.body.setAttribute("data-ready-ms", String(performance.now()));
     document.body.setAttribute("data-ready", "1");
   }
   main().catch((e) => { document.body.setAttribute("data-error", String(e)); document.body.prepend(el("pre", { class: "error", text: String(e.stack || e) })); });
