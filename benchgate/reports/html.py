@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,10 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
             lists[kind].append(name)
         return where[kind][name]
 
-    cols: dict[str, list] = {k: [] for k in ("id", "b", "s", "c", "v", "score", "prompt", "response",
+    cols: dict[str, list] = {k: [] for k in ("id", "b", "s", "c", "v", "score", "pp", "prompt", "response",
                                              "extracted", "target", "scores")}
+    prefixes, prefix_of = _prompt_prefixes(samples)
+    lists["prefixes"] = prefixes
     for r in samples:
         cols["id"].append(r["id"])
         cols["b"].append(code("benchmarks", r.get("benchmark")))
@@ -71,7 +74,10 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         cols["c"].append(code("categories", r.get("category")))
         cols["v"].append(verdict(r) or "")
         cols["score"].append(primary_score(r))
-        cols["prompt"].append(_text(r.get("prompt")))
+        prompt = _text(r.get("prompt"))
+        pp = prefix_of.get((r.get("benchmark"), r.get("subset")), 0)
+        cols["pp"].append(pp)
+        cols["prompt"].append(prompt[len(prefixes[pp]):])
         cols["response"].append(_response(r))
         cols["extracted"].append(_text(r.get("extracted")))
         cols["target"].append(_text(r.get("target")))
@@ -84,10 +90,27 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         cols["c"].append(code("categories", None))
         cols["v"].append(ERROR)
         cols["score"].append(None)
+        cols["pp"].append(0)
         for key in ("prompt", "extracted", "target", "scores"):
             cols[key].append("")
         cols["response"].append(e.get("message", ""))
     return cols, lists
+
+
+def _prompt_prefixes(samples: list[dict]) -> tuple[list[str], dict[tuple, int]]:
+    """Per (benchmark, subset), the prompt prefix all its samples share (the instruction and
+    few-shot examples), stored once: a sample keeps only its own suffix. Index 0 is ''."""
+    groups: dict[tuple, list[str]] = {}
+    for r in samples:
+        if isinstance(r.get("prompt"), str):
+            groups.setdefault((r.get("benchmark"), r.get("subset")), []).append(r["prompt"])
+    prefixes, prefix_of = [""], {}
+    for key, prompts in groups.items():
+        common = os.path.commonprefix(prompts) if len(prompts) > 1 else ""
+        if len(common) >= 64:
+            prefix_of[key] = len(prefixes)
+            prefixes.append(common)
+    return prefixes, prefix_of
 
 
 def _change(old: float | None, new: float | None, lower: bool) -> str | None:

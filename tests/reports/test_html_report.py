@@ -2,6 +2,7 @@
 from file:// with every other request blocked; counts are checked against the run's own
 samples.jsonl / results.json, computed here independently of the report code."""
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,15 @@ def test_sample_filters_and_search_show_the_right_counts(runs, tmp_path, open_pa
     rec = next(r for r in recs if r["id"] == "mmlu/college_physics/1")
     assert page.inner_text(f"{sec} pre.prompt").strip() == rec["prompt"].strip()
     assert page.inner_text(f"{sec} pre.target") == rec["target"]
+    # a query across the shared few-shot prefix (stored once) and a sample's own text
+    gsm = [r for r in recs if r["benchmark"] == "gsm8k"]
+    shared = os.path.commonprefix([r["prompt"] for r in gsm])
+    query = (shared[-10:] + gsm[1]["prompt"][len(shared):len(shared) + 12]).lower()
+    assert "\n" not in query and not any(query in r["prompt"][len(shared):].lower() for r in gsm)
+    page.fill(f"{sec} input.search", query)
+    expected_hits = sum(query in r["prompt"].lower() for r in recs)
+    assert expected_hits >= 1
+    expect(page.locator(f"{sec} .count")).to_have_attribute("data-count", str(expected_hits))
     page.select_option(f"{sec} select.extra", "gsm8k")
     page.fill(f"{sec} input.search", "")
     expect(page.locator(f"{sec} .count")).to_have_attribute("data-count", str(sum(r["benchmark"] == "gsm8k" for r in recs) + 1))

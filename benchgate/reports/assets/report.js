@@ -24,11 +24,19 @@
   const fmt = (x, d = 4) => (x == null || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
   const PAGE = 50;
 
+  const marks = {};
+  const mark = (name) => { marks[name] = performance.now(); };
   async function decode() {
-    const b64 = $("#benchgate-data").textContent.trim();
-    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const raw = atob($("#benchgate-data").textContent.trim());
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    mark("base64");
     const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return JSON.parse(await new Response(stream).text());
+    const text = await new Response(stream).text();
+    mark("gunzip");
+    const data = JSON.parse(text);
+    mark("parse");
+    return data;
   }
 
   // ---- charts ------------------------------------------------------------------------------
@@ -153,7 +161,7 @@
     root.append(bar, detail, pager, tbl);
     function update() {
       const base = opts.items.filter((i) => (!state.extra || opts.extra.of(i) === state.extra) &&
-        (!state.query || opts.text(i).includes(state.query)));
+        (!state.query || (opts.match ? opts.match(i, state.query) : opts.text(i).includes(state.query))));
       for (const f of opts.filters) buttons[f.key].textContent = `${f.label} (${base.filter((i) => f.key === "all" || opts.kind(i) === f.key).length})`;
       for (const [k, b] of Object.entries(buttons)) b.classList.toggle("on", k === state.filter);
       state.shown = state.filter === "all" ? base : base.filter((i) => opts.kind(i) === state.filter);
@@ -213,11 +221,23 @@
     const S = D.samples;
     const n = S.id.length;
     const items = [...Array(n).keys()];
+    // a prompt is its subset's shared prefix (stored once) + its own suffix
+    const P = D.lists.prefixes, PL = P.map((p) => p.toLowerCase());
+    const prompt = (i) => P[S.pp[i]] + S.prompt[i];
+    D.prompt = prompt;
     const texts = new Array(n);
-    const text = (i) => texts[i] || (texts[i] = `${S.id[i]}\n${S.prompt[i]}\n${S.response[i]}\n${S.target[i]}\n${S.extracted[i]}`.toLowerCase());
+    const own = (i) => texts[i] || (texts[i] = `${S.id[i]}\n${S.prompt[i]}\n${S.response[i]}\n${S.target[i]}\n${S.extracted[i]}`.toLowerCase());
+    const match = (i, q) => {
+      if (own(i).includes(q)) return true;
+      const pre = PL[S.pp[i]];
+      if (!pre) return false;
+      if (pre.includes(q)) return true;
+      const k = q.length - 1;  // a match across the prefix/suffix boundary
+      return k > 0 && (pre.slice(-k) + S.prompt[i].slice(0, k).toLowerCase()).includes(q);
+    };
     root.append(el("h2", { text: `Samples (${n})` }));
     browser(root, {
-      items, placeholder: "search id, prompt, response, target", key: (i) => S.id[i], text,
+      items, placeholder: "search id, prompt, response, target", key: (i) => S.id[i], match,
       kind: (i) => S.v[i],
       filters: [{ key: "all", label: "all" }, { key: "right", label: "right" }, { key: "wrong", label: "wrong" },
         { key: "partial", label: "partial" }, { key: "error", label: "error" }],
@@ -227,7 +247,7 @@
       detail: (i) => el("div", { class: "sample-detail" },
         el("h3", {}, `${S.id[i]} `, pill(S.v[i]), el("span", { class: "muted", text: `  ${D.lists.categories[S.c[i]] || ""}  scores: ${S.scores[i]}` })),
         el("div", { class: "detail" },
-          el("div", {}, el("h4", { text: "prompt" }), el("pre", { class: "prompt", text: S.prompt[i] })),
+          el("div", {}, el("h4", { text: "prompt" }), el("pre", { class: "prompt", text: prompt(i) })),
           el("div", {}, el("h4", { text: S.v[i] === "error" ? "error" : "response" }), el("pre", { class: "response", text: S.response[i] }),
             el("h4", { text: "extracted answer" }), el("pre", { class: "extracted", text: S.extracted[i] })),
           el("div", {}, el("h4", { text: "target" }), el("pre", { class: "target", text: S.target[i] })))),
@@ -255,7 +275,7 @@
         const j = D.index[ch[i].id];
         const S = D.samples;
         return el("div", { class: "detail" },
-          el("div", {}, el("h4", { text: "prompt" }), el("pre", { text: j == null ? "" : S.prompt[j] })),
+          el("div", {}, el("h4", { text: "prompt" }), el("pre", { text: j == null ? "" : D.prompt(j) })),
           el("div", {}, el("h4", { text: "baseline response" }), el("pre", { text: ch[i].old_response ?? "" }),
             el("h4", { text: "this run's response" }), el("pre", { text: j == null ? "" : S.response[j] })),
           el("div", {}, el("h4", { text: "target" }), el("pre", { text: j == null ? "" : S.target[j] })));
@@ -339,7 +359,9 @@
       for (const b of nav.querySelectorAll("button")) b.classList.toggle("on", b.dataset.tab === key);
     }
     show("overview");
+    mark("render");
     document.body.setAttribute("data-ready-ms", String(performance.now()));
+    document.body.setAttribute("data-marks", JSON.stringify(marks));
     document.body.setAttribute("data-ready", "1");
   }
   main().catch((e) => { document.body.setAttribute("data-error", String(e)); document.body.prepend(el("pre", { class: "error", text: String(e.stack || e) })); });
