@@ -126,7 +126,9 @@ def allurerc(rules: GateRules, output: Path, name: str) -> str:
         "export default {",
         f"  name: {json.dumps(name)},",
         f"  output: {json.dumps(str(output))},",
-        "  plugins: { awesome: { options: { singleFile: true, reportName: " + json.dumps(name) + " } } },",
+        "  // tree: benchmark (epic) > category (story) > subset (feature) > sample",
+        "  plugins: { awesome: { options: { singleFile: true, reportName: " + json.dumps(name)
+        + ", groupBy: [\"epic\", \"story\", \"feature\"] } } },",
         "  qualityGate: {",
         "    rules: [",
     ]

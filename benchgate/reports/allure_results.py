@@ -66,6 +66,7 @@ class AllureResults:
         self.config = config
         self.directory = directory
         self.controller = controller
+        self._model: str | None = None
 
     # -- every process: one sample's labels, parameters and attachments -------------------
     def pytest_benchgate_record(self, record: dict, item: pytest.Item) -> None:
@@ -91,13 +92,13 @@ class AllureResults:
             allure.attach(_json(record.get(key)), name, as_json)
 
     def _model_name(self) -> str:
-        from benchgate.engine.state import get_state
+        """The loaded model's name (known once the first group was predicted), else --model."""
+        if self._model is None:
+            from benchgate.engine.state import get_state
 
-        state = get_state(self.config)
-        predictor = state._predictor
-        if predictor is not None and predictor.loaded:
-            return str(predictor.name)
-        return str(state.options.model)
+            state = get_state(self.config)
+            self._model = str(state.summary().get("model", {}).get("name") or state.options.model)
+        return self._model
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call):

@@ -38,9 +38,11 @@ def runs(tmp_path_factory, data_dir, benchgate_home) -> dict[str, Path]:
                           "--baseline", str(base / "a"), "--baseline-alpha", "0.5")}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """A headless Debian chromium (Playwright with executable_path; no `playwright install`)."""
+    """A headless Debian chromium (Playwright with executable_path; no `playwright install`).
+    Per test: Playwright's sync API keeps an asyncio loop running in this thread while it is
+    open, which would break later tests in the same process that call asyncio.run()."""
     if not Path(CHROMIUM).is_file():
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium; "
                     f".ci/run does) or set BENCHGATE_CHROMIUM")
