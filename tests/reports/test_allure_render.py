@@ -1,6 +1,5 @@
 """Allure 3 (npm, pinned) renders the per-sample results into one offline HTML file, and its
 quality gates, generated from the run's --gate thresholds, agree with benchgate's verdicts."""
-import json
 import subprocess
 import sys
 
