@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from benchgate.engine.items import SampleItem
 
 STATE_KEY = pytest.StashKey["EvalState"]()
+RECORDS_DIR_KEY = "benchgate_records_dir"  # workerinput: where workers store full records
 
 
 class EvalState:
@@ -26,6 +27,19 @@ class EvalState:
         self.groups: dict[tuple, list["SampleItem"]] = {}
         self._predictor: Predictor | None = None
         self.collection_s: float | None = None  # set by the plugin's collection hooks
+        self._sink = None
+
+    @property
+    def record_sink(self):
+        """On an xdist worker whose controller gave a records folder: this worker's record
+        file (`recorder.WorkerSink`); else None (records travel whole in the test report)."""
+        if self._sink is None:
+            folder = (getattr(self.config, "workerinput", None) or {}).get(RECORDS_DIR_KEY)
+            if folder:
+                from benchgate.engine.recorder import WorkerSink
+
+                self._sink = WorkerSink(folder, self.config.workerinput.get("workerid", "gw"))
+        return self._sink
 
     def wants(self, name: str) -> bool:
         return self.options.datasets is None or name in self.options.datasets
@@ -128,6 +142,8 @@ class EvalState:
     def close(self) -> None:
         if self._predictor is not None:
             self._predictor.close()
+        if self._sink is not None:
+            self._sink.close()
 
 
 def build_prediction(item: "SampleItem") -> Prediction:
