@@ -14,6 +14,10 @@ from typing import Any, ClassVar, Sequence
 from benchgate.models.base import Request
 
 
+# the seed's evaluation dimensions a benchmark can belong to (docs/results.md "Evaluation dimensions")
+DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness")
+
+
 class DataError(ValueError):
     """A malformed data file or row; the message names the file and line."""
 
@@ -52,6 +56,9 @@ class RunContext:
     args: dict[str, Any]
     seed: int = 0
     chat: bool = False  # the model takes chat messages (chat template on)
+    # the judge model of the run (set by the judge stage); None: no judge, judge-scored parts
+    # are skipped with a reason (Benchmark.skip_reason), never scored 0
+    judge: str | None = None
     _cache: dict = field(default_factory=dict)
 
     def cached(self, key: Any, build):
@@ -77,6 +84,8 @@ class Benchmark:
     modes: ClassVar[tuple[str, ...]] = ("generate",)
     primary_metric: ClassVar[str] = "acc"
     lower_is_better: ClassVar[tuple[str, ...]] = ()  # metrics gated as "at most" (perplexity)
+    # the seed's evaluation dimension the benchmark measures (DIMENSIONS), None for none of them
+    dimension: ClassVar[str | None] = None
     default_args: ClassVar[dict[str, Any]] = {}
     # ids of the same data on the hubs: {"modelscope": "...", "huggingface": "..."}
     hub_ids: ClassVar[dict[str, str]] = {}
@@ -100,6 +109,21 @@ class Benchmark:
     def metric(self, ctx: RunContext) -> str:
         """The primary metric of this run (override when it depends on the mode)."""
         return self.primary_metric
+
+    def dimension_for(self, ctx: RunContext) -> str | None:
+        """The evaluation dimension of this run: "Robustness" when the run perturbs its
+        samples (`perturb`), else the class's `dimension`."""
+        return "Robustness" if ctx.args.get("perturb") else self.dimension
+
+    def lower_metrics(self, ctx: RunContext) -> tuple[str, ...]:
+        """The metrics of this run for which lower is better (gated as "at most")."""
+        return self.lower_is_better
+
+    def skip_reason(self, ctx: RunContext, subset: str) -> str | None:
+        """Why a subset cannot be scored in this run (e.g. its scoring needs a judge model and
+        none was given), else None. A skipped subset's samples are not run; results.json lists
+        it under `skipped` with this reason and its sample count, never as a score of 0."""
+        return None
 
     # -- data -------------------------------------------------------------
     def subsets(self, ctx: RunContext) -> list[str]:
@@ -152,3 +176,12 @@ class Benchmark:
         and the whole benchmark from the per-sample scores. Per-sample score keys starting
         with '_' are components for this and are not reported as metrics themselves."""
         return {}
+
+
+def chat_prompt(ctx: RunContext, user: str, system: str | None = None) -> str | tuple:
+    """A one-turn prompt: chat messages (system, user) when the model takes chat messages
+    (--chat-template on), else the plain text, system and user joined by a blank line."""
+    if ctx.chat:
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
+        return tuple(messages)
+    return f"{system}\n\n{user}" if system else user

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import re
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.benchmark import DataError, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.multiple_choice import choice_requests, pick, shuffle_samples
+from benchgate.multiple_choice import Perturbable, choice_requests, pick, shuffle_samples
 
 LETTERS = "ABCD"
 
@@ -75,7 +75,7 @@ def context_text(article: str, previous: list[dict], question: str) -> str:
     return text + question
 
 
-class RACE(Benchmark):
+class RACE(Perturbable):
     name = "race"
     modes = ("loglikelihood",)
     primary_metric = "acc"
@@ -116,11 +116,11 @@ class RACE(Benchmark):
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         return context_text(sample.data["article"], sample.data["previous"], sample.data["question"])
 
-    def requests(self, ctx: RunContext, sample: Sample):
+    def sample_requests(self, ctx: RunContext, sample: Sample):
         prompt = self.prompt(ctx, sample)
         return choice_requests(prompt, [f" {c}" for c in sample.data["choices"]], sample.target)
 
-    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+    def sample_score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         pred, _ = pick(outputs)
         return Scored(pred, {"acc": float(pred == sample.target)})
 

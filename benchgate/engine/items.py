@@ -13,6 +13,7 @@ from benchgate.engine.predictor import Prediction, encode_output
 
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
+SKIP_PROPERTY = "benchgate_skipped"  # user_properties key of a skipped subset: {benchmark, subset, n, reason}
 
 
 class SampleError(Exception):
@@ -75,6 +76,13 @@ class BenchmarkFile(pytest.File):
             if limit is not None:
                 samples = samples[:limit]
             category = bench.category(ctx, subset)
+            reason = bench.skip_reason(ctx, subset)
+            if reason is not None:
+                if samples:
+                    yield SkippedSubsetItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,
+                                                        subset=subset, category=category,
+                                                        n=len(samples), reason=reason)
+                continue
             for sample in samples:
                 item = SampleItem.from_parent(self, name=sample.id, sample=sample, bench=bench,
                                               ctx=ctx, category=category,
@@ -160,6 +168,26 @@ def source_location(source: str) -> tuple[Path | None, int]:
     return None, 0
 
 
+class SkippedSubsetItem(pytest.Item):
+    """A subset that cannot be scored in this run (Benchmark.skip_reason): one skipped test
+    that tells the controller the subset, its sample count and the reason."""
+
+    def __init__(self, *, bench: Benchmark, subset: str, category: str | None, n: int, reason: str,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.reason = reason
+        self.add_marker(pytest.mark.skip(reason=reason))
+        self.extra_keyword_matches.update((bench.name, subset))
+        self.user_properties.append((SKIP_PROPERTY, {"benchmark": bench.name, "subset": subset,
+                                                     "category": category, "n": n, "reason": reason}))
+
+    def runtest(self) -> None:  # never called: the skip marker skips it at setup
+        pytest.skip(self.reason)
+
+    def reportinfo(self):
+        return self.path, 0, self.name  # a skip report needs a line number
+
+
 def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
     """The per-sample record without scores: id, prompt, outputs, target."""
     sample = item.sample
@@ -176,8 +204,12 @@ def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
         "target": sample.target,
         "cached": prediction.cached,
     }
-    if item.bench.lower_is_better:
-        record["lower_is_better"] = list(item.bench.lower_is_better)
+    lower = item.bench.lower_metrics(item.ctx)
+    if lower:
+        record["lower_is_better"] = list(lower)
+    dimension = item.bench.dimension_for(item.ctx)
+    if dimension:
+        record["dimension"] = dimension
     if first is None:
         return record
     if first.kind == "generate":

@@ -19,7 +19,7 @@ def summarize(values: list[float]) -> dict[str, float]:
 # what the controller needs of a record to aggregate it; under xdist a worker streams the whole
 # record to its own file (`WorkerSink`) and sends only these fields with the test report
 SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "metric", "module", "scores",
-                "lower_is_better")
+                "lower_is_better", "dimension")
 STORED_IN = "stored_in"  # summary field: the worker file holding the full record
 
 
@@ -56,6 +56,8 @@ class Recorder:
         self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
         self.lower_is_better: dict[str, list[str]] = {}
+        self.dimension: dict[str, str] = {}  # benchmark -> evaluation dimension
+        self.skipped: list[dict[str, Any]] = []  # subsets not scored in this run, with the reason
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
         self.n_records = 0
@@ -80,12 +82,21 @@ class Recorder:
         self.primary[bench] = record["metric"]
         if record.get("lower_is_better"):
             self.lower_is_better[bench] = record["lower_is_better"]
+        if record.get("dimension"):
+            self.dimension[bench] = record["dimension"]
         self.scores[record["id"]] = scores
         self._rows[bench].append((record["subset"], record["index"], record.get("category"),
                                   {k: float(v) for k, v in scores.items()}))
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
+
+    def add_skipped(self, skipped: dict[str, Any]) -> None:
+        """A subset that was not scored ({benchmark, subset, category, n, reason}); a subset
+        reported twice (shards of one run) is kept once."""
+        key = (skipped["benchmark"], skipped["subset"])
+        if all((s["benchmark"], s["subset"]) != key for s in self.skipped):
+            self.skipped.append(dict(skipped))
 
     def aggregate(self) -> dict[str, Any]:
         """{benchmark: {metric, score, n, stderr, ci95, metrics, subsets, categories}}:
@@ -120,6 +131,11 @@ class Recorder:
         entry["ci95"] = entry["metrics"][primary]["ci95"]
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
+        if self.dimension.get(bench):
+            entry["dimension"] = self.dimension[bench]
+        skipped = [s for s in self.skipped if s["benchmark"] == bench]
+        if skipped:
+            entry["skipped"] = sorted(skipped, key=lambda s: s["subset"])
         for scope in ("subsets", "categories"):
             means = [b["score"] for b in entry[scope].values() if b["score"] is not None]
             entry[f"macro_{scope}"] = sum(means) / len(means) if means else None
@@ -146,3 +162,27 @@ class Recorder:
             f.writelines(lines)
         self._partial_path.unlink()
         return final
+
+
+def dimension_summary(benchmarks: dict[str, Any]) -> dict[str, Any]:
+    """The top-level `dimensions` block of results.json (docs/results.md): per evaluation
+    dimension, each member benchmark's headline (primary) metric, score and direction, the
+    number of samples, and `score`: the unweighted mean over the members of their headline
+    scores turned higher-is-better (a lower-is-better rate r counts as 1 - r), the one number
+    per dimension a radar chart draws. Every dimension headline metric is a rate in [0, 1]."""
+    out: dict[str, Any] = {}
+    for name, entry in sorted(benchmarks.items()):
+        dimension = entry.get("dimension")
+        if not dimension:
+            continue
+        lower = entry["metric"] in entry.get("lower_is_better", ())
+        score = entry["score"]
+        block = out.setdefault(dimension, {"benchmarks": {}, "n": 0})
+        block["benchmarks"][name] = {
+            "metric": entry["metric"], "score": score, "lower_is_better": lower,
+            "oriented_score": None if score is None else (1.0 - score if lower else score)}
+        block["n"] += entry["n"]
+    for block in out.values():
+        oriented = [b["oriented_score"] for b in block["benchmarks"].values() if b["oriented_score"] is not None]
+        block["score"] = sum(oriented) / len(oriented) if oriented else None
+    return out

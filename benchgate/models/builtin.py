@@ -105,7 +105,8 @@ class OracleBackend:
 
 class WrongBackend(OracleBackend):
     """Always wrong: the gold choice gets the lowest loglikelihood and every generation is
-    an answer-free text. Every benchmark must score 0 (or chance) with it."""
+    the request's declared worst answer (`wrong`), else an answer-free text. Every benchmark
+    must score its worst (0, or chance; 1 for lower-is-better rates) with it."""
 
     name = "wrong"
     RESPONSE = "(no answer)"
@@ -126,4 +127,4 @@ class WrongBackend(OracleBackend):
     def generate(self, requests, progress: Progress = None):
         if progress:
             progress(len(requests))
-        return [Generation(self.RESPONSE) for _ in requests]
+        return [Generation(self.RESPONSE if r.wrong is None else str(r.wrong)) for r in requests]

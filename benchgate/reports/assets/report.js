@@ -207,7 +207,8 @@
     }
     if (D.dimensions) {
       const axes = Object.keys(D.dimensions);
-      const value = (d) => { const bs = Object.values(D.dimensions[d].benchmarks || {});
+      const value = (d) => { if (D.dimensions[d].score != null) return D.dimensions[d].score;  // as written by the engine
+        const bs = Object.values(D.dimensions[d].benchmarks || {});
         const vs = bs.map((b) => b.score == null ? null : (b.lower_is_better ? 1 - b.score : b.score)).filter((v) => v != null);
         return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : null; };
       root.append(el("h2", { text: "Evaluation dimensions" }), el("div", { class: "charts" },
