@@ -1,4 +1,5 @@
-"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs."""
+"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs, render
+reports (Allure, HTML, GitHub summary and annotations) and the leaderboard."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,9 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--gate", action="append", default=[], help="as pytest --gate")
     merge.add_argument("--baseline", default=None, help="as pytest --baseline")
     merge.add_argument("--baseline-alpha", type=float, default=0.05)
+    from benchgate.reports.cli import add_commands, run as run_report
+
+    add_commands(sub)
     sub.add_parser("perf", help="load-test an OpenAI-compatible endpoint (see `benchgate perf -h`)",
                    add_help=False)
     if argv[:1] == ["perf"]:
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(e))
     if args.command == "merge":
         return _merge(args, parser)
+    if args.command in ("report", "leaderboard"):
+        return run_report(args, parser)
     return 2
 
 

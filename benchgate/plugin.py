@@ -52,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if not config.pluginmanager.is_registered(model_fixtures):
         config.pluginmanager.register(model_fixtures, "benchgate-fixtures")
+    _register_allure(config)
     if not _is_worker(config):
         from benchgate.engine.controller import Controller
 
@@ -60,6 +61,16 @@ def pytest_configure(config: pytest.Config) -> None:
         except OptionError as e:
             raise pytest.UsageError(str(e)) from None
         config.pluginmanager.register(controller, "benchgate-controller")
+
+
+def _register_allure(config: pytest.Config) -> None:
+    """With allure-pytest's --alluredir: per-sample Allure labels, attachments and status."""
+    from benchgate.reports.allure_results import AllureResults, allure_dir
+
+    directory = allure_dir(config)
+    if directory is not None:
+        config.pluginmanager.register(AllureResults(config, directory, controller=not _is_worker(config)),
+                                      "benchgate-allure")
 
 
 def _check_dataset_names(config: pytest.Config, options: RunOptions) -> None:
@@ -135,6 +146,16 @@ def pytest_benchgate_record(record: dict, item: pytest.Item) -> None:
     the worker's record file with only a summary sent (prompts do not cross the wire)."""
     sink = get_state(item.config).record_sink
     item.user_properties.append((RECORD_PROPERTY, sink.write(record) if sink else record))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """The record travels to the controller on the `call` report; the `teardown` report,
+    which `--junitxml` writes as <properties>, gets short readable properties instead."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "teardown" and hasattr(item, "junit_properties"):
+        report.user_properties = item.junit_properties()
 
 
 @pytest.hookimpl(trylast=True)

@@ -133,7 +133,38 @@ class SampleItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
+        """The data row the sample comes from (`file`, 0-based line, as pytest's locations are),
+        so `--junitxml` (xunit1) and failure headers point at the row; else the module."""
+        path, line = source_location(self.sample.source)
+        if path is not None:
+            return path, line - 1, self.sample.id
         return self.path, None, self.sample.id
+
+    def junit_properties(self) -> list[tuple[str, str]]:
+        """Short, readable properties for `--junitxml` (instead of the whole record)."""
+        from benchgate.reports.verdict import primary_score, verdict
+
+        props = [("sample", self.sample.id), ("benchmark", self.sample.benchmark),
+                 ("subset", self.sample.subset)]
+        if self.category:
+            props.append(("category", self.category))
+        if self.sample.source:
+            props.append(("file", self.sample.source))
+        record = next((p[1] for p in self.user_properties if p[0] == RECORD_PROPERTY), None)
+        if record is not None:
+            score = primary_score(record)
+            if score is not None:
+                props += [("metric", str(record.get("metric"))), ("score", f"{score:g}"),
+                          ("verdict", str(verdict(record)))]
+        return props
+
+
+def source_location(source: str) -> tuple[Path | None, int]:
+    """'path:line' -> (Path, line); (None, 0) when there is no readable location."""
+    path, _, line = (source or "").rpartition(":")
+    if path and line.isdigit() and int(line) >= 1:
+        return Path(path), int(line)
+    return None, 0
 
 
 class SkippedSubsetItem(pytest.Item):
