@@ -11,6 +11,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / "benchmarks")
+# the arena/judge data (../shared/arena): beside the benchmark data
+ARENA_DATA = Path(os.environ.get("BENCHGATE_ARENA_DIR") or DATA.parent / "arena")
+
+
+@pytest.fixture(scope="session")
+def arena_dir() -> Path:
+    if not (ARENA_DATA / "mt_bench").is_dir():
+        pytest.fail(f"real arena data not found at {ARENA_DATA} (set BENCHGATE_ARENA_DIR)")
+    return ARENA_DATA
 
 
 @pytest.fixture(scope="session")
