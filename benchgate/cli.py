@@ -1,4 +1,5 @@
-"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs."""
+"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs, run
+or re-rate an arena."""
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,16 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--baseline-alpha", type=float, default=0.05)
     sub.add_parser("perf", help="load-test an OpenAI-compatible endpoint (see `benchgate perf -h`)",
                    add_help=False)
+    sub.add_parser("arena", help="run an arena config (`benchgate arena CONFIG.yaml`) or re-rate "
+                                 "a review file (`benchgate arena rate FILE`)", add_help=False)
     if argv[:1] == ["perf"]:
         from benchgate.perf.cli import main as perf_main
 
         return perf_main(argv[1:])
+    if argv[:1] == ["arena"]:
+        from benchgate.arena.cli import main as arena_main
+
+        return arena_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "run":
         from benchgate.task import config_to_args, load_config

@@ -236,6 +236,11 @@ class RunOptions:
         if opt("group_size") < 1:
             raise OptionError("--group-size must be >= 1")
         cache_path = opt("cache_path")
+        dataset_args = parse_dataset_args(opt("dataset_args"))
+        judged = sorted(n for n, a in dataset_args.items() if a.get("judge"))
+        if judged and not opt("judge_model") and not opt("dry_run"):
+            raise OptionError(f"--dataset-args: {judged[0]}.judge needs a judge model: pass "
+                              f"--judge-model (and --judge-api-url for an API)")
         return cls(
             model=opt("model"),
             model_args=parse_kv(opt("model_args"), "--model-args"),
@@ -245,7 +250,7 @@ class RunOptions:
             api_url=opt("api_url"),
             api_key=opt("api_key"),
             datasets=parse_datasets(opt("datasets")),
-            dataset_args=parse_dataset_args(opt("dataset_args")),
+            dataset_args=dataset_args,
             limit=limit,
             dataset_hub=hub,
             dataset_dir=Path(dataset_dir).resolve() if dataset_dir else None,
