@@ -116,12 +116,15 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     shard = get_state(config).options.shard
     if shard is None:
         return
+    from benchgate.arena.items import ArenaItem
     from benchgate.engine.items import SampleItem
     from benchgate.engine.options import shard_of
 
     keep, drop = [], []
     for item in items:
-        mine = not isinstance(item, SampleItem) or shard_of(item.sample.id, shard[1]) == shard[0]
+        unit_id = item.sample.id if isinstance(item, SampleItem) else \
+            item.unit.id if isinstance(item, ArenaItem) else None
+        mine = unit_id is None or shard_of(unit_id, shard[1]) == shard[0]
         (keep if mine else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

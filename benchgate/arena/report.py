@@ -33,8 +33,9 @@ def leaderboard_lines(arena: dict, categories: bool = False) -> list[str]:
     """The overall leaderboard (and, with `categories`, one per display category), counts and bias."""
     single = arena.get("mode") == "single"
     counts = arena.get("counts", {})
+    units = f"{counts['units']} units, " if "units" in counts else ""
     lines = [f"arena ({arena.get('mode')}{', dry run' if arena.get('dry_run') else ''}): "
-             f"{counts.get('units', '-')} units, {counts.get('judgments', 0)} judgments, "
+             f"{units}{counts.get('judgments', 0)} judgments, "
              f"{counts.get('parse_failures', 0)} parse failures"]
     board = arena.get("leaderboard") or {}
     lines += table(board.get(ALL, []), single)

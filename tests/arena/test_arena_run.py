@@ -93,6 +93,11 @@ def test_dry_run_contract_serial_equals_xdist_and_rate_reproduces(run_arena, are
     assert parallel.results["benchmarks"] == serial.results["benchmarks"]
     assert strip_time(parallel.reviews()) == strip_time(rows)
 
+    picked = run_arena(cfg, *args, "-k", "m4 and not q81", output="k")  # pytest selection
+    assert picked.code == 0, picked.out
+    ids = {s["id"] for s in picked.samples()}
+    assert len(ids) == 3 * 7 and all("m4" in i and not i.startswith("arena/81/") for i in ids)
+
     out = tmp_path / "rated.json"
     rate = subprocess.run([sys.executable, "-m", "benchgate.cli", "arena", "rate",
                            str(serial.output_dir / "arena" / "reviews.jsonl"), "--json", str(out)],

@@ -107,3 +107,14 @@ def test_review_rows_of_every_format():
     single = parse_rows([({"model": "x", "score": -1, "judge": ["gpt-4", "single-v1"], "turn": 1}, "f:1"),
                          ({"model": "x", "score": 8, "turn": 2}, "f:2")], "f")
     assert [r.score for r in single.rows] == [None, 8.0] and single.rows[0].judge == "gpt-4"
+
+
+def test_swap_rules():
+    from benchgate.arena.battles import combine
+
+    agree, disagree, failed = [("model_a", 1), ("model_a", 2)], [("model_a", 1), ("tie", 1)], [("model_b", 1), (None, 1)]
+    assert combine(agree, "tie") == [("model_a", 1)]  # agreeing: one battle, the weaker strength
+    assert combine(disagree, "tie") == [("tie", 1)]  # FastChat: disagreement is a tie
+    assert combine(failed, "tie") == [] and combine(failed, "drop") == []  # a failed judgment drops the match
+    assert combine(disagree, "drop") == [] and combine(agree, "drop") == [("model_a", 1)]
+    assert combine(disagree, "separate") == disagree and combine(failed, "separate") == [("model_b", 1)]

@@ -154,3 +154,17 @@ def test_parser_registry():
     assert get_parser("json", "[[A]]", "single") is parse_json_rating
     with pytest.raises(ValueError, match="unknown parser"):
         get_parser("regex", "[[A]]", "pairwise")
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(["[[correct]]", "[[incorrect]]", "[[ Correct ]]", "correct", "[[x]]", " so "]),
+                max_size=6).map("".join))
+def test_correct_parser_takes_the_last_verdict(text):
+    from benchgate.judge.metric import parse_correct
+
+    found = re.findall(r"\[\[\s*(correct|incorrect)\s*\]\]", text, re.IGNORECASE)
+    if not found:
+        with pytest.raises(VerdictError):
+            parse_correct(text)
+    else:
+        assert parse_correct(text) == (found[-1].lower() == "correct")
