@@ -62,6 +62,13 @@ RATING_KEYS = ("enable", "metrics", "baseline_model", "report_file", "category_f
 ELO_KEYS = ("k", "scale", "base", "init")
 
 
+def _public_url(url: str | None) -> str | None:
+    """A URL as written to results: no credentials, query or fragment."""
+    from benchgate.models.openai_api import sanitize_url
+
+    return sanitize_url(url) if url else None
+
+
 class ArenaConfigError(ValueError):
     """A bad arena config; the message names the file and the key."""
 
@@ -89,7 +96,7 @@ class CandidateSpec:
         return {"name": self.name, "model": self.model, "answers_file":
                 str(self.answers_file) if self.answers_file else None,
                 "model_args": self.model_args, "generation_config": self.generation.key(),
-                "api_url": self.api_url, "system_prompt": self.system_prompt}
+                "api_url": _public_url(self.api_url), "system_prompt": self.system_prompt}
 
 
 @dataclass
@@ -114,7 +121,8 @@ class ReviewerSpec:
     weighting: str = "none"
 
     def public(self) -> dict[str, Any]:
-        return {"kind": self.kind, "ref": self.ref, "model": self.model, "api_url": self.api_url,
+        return {"kind": self.kind, "ref": self.ref, "model": self.model,
+                "api_url": _public_url(self.api_url),
                 "model_args": self.model_args, "generation_config": self.generation.key(),
                 "mode": self.mode, "position_bias_mitigation": self.position_bias_mitigation,
                 "parser": self.parser, "random_seed": self.random_seed,

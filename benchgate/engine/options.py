@@ -86,6 +86,15 @@ def add_options(parser) -> None:
                 help="arena config YAML (EvalScope keys): runs the arena suite evals/arena")
 
 
+def _public_url(url: str | None) -> str | None:
+    """A URL without credentials, query or fragment (results never hold secrets)."""
+    if not url:
+        return None
+    from benchgate.models.openai_api import sanitize_url
+
+    return sanitize_url(url)
+
+
 def benchgate_home() -> Path:
     """$BENCHGATE_HOME, default ~/.cache/benchgate."""
     return Path(os.environ.get("BENCHGATE_HOME") or Path.home() / ".cache" / "benchgate")
@@ -314,7 +323,7 @@ class RunOptions:
             "group_size": self.group_size,
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
             "judge_model": self.judge_model,
-            "judge_api_url": self.judge_api_url,
+            "judge_api_url": _public_url(self.judge_api_url),
             "judge_model_args": self.judge_model_args,
             "judge_generation_config": self.judge_generation.key(),
             "arena_config": str(self.arena_config) if self.arena_config else None,

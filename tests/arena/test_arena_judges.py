@@ -215,28 +215,69 @@ def test_peer_review_never_judges_its_own_battles(run_arena, arena_dir, tmp_path
             s.stop()
 
 
-def test_reward_model_judge(run_arena, arena_dir, tmp_path, reward_model_path):
+def reward_expected(reward_model_path, arena_dir, answers):
     from tests.judge.test_reward import direct_scores
 
-    models = two("yes", "no, it is not")
     qs = [json.loads(x) for x in (arena_dir / "mt_bench" / "question.jsonl").read_text().splitlines()[:2]]
-    for mode in ("single", "pairwise"):
-        cfg = write_config(tmp_path / f"{mode}.yaml", arena_dir / "mt_bench" / "question.jsonl", models,
-                           {"kind": "reward_model", "args": {"model": reward_model_path, "mode": mode,
-                                                             "tie_margin": 0.0, "turns": "first"}})
-        run = run_arena(cfg, "--limit", "2", output=mode)
-        assert run.code == 0, run.out
-        expected = {(m, q["question_id"]): s for m, answer in (("m1", "yes"), ("m2", "no, it is not"))
-                    for q, s in zip(qs, direct_scores(reward_model_path, [
-                        [{"role": "user", "content": q["turns"][0]}, {"role": "assistant", "content": answer}]
-                        for q in qs]))}
-        for row in run.reviews():
-            if mode == "single":
-                assert row["score"] == pytest.approx(expected[(row["model"], row["question_id"])], abs=1e-5)
-            else:
-                sa, sb = (expected[(row[k], row["question_id"])] for k in ("model_a", "model_b"))
-                assert row["scores"] == pytest.approx([sa, sb], abs=1e-5)
-                assert row["win"] == ("model_a" if sa > sb else "model_b")
+    conversations = [(m, q["question_id"], [{"role": "user", "content": q["turns"][0]},
+                                            {"role": "assistant", "content": a}])
+                     for m, a in answers.items() for q in qs]
+    scores = direct_scores(reward_model_path, [c for _, _, c in conversations])
+    return {(m, qid): s for (m, qid, _), s in zip(conversations, scores)}
+
+
+def test_reward_model_judge_pairwise(run_arena, arena_dir, tmp_path, reward_model_path):
+    """A local reward model judges (one pytest run): the higher scalar score wins."""
+    cfg = write_config(tmp_path / "cfg.yaml", arena_dir / "mt_bench" / "question.jsonl", two("yes", "no, it is not"),
+                       {"kind": "reward_model", "args": {"model": reward_model_path, "mode": "pairwise",
+                                                         "position_bias_mitigation": "swap_position",
+                                                         "tie_margin": 0.0, "turns": "first"}})
+    run = run_arena(cfg, "--limit", "2")
+    assert run.code == 0, run.out
+    expected = reward_expected(reward_model_path, arena_dir, {"m1": "yes", "m2": "no, it is not"})
+    rows = run.reviews()
+    assert len(rows) == 4
+    for row in rows:
+        sa, sb = (expected[(row[k], row["question_id"])] for k in ("model_a", "model_b"))
+        assert row["scores"] == pytest.approx([sa, sb], abs=1e-5)
+        assert row["win"] == ("model_a" if sa > sb else "model_b")
+    assert run.arena["bias"]["position_consistency"] == 1.0  # scores do not depend on the order
+    assert run.arena["judges"][0]["kind"] == "reward_model"
+
+
+def test_reward_model_judge_single_and_tie_margin(arena_dir, tmp_path, reward_model_path):
+    """Single mode scores are the reward; a tie margin larger than every gap makes ties."""
+    from types import SimpleNamespace
+
+    from benchgate.arena.candidates import make_candidate
+    from benchgate.arena.config import CandidateSpec, ReviewerSpec
+    from benchgate.arena.judging import ArenaJudging
+    from benchgate.arena.plan import build_units
+    from benchgate.arena.questions import load_questions
+    from benchgate.engine.options import ModelOptions
+    from benchgate.judge.model import Judge
+
+    answers = {"m1": "yes", "m2": "no, it is not"}
+    run_options = SimpleNamespace(model_hub="modelscope", api_key=None, seed=0, use_cache=False,
+                                  cache_path=tmp_path / "c.sqlite")
+    candidates = {m: make_candidate(CandidateSpec(m, m, model="dummy", model_args={"response": a}), run_options)
+                  for m, a in answers.items()}
+    judge = Judge(ModelOptions(model=reward_model_path, cache_path=tmp_path / "c.sqlite"), name="rm")
+    qs = load_questions(arena_dir / "mt_bench" / "question.jsonl")[:2]
+    expected = reward_expected(reward_model_path, arena_dir, answers)
+
+    def judged(mode, margin):
+        reviewer = ReviewerSpec(kind="reward_model", mode=mode, turns="first", tie_margin=margin)
+        judging = ArenaJudging(candidates=candidates, judges={"rm": judge}, judge_kind="reward_model",
+                               templates=[], references={}, reviewer=reviewer, seed=0, dry_run=False)
+        units = build_units(qs, list(answers), mode, "none", 123, "first")
+        return [j for o in judging.run(units).values() for j in o.judgments]
+
+    for j, (m, q) in zip(judged("single", 0.0), [(m, q.raw_id) for m in answers for q in qs]):
+        assert j.verdict.rating == pytest.approx(expected[(m, q)], abs=1e-5)
+    gap = max(abs(expected[("m1", q.raw_id)] - expected[("m2", q.raw_id)]) for q in qs)
+    assert all(j.winner() == "tie" for j in judged("pairwise", gap + 1e-6))
+    assert all(j.winner() != "tie" for j in judged("pairwise", 0.0))
 
 
 def test_transformers_serve_as_the_judge(run_arena, arena_dir, tmp_path, smoke_path):

@@ -43,7 +43,7 @@ def one_per_category(arena_dir, tmp_path):
     return path
 
 
-def test_dry_run_contract_serial_equals_xdist_and_rate_reproduces(run_arena, arena_dir, tmp_path):
+def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_dir, tmp_path):
     cfg = write_config(tmp_path / "cfg.yaml", one_per_category(arena_dir, tmp_path), FOUR, SWAP,
                        arena_dir / "judge_prompts.jsonl",
                        reference_file=arena_dir / "mt_bench" / "reference_answer" / "gpt-4.jsonl")
@@ -97,6 +97,14 @@ def test_dry_run_contract_serial_equals_xdist_and_rate_reproduces(run_arena, are
     assert picked.code == 0, picked.out
     ids = {s["id"] for s in picked.samples()}
     assert len(ids) == 3 * 7 and all("m4" in i and not i.startswith("arena/81/") for i in ids)
+
+    shards = [run_arena(cfg, *args, "--shard", f"{i}/2", output=f"shard{i}") for i in (1, 2)]
+    assert all(s.code == 0 for s in shards) and 0 < len(shards[0].samples()) < 48
+    merged = tmp_path / "merged"
+    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "merge", *(str(s.output_dir) for s in shards),
+                           "--output-dir", str(merged)], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads((merged / "results.json").read_text())["arena"] == a  # rated on the merged records
 
     out = tmp_path / "rated.json"
     rate = subprocess.run([sys.executable, "-m", "benchgate.cli", "arena", "rate",
