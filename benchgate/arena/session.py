@@ -18,7 +18,8 @@ from benchgate.arena.config import ArenaConfig, ArenaConfigError, load_arena_con
 from benchgate.arena.judging import ArenaJudging, UnitOutcome
 from benchgate.arena.plan import Unit, build_units, questions_per_group
 from benchgate.arena.questions import QuestionFileError, load_questions, load_references
-from benchgate.engine.options import JUDGE_URL_ENV, ModelOptions, RunOptions, parse_kv
+from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions, RunOptions,
+                                      parse_kv)
 from benchgate.judge.model import Judge, detect_kind
 from benchgate.judge.templates import TemplateError, load_templates, select_template
 
@@ -35,12 +36,22 @@ class ArenaSession:
         self.options = options
         try:
             self.config: ArenaConfig = load_arena_config(options.arena_config, options.judge_model)
+        except ArenaConfigError as e:
+            raise _usage(str(e)) from None
+        where = self.config.path
+        try:
             questions = load_questions(self.config.question_file)
+        except QuestionFileError as e:
+            raise _usage(f"{where}: question_file: {e}") from None
+        try:
             references = (load_references(self.config.reference_file, questions)
                           if self.config.reference_file else {})
+        except QuestionFileError as e:
+            raise _usage(f"{where}: reviews_gen.reference_file: {e}") from None
+        try:
             templates = load_templates(self.config.prompt_file) if self.config.prompt_file else []
-        except (ArenaConfigError, QuestionFileError, TemplateError) as e:
-            raise _usage(str(e)) from None
+        except TemplateError as e:
+            raise _usage(f"{where}: reviews_gen.prompt_file: {e}") from None
         if options.limit:
             questions = questions[:options.limit]
         self.questions = questions
@@ -112,7 +123,8 @@ class ArenaSession:
         generation = r.generation
         if self.pytest_config.getoption("judge_generation_config", None):
             generation = o.judge_generation
-        key = o.judge_api_key or (os.environ.get(r.api_key_env) if r.api_key_env else None)
+        key = (o.judge_api_key or (os.environ.get(r.api_key_env) if r.api_key_env else None)
+               or os.environ.get(JUDGE_KEY_ENV) or None)
         api_url = o.judge_api_url or r.api_url or os.environ.get(JUDGE_URL_ENV) or None
         model = o.judge_model or r.model
         return ModelOptions(model=model, model_args={**r.model_args, **o.judge_model_args},

@@ -73,7 +73,7 @@ def add_options(parser) -> None:
                 help="judge model: an API model name (with --judge-api-url), a local checkpoint "
                      "(a causal LM, or a sequence-classification reward model), a hub id, "
                      "'smoke' or 'dummy'")
-    j.addoption("--judge-api-url", default=os.environ.get(JUDGE_URL_ENV),
+    j.addoption("--judge-api-url", default=None,
                 help=f"OpenAI-compatible base URL of the judge (env {JUDGE_URL_ENV})")
     j.addoption("--judge-api-key", default=None,
                 help=f"judge API key (else ${JUDGE_KEY_ENV}, then $OPENAI_API_KEY); never written")
@@ -274,8 +274,8 @@ class RunOptions:
             group_size=opt("group_size"),
             shard=parse_shard(opt("shard")),
             judge_model=opt("judge_model"),
-            judge_api_url=opt("judge_api_url") or None,
-            judge_api_key=opt("judge_api_key") or os.environ.get(JUDGE_KEY_ENV) or None,
+            judge_api_url=opt("judge_api_url") or None,  # the environment is the last resort:
+            judge_api_key=opt("judge_api_key") or None,   # judge_options(), the arena session
             judge_model_args=parse_kv(opt("judge_model_args"), "--judge-model-args"),
             judge_generation=judge_generation_config(opt("judge_generation_config")),
             arena_config=Path(opt("arena_config")) if opt("arena_config") else None,
@@ -296,9 +296,11 @@ class RunOptions:
             return None
         return ModelOptions(model=self.judge_model, model_args=self.judge_model_args,
                             generation=self.judge_generation, chat_template=True,
-                            model_hub=self.model_hub, api_url=self.judge_api_url,
-                            api_key=self.judge_api_key, seed=self.seed, use_cache=self.use_cache,
-                            cache_path=self.cache_path, dry_run=False)
+                            model_hub=self.model_hub,
+                            api_url=self.judge_api_url or os.environ.get(JUDGE_URL_ENV) or None,
+                            api_key=self.judge_api_key or os.environ.get(JUDGE_KEY_ENV) or None,
+                            seed=self.seed, use_cache=self.use_cache, cache_path=self.cache_path,
+                            dry_run=False)
 
     def public(self) -> dict[str, Any]:
         """The configuration as written to results.json (no secrets)."""

@@ -51,8 +51,11 @@ def test_position_bias_faults_and_parse_failures(run_arena, arena_dir, tmp_path,
     cfg = write_config(tmp_path / "cfg.yaml", questions, two(),
                        {"args": {"mode": "pairwise", "position_bias_mitigation": "swap_position",
                                  "turns": "first"}}, arena_dir / "judge_prompts.jsonl")
-    run = run_arena(cfg, "--limit", "4", *judge_args(judge))
+    judge.require_key = "sk-arena-judge-secret"
+    run = run_arena(cfg, "--limit", "4", *judge_args(judge), "--judge-api-key", "sk-arena-judge-secret")
     assert run.code == 0, run.out
+    written = run.out + "".join(f.read_text() for f in run.output_dir.rglob("*") if f.is_file())
+    assert "sk-arena-judge-secret" not in written  # sent only in the Authorization header
     a = run.arena
     assert a["counts"]["judgments"] == 8 and len(judge.answered) == 8 and len(judge.requests) == 11
     assert a["counts"]["parse_failures"] == 2 and {f["id"] for f in a["parse_failures"]} == {"arena/82/m2-vs-m1"}

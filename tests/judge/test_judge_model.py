@@ -1,6 +1,5 @@
 """The Judge object against a real scripted OpenAI-compatible server on 127.0.0.1."""
 import sqlite3
-import threading
 
 import pytest
 
