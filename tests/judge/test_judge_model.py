@@ -85,3 +85,17 @@ def test_reward_judge_refuses_complete(tmp_path):
         j.reward([[{"role": "user", "content": "x"}]])
     with pytest.raises(ValueError, match="judge kind"):
         Judge(ModelOptions(model="dummy"), kind="oracle")
+
+
+def test_local_generative_judge(smoke_path, tmp_path):
+    """A local causal LM judges through its chat template, batched and cached like any model."""
+    opts = ModelOptions(model=smoke_path, model_args={"batch_size": 4},
+                        generation=GenerationConfig(max_new_tokens=4), use_cache=True,
+                        cache_path=tmp_path / "cache.sqlite")
+    first = Judge(opts)
+    assert first.kind == "generative" and first.name == smoke_path
+    replies = first.complete(prompts(3))
+    assert all(isinstance(r.text, str) and r.error is None and not r.cached for r in replies)
+    assert first.fingerprint()["content_sha256"]
+    again = Judge(opts).complete(prompts(3))
+    assert [r.text for r in again] == [r.text for r in replies] and all(r.cached for r in again)
