@@ -8,6 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis' per-example deadline is a timing check: on a loaded CI machine the first example
+# of a test (imports, warm-up) can take over a second. Correctness is what the property tests
+# check; speed is measured by the scripts in benchmarks/.
+settings.register_profile("benchgate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("benchgate")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / "benchmarks")

@@ -3,6 +3,8 @@ aggregates, writes results.json and samples.jsonl, applies the gates, prints the
 Only the controller writes results."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from benchgate.engine.gates import (GateOutcome, check_baseline, check_threshold
 from benchgate.engine.items import RECORD_PROPERTY
 from benchgate.engine.options import RunOptions
 from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
+from benchgate.engine.state import RECORDS_DIR_KEY
 from benchgate.reports.console import summary_lines
 from benchgate.reports.results import build_results, write_json
 
@@ -34,6 +37,7 @@ class Controller:
         self.workers: list[dict] = []
         self.outcome: GateOutcome | None = None
         self.results: dict[str, Any] | None = None
+        self.records_dir: Path | None = None
 
     # -- pytest hooks ---------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -47,6 +51,14 @@ class Controller:
             self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
 
     @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:
+        """xdist: workers store full records in files under one folder of the output dir."""
+        if self.records_dir is None:
+            self.options.output_dir.mkdir(parents=True, exist_ok=True)
+            self.records_dir = Path(tempfile.mkdtemp(prefix=".worker-records-", dir=self.options.output_dir))
+        node.workerinput[RECORDS_DIR_KEY] = str(self.records_dir)
+
+    @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
         summary = getattr(node, "workeroutput", {}).get("benchgate")
         if summary:
@@ -54,6 +66,7 @@ class Controller:
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.recorder.n_records and not self.recorder.errors:
+            self._remove_records_dir()
             return  # no benchmark ran: nothing to write
         summaries = self.workers + ([self.state.summary()] if not self.workers else [])
         arena = next((s["arena"] for s in summaries if s.get("arena")), None)
@@ -89,6 +102,11 @@ class Controller:
         self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
         if self.outcome.failures and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self._remove_records_dir()  # merged into samples.jsonl by finalize
+
+    def _remove_records_dir(self) -> None:
+        if self.records_dir is not None:
+            shutil.rmtree(self.records_dir, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         if self.results is None:

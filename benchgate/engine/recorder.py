@@ -22,9 +22,38 @@ def summarize(values: list[float]) -> dict[str, float]:
     return {"score": mean, "n": len(values), "stderr": stderr, "ci95": [low, high]}
 
 
+# what the controller needs of a record to aggregate it; under xdist a worker streams the whole
+# record to its own file (`WorkerSink`) and sends only these fields with the test report
+SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "metric", "module", "scores",
+                "lower_is_better")
+STORED_IN = "stored_in"  # summary field: the worker file holding the full record
+
+
+class WorkerSink:
+    """An xdist worker's record file: full records go there, summaries to the controller."""
+
+    def __init__(self, folder: str | Path, worker_id: str):
+        self.path = Path(folder) / f"{worker_id}.jsonl"
+        self._file = open(self.path, "a", encoding="utf-8")
+
+    def write(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Append the record (flushed, so it is on disk before its report is sent); return
+        the summary that travels with the test report."""
+        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._file.flush()
+        summary = {k: record[k] for k in SUMMARY_KEYS if k in record}
+        summary[STORED_IN] = str(self.path)
+        return summary
+
+    def close(self) -> None:
+        self._file.close()
+
+
 class Recorder:
     """Collects records as test reports arrive; streams them to samples.jsonl. Aggregates
-    in sample order, so serial and xdist runs give bit-identical numbers."""
+    in sample order, so serial and xdist runs give bit-identical numbers. A record that a
+    worker stored in its own file arrives as a summary (`STORED_IN`); `finish_samples` takes
+    the full record from that file."""
 
     def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
         self.output_dir = output_dir
@@ -39,13 +68,17 @@ class Recorder:
         self.custom: set[str] = set()  # benchmarks in CUSTOM_AGGREGATES that have records
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
+        self._stored: dict[str, set[str]] = {}  # worker file -> ids of the records reported
 
     def add(self, record: dict[str, Any]) -> None:
-        """One sample's record (from the test report)."""
+        """One sample's record, or its summary (from the test report)."""
         if self._partial is None:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             self._partial = open(self._partial_path, "w", encoding="utf-8")
-        self._partial.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        if STORED_IN in record:
+            self._stored.setdefault(record[STORED_IN], set()).add(record["id"])
+        else:
+            self._partial.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self.n_records += 1
         scores = record.get("scores")
         if scores is None:  # dry run
@@ -63,8 +96,8 @@ class Recorder:
                                   {k: float(v) for k, v in scores.items()}))
 
     def custom_records(self, bench: str) -> Iterator[dict[str, Any]]:
-        """The records of a custom-aggregated benchmark, read back from the stream (so they
-        are not held in memory twice), in arrival order."""
+        """The full records of a custom-aggregated benchmark, read back from the stream and
+        from the xdist workers' record files (so they are not held in memory twice)."""
         if self._partial is None:
             return
         self._partial.flush()
@@ -73,6 +106,14 @@ class Recorder:
                 record = json.loads(line)
                 if record.get("benchmark") == bench:
                     yield record
+        for path, ids in self._stored.items():  # records of reported tests only
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if not line.endswith("\n"):
+                        continue
+                    record = json.loads(line)
+                    if record.get("benchmark") == bench and record["id"] in ids:
+                        yield record
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
@@ -122,6 +163,9 @@ class Recorder:
         self._partial.close()
         with open(self._partial_path, encoding="utf-8") as f:
             lines = f.readlines()
+        for path, ids in self._stored.items():  # records of reported tests only
+            with open(path, encoding="utf-8") as f:
+                lines += [line for line in f if line.endswith("\n") and json.loads(line)["id"] in ids]
 
         def order(line: str):
             rec = json.loads(line)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from benchgate.engine.items import SampleItem
 
 STATE_KEY = pytest.StashKey["EvalState"]()
+RECORDS_DIR_KEY = "benchgate_records_dir"  # workerinput: where workers store full records
 
 
 class EvalState:
@@ -28,6 +29,19 @@ class EvalState:
         self._judge = None
         self.arena = None  # the arena session (benchgate.arena.session) when the arena suite runs
         self.collection_s: float | None = None  # set by the plugin's collection hooks
+        self._sink = None
+
+    @property
+    def record_sink(self):
+        """On an xdist worker whose controller gave a records folder: this worker's record
+        file (`recorder.WorkerSink`); else None (records travel whole in the test report)."""
+        if self._sink is None:
+            folder = (getattr(self.config, "workerinput", None) or {}).get(RECORDS_DIR_KEY)
+            if folder:
+                from benchgate.engine.recorder import WorkerSink
+
+                self._sink = WorkerSink(folder, self.config.workerinput.get("workerid", "gw"))
+        return self._sink
 
     def wants(self, name: str) -> bool:
         return self.options.datasets is None or name in self.options.datasets
@@ -186,6 +200,8 @@ class EvalState:
             self._judge.close()
         if self.arena is not None:
             self.arena.close()
+        if self._sink is not None:
+            self._sink.close()
 
 
 def build_prediction(item: "SampleItem") -> Prediction:
