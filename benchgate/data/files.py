@@ -75,6 +75,34 @@ def read_jsonl(path: Path) -> Iterator[Row]:
             index += 1
 
 
+def read_json_list(path: Path) -> Iterator[Row]:
+    """Elements of a JSON array file as (index, object, "file:line of the element")."""
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    text = path.read_text(encoding="utf-8-sig")
+    decoder, pos, line, index = json.JSONDecoder(), text.find("["), 1, 0
+    if pos < 0:
+        raise DataError(f"{path}:1: expected a JSON array")
+    line += text.count("\n", 0, pos)
+    pos += 1
+    while True:
+        start = pos
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        line += text.count("\n", start, pos)
+        if pos >= len(text) or text[pos] == "]":
+            return
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            yield index, DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}"), f"{path}:{e.lineno}"
+            return  # the rest of the array cannot be located
+        where = f"{path}:{line}"
+        yield index, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
+        line += text.count("\n", pos, end)
+        pos, index = end, index + 1
+
+
 def to_samples(benchmark: str, subset: str, rows: Iterable[Row],
                convert: Callable[[Any], tuple[dict, Any]]) -> list[Sample]:
     """Build samples from rows with `convert(row) -> (data, target)`. A malformed row

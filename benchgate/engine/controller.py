@@ -13,7 +13,7 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
-from benchgate.engine.items import RECORD_PROPERTY
+from benchgate.engine.items import RECORD_PROPERTY, SKIP_PROPERTY
 from benchgate.engine.options import RunOptions
 from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
 from benchgate.engine.state import RECORDS_DIR_KEY
@@ -46,6 +46,10 @@ class Controller:
                 if prop[0] == RECORD_PROPERTY:
                     self._modules.setdefault(prop[1]["benchmark"], prop[1].get("module"))
                     self.recorder.add(prop[1])
+        elif report.skipped:
+            for prop in report.user_properties:
+                if prop[0] == SKIP_PROPERTY:
+                    self.recorder.add_skipped(prop[1])
         elif report.failed and _is_sample(report.nodeid):
             message = str(report.longrepr).strip().splitlines()
             self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
@@ -65,7 +69,7 @@ class Controller:
             self.workers.append(summary)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.recorder.n_records and not self.recorder.errors:
+        if not self.recorder.n_records and not self.recorder.errors and not self.recorder.skipped:
             self._remove_records_dir()
             return  # no benchmark ran: nothing to write
         summaries = self.workers + ([self.state.summary()] if not self.workers else [])
@@ -113,7 +117,9 @@ class Controller:
             return
         tr = terminalreporter
         tr.write_sep("=", "benchgate summary")
-        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"])):
+        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"]),
+                                  dimensions=self.results.get("dimensions"),
+                                  skipped=self.results.get("skipped")):
             tr.write_line(line)
         if self.results.get("arena"):
             from benchgate.arena.report import leaderboard_lines
@@ -155,13 +161,15 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
     if not dry_run:
         check_thresholds(thresholds, benchmarks, outcome)
         if baseline is not None:
-            check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome)
+            check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome,
+                           lower_is_better=recorder.lower_is_better)
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
     status = "dry_run" if dry_run else ("failed" if (outcome.failures or recorder.errors) else "passed")
     recorder.finish_samples()
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
-                            errors=recorder.errors, timings=timings, status=status) | extra
+                            errors=recorder.errors, timings=timings, status=status,
+                            skipped=recorder.skipped) | extra
     write_json(recorder.output_dir / "results.json", results)
     return results, outcome
 

@@ -13,6 +13,7 @@ from benchgate.engine.predictor import Prediction, encode_output
 
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
+SKIP_PROPERTY = "benchgate_skipped"  # user_properties key of a skipped subset: {benchmark, subset, n, reason}
 
 
 class SampleError(Exception):
@@ -75,9 +76,16 @@ class BenchmarkFile(pytest.File):
             if limit is not None:
                 samples = samples[:limit]
             category = bench.category(ctx, subset)
+            reason = bench.skip_reason(ctx, subset)
+            if reason is not None:
+                if samples:
+                    yield SkippedSubsetItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,
+                                                        subset=subset, category=category,
+                                                        n=len(samples), reason=reason)
+                continue
             for sample in samples:
                 item = SampleItem.from_parent(self, name=sample.id, sample=sample, bench=bench,
-                                              ctx=ctx, category=category,
+                                              ctx=ctx, categories=tuple(bench.categories(ctx, sample)),
                                               group=(bench.name, subset, sample.index // group_size))
                 yield item
 
@@ -86,18 +94,17 @@ class SampleItem(pytest.Item):
     """One sample: reads its prediction from the group prefetch, scores it, records it."""
 
     def __init__(self, *, sample: Sample, bench: Benchmark, ctx: RunContext,
-                 category: str | None, group: tuple, **kwargs):
+                 categories: tuple[str, ...], group: tuple, **kwargs):
         super().__init__(**kwargs)
         self.sample = sample
         self.bench = bench
         self.ctx = ctx
-        self.category = category
+        self.categories = categories  # the sample is counted in each (Benchmark.categories)
+        self.category = categories[0] if categories else None
         self.group = group
         self.prediction: Prediction | None = None
         self.ran = False
-        self.extra_keyword_matches.update((bench.name, sample.subset))
-        if category:
-            self.extra_keyword_matches.add(category)
+        self.extra_keyword_matches.update((bench.name, sample.subset, *categories))
 
     def runtest(self) -> None:
         from benchgate.engine.state import get_state
@@ -145,6 +152,26 @@ class SampleItem(pytest.Item):
         return self.path, None, self.sample.id
 
 
+class SkippedSubsetItem(pytest.Item):
+    """A subset that cannot be scored in this run (Benchmark.skip_reason): one skipped test
+    that tells the controller the subset, its sample count and the reason."""
+
+    def __init__(self, *, bench: Benchmark, subset: str, category: str | None, n: int, reason: str,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.reason = reason
+        self.add_marker(pytest.mark.skip(reason=reason))
+        self.extra_keyword_matches.update((bench.name, subset))
+        self.user_properties.append((SKIP_PROPERTY, {"benchmark": bench.name, "subset": subset,
+                                                     "category": category, "n": n, "reason": reason}))
+
+    def runtest(self) -> None:  # never called: the skip marker skips it at setup
+        pytest.skip(self.reason)
+
+    def reportinfo(self):
+        return self.path, 0, self.name  # a skip report needs a line number
+
+
 def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
     """The per-sample record without scores: id, prompt, outputs, target."""
     sample = item.sample
@@ -156,13 +183,18 @@ def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
         "subset": sample.subset,
         "index": sample.index,
         "category": item.category,
+        "categories": list(item.categories),
         "metric": item.bench.metric(item.ctx),
         "module": str(item.path),
         "target": sample.target,
         "cached": prediction.cached,
     }
-    if item.bench.lower_is_better:
-        record["lower_is_better"] = list(item.bench.lower_is_better)
+    lower = item.bench.lower_metrics(item.ctx)
+    if lower:
+        record["lower_is_better"] = list(lower)
+    dimension = item.bench.dimension_for(item.ctx)
+    if dimension:
+        record["dimension"] = dimension
     if first is None:
         return record
     if first.kind == "generate":

@@ -72,6 +72,8 @@ def merge(folders: list[Path], output_dir: Path, gates: list[str] | None = None,
                 recorder.add(record)
         for error in results.get("errors", []):
             recorder.add_error(error["id"], error["message"])
+        for skipped in results.get("skipped", []):
+            recorder.add_skipped(skipped)
     config = first["config"] | {"shard": None, "merged_from": [str(f) for f in folders]}
     timings = {"merge_s": time.perf_counter() - start, "samples": recorder.n_records,
                "shards": [r[0][0]["timings"] for r in loaded]}

@@ -24,8 +24,8 @@ def summarize(values: list[float]) -> dict[str, float]:
 
 # what the controller needs of a record to aggregate it; under xdist a worker streams the whole
 # record to its own file (`WorkerSink`) and sends only these fields with the test report
-SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "metric", "module", "scores",
-                "lower_is_better")
+SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "categories", "metric", "module",
+                "scores", "lower_is_better", "dimension")
 STORED_IN = "stored_in"  # summary field: the worker file holding the full record
 
 
@@ -58,10 +58,12 @@ class Recorder:
     def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
         self.output_dir = output_dir
         self.corpus_metrics = corpus_metrics or (lambda bench, scores: {})
-        # benchmark -> [(subset, index, category, scores)]
-        self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
+        # benchmark -> [(subset, index, categories, scores)]
+        self._rows: dict[str, list[tuple[str, int, tuple[str, ...], dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
         self.lower_is_better: dict[str, list[str]] = {}
+        self.dimension: dict[str, str] = {}  # benchmark -> evaluation dimension
+        self.skipped: list[dict[str, Any]] = []  # subsets not scored in this run, with the reason
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
         self.n_records = 0
@@ -91,8 +93,13 @@ class Recorder:
             return
         if record.get("lower_is_better"):
             self.lower_is_better[bench] = record["lower_is_better"]
+        if record.get("dimension"):
+            self.dimension[bench] = record["dimension"]
         self.scores[record["id"]] = scores
-        self._rows[bench].append((record["subset"], record["index"], record.get("category"),
+        categories = record.get("categories")
+        if categories is None:  # records written before per-sample categories
+            categories = [record["category"]] if record.get("category") else []
+        self._rows[bench].append((record["subset"], record["index"], tuple(categories),
                                   {k: float(v) for k, v in scores.items()}))
 
     def custom_records(self, bench: str) -> Iterator[dict[str, Any]]:
@@ -118,10 +125,19 @@ class Recorder:
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
 
+    def add_skipped(self, skipped: dict[str, Any]) -> None:
+        """A subset that was not scored ({benchmark, subset, category, n, reason}); a subset
+        reported twice (shards of one run) is kept once."""
+        key = (skipped["benchmark"], skipped["subset"])
+        if all((s["benchmark"], s["subset"]) != key for s in self.skipped):
+            self.skipped.append(dict(skipped))
+
     def aggregate(self) -> dict[str, Any]:
         """{benchmark: {metric, score, n, stderr, ci95, metrics, subsets, categories}}:
         micro averages over samples (so a benchmark score weights subsets by size), plus
-        the macro average over subsets (and categories)."""
+        the macro average over subsets (and categories). A sample counts in each of its
+        categories; a category also reports `macro_subsets`, the mean of its subsets' scores
+        (CMMLU's and C-Eval's published category numbers)."""
         return {bench: self._aggregate_one(bench, sorted(rows, key=lambda r: (r[0], r[1])))
                 for bench, rows in sorted(self._rows.items())}
 
@@ -131,10 +147,12 @@ class Recorder:
                          key=lambda m: m != primary)
         scopes: dict[str, dict[str, list[dict[str, float]]]] = {"subsets": defaultdict(list),
                                                                   "categories": defaultdict(list)}
-        for subset, _, category, scores in rows:
+        members: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+        for subset, _, categories, scores in rows:
             scopes["subsets"][subset].append(scores)
-            if category:
+            for category in categories:
                 scopes["categories"][category].append(scores)
+                members[category][subset].append(scores)
 
         def block(members: list[dict[str, float]]) -> dict[str, Any]:
             per_metric = {m: summarize([s[m] for s in members if m in s])
@@ -148,9 +166,18 @@ class Recorder:
         entry: dict[str, Any] = {"metric": primary, **block([r[3] for r in rows])}
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
+        for name, block_ in entry["categories"].items():  # mean of its subsets' primary scores
+            means = [summarize(values)["score"] for values in
+                     ([s[primary] for s in m if primary in s] for _, m in sorted(members[name].items())) if values]
+            block_["macro_subsets"] = sum(means) / len(means) if means else None
         entry["ci95"] = entry["metrics"][primary]["ci95"]
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
+        if self.dimension.get(bench):
+            entry["dimension"] = self.dimension[bench]
+        skipped = [s for s in self.skipped if s["benchmark"] == bench]
+        if skipped:
+            entry["skipped"] = sorted(skipped, key=lambda s: s["subset"])
         for scope in ("subsets", "categories"):
             means = [b["score"] for b in entry[scope].values() if b["score"] is not None]
             entry[f"macro_{scope}"] = sum(means) / len(means) if means else None
@@ -177,3 +204,27 @@ class Recorder:
             f.writelines(lines)
         self._partial_path.unlink()
         return final
+
+
+def dimension_summary(benchmarks: dict[str, Any]) -> dict[str, Any]:
+    """The top-level `dimensions` block of results.json (docs/results.md): per evaluation
+    dimension, each member benchmark's headline (primary) metric, score and direction, the
+    number of samples, and `score`: the unweighted mean over the members of their headline
+    scores turned higher-is-better (a lower-is-better rate r counts as 1 - r), the one number
+    per dimension a radar chart draws. Every dimension headline metric is a rate in [0, 1]."""
+    out: dict[str, Any] = {}
+    for name, entry in sorted(benchmarks.items()):
+        dimension = entry.get("dimension")
+        if not dimension:
+            continue
+        lower = entry["metric"] in entry.get("lower_is_better", ())
+        score = entry["score"]
+        block = out.setdefault(dimension, {"benchmarks": {}, "n": 0})
+        block["benchmarks"][name] = {
+            "metric": entry["metric"], "score": score, "lower_is_better": lower,
+            "oriented_score": None if score is None else (1.0 - score if lower else score)}
+        block["n"] += entry["n"]
+    for block in out.values():
+        oriented = [b["oriented_score"] for b in block["benchmarks"].values() if b["oriented_score"] is not None]
+        block["score"] = sum(oriented) / len(oriented) if oriented else None
+    return out

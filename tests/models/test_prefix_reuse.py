@@ -29,7 +29,10 @@ LOGLIKELIHOOD = [
     ("truthful_qa", {}, {"multiple_choice": 4}, 2.0),
     ("race", {}, {"high": 3, "middle": 2}, 1.5),
 ]
-GENERATION = [("gsm8k", {}, {"main": 4}), ("bbh", {}, {"boolean_expressions": 3, "date_understanding": 2})]
+# generation workloads whose samples share a few-shot header (GSM8K's exemplars are lm-eval's
+# per-question draw, so its prompts share only "Question: ": no prefix to reuse there)
+GENERATION = [("mmlu", {"mode": "generate"}, {"abstract_algebra": 2, "anatomy": 2}),
+              ("bbh", {}, {"boolean_expressions": 3, "date_understanding": 2})]
 
 
 def load(name: str, args: dict, subsets: dict, data_dir):
