@@ -1,5 +1,6 @@
-"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs, render
-reports (Allure, HTML, GitHub summary and annotations) and the leaderboard."""
+"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs, run
+or re-rate an arena, render reports (Allure, HTML, GitHub summary and annotations) and the
+leaderboard."""
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,16 @@ def main(argv: list[str] | None = None) -> int:
     add_commands(sub)
     sub.add_parser("perf", help="load-test an OpenAI-compatible endpoint (see `benchgate perf -h`)",
                    add_help=False)
+    sub.add_parser("arena", help="run an arena config (`benchgate arena CONFIG.yaml`) or re-rate "
+                                 "a review file (`benchgate arena rate FILE`)", add_help=False)
     if argv[:1] == ["perf"]:
         from benchgate.perf.cli import main as perf_main
 
         return perf_main(argv[1:])
+    if argv[:1] == ["arena"]:
+        from benchgate.arena.cli import main as arena_main
+
+        return arena_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "run":
         from benchgate.task import config_to_args, load_config

@@ -125,7 +125,23 @@ class SampleItem(pytest.Item):
                 raise SampleError(f"{sample.id}: scoring failed: {type(e).__name__}: {e}") from e
             record["extracted"] = scored.extracted
             record["scores"] = scored.scores
+            if prediction.judge_replies is not None:
+                self._add_judgments(record, state, prediction)
         self.config.hook.pytest_benchgate_record(record=record, item=self)
+
+    def _add_judgments(self, record: dict, state, prediction: Prediction) -> None:
+        """Merge the judge metric's scores into the record, with the judge's raw replies."""
+        try:
+            judged = self.bench.judge_score(self.ctx, self.sample, prediction.outputs,
+                                            prediction.judge_replies)
+        except Exception as e:
+            raise SampleError(f"{self.sample.id}: judge scoring failed: {type(e).__name__}: {e}") from e
+        record["scores"] = {**record["scores"], **judged.scores}
+        name = state.judge.name if state.judge is not None else None
+        record["judgments"] = [
+            {"judge": name, "prompt": jp.user, "response": reply.text,
+             **(judged.details[i] if i < len(judged.details) else {})}
+            for i, (jp, reply) in enumerate(zip(prediction.judge_prompts, prediction.judge_replies))]
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, SampleError):

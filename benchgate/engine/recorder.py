@@ -4,9 +4,15 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from benchgate.metrics.stats import confidence_interval, mean_stderr
+
+# Benchmarks whose results are not means of per-sample scores (the arena: ratings over
+# battles). Their records are not aggregated here: `finalize` hands them to
+# `module:function(records, config=, output_dir=, dry_run=)`, which returns the benchmark
+# entry and extra top-level keys of results.json.
+CUSTOM_AGGREGATES = {"arena": "benchgate.arena.results:aggregate"}
 
 
 def summarize(values: list[float]) -> dict[str, float]:
@@ -61,6 +67,7 @@ class Recorder:
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
         self.n_records = 0
+        self.custom: set[str] = set()  # benchmarks in CUSTOM_AGGREGATES that have records
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
         self._stored: dict[str, set[str]] = {}  # worker file -> ids of the records reported
@@ -80,6 +87,10 @@ class Recorder:
             return
         bench = record["benchmark"]
         self.primary[bench] = record["metric"]
+        if bench in CUSTOM_AGGREGATES:
+            self.custom.add(bench)
+            self.scores[record["id"]] = scores
+            return
         if record.get("lower_is_better"):
             self.lower_is_better[bench] = record["lower_is_better"]
         if record.get("dimension"):
@@ -90,6 +101,26 @@ class Recorder:
             categories = [record["category"]] if record.get("category") else []
         self._rows[bench].append((record["subset"], record["index"], tuple(categories),
                                   {k: float(v) for k, v in scores.items()}))
+
+    def custom_records(self, bench: str) -> Iterator[dict[str, Any]]:
+        """The full records of a custom-aggregated benchmark, read back from the stream and
+        from the xdist workers' record files (so they are not held in memory twice)."""
+        if self._partial is None:
+            return
+        self._partial.flush()
+        with open(self._partial_path, encoding="utf-8") as f:
+            for line in f:
+                record = json.loads(line)
+                if record.get("benchmark") == bench:
+                    yield record
+        for path, ids in self._stored.items():  # records of reported tests only
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if not line.endswith("\n"):
+                        continue
+                    record = json.loads(line)
+                    if record.get("benchmark") == bench and record["id"] in ids:
+                        yield record
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
