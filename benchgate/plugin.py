@@ -22,16 +22,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_perf_options(parser)  # so `pytest evals --url ...` works, not only `pytest evals/perf`
 
 
+SUITES = {"perf": "url", "arena": "arena_config"}  # evals/<suite> -> the option that asks for it
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Leave the serving SLO suite (evals/perf) out of benchmark runs unless it is asked for:
-    by --url, or by naming its folder."""
-    if collection_path.name == "perf" and collection_path.parent.name == "evals" \
-            and not config.getoption("url", None):
+    """Leave the serving SLO suite (evals/perf) and the arena suite (evals/arena) out of
+    benchmark runs unless they are asked for: by their option (--url, --arena-config), or by
+    naming their folder."""
+    option = SUITES.get(collection_path.name)
+    if option and collection_path.parent.name == "evals" and not config.getoption(option, None):
         named = any(Path(a.split("::")[0]).resolve() == collection_path.resolve() or
                     collection_path.resolve() in Path(a.split("::")[0]).resolve().parents
                     for a in config.args)
         return None if named else True
     return None
+
+
+def _map_suite_args(config: pytest.Config) -> None:
+    """`pytest arena ...` from the repository root runs this checkout's evals/arena when no
+    `arena` path exists (the issue's literal command; there is no top-level arena/ folder)."""
+    suite = Path(__file__).resolve().parent.parent / "evals" / "arena"
+    if not suite.is_dir():
+        return
+    invocation = Path(config.invocation_params.dir)
+    args = list(config.args)
+    for i, arg in enumerate(args):
+        path, sep, rest = arg.partition("::")
+        if path.rstrip("/") == "arena" and not (invocation / path).exists():
+            args[i] = str(suite) + sep + rest
+    config.args[:] = args
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -45,6 +64,7 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _map_suite_args(config)
     try:
         options = RunOptions.from_pytest(config)
         unknown = _check_dataset_names(config, options)
@@ -54,6 +74,10 @@ def pytest_configure(config: pytest.Config) -> None:
     state.unknown_datasets = unknown
     _ACTIVE.append(state)
     config.addinivalue_line("markers", MARKER_HELP)
+    if options.arena_config is not None:
+        from benchgate.arena.session import ArenaSession
+
+        state.arena = ArenaSession(config, options)
     from benchgate.engine.plain_plugin import PlainEvalPlugin
     from benchgate.fixtures import evals as eval_fixtures
     from benchgate.fixtures import models as model_fixtures
@@ -62,6 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
         if not config.pluginmanager.is_registered(module):
             config.pluginmanager.register(module, name)
     config.pluginmanager.register(PlainEvalPlugin(state), "benchgate-plain-evals")
+    _register_allure(config)
     if not _is_worker(config):
         from benchgate.engine.controller import Controller
 
@@ -70,6 +95,16 @@ def pytest_configure(config: pytest.Config) -> None:
         except OptionError as e:
             raise pytest.UsageError(str(e)) from None
         config.pluginmanager.register(controller, "benchgate-controller")
+
+
+def _register_allure(config: pytest.Config) -> None:
+    """With allure-pytest's --alluredir: per-sample Allure labels, attachments and status."""
+    from benchgate.reports.allure_results import AllureResults, allure_dir
+
+    directory = allure_dir(config)
+    if directory is not None:
+        config.pluginmanager.register(AllureResults(config, directory, controller=not _is_worker(config)),
+                                      "benchgate-allure")
 
 
 def _check_dataset_names(config: pytest.Config, options: RunOptions) -> list[str]:
@@ -109,14 +144,17 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     shard = get_state(config).options.shard
     if shard is None:
         return
+    from benchgate.arena.items import ArenaItem
     from benchgate.engine.items import SampleItem
     from benchgate.engine.options import shard_of
     from benchgate.engine.plain import sample_of
 
     keep, drop = [], []
     for item in items:
-        sample = item.sample if isinstance(item, SampleItem) else sample_of(item)
-        mine = sample is None or shard_of(sample.id, shard[1]) == shard[0]
+        unit_id = item.sample.id if isinstance(item, SampleItem) else \
+            item.unit.id if isinstance(item, ArenaItem) else \
+            (sample_of(item).id if sample_of(item) is not None else None)
+        mine = unit_id is None or shard_of(unit_id, shard[1]) == shard[0]
         (keep if mine else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -133,6 +171,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state.collection_s is not None:
         state.collection_s += time.perf_counter()
     state.index_groups(session.items)
+    if state.arena is not None:
+        state.arena.index_items(session.items)
     options = state.options
     if state.groups and not options.model and not options.dry_run:
         raise pytest.UsageError("benchmark samples were collected but no --model was given "
@@ -154,6 +194,16 @@ def pytest_benchgate_record(record: dict, item: pytest.Item) -> None:
     the worker's record file with only a summary sent (prompts do not cross the wire)."""
     sink = get_state(item.config).record_sink
     item.user_properties.append((RECORD_PROPERTY, sink.write(record) if sink else record))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """The record travels to the controller on the `call` report; the `teardown` report,
+    which `--junitxml` writes as <properties>, gets short readable properties instead."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "teardown" and hasattr(item, "junit_properties"):
+        report.user_properties = item.junit_properties()
 
 
 @pytest.hookimpl(trylast=True)

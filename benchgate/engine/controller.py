@@ -16,7 +16,7 @@ from benchgate.engine.gates import (GateOutcome, check_baseline, check_threshold
 from benchgate.engine.items import RECORD_PROPERTY, SKIP_PROPERTY, is_benchmark_module
 from benchgate.engine.plain import ERROR_PROPERTY
 from benchgate.engine.options import RunOptions
-from benchgate.engine.recorder import Recorder
+from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
 from benchgate.engine.state import RECORDS_DIR_KEY
 from benchgate.reports.console import summary_lines
 from benchgate.reports.results import build_results, write_json
@@ -79,14 +79,17 @@ class Controller:
             self._remove_records_dir()
             return  # no benchmark ran: nothing to write
         summaries = self.workers + ([self.state.summary()] if not self.workers else [])
+        arena = next((s["arena"] for s in summaries if s.get("arena")), None)
         model = next((s["model"] for s in summaries if s.get("model")),
-                     {"name": self.options.model, "fingerprint": None})
+                     (arena or {}).get("model") or {"name": self.options.model, "fingerprint": None})
         dataset_args: dict[str, Any] = {}
         for s in summaries:
             dataset_args.update(s.get("dataset_args", {}))
         total = time.perf_counter() - self.started
         n = self.recorder.n_records
         stats = [s.get("stats", {}) for s in summaries]
+        stats += [s["judge"]["stats"] for s in summaries if s.get("judge")]
+        stats += [st for s in summaries for st in (s.get("arena") or {}).get("stats", [])]
         timings = {
             "total_s": total,
             "collection_s": max((s.get("collection_s") or 0.0 for s in summaries), default=None),
@@ -99,9 +102,13 @@ class Controller:
             "workers": len(self.workers) or 1,
         }
         config = self.options.public() | {"effective_dataset_args": dataset_args}
+        if arena:
+            config["arena"] = arena["settings"]
+        judge = next((s["judge"] for s in summaries if s.get("judge")), None)
         self.results, self.outcome = finalize(
             self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
-            baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run)
+            baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run,
+            extra={"judge": {k: v for k, v in judge.items() if k != "stats"}} if judge else None)
         self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
         if self.outcome.failures and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -120,6 +127,11 @@ class Controller:
                                   dimensions=self.results.get("dimensions"),
                                   skipped=self.results.get("skipped")):
             tr.write_line(line)
+        if self.results.get("arena"):
+            from benchgate.arena.report import leaderboard_lines
+
+            for line in leaderboard_lines(self.results["arena"]):
+                tr.write_line(line)
         if self.recorder.errors:
             tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
                           f"(listed in results.json)", red=True)
@@ -141,10 +153,19 @@ class Controller:
 
 
 def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, thresholds: list,
-             baseline: dict | None, alpha: float, dry_run: bool) -> tuple[dict, GateOutcome]:
+             baseline: dict | None, alpha: float, dry_run: bool,
+             extra: dict | None = None) -> tuple[dict, GateOutcome]:
     """Aggregate, apply the gates, write samples.jsonl and results.json. Shared by the
-    controller and `benchgate merge`, so a merged run is scored exactly like a single one."""
+    controller and `benchgate merge`, so a merged run is scored exactly like a single one.
+    `extra`: more top-level keys of results.json."""
     benchmarks = recorder.aggregate()
+    extra = dict(extra or {})
+    for bench in sorted(recorder.custom):
+        aggregate = _load_function(CUSTOM_AGGREGATES[bench])
+        benchmarks[bench], top = aggregate(recorder.custom_records(bench), config=config,
+                                           output_dir=recorder.output_dir, dry_run=dry_run)
+        extra.update(top)
+    benchmarks = dict(sorted(benchmarks.items()))
     outcome = GateOutcome()
     if not dry_run:
         check_thresholds(thresholds, benchmarks, outcome)
@@ -159,9 +180,17 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
                             errors=recorder.errors, timings=timings, status=status,
                             failed_requirements=recorder.failed_requirements,
-                            skipped=recorder.skipped)
+                            skipped=recorder.skipped) | extra
     write_json(recorder.output_dir / "results.json", results)
     return results, outcome
+
+
+def _load_function(target: str):
+    """'package.module:function' -> the function."""
+    import importlib
+
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def corpus_metrics_from(modules: dict[str, str | None]):

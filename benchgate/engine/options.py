@@ -13,6 +13,9 @@ import yaml
 from benchgate.models.base import GenerationConfig
 
 GROUP = "benchgate"
+JUDGE_URL_ENV = "BENCHGATE_JUDGE_API_URL"
+JUDGE_KEY_ENV = "BENCHGATE_JUDGE_API_KEY"
+JUDGE_MAX_NEW_TOKENS = 1024
 
 
 class OptionError(ValueError):
@@ -65,6 +68,31 @@ def add_options(parser) -> None:
                      "by sample id; combine the outputs with `benchgate merge`")
     g.addoption("--group-size", type=int, default=256,
                 help="samples per prediction group (one batched pass; one xdist unit)")
+    j = parser.getgroup("benchgate-judge", "benchgate: judge model (arena, judge metrics)")
+    j.addoption("--judge-model", default=None,
+                help="judge model: an API model name (with --judge-api-url), a local checkpoint "
+                     "(a causal LM, or a sequence-classification reward model), a hub id, "
+                     "'smoke' or 'dummy'")
+    j.addoption("--judge-api-url", default=None,
+                help=f"OpenAI-compatible base URL of the judge (env {JUDGE_URL_ENV})")
+    j.addoption("--judge-api-key", default=None,
+                help=f"judge API key (else ${JUDGE_KEY_ENV}, then $OPENAI_API_KEY); never written")
+    j.addoption("--judge-model-args", default=None,
+                help="k=v,k=v or JSON, as --model-args (API: concurrency, timeout, max_retries)")
+    j.addoption("--judge-generation-config", default=None,
+                help="k=v,k=v or JSON, as --generation-config (default: greedy, "
+                     f"max_new_tokens={JUDGE_MAX_NEW_TOKENS})")
+    j.addoption("--arena-config", default=None,
+                help="arena config YAML (EvalScope keys): runs the arena suite evals/arena")
+
+
+def _public_url(url: str | None) -> str | None:
+    """A URL without credentials, query or fragment (results never hold secrets)."""
+    if not url:
+        return None
+    from benchgate.models.openai_api import sanitize_url
+
+    return sanitize_url(url)
 
 
 def benchgate_home() -> Path:
@@ -149,6 +177,30 @@ def shard_of(sample_id: str, total: int) -> int:
 
 
 @dataclass
+class ModelOptions:
+    """What a Predictor needs to load and call one model: the run's --model, an arena
+    candidate or a judge. Several predictors (one per model) share one cache file."""
+
+    model: str | None
+    model_args: dict[str, Any] = field(default_factory=dict)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    chat_template: bool = False
+    model_hub: str = "modelscope"
+    api_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    seed: int = 42
+    use_cache: bool = False
+    cache_path: Path = field(default_factory=lambda: benchgate_home() / "predictions.sqlite")
+    dry_run: bool = False
+
+
+def judge_generation_config(text: str | dict | None) -> GenerationConfig:
+    """A judge's decoding settings: greedy, JUDGE_MAX_NEW_TOKENS new tokens, updated by `text`."""
+    values = {"max_new_tokens": JUDGE_MAX_NEW_TOKENS, **parse_kv(text, "--judge-generation-config")}
+    return parse_generation_config(values)
+
+
+@dataclass
 class RunOptions:
     """Everything the engine needs from the command line, validated."""
 
@@ -174,6 +226,12 @@ class RunOptions:
     baseline_alpha: float
     group_size: int
     shard: tuple[int, int] | None = None
+    judge_model: str | None = None
+    judge_api_url: str | None = None
+    judge_api_key: str | None = field(default=None, repr=False)
+    judge_model_args: dict[str, Any] = field(default_factory=dict)
+    judge_generation: GenerationConfig = field(default_factory=lambda: judge_generation_config(None))
+    arena_config: Path | None = None
 
     @classmethod
     def from_pytest(cls, config) -> "RunOptions":
@@ -187,6 +245,11 @@ class RunOptions:
         if opt("group_size") < 1:
             raise OptionError("--group-size must be >= 1")
         cache_path = opt("cache_path")
+        dataset_args = parse_dataset_args(opt("dataset_args"))
+        judged = sorted(n for n, a in dataset_args.items() if a.get("judge"))
+        if judged and not opt("judge_model") and not opt("dry_run"):
+            raise OptionError(f"--dataset-args: {judged[0]}.judge needs a judge model: pass "
+                              f"--judge-model (and --judge-api-url for an API)")
         return cls(
             model=opt("model"),
             model_args=parse_kv(opt("model_args"), "--model-args"),
@@ -196,7 +259,7 @@ class RunOptions:
             api_url=opt("api_url"),
             api_key=opt("api_key"),
             datasets=parse_datasets(opt("datasets")),
-            dataset_args=parse_dataset_args(opt("dataset_args")),
+            dataset_args=dataset_args,
             limit=limit,
             dataset_hub=hub,
             dataset_dir=Path(dataset_dir).resolve() if dataset_dir else None,
@@ -210,7 +273,34 @@ class RunOptions:
             baseline_alpha=opt("baseline_alpha"),
             group_size=opt("group_size"),
             shard=parse_shard(opt("shard")),
+            judge_model=opt("judge_model"),
+            judge_api_url=opt("judge_api_url") or None,  # the environment is the last resort:
+            judge_api_key=opt("judge_api_key") or None,   # judge_options(), the arena session
+            judge_model_args=parse_kv(opt("judge_model_args"), "--judge-model-args"),
+            judge_generation=judge_generation_config(opt("judge_generation_config")),
+            arena_config=Path(opt("arena_config")) if opt("arena_config") else None,
         )
+
+    def model_options(self) -> ModelOptions:
+        """The --model of this run as ModelOptions (what its Predictor loads)."""
+        return ModelOptions(model=self.model, model_args=self.model_args, generation=self.generation,
+                            chat_template=self.chat_template, model_hub=self.model_hub,
+                            api_url=self.api_url, api_key=self.api_key, seed=self.seed,
+                            use_cache=self.use_cache, cache_path=self.cache_path,
+                            dry_run=self.dry_run)
+
+    def judge_options(self) -> ModelOptions | None:
+        """The --judge-* options as ModelOptions (None without --judge-model). A judge is
+        called even when the run's model is not (its own dry run is the caller's decision)."""
+        if not self.judge_model:
+            return None
+        return ModelOptions(model=self.judge_model, model_args=self.judge_model_args,
+                            generation=self.judge_generation, chat_template=True,
+                            model_hub=self.model_hub,
+                            api_url=self.judge_api_url or os.environ.get(JUDGE_URL_ENV) or None,
+                            api_key=self.judge_api_key or os.environ.get(JUDGE_KEY_ENV) or None,
+                            seed=self.seed, use_cache=self.use_cache, cache_path=self.cache_path,
+                            dry_run=False)
 
     def public(self) -> dict[str, Any]:
         """The configuration as written to results.json (no secrets)."""
@@ -234,4 +324,9 @@ class RunOptions:
             "baseline_alpha": self.baseline_alpha,
             "group_size": self.group_size,
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
+            "judge_model": self.judge_model,
+            "judge_api_url": _public_url(self.judge_api_url),
+            "judge_model_args": self.judge_model_args,
+            "judge_generation_config": self.judge_generation.key(),
+            "arena_config": str(self.arena_config) if self.arena_config else None,
         }

@@ -8,6 +8,7 @@ each sample its outputs. Per-sample tests never call the model themselves.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
@@ -61,7 +62,17 @@ def _length(request: Request) -> int:
     if request.kind == "generate":
         p = request.prompt
         return len(p) if isinstance(p, str) else sum(len(m.get("content", "")) for m in p)
+    if request.kind == "reward":
+        return sum(len(m.get("content", "")) for m in request.messages)
     return len(request.text)
+
+
+def _streams_results(method) -> bool:
+    """Whether a backend method reports each result as it completes (`on_result`)."""
+    try:
+        return "on_result" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass
@@ -73,6 +84,8 @@ class Prediction:
     outputs: list[Any] | None = None
     error: str | None = None
     cached: int = 0
+    judge_prompts: list | None = None  # JudgePrompts of a judge metric, after the model answered
+    judge_replies: list | None = None  # the judge's JudgeReplies, in judge_prompts order
 
 
 @dataclass
@@ -209,10 +222,13 @@ class Predictor:
             for kind, pending in by_kind.items():
                 pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(self.backend, kind)
+                stream = cache is not None and _streams_results(method)
                 for chunk in _chunks(pending, self.chunk_size()):
+                    written: set[str] = set()
+                    kwargs = {"on_result": self._writer(chunk, cache, written)} if stream else {}
                     try:
                         try:
-                            outputs = method([r for _, r in chunk], progress=bar.update)
+                            outputs = method([r for _, r in chunk], progress=bar.update, **kwargs)
                         except BatchError as e:  # some requests failed for good (API)
                             outputs = e.results
                         if len(outputs) != len(chunk):
@@ -232,7 +248,21 @@ class Predictor:
                         self._deliver(wanted[key][1], output, cached=False)
                     self.stats.computed += len(done)
                     if cache is not None:
-                        cache.put_many(done)
+                        cache.put_many({k: v for k, v in done.items() if k not in written})
+
+    @staticmethod
+    def _writer(chunk, cache: PredictionCache, written: set[str]):
+        """`on_result` callback: write each result to the cache as it arrives (API backends),
+        so a run killed mid-chunk repeats no request that was answered."""
+        def write(index: int, output: Any) -> None:
+            key = chunk[index][0]
+            try:
+                cache.put_many({key: encode_output(output)})
+            except Exception:  # noqa: BLE001 - written again with the rest of the chunk
+                return
+            written.add(key)
+
+        return write
 
     @staticmethod
     def _deliver(users, output, cached: bool) -> None:

@@ -4,9 +4,15 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from benchgate.metrics.stats import confidence_interval, mean_stderr
+
+# Benchmarks whose results are not means of per-sample scores (the arena: ratings over
+# battles). Their records are not aggregated here: `finalize` hands them to
+# `module:function(records, config=, output_dir=, dry_run=)`, which returns the benchmark
+# entry and extra top-level keys of results.json.
+CUSTOM_AGGREGATES = {"arena": "benchgate.arena.results:aggregate"}
 
 
 def summarize(values: list[float]) -> dict[str, float]:
@@ -70,6 +76,7 @@ class Recorder:
         self.errors: list[dict[str, str]] = []
         self.failed_requirements: list[dict[str, str]] = []  # hand-written tests: failed asserts
         self.n_records = 0
+        self.custom: set[str] = set()  # benchmarks in CUSTOM_AGGREGATES that have records
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
         self._stored: dict[str, set[str]] = {}  # worker file -> ids of the records reported
@@ -94,6 +101,10 @@ class Recorder:
         if record.get("failed_requirement") is not None and not record.get("expected_failure"):
             self.failed_requirements.append({"id": record["id"], "message": record["failed_requirement"]})
         self._set_primary(bench, record)
+        if bench in CUSTOM_AGGREGATES:
+            self.custom.add(bench)
+            self.scores[record["id"]] = scores
+            return
         if record.get("lower_is_better"):
             self.lower_is_better[bench] = record["lower_is_better"]
         if record.get("dimension"):
@@ -115,6 +126,26 @@ class Recorder:
                 self.primary[bench], self._primary_at[bench] = record["metric"], at
         elif bench not in self.primary:
             self.primary[bench] = "requirement"
+
+    def custom_records(self, bench: str) -> Iterator[dict[str, Any]]:
+        """The full records of a custom-aggregated benchmark, read back from the stream and
+        from the xdist workers' record files (so they are not held in memory twice)."""
+        if self._partial is None:
+            return
+        self._partial.flush()
+        with open(self._partial_path, encoding="utf-8") as f:
+            for line in f:
+                record = json.loads(line)
+                if record.get("benchmark") == bench:
+                    yield record
+        for path, ids in self._stored.items():  # records of reported tests only
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if not line.endswith("\n"):
+                        continue
+                    record = json.loads(line)
+                    if record.get("benchmark") == bench and record["id"] in ids:
+                        yield record
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
