@@ -9,7 +9,10 @@ import pytest
 
 from benchgate.engine.items import RECORD_PROPERTY, BenchmarkFile, is_benchmark_module
 from benchgate.engine.options import OptionError, RunOptions, add_options
-from benchgate.engine.state import STATE_KEY, EvalState, get_state
+from benchgate.engine.state import _ACTIVE, STATE_KEY, EvalState, get_state
+
+MARKER_HELP = ("benchgate(benchmark=None, subset=None, category=None, metric=None): a "
+               "hand-written eval's benchmark, subset, category and primary metric in results.json")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -64,18 +67,25 @@ def pytest_configure(config: pytest.Config) -> None:
     _map_suite_args(config)
     try:
         options = RunOptions.from_pytest(config)
-        _check_dataset_names(config, options)
+        unknown = _check_dataset_names(config, options)
     except OptionError as e:
         raise pytest.UsageError(str(e)) from None
     state = config.stash[STATE_KEY] = EvalState(config, options)
+    state.unknown_datasets = unknown
+    _ACTIVE.append(state)
+    config.addinivalue_line("markers", MARKER_HELP)
     if options.arena_config is not None:
         from benchgate.arena.session import ArenaSession
 
         state.arena = ArenaSession(config, options)
+    from benchgate.engine.plain_plugin import PlainEvalPlugin
+    from benchgate.fixtures import evals as eval_fixtures
     from benchgate.fixtures import models as model_fixtures
 
-    if not config.pluginmanager.is_registered(model_fixtures):
-        config.pluginmanager.register(model_fixtures, "benchgate-fixtures")
+    for module, name in ((model_fixtures, "benchgate-fixtures"), (eval_fixtures, "benchgate-eval-fixtures")):
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, name)
+    config.pluginmanager.register(PlainEvalPlugin(state), "benchgate-plain-evals")
     _register_allure(config)
     if not _is_worker(config):
         from benchgate.engine.controller import Controller
@@ -97,22 +107,29 @@ def _register_allure(config: pytest.Config) -> None:
                                       "benchgate-allure")
 
 
-def _check_dataset_names(config: pytest.Config, options: RunOptions) -> None:
-    """Unknown `--datasets` names are a usage error, listing the benchmarks available."""
+def _check_dataset_names(config: pytest.Config, options: RunOptions) -> list[str]:
+    """Unknown `--datasets` names are a usage error, listing the benchmarks available. Names
+    that may belong to hand-written evals (test_*.py beside them) are returned, to be checked
+    after collection."""
     if not options.datasets:
-        return
+        return []
     known: set[str] = set()
+    hand_written = False
     for arg in config.args:
         path = Path(arg.split("::")[0])
         if path.is_dir():
             for folder in (path, path / "evals"):
                 known.update(p.stem for p in folder.glob("*.py") if is_benchmark_module(p))
+                hand_written = hand_written or any(folder.glob("test_*.py"))
         elif is_benchmark_module(path):
             known.add(path.stem)
+        elif path.name.startswith("test_"):
+            hand_written = True
     unknown = [n for n in options.datasets if n not in known]
-    if known and unknown:
+    if known and unknown and not hand_written:
         raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; available here: "
                           f"{', '.join(sorted(known))} (put paths before --datasets)")
+    return unknown if (known or hand_written) else []
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -130,11 +147,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     from benchgate.arena.items import ArenaItem
     from benchgate.engine.items import SampleItem
     from benchgate.engine.options import shard_of
+    from benchgate.engine.plain import sample_of
 
     keep, drop = [], []
     for item in items:
         unit_id = item.sample.id if isinstance(item, SampleItem) else \
-            item.unit.id if isinstance(item, ArenaItem) else None
+            item.unit.id if isinstance(item, ArenaItem) else \
+            (sample_of(item).id if sample_of(item) is not None else None)
         mine = unit_id is None or shard_of(unit_id, shard[1]) == shard[0]
         (keep if mine else drop).append(item)
     if drop:
@@ -196,4 +215,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config):
         config.workeroutput["benchgate"] = state.summary()
     state.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None and state in _ACTIVE:
+        _ACTIVE.remove(state)
 

@@ -54,6 +54,19 @@ def read_csv(path: Path, n_fields: int, header: bool = False) -> Iterator[Row]:
             index += 1
 
 
+def read_csv_records(path: Path) -> Iterator[Row]:
+    """Yield (0-based row index, {header: field}, "file:line") of a CSV file with a header row;
+    a row with the wrong number of fields is yielded as a DataError naming the file and line."""
+    if not path.is_file():
+        raise DataError(f"{path}: file not found")
+    with _open_text(path) as f:
+        header = next(csv.reader(f), None)
+    if not header:
+        raise DataError(f"{path}:1: empty CSV file (expected a header row)")
+    for index, fields, where in read_csv(path, n_fields=len(header), header=True):
+        yield index, fields if isinstance(fields, DataError) else dict(zip(header, fields)), where
+
+
 def read_jsonl(path: Path) -> Iterator[Row]:
     """Yield (0-based row index, object, "file:line") of a JSONL file; a bad line is
     yielded as a DataError naming the file and line."""

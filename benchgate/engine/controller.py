@@ -13,7 +13,8 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
-from benchgate.engine.items import RECORD_PROPERTY, SKIP_PROPERTY
+from benchgate.engine.items import RECORD_PROPERTY, SKIP_PROPERTY, is_benchmark_module
+from benchgate.engine.plain import ERROR_PROPERTY
 from benchgate.engine.options import RunOptions
 from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
 from benchgate.engine.state import RECORDS_DIR_KEY
@@ -41,16 +42,21 @@ class Controller:
 
     # -- pytest hooks ---------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" and report.passed:
-            for prop in report.user_properties:
-                if prop[0] == RECORD_PROPERTY:
-                    self._modules.setdefault(prop[1]["benchmark"], prop[1].get("module"))
-                    self.recorder.add(prop[1])
-        elif report.skipped:
-            for prop in report.user_properties:
-                if prop[0] == SKIP_PROPERTY:
-                    self.recorder.add_skipped(prop[1])
-        elif report.failed and _is_sample(report.nodeid):
+        handled = False
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY and report.when == "call":
+                if getattr(report, "wasxfail", None) is not None:
+                    value = {**value, "expected_failure": True}
+                self._modules.setdefault(value["benchmark"], value.get("module"))
+                self.recorder.add(value)
+                handled = True
+            elif name == ERROR_PROPERTY and report.when == value.get("when"):
+                self.recorder.add_error(value["id"], value["message"])
+                handled = True
+            elif name == SKIP_PROPERTY and report.skipped:
+                self.recorder.add_skipped(value)
+                handled = True
+        if not handled and report.failed and _is_sample(report.nodeid):
             message = str(report.longrepr).strip().splitlines()
             self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
 
@@ -129,6 +135,9 @@ class Controller:
         if self.recorder.errors:
             tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
                           f"(listed in results.json)", red=True)
+        if self.recorder.failed_requirements:
+            tr.write_line(f"{len(self.recorder.failed_requirements)} sample(s) failed a "
+                          f"requirement (an assert; listed in results.json)", red=True)
         if self.outcome and self.outcome.regressions:
             for bench, r in self.outcome.regressions.items():
                 tr.write_line(f"baseline {bench}: {r['baseline']:.4f} -> {r['current']:.4f} "
@@ -165,10 +174,12 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
                            lower_is_better=recorder.lower_is_better)
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
-    status = "dry_run" if dry_run else ("failed" if (outcome.failures or recorder.errors) else "passed")
+    failed = outcome.failures or recorder.errors or recorder.failed_requirements
+    status = "dry_run" if dry_run else ("failed" if failed else "passed")
     recorder.finish_samples()
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
                             errors=recorder.errors, timings=timings, status=status,
+                            failed_requirements=recorder.failed_requirements,
                             skipped=recorder.skipped) | extra
     write_json(recorder.output_dir / "results.json", results)
     return results, outcome
@@ -192,7 +203,7 @@ def corpus_metrics_from(modules: dict[str, str | None]):
         path = Path(modules.get(bench) or "")
         if not path.is_file():
             path = default_evals_dir() / f"{bench}.py"
-        if not path.is_file():
+        if not path.is_file() or not is_benchmark_module(path):  # a hand-written eval: no corpus metrics
             return {}
         return import_benchmark(path).corpus_metrics(scores)
 
@@ -200,7 +211,11 @@ def corpus_metrics_from(modules: dict[str, str | None]):
 
 
 def _is_sample(nodeid: str) -> bool:
-    return "::" in nodeid and nodeid.split("::", 1)[1].count("/") >= 2
+    """A built-in sample's node id, `path::<benchmark>/<subset>/<index>`."""
+    if "::" not in nodeid:
+        return False
+    name = nodeid.split("::", 1)[1]
+    return "[" not in name and name.count("/") >= 2
 
 
 def _sample_id(nodeid: str) -> str:

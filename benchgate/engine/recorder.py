@@ -25,7 +25,7 @@ def summarize(values: list[float]) -> dict[str, float]:
 # what the controller needs of a record to aggregate it; under xdist a worker streams the whole
 # record to its own file (`WorkerSink`) and sends only these fields with the test report
 SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "categories", "metric", "module",
-                "scores", "lower_is_better", "dimension")
+                "scores", "lower_is_better", "dimension", "failed_requirement")
 STORED_IN = "stored_in"  # summary field: the worker file holding the full record
 
 
@@ -49,6 +49,13 @@ class WorkerSink:
         self._file.close()
 
 
+def _mark_expected(line: str, ids: set[str]) -> str:
+    record = json.loads(line)
+    if record["id"] not in ids or record.get("expected_failure"):
+        return line
+    return json.dumps({**record, "expected_failure": True}, ensure_ascii=False, default=str) + "\n"
+
+
 class Recorder:
     """Collects records as test reports arrive; streams them to samples.jsonl. Aggregates
     in sample order, so serial and xdist runs give bit-identical numbers. A record that a
@@ -61,16 +68,19 @@ class Recorder:
         # benchmark -> [(subset, index, categories, scores)]
         self._rows: dict[str, list[tuple[str, int, tuple[str, ...], dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
+        self._primary_at: dict[str, tuple] = {}  # (subset, index) of the record that set it
         self.lower_is_better: dict[str, list[str]] = {}
         self.dimension: dict[str, str] = {}  # benchmark -> evaluation dimension
         self.skipped: list[dict[str, Any]] = []  # subsets not scored in this run, with the reason
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
+        self.failed_requirements: list[dict[str, str]] = []  # hand-written tests: failed asserts
         self.n_records = 0
         self.custom: set[str] = set()  # benchmarks in CUSTOM_AGGREGATES that have records
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
         self._stored: dict[str, set[str]] = {}  # worker file -> ids of the records reported
+        self._expected_failures: set[str] = set()  # stored records the controller saw xfail
 
     def add(self, record: dict[str, Any]) -> None:
         """One sample's record, or its summary (from the test report)."""
@@ -79,6 +89,8 @@ class Recorder:
             self._partial = open(self._partial_path, "w", encoding="utf-8")
         if STORED_IN in record:
             self._stored.setdefault(record[STORED_IN], set()).add(record["id"])
+            if record.get("expected_failure"):
+                self._expected_failures.add(record["id"])
         else:
             self._partial.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self.n_records += 1
@@ -86,7 +98,9 @@ class Recorder:
         if scores is None:  # dry run
             return
         bench = record["benchmark"]
-        self.primary[bench] = record["metric"]
+        if record.get("failed_requirement") is not None and not record.get("expected_failure"):
+            self.failed_requirements.append({"id": record["id"], "message": record["failed_requirement"]})
+        self._set_primary(bench, record)
         if bench in CUSTOM_AGGREGATES:
             self.custom.add(bench)
             self.scores[record["id"]] = scores
@@ -101,6 +115,17 @@ class Recorder:
             categories = [record["category"]] if record.get("category") else []
         self._rows[bench].append((record["subset"], record["index"], tuple(categories),
                                   {k: float(v) for k, v in scores.items()}))
+
+    def _set_primary(self, bench: str, record: dict[str, Any]) -> None:
+        """The primary metric of a benchmark: the one named by its first sample (in sample
+        order) that names one, so that it does not depend on arrival order; a hand-written
+        eval whose samples recorded no score has `requirement`."""
+        at = (record["subset"], record["index"])
+        if record.get("metric"):
+            if bench not in self._primary_at or at < self._primary_at[bench]:
+                self.primary[bench], self._primary_at[bench] = record["metric"], at
+        elif bench not in self.primary:
+            self.primary[bench] = "requirement"
 
     def custom_records(self, bench: str) -> Iterator[dict[str, Any]]:
         """The full records of a custom-aggregated benchmark, read back from the stream and
@@ -170,7 +195,7 @@ class Recorder:
             means = [summarize(values)["score"] for values in
                      ([s[primary] for s in m if primary in s] for _, m in sorted(members[name].items())) if values]
             block_["macro_subsets"] = sum(means) / len(means) if means else None
-        entry["ci95"] = entry["metrics"][primary]["ci95"]
+        entry["ci95"] = entry["metrics"].get(primary, {}).get("ci95")
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
         if self.dimension.get(bench):
@@ -193,6 +218,8 @@ class Recorder:
         for path, ids in self._stored.items():  # records of reported tests only
             with open(path, encoding="utf-8") as f:
                 lines += [line for line in f if line.endswith("\n") and json.loads(line)["id"] in ids]
+        if self._expected_failures:  # known on the controller only (the test report's xfail)
+            lines = [_mark_expected(line, self._expected_failures) for line in lines]
 
         def order(line: str):
             rec = json.loads(line)

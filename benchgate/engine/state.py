@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
 STATE_KEY = pytest.StashKey["EvalState"]()
 RECORDS_DIR_KEY = "benchgate_records_dir"  # workerinput: where workers store full records
+_ACTIVE: list["EvalState"] = []  # the states of the pytest sessions running in this process
+
+
+def active_state() -> "EvalState | None":
+    """The state of the pytest session running now (for `load_cases` at collection)."""
+    return _ACTIVE[-1] if _ACTIVE else None
 
 
 class EvalState:
@@ -25,7 +31,12 @@ class EvalState:
         self.options = options
         self.contexts: dict[str, RunContext] = {}
         self.groups: dict[tuple, list["SampleItem"]] = {}
+        self.plain_groups: dict[tuple, list[pytest.Item]] = {}  # hand-written tests with a case
+        self.current_item: pytest.Item | None = None  # the test running now (plain tests)
+        self.unknown_datasets: list[str] = []  # --datasets names left to hand-written evals
+        self.plain_benchmarks: set[str] = set()  # benchmark names of the hand-written evals
         self._predictor: Predictor | None = None
+        self._model = None
         self._judge = None
         self.arena = None  # the arena session (benchgate.arena.session) when the arena suite runs
         self.collection_s: float | None = None  # set by the plugin's collection hooks
@@ -76,11 +87,26 @@ class EvalState:
     def index_groups(self, items) -> None:
         """Remember the selected items of each prediction group (after -k/--deselect)."""
         from benchgate.engine.items import SampleItem
+        from benchgate.engine.plain import sample_of
 
         self.groups = {}
+        self.plain_groups = {}
         for item in items:
             if isinstance(item, SampleItem):
                 self.groups.setdefault(item.group, []).append(item)
+            else:
+                sample = sample_of(item)
+                if sample is not None and sample.group is not None:
+                    self.plain_groups.setdefault(sample.group, []).append(item)
+
+    @property
+    def model(self):
+        """The `model` fixture's object (benchgate.engine.model_calls.Model)."""
+        if self._model is None:
+            from benchgate.engine.model_calls import Model
+
+            self._model = Model(self)
+        return self._model
 
     @property
     def predictor(self) -> Predictor:

@@ -13,6 +13,7 @@ Schema (version 1), documented in docs/results.md:
   skipped       [{"benchmark", "subset", "category", "n", "reason"}] subsets not scored
   gates         {"passed", "checks", "failures", "baseline"}
   errors        [{"id", "message"}] samples whose test failed
+  failed_requirements  [{"id", "message"}] hand-written eval samples whose assert failed
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def environment() -> dict[str, Any]:
 
 
 def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, errors: list,
-                  timings: dict, status: str, skipped: list | None = None) -> dict[str, Any]:
+                  timings: dict, status: str, skipped: list | None = None,
+                  failed_requirements: list | None = None) -> dict[str, Any]:
     """Assemble the results.json document."""
     from benchgate import __version__
     from benchgate.engine.recorder import dimension_summary
@@ -60,6 +62,7 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
         "gates": gates,
         "errors": sorted(errors, key=lambda e: e["id"]),
         "skipped": sorted(skipped or [], key=lambda s: (s["benchmark"], s["subset"])),
+        "failed_requirements": sorted(failed_requirements or [], key=lambda e: e["id"]),
     }
 
 
