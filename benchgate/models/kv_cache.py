@@ -5,6 +5,9 @@ Works with the cache API of transformers 4.45 onwards (`past_key_values=`, `Dyna
 and 5.x (`cache=`, `DynamicCache.layers`). A batch puts each row's prefix right-aligned in the
 cache (zeros, masked out, before shorter ones) and its new tokens right-padded after it; position
 ids count the real tokens only, so each row sees exactly what a full forward of its tokens sees.
+With transformers 5 the batch's cache is one preallocated buffer per layer (`BufferLayer`): the
+prefix is copied in once and the forward writes its new keys/values after it in place, instead
+of concatenating (three copies of every prefix per batch).
 """
 from __future__ import annotations
 
@@ -53,6 +56,70 @@ def make_cache(layers: Sequence[LayerKV]):
     return cache
 
 
+def _buffer_layer_class():
+    try:
+        from transformers.cache_utils import DynamicLayer
+    except ImportError:  # transformers 4.x: DynamicCache concatenates, as before
+        return None
+
+    class BufferLayer(DynamicLayer):
+        """A DynamicLayer over preallocated (batch, heads, room, dim) buffers holding `length`
+        cached positions; `update` writes the new positions after them in place."""
+
+        def __init__(self, keys: torch.Tensor, values: torch.Tensor, length: int):
+            super().__init__()
+            self._k, self._v = keys, values
+            self.keys, self.values = keys[:, :, :length], values[:, :, :length]
+            self.device, self.is_initialized = keys.device, True
+
+        def update(self, key_states, value_states, *args, **kwargs):
+            n, w = self.keys.shape[-2], key_states.shape[-2]
+            if n + w > self._k.shape[-2]:  # more than the room made for: concatenate
+                return super().update(key_states, value_states, *args, **kwargs)
+            self._k[:, :, n:n + w] = key_states
+            self._v[:, :, n:n + w] = value_states
+            self.keys, self.values = self._k[:, :, :n + w], self._v[:, :, :n + w]
+            return self.keys, self.values
+
+    return BufferLayer
+
+
+BufferLayer = _buffer_layer_class()
+
+
+def _buffered_cache(chains: Sequence[Sequence[KV]], past: list[int], lmax: int, width: int):
+    """A DynamicCache of BufferLayers: row j's prefix right-aligned in positions [:lmax] (zeros
+    before a shorter one, masked out), room for `width` new positions after it."""
+    from transformers import DynamicCache
+
+    template = next(c for c in chains if c)[0]
+    batch, shared = len(chains), all(c is chains[0] for c in chains)
+    layers = []
+    for i, (k0, v0) in enumerate(template):
+        bufs = []
+        for t in (k0, v0):
+            buf = torch.empty((batch, t.shape[1], lmax + width, t.shape[3]), dtype=t.dtype, device=t.device)
+            if shared:  # every row continues the same prefix: one broadcast copy
+                offset = 0
+                for seg in chains[0]:
+                    n = seg[i][0].shape[-2]
+                    buf[:, :, offset:offset + n] = seg[i][len(bufs)]
+                    offset += n
+            else:
+                for j, chain in enumerate(chains):
+                    offset = lmax - past[j]
+                    buf[j, :, :offset] = 0
+                    for seg in chain or ():
+                        n = seg[i][0].shape[-2]
+                        buf[j, :, offset:offset + n] = seg[i][len(bufs)][0]
+                        offset += n
+            bufs.append(buf)
+        layers.append(BufferLayer(bufs[0], bufs[1], lmax))
+    cache = DynamicCache()
+    cache.layers = layers
+    return cache
+
+
 def cache_layers(cache) -> KV:
     """Per-layer (keys, values) of a cache returned by a forward."""
     if hasattr(cache, "layers"):
@@ -94,6 +161,26 @@ def forward_on_prefixes(model, kwarg: str, chains: Sequence[Sequence[KV]], rows:
         ids[j, :len(r)] = torch.tensor(r, dtype=torch.long)
         mask[j, lmax - past[j]:lmax + len(r)] = 1
         positions[j] = past[j] + torch.arange(width)
+    if lmax and BufferLayer is not None:
+        cache = _buffered_cache(chains, past, lmax, width)
+    else:
+        cache = make_cache(_padded_prefixes(chains, past, lmax, batch))
+    kwargs = {kwarg: cache, "use_cache": True}
+    if logits_to_keep is not None:
+        kwargs["logits_to_keep"] = logits_to_keep
+    out = model(input_ids=ids.to(device), attention_mask=mask.to(device),
+                position_ids=positions.to(device), **kwargs)
+    new = None
+    if want_kv:
+        cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
+        full = cache_layers(cache)
+        new = [[(k[j:j + 1, :, lmax:lmax + len(r)].clone(), v[j:j + 1, :, lmax:lmax + len(r)].clone())
+                for k, v in full] for j, r in enumerate(rows)]
+    return out.logits, new
+
+
+def _padded_prefixes(chains: Sequence[Sequence[KV]], past: list[int], lmax: int, batch: int) -> KV:
+    """Per layer, the rows' prefixes right-aligned in (batch, heads, lmax, dim) zero tensors."""
     layers: KV = []
     if lmax:
         template = next(c for c in chains if c)[0]
@@ -109,15 +196,4 @@ def forward_on_prefixes(model, kwarg: str, chains: Sequence[Sequence[KV]], rows:
                     values[j, :, offset:offset + n] = seg[i][1][0]
                     offset += n
             layers.append((keys, values))
-    kwargs = {kwarg: make_cache(layers), "use_cache": True}
-    if logits_to_keep is not None:
-        kwargs["logits_to_keep"] = logits_to_keep
-    out = model(input_ids=ids.to(device), attention_mask=mask.to(device),
-                position_ids=positions.to(device), **kwargs)
-    new = None
-    if want_kv:
-        cache = getattr(out, "cache", None) or getattr(out, "past_key_values", None)
-        full = cache_layers(cache)
-        new = [[(k[j:j + 1, :, lmax:lmax + len(r)].clone(), v[j:j + 1, :, lmax:lmax + len(r)].clone())
-                for k, v in full] for j, r in enumerate(rows)]
-    return out.logits, new
+    return layers
