@@ -33,7 +33,8 @@ def add_commands(sub) -> None:
     board = sub.add_parser("leaderboard", help="leaderboard table of runs (results.json only)")
     board.add_argument("runs", nargs="+", help="run output folders (or results.json files)")
     board.add_argument("--targets", default=None, help="targets.yaml: officially claimed scores")
-    board.add_argument("--benchmark", default=None, help="benchmark whose table to print (default mmlu)")
+    board.add_argument("--benchmark", default=None, help="benchmark whose table to print (default mmlu); `arena`: the arena leaderboard; "
+                       "`dimensions`: one column per evaluation dimension")
     board.add_argument("--category", default="*",
                        help="arena runs: the display category's leaderboard (default '*': all)")
     board.add_argument("--format", choices=("md", "csv", "html"), default="md")

@@ -11,6 +11,11 @@ Arena runs (`--benchmark arena`, the default when arena is all the runs share) g
 own leaderboard instead, one row per model (and run): Elo, Bradley-Terry rating and CI,
 W/L/T, battles, adjusted win rate and, with a baseline, the win rate against it; single mode
 the mean rating, its CI, the number of ratings and the mean per turn.
+
+`--benchmark dimensions` gives one row per run over the evaluation dimensions (results.json
+`dimensions`): Model, Revision, Precision, each dimension's score (higher is better:
+lower-is-better members count as 1 - score) and Avg, their unweighted mean (empty
+when the run lacks one of the dimensions, so every Avg is over the same axes).
 """
 from __future__ import annotations
 
@@ -78,6 +83,8 @@ def leaderboard_rows(runs: list[Path], benchmark: str | None = None,
     docs = [(run, read_results(run)) for run in runs]
     if not docs:
         raise RunDataError("no run folders given")
+    if benchmark == "dimensions":
+        return dimension_rows(docs)
     if benchmark is None:
         common = set.intersection(*(set(d["benchmarks"]) for _, d in docs))
         if not common:
@@ -105,6 +112,21 @@ def leaderboard_rows(runs: list[Path], benchmark: str | None = None,
         delta = entry["score"] - target if target is not None and entry["score"] is not None else None
         rows.append([name, revision, precision, *cats, entry["score"], macro, target, delta])
     return header, rows
+
+
+def dimension_rows(docs: list[tuple[Path, dict]]) -> tuple[list[str], list[list[Any]]]:
+    """One row per run over the evaluation dimensions (results.json `dimensions[d].score`)."""
+    for run, doc in docs:
+        if not doc.get("dimensions"):
+            raise RunDataError(f"{run}: no evaluation dimensions in results.json (runs of "
+                               "safety, bias, hallucination, instruction-following or perturbed benchmarks have them)")
+    names = list(dict.fromkeys(d for _, doc in docs for d in doc["dimensions"]))
+    rows = []
+    for _, doc in docs:
+        scores = [(doc["dimensions"].get(d) or {}).get("score") for d in names]
+        avg = None if None in scores else sum(scores) / len(scores)  # only over the same axes
+        rows.append([*_model_fields(doc), *scores, avg])
+    return ["Model", "Revision", "Precision", *names, "Avg"], rows
 
 
 def arena_rows(docs: list[tuple[Path, dict]], category: str = "*") -> tuple[list[str], list[list[Any]]]:

@@ -8,8 +8,11 @@ Expected values come from the runs' own results.json / samples.jsonl and from th
 baseline gate recorded in the dummy run's results.json, never from the report code."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+from statistics import mean
 
 import pytest
 
@@ -123,6 +126,14 @@ def test_summary_and_annotations_follow_lower_is_better(dim_runs):
         cells = [c.strip() for c in next(x for x in lines if x.startswith(f"| {d} |")).strip("|").split("|")]
         assert cells[1:4] == [f"{entry['score']:.4f}", f"{old['dimensions'][d]['score']:.4f}",
                               f"{entry['score'] - old['dimensions'][d]['score']:+.4f}"]
+    board = cli("leaderboard", str(dim_runs["oracle"]), str(dim_runs["dummy"]), "--benchmark", "dimensions", "--format", "csv")
+    assert board.returncode == 0, board.stderr
+    rows = list(csv.DictReader(io.StringIO(board.stdout)))
+    assert [r["Model"] for r in rows] == ["oracle", "dummy"]
+    for row, res in zip(rows, (old, new)):
+        for d in res["dimensions"]:
+            assert float(row[d]) == pytest.approx(_oriented_mean(res, d), abs=1e-12), d
+        assert float(row["Avg"]) == pytest.approx(mean(_oriented_mean(res, d) for d in res["dimensions"]), abs=1e-12)
     notes = cli("report", "annotations", str(dim_runs["dummy"]), "--baseline", str(dim_runs["oracle"]), "--alpha", "0.5").stdout
     assert "baseline advbench: asr rose 0.0000 -> 1.0000" in notes.replace("%0A", "\n")
 
