@@ -1,7 +1,11 @@
 """Size and open time of `benchgate report html` for a full MMLU run (14,042 samples, dummy
-model), in headless Debian chromium (file://, every other request blocked).
+model), or with --arena for a full MT-bench arena dry run (80 questions, 4 `dummy` candidates,
+pairwise-all, both answer orders, both turns judged apart: 1,920 judgments, FastChat's judge
+prompts, seeded dry-run verdicts with their parse failures), in headless Debian chromium
+(file://, every other request blocked).
 
     python benchmarks/html_report_size.py --repeat 5 [--run OUT_DIR] [--compare]
+    python benchmarks/html_report_size.py --arena --repeat 5   # BENCHGATE_ARENA_DIR: ../shared/arena
 
 Open time: navigation start -> the page has decoded (gzip+base64 via DecompressionStream),
 parsed the JSON and rendered every section (`data-ready-ms`, performance.now() in the page),
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -32,6 +37,32 @@ def full_run(folder: Path, seed: int) -> Path:
     if proc.returncode != 0:
         raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
     return folder
+
+
+def arena_run(folder: Path) -> Path:
+    import yaml
+
+    arena = Path(os.environ.get("BENCHGATE_ARENA_DIR") or ROOT.parent / "shared" / "arena")
+    models = {"m1": {"model_id_or_path": "dummy", "model_args": {"response": "short"}},
+              "m2": {"model_id_or_path": "dummy", "model_args": {"response": "a longer answer"}},
+              "m3": {"model_id_or_path": "dummy"},
+              "m4": {"model_id_or_path": "dummy", "model_args": {"response": "four"}}}
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "arena.yaml"
+    config.write_text(yaml.safe_dump({
+        "question_file": str(arena / "mt_bench" / "question.jsonl"), "answers_gen": models,
+        "reviews_gen": {"prompt_file": str(arena / "judge_prompts.jsonl"),
+                        "reference_file": str(arena / "mt_bench" / "reference_answer" / "gpt-4.jsonl"),
+                        "reviewer": {"args": {"mode": "pairwise", "turns": "all",
+                                              "position_bias_mitigation": "swap_position"}}},
+        "rating_gen": {"metrics": ["elo"]}}))
+    out = folder / "out"
+    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "arena", str(config), "--dry-run", "-q",
+                           "-p", "no:cacheprovider", "--cache-path", str(folder / "c.sqlite"),
+                           "--output-dir", str(out)], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return out
 
 
 def open_times(path: Path, repeat: int) -> tuple[list[float], list[float], list[str]]:
@@ -58,12 +89,16 @@ def open_times(path: Path, repeat: int) -> tuple[list[float], list[float], list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", default=None, help="an existing full-MMLU output folder")
+    parser.add_argument("--arena", action="store_true", help="a full MT-bench arena dry run instead of MMLU")
     parser.add_argument("--compare", action="store_true", help="also a --compare report against a second seed")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        run = Path(args.run) if args.run else full_run(Path(tmp) / "a", 1)
-        n = json.loads((run / "results.json").read_text())["timings"]["samples"]
+        run = Path(args.run) if args.run else arena_run(Path(tmp) / "arena") if args.arena else full_run(Path(tmp) / "a", 1)
+        results = json.loads((run / "results.json").read_text())
+        what = (f"{results['arena']['counts']['judgments']} judgments ({results['arena']['counts']['units']} units, "
+                f"{results['arena']['counts']['parse_failures']} parse failures)") if results.get("arena") \
+            else f"{results['timings']['samples']} samples"
         extra = []
         if args.compare:
             extra = ["--compare", str(full_run(Path(tmp) / "b", 2))]
@@ -74,7 +109,7 @@ def main() -> None:
         build = time.perf_counter() - start
         size = out.stat().st_size
         ready, wall, blocked = open_times(out, args.repeat)
-    print(f"{n} samples{' (compare mode)' if args.compare else ''}: report {size / 1e6:.2f} MB, "
+    print(f"{what}{' (compare mode)' if args.compare else ''}: report {size / 1e6:.2f} MB, "
           f"written in {build:.1f} s")
     print(f"open in headless chromium, median of {args.repeat}: ready {statistics.median(ready):.2f} s after "
           f"navigation start (goto + wait {statistics.median(wall):.2f} s); all: "

@@ -1,14 +1,24 @@
 """Allure results for benchgate runs: active only with allure-pytest's `--alluredir`.
 
-Every sample test becomes one Allure result, written by the process that ran it (an xdist
-worker writes its own samples, as allure-pytest does for any test):
+Every sample test (built-in benchmark sample, hand-written eval, arena unit) becomes one Allure
+result, written by the process that ran it (an xdist worker writes its own samples, as
+allure-pytest does for any test):
   name/historyId  the sample id (unique; no `[` parametrization, so nothing folds into retries)
   labels          epic = benchmark, feature = subset, story = category, tag = verdict
   parameters      model (excluded from historyId, so history follows a sample across models)
                   and sample id
-  attachments     prompt, response, extracted answer, target, scores
-  status          passed (right / partial credit), failed (wrong answer), broken (real error).
-                  pytest's own outcome is unchanged: a wrong answer is still a passed test.
+  attachments     prompt, response, extracted answer, target, scores; a judge metric's calls
+                  as one step each (judge prompt, judge response, verdict)
+  status          passed (right / partial credit), failed (wrong answer, or a hand-written
+                  eval's failed assert), broken (real error). pytest's own outcome is
+                  unchanged: a wrong answer is still a passed test.
+Arena units: epic = arena, feature = the model pair (single mode: the model), story = the
+question's category; tags = who won each judgment (`m2 wins`, `tie`) and `parse failure`;
+parameters model A / model B (or model) and question id; attachments question, each model's
+answers and scores, and one step per judgment (judge, turn, order) holding the judge prompt,
+the judge response and the parsed verdict. A unit is `passed` whoever won (a loss is one
+model's result, not a failure); a verdict that did not parse is tagged, as results.json
+counts it, not turned into a status.
 The controller alone writes environment.properties and categories.json and attaches
 results.json once (a global attachment).
 """
@@ -19,10 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from allure_commons.types import AttachmentType
 
+from benchgate.reports.run_data import is_arena_unit
 from benchgate.reports.verdict import WRONG, verdict
 
 VERDICT_KEY = pytest.StashKey[tuple]()
+SAMPLE_ID_KEY = pytest.StashKey[str]()
 
 # Allure categories (error classes), used unless the checkout has reports/allure/categories.json
 DEFAULT_CATEGORIES = [
@@ -33,6 +46,8 @@ DEFAULT_CATEGORIES = [
      "messageRegex": "(?s).*(malformed|missing field|data row|building the requests failed).*"},
     {"name": "Extractor or scorer crashes", "matchedStatuses": ["broken"],
      "messageRegex": "(?s).*scoring failed.*"},
+    {"name": "Failed requirements (hand-written evals)", "matchedStatuses": ["failed"],
+     "messageRegex": "(?s)(AssertionError|Failed).*"},
 ]
 
 
@@ -71,25 +86,65 @@ class AllureResults:
     # -- every process: one sample's labels, parameters and attachments -------------------
     def pytest_benchgate_record(self, record: dict, item: pytest.Item) -> None:
         import allure
-        from allure_commons.types import AttachmentType
 
+        item.stash[SAMPLE_ID_KEY] = record["id"]
         allure.dynamic.title(record["id"])
         allure.dynamic.epic(record["benchmark"])
         allure.dynamic.feature(record["subset"])
         allure.dynamic.story(record.get("category") or record["subset"])
+        if is_arena_unit(record):
+            self._arena_unit(record)
+            return
         allure.dynamic.parameter("model", self._model_name(), excluded=True)
         allure.dynamic.parameter("sample id", record["id"])
         found = verdict(record)
         if found:
             allure.dynamic.tag(found)
-        item.stash[VERDICT_KEY] = (found, record.get("extracted"), record.get("target"),
-                                   record.get("scores"))
+        item.stash[VERDICT_KEY] = (found, _wrong_answer(record), record.get("scores"))
         text, as_json = AttachmentType.TEXT, AttachmentType.JSON
         allure.attach(_text(record.get("prompt", "")), "prompt", text)
         response = _response(record)
         allure.attach(_text(response), "response", text if isinstance(response, str) else as_json)
         for name, key in (("extracted answer", "extracted"), ("target", "target"), ("scores", "scores")):
             allure.attach(_json(record.get(key)), name, as_json)
+        for j in record.get("judgments") or []:  # a judge metric's calls
+            outcome = f"parse failure: {j['parse_error']}" if j.get("parse_error") else f"verdict {j.get('verdict')}"
+            _judgment_step(f"judge {j.get('judge')}: {outcome}", j)
+
+    def _arena_unit(self, record: dict) -> None:
+        """An arena unit (docs/results.md): see the module docstring."""
+        import allure
+
+        single = "model" in record
+        models = [record["model"]] if single else [record["model_a"], record["model_b"]]
+        if single:
+            allure.dynamic.parameter("model", record["model"])
+        else:
+            allure.dynamic.parameter("model A", record["model_a"])
+            allure.dynamic.parameter("model B", record["model_b"])
+        allure.dynamic.parameter("question id", str(record.get("question_id")))
+        allure.dynamic.parameter("sample id", record["id"])
+        tags = []
+        for j in record["judgments"]:
+            tag = _arena_outcome(j, record, single)
+            if tag is not None and tag not in tags:
+                tags.append(tag)
+        for tag in tags:
+            allure.dynamic.tag(tag)
+        turns = record.get("question") or []
+        allure.attach("\n\n".join(f"[turn {t}] {q}" for t, q in enumerate(turns, 1)), "question",
+                      AttachmentType.TEXT)
+        for m in models:
+            answer = (record.get("answers") or {}).get(m) or []
+            allure.attach("\n\n".join(f"[turn {t}] {a}" for t, a in enumerate(answer, 1)),
+                          f"answer: {m}", AttachmentType.TEXT)
+        allure.attach(_json(record.get("scores")), "scores", AttachmentType.JSON)
+        for j in record["judgments"]:
+            where = f"turn {j['turn']}" + (f", order {j['order']}" if j.get("order") else "")
+            outcome = _arena_outcome(j, record, single)
+            if single and outcome is None:
+                outcome = f"rating {j['rating']:g}"
+            _judgment_step(f"judge {j['judge']} ({where}): {outcome}", j)
 
     def _model_name(self) -> str:
         """The loaded model's name (known once the first group was predicted), else --model."""
@@ -103,12 +158,14 @@ class AllureResults:
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call):
         """Outermost wrapper, so it runs after allure-pytest has set the status: a wrong answer
-        becomes `failed` in Allure only; a stable fullName/historyId from the sample id."""
+        becomes `failed` in Allure only; a stable fullName/historyId from the sample id (of a
+        built-in sample, a hand-written eval or an arena unit: whatever recorded one)."""
         outcome = yield
         report = outcome.get_result()
         found = item.stash.get(VERDICT_KEY, None)
         sample = getattr(item, "sample", None)
-        if sample is None:
+        sample_id = sample.id if sample is not None else item.stash.get(SAMPLE_ID_KEY, None)
+        if sample_id is None:
             return
         result = self._current_result()
         if result is None:
@@ -116,15 +173,13 @@ class AllureResults:
         if report.when == "call" and report.passed and found and found[0] == WRONG:
             from allure_commons.model2 import Status, StatusDetails
 
-            _, extracted, target, scores = found
+            _, message, scores = found
             result.status = Status.FAILED
-            result.statusDetails = StatusDetails(
-                message=f"wrong answer: extracted {extracted!r}, target {target!r}",
-                trace=f"scores: {json.dumps(scores)}")
+            result.statusDetails = StatusDetails(message=message, trace=f"scores: {json.dumps(scores)}")
         elif report.when == "teardown":
             from allure_commons.utils import md5
 
-            result.fullName = f"{item.path.name}#{sample.id}"
+            result.fullName = f"{item.path.name}#{sample_id}"
             result.testCaseId = md5(result.fullName)
             result.historyId = md5(result.fullName)
 
@@ -148,6 +203,46 @@ class AllureResults:
             json.dumps(categories(config.rootpath), indent=2), encoding="utf-8")
         allure.global_attach(json.dumps(results, indent=2, ensure_ascii=False, default=str),
                              name="results.json", attachment_type=AttachmentType.JSON)
+
+
+def _wrong_answer(record: dict) -> str:
+    """The Allure message of a wrong answer: the extracted answer and the target; a
+    hand-written eval (no extractor) shows the start of its response instead."""
+    target = record.get("target")
+    if "test" in record and record.get("extracted") is None:
+        response = _text(record.get("response"))
+        short = response if len(response) <= 200 else response[:200] + "…"
+        return f"wrong answer: response {short!r}, target {target!r}"
+    return f"wrong answer: extracted {record.get('extracted')!r}, target {target!r}"
+
+
+def _arena_outcome(judgment: dict, record: dict, single: bool) -> str | None:
+    """A judgment's tag: `parse failure`, `tie` or `<model> wins` (single mode: None unless
+    the rating did not parse)."""
+    if judgment.get("parse_error") or (judgment.get("winner") is None and not single) \
+            or (single and judgment.get("rating") is None):
+        return "parse failure"
+    if single:
+        return None
+    if judgment["winner"] == "tie":
+        return "tie"
+    return f"{record[judgment['winner']]} wins"
+
+
+def _judgment_step(title: str, judgment: dict) -> None:
+    """One Allure step per judge call: the prompt it was sent, its reply and the verdict."""
+    import allure
+
+    with allure.step(title):
+        prompt = judgment.get("prompt") or ""
+        if judgment.get("system_prompt"):
+            prompt = f"[system]\n{judgment['system_prompt']}\n\n[user]\n{prompt}"
+        allure.attach(prompt, "judge prompt", AttachmentType.TEXT)
+        allure.attach(judgment.get("response") or "", "judge response", AttachmentType.TEXT)
+        keys = ("judge", "template", "turn", "order", "verdict", "winner", "strength", "rating",
+                "scores", "parse_error", "attempts", "cached")
+        allure.attach(_json({k: judgment[k] for k in keys if k in judgment}), "verdict",
+                      AttachmentType.JSON)
 
 
 def environment_properties(results: dict) -> str:

@@ -33,7 +33,10 @@ def add_commands(sub) -> None:
     board = sub.add_parser("leaderboard", help="leaderboard table of runs (results.json only)")
     board.add_argument("runs", nargs="+", help="run output folders (or results.json files)")
     board.add_argument("--targets", default=None, help="targets.yaml: officially claimed scores")
-    board.add_argument("--benchmark", default=None, help="benchmark whose table to print (default mmlu)")
+    board.add_argument("--benchmark", default=None, help="benchmark whose table to print (default mmlu); `arena`: the arena leaderboard; "
+                       "`dimensions`: one column per evaluation dimension")
+    board.add_argument("--category", default="*",
+                       help="arena runs: the display category's leaderboard (default '*': all)")
     board.add_argument("--format", choices=("md", "csv", "html"), default="md")
     board.add_argument("--title", default=None, help="table title")
 
@@ -57,7 +60,8 @@ def _leaderboard(args) -> int:
     from benchgate.reports.leaderboard import leaderboard_rows, load_targets, render
 
     targets = load_targets(Path(args.targets)) if args.targets else None
-    header, rows = leaderboard_rows([Path(r) for r in args.runs], args.benchmark, targets)
+    header, rows = leaderboard_rows([Path(r) for r in args.runs], args.benchmark, targets,
+                                    args.category)
     sys.stdout.write(render(header, rows, args.format, args.title or ""))
     return 0
 

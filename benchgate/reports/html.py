@@ -7,10 +7,11 @@ folds the repeated few-shot prompts, which keeps a full MMLU run (14,042 samples
 
 Sections: per-benchmark scores with CI bars, per-category and per-subset charts, a radar of
 the evaluation dimensions, a sample browser (search, right/wrong/partial/error filter, prompt
-| response | target side by side); with --compare: score deltas with the baseline gate's
-paired test (benchgate.engine.gates.check_baseline) and the samples that changed; arena
-runs: leaderboard per category, win-rate heat map, battle browser with a category filter
-(docs/results.md contract); perf outputs: summary table and the perf HTML report.
+| response | target side by side, a judge metric's calls); with --compare: score deltas with
+the baseline gate's paired test (benchgate.engine.gates.check_baseline), the samples that
+changed and the baseline's dimensions on the radar; arena runs: run facts, leaderboard per
+category and mode, win-rate heat map, judge bias, a browser of every judgment (category, model,
+decided / tie / parse-failure filters); perf outputs: summary table and the perf HTML report.
 """
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from benchgate.reports.run_data import (perf_folder, read_arena, read_perf, read_results,
-                                        read_samples, results_path)
+from benchgate.reports.run_data import (is_arena_unit, perf_folder, read_arena, read_perf,
+                                        read_results, read_samples, results_path)
 from benchgate.reports.summary import baseline_comparison
-from benchgate.reports.verdict import ERROR, primary_score, verdict
+from benchgate.reports.verdict import ERROR, primary_score, verdict, verdict_metric
 
 
 def _text(value: Any) -> str:
@@ -64,7 +65,7 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         return where[kind][name]
 
     cols: dict[str, list] = {k: [] for k in ("id", "b", "s", "c", "v", "score", "pp", "prompt", "response",
-                                             "extracted", "target", "scores")}
+                                             "extracted", "target", "scores", "judgments", "fr")}
     prefixes, prefix_of = _prompt_prefixes(samples)
     lists["prefixes"] = prefixes
     for r in samples:
@@ -82,6 +83,8 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         cols["extracted"].append(_text(r.get("extracted")))
         cols["target"].append(_text(r.get("target")))
         cols["scores"].append(_text(r.get("scores")))
+        cols["judgments"].append(_text(r.get("judgments")))  # a judge metric's calls
+        cols["fr"].append(_text(r.get("failed_requirement")))  # a hand-written eval's failed assert
     for e in errors:
         bench, subset = (e["id"].split("/") + ["", ""])[:2]
         cols["id"].append(e["id"])
@@ -91,7 +94,7 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         cols["v"].append(ERROR)
         cols["score"].append(None)
         cols["pp"].append(0)
-        for key in ("prompt", "extracted", "target", "scores"):
+        for key in ("prompt", "extracted", "target", "scores", "judgments", "fr"):
             cols[key].append("")
         cols["response"].append(e.get("message", ""))
     return cols, lists
@@ -125,7 +128,9 @@ def _change(old: float | None, new: float | None, lower: bool) -> str | None:
 
 def comparison(run: Path, base: Path, results: dict, samples: list[dict],
                alpha: float | None) -> dict[str, Any]:
-    """Deltas per benchmark with the baseline gate's paired test, and the changed samples."""
+    """Deltas per benchmark with the baseline gate's paired test, the changed samples (arena
+    units left out: they are judged battles, not answers to a target) and the baseline's
+    evaluation dimensions."""
     base_results = read_results(base)
     base_samples = {r["id"]: r for r in read_samples(base)}
     tests = baseline_comparison(run, base, alpha)
@@ -143,16 +148,17 @@ def comparison(run: Path, base: Path, results: dict, samples: list[dict],
     changed = []
     for r in samples:
         b = base_samples.get(r["id"])
-        if b is None:
+        if b is None or is_arena_unit(r):
             continue
-        lower = r.get("metric") in (r.get("lower_is_better") or ())
+        lower = verdict_metric(r) in (r.get("lower_is_better") or ())
         old, new = primary_score(b), primary_score(r)
         kind = _change(old, new, lower)
         if kind:
             changed.append({"id": r["id"], "change": kind, "old": old, "new": new,
                             "old_response": _response(b)})
     return {"baseline_path": str(results_path(base).parent), "baseline_model":
-            (base_results.get("model") or {}).get("name"), "benchmarks": benchmarks, "changed": changed}
+            (base_results.get("model") or {}).get("name"), "benchmarks": benchmarks, "changed": changed,
+            "dimensions": base_results.get("dimensions") or None}
 
 
 def build_payload(run: Path, compare: Path | None = None, perf: Path | None = None,
@@ -160,18 +166,26 @@ def build_payload(run: Path, compare: Path | None = None, perf: Path | None = No
     """Everything the page shows, as one JSON-able document."""
     results = read_results(run)
     samples = read_samples(run, required=not results.get("arena"))
-    cols, lists = _columns(samples, results.get("errors") or [])
+    arena = read_arena(run, results)
+    answers = [r for r in samples if not is_arena_unit(r)]  # arena units: the battle browser
+    if arena is not None:
+        arena["units"] = {r["id"]: {"question": r.get("question"), "answers": r.get("answers")}
+                          for r in samples if is_arena_unit(r)}
+    cols, lists = _columns(answers, results.get("errors") or [])
     config = results.get("config") or {}
     payload: dict[str, Any] = {
         "meta": {"model": (results.get("model") or {}).get("name") or config.get("model"),
                  "status": results.get("status"), "created": results.get("created"),
                  "benchgate_version": results.get("benchgate_version"), "seed": config.get("seed"),
-                 "timings": results.get("timings"), "gates": results.get("gates")},
+                 "timings": results.get("timings"), "gates": results.get("gates"),
+                 "failed_requirements": results.get("failed_requirements") or [],
+                 "skipped": results.get("skipped") or []},
         "benchmarks": results.get("benchmarks") or {},
         "dimensions": results.get("dimensions") or None,
+        "judge": results.get("judge") or None,
         "samples": cols, "lists": lists,
         "compare": comparison(run, compare, results, samples, alpha) if compare else None,
-        "arena": read_arena(run, results),
+        "arena": arena,
         "perf": None,
     }
     folder = perf_folder(perf) if perf else perf_folder(results_path(run).parent)

@@ -6,6 +6,16 @@ results.json only:
 WeightedAvg is the benchmark's micro average over samples (MMLU's published number); Avg the
 macro average over its categories (over subsets when it has none); Target the officially
 claimed score from targets.yaml; Delta = WeightedAvg - Target. Scores are shown in percent.
+
+Arena runs (`--benchmark arena`, the default when arena is all the runs share) give the arena's
+own leaderboard instead, one row per model (and run): Elo, Bradley-Terry rating and CI,
+W/L/T, battles, adjusted win rate and, with a baseline, the win rate against it; single mode
+the mean rating, its CI, the number of ratings and the mean per turn.
+
+`--benchmark dimensions` gives one row per run over the evaluation dimensions (results.json
+`dimensions`): Model, Revision, Precision, each dimension's score (higher is better:
+lower-is-better members count as 1 - score) and Avg, their unweighted mean (empty
+when the run lacks one of the dimensions, so every Avg is over the same axes).
 """
 from __future__ import annotations
 
@@ -60,12 +70,21 @@ def _ordered(names: set[str]) -> list[str]:
     return [n for n in PREFERRED if n in names] + sorted(n for n in names if n not in PREFERRED)
 
 
+# number formats of the columns that are not percentages (md/html); CSV keeps raw values
+FORMATS = {"Elo": ".1f", "Bradley-Terry": ".1f", "BT CI low": ".1f", "BT CI high": ".1f",
+           "Mean rating": ".2f", "CI low": ".2f", "CI high": ".2f", "Turn 1": ".2f", "Turn 2": ".2f",
+           "Win": "d", "Loss": "d", "Tie": "d", "Battles": "d", "Ratings": "d"}
+
+
 def leaderboard_rows(runs: list[Path], benchmark: str | None = None,
-                     targets: dict[str, dict[str, float]] | None = None) -> tuple[list[str], list[list[Any]]]:
+                     targets: dict[str, dict[str, float]] | None = None,
+                     category: str = "*") -> tuple[list[str], list[list[Any]]]:
     """(header, rows) with numbers as fractions (None: not available)."""
     docs = [(run, read_results(run)) for run in runs]
     if not docs:
         raise RunDataError("no run folders given")
+    if benchmark == "dimensions":
+        return dimension_rows(docs)
     if benchmark is None:
         common = set.intersection(*(set(d["benchmarks"]) for _, d in docs))
         if not common:
@@ -75,6 +94,8 @@ def leaderboard_rows(runs: list[Path], benchmark: str | None = None,
         if benchmark not in doc["benchmarks"]:
             raise RunDataError(f"{run}: no results for benchmark {benchmark!r} "
                                f"(has: {', '.join(sorted(doc['benchmarks']))})")
+    if benchmark == "arena" and all(doc.get("arena") for _, doc in docs):
+        return arena_rows(docs, category)
     categories = _ordered({c for _, d in docs for c in d["benchmarks"][benchmark].get("categories", {})})
     header = ["Model", "Revision", "Precision", *categories, "WeightedAvg", "Avg", "Target", "Delta"]
     rows = []
@@ -93,6 +114,71 @@ def leaderboard_rows(runs: list[Path], benchmark: str | None = None,
     return header, rows
 
 
+def dimension_rows(docs: list[tuple[Path, dict]]) -> tuple[list[str], list[list[Any]]]:
+    """One row per run over the evaluation dimensions (results.json `dimensions[d].score`)."""
+    for run, doc in docs:
+        if not doc.get("dimensions"):
+            raise RunDataError(f"{run}: no evaluation dimensions in results.json (runs of "
+                               "safety, bias, hallucination, instruction-following or perturbed benchmarks have them)")
+    names = list(dict.fromkeys(d for _, doc in docs for d in doc["dimensions"]))
+    rows = []
+    for _, doc in docs:
+        scores = [(doc["dimensions"].get(d) or {}).get("score") for d in names]
+        avg = None if None in scores else sum(scores) / len(scores)  # only over the same axes
+        rows.append([*_model_fields(doc), *scores, avg])
+    return ["Model", "Revision", "Precision", *names, "Avg"], rows
+
+
+def arena_rows(docs: list[tuple[Path, dict]], category: str = "*") -> tuple[list[str], list[list[Any]]]:
+    """The arena leaderboard of each run (results.json `arena.leaderboard[category]`)."""
+    modes = {doc["arena"].get("mode") == "single" for _, doc in docs}
+    if len(modes) > 1:
+        raise RunDataError("single-mode and pairwise arena runs do not share a leaderboard")
+    single = modes.pop()
+    boards = []
+    for run, doc in docs:
+        board = doc["arena"].get("leaderboard") or {}
+        if category not in board:
+            raise RunDataError(f"{run}: no arena leaderboard for category {category!r} "
+                               f"(has: {', '.join(sorted(board))})")
+        boards.append((run, board[category]))
+    several = len(docs) > 1
+    baseline = any(r.get("is_baseline") or r.get("win_rate_vs_baseline") is not None
+                   for _, rows in boards for r in rows)
+    if single:
+        turns = sorted({t for _, rows in boards for r in rows for t in (r.get("turns") or {})})[:2]
+        header = ["Model", "Mean rating", "CI low", "CI high", "Ratings", *(f"Turn {t}" for t in turns)]
+    else:
+        header = ["Model", "Elo", "Bradley-Terry", "BT CI low", "BT CI high", "Win", "Loss", "Tie",
+                  "Battles", "WinRateAdjusted"] + (["WinRate", "PredictedWinRate"] if baseline else [])
+    if several:
+        header.insert(1, "Run")
+    out = []
+    for run, rows in boards:
+        for r in rows:
+            name = r["model"] + (" (baseline)" if r.get("is_baseline") else "")
+            if single:
+                ci = r.get("score_ci95") or [None, None]
+                row = [name, r.get("score"), ci[0], ci[1], r.get("battles"),
+                       *((r.get("turns") or {}).get(t) for t in turns)]
+            else:
+                ci = r.get("bt_ci95") or [None, None]
+                row = [name, r.get("elo"), r.get("bt_rating"), ci[0], ci[1], r.get("win"), r.get("loss"),
+                       r.get("tie"), r.get("battles"), r.get("win_rate_adjusted")]
+                if baseline:
+                    row += [r.get("win_rate"), r.get("win_rate_vs_baseline")]
+            if several:
+                row.insert(1, Path(run).name if Path(run).name != "results.json" else Path(run).parent.name)
+            out.append(row)
+    return header, out
+
+
+def _cell(value: Any, column: str, signed: bool) -> str:
+    if value is None or isinstance(value, str) or column not in FORMATS:
+        return _pct(value, signed)
+    return format(int(value) if FORMATS[column] == "d" else value, FORMATS[column])
+
+
 def _pct(value: Any, signed: bool = False) -> str:
     if value is None:
         return "–"
@@ -109,7 +195,8 @@ def render(header: list[str], rows: list[list[Any]], fmt: str = "md", title: str
         writer.writerow(header)
         writer.writerows([["" if v is None else v for v in row] for row in rows])
         return buf.getvalue()
-    text_rows = [[_pct(v, signed=(i == len(row) - 1)) for i, v in enumerate(row)] for row in rows]
+    text_rows = [[_cell(v, header[i], signed=(header[i] == "Delta")) for i, v in enumerate(row)]
+                 for row in rows]
     if fmt == "md":
         lines = [f"**{title}**", ""] if title else []
         lines.append("| " + " | ".join(header) + " |")

@@ -59,6 +59,11 @@ def read_samples(run: Path, required: bool = True) -> list[dict[str, Any]]:
     return read_jsonl_file(path)
 
 
+def is_arena_unit(record: dict[str, Any]) -> bool:
+    """A samples.jsonl record of a judged arena unit (docs/results.md), not an answer."""
+    return record.get("benchmark") == "arena" and "judgments" in record and "answers" in record
+
+
 def read_arena(run: Path, results: dict[str, Any]) -> dict[str, Any] | None:
     """The arena block of results.json plus its reviews (docs/results.md contract), or None."""
     arena = results.get("arena")

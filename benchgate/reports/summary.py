@@ -2,7 +2,10 @@
 
 `benchgate report summary RUN_DIR [--baseline OLD] >> $GITHUB_STEP_SUMMARY`: one row per
 benchmark (score, 95% CI, the baseline's score, delta, the paired test of the baseline gate and
-its verdict, each threshold gate's verdict), under 1 MB whatever the run's size.
+its verdict, each threshold gate's verdict); the evaluation dimensions (with the baseline's);
+an arena run's leaderboard, counts (parse failures included) and gates; then failures, sample
+errors, failed requirements of hand-written evals and skipped subsets. Under 1 MB whatever
+the run's size.
 `benchgate report annotations RUN_DIR [--baseline OLD]`: at most 10 `::error` lines.
 """
 from __future__ import annotations
@@ -25,10 +28,12 @@ def baseline_comparison(run: Path, baseline: Path, alpha: float | None = None) -
     current = {r["id"]: r["scores"] for r in read_samples(run) if r.get("scores") is not None}
     old = {r["id"]: r["scores"] for r in read_samples(baseline) if r.get("scores") is not None}
     primary = {name: entry["metric"] for name, entry in results["benchmarks"].items()}
+    # lower-is-better metrics (attack success, over-refusal): a rise is the regression
+    lower = {name: list(entry.get("lower_is_better") or []) for name, entry in results["benchmarks"].items()}
     if alpha is None:
         alpha = float(results.get("config", {}).get("baseline_alpha") or 0.05)
     outcome = GateOutcome()
-    check_baseline(old, current, primary, alpha, outcome)
+    check_baseline(old, current, primary, alpha, outcome, lower)
     return outcome.regressions
 
 
@@ -52,31 +57,33 @@ def summary_markdown(run: Path, baseline: Path | None = None, alpha: float | Non
     status = results.get("status")
     icon = {"passed": "✅", "failed": "❌"}.get(status, "⚪")
     lines = [f"## benchgate: {icon} {status} — model `{model}`", ""]
+    arena = results.get("arena")
+    names = [n for n in results["benchmarks"] if not (arena and n == "arena")]  # own section
     header = ["benchmark", "metric", "n", "score", "95% CI"]
     if baseline:
         header += ["baseline", "Δ", "paired test", "baseline gate"]
     header += ["threshold gates"]
-    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for name, entry in results["benchmarks"].items():
+    if names:
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name in names:
+        entry = results["benchmarks"][name]
         ci = entry.get("ci95")
-        row = [name, entry["metric"], str(entry["n"]), _fmt(entry["score"]),
-               f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "–"]
+        lower = entry["metric"] in (entry.get("lower_is_better") or ())
+        row = [name, entry["metric"] + (" (lower is better)" if lower else ""), str(entry["n"]),
+               _fmt(entry["score"]), f"[{_fmt(ci[0])}, {_fmt(ci[1])}]" if ci else "–"]
         if baseline:
             old = (base_results or {}).get("benchmarks", {}).get(name)
             old_score = old["score"] if old else None
             delta = entry["score"] - old_score if old_score is not None and entry["score"] is not None else None
-            test = comparison.get(name)
-            row += [_fmt(old_score), "–" if delta is None else f"{delta:+.4f}"]
-            if test:
-                row += [f"{test['test']}, p = {test['p_value']:.3g} (n = {test['n_paired']}, "
-                        f"{len(test['regressed'])} worse, {test['improved']} better)",
-                        "❌ significant drop" if test["significant_drop"] else "✅ no significant drop"]
-            else:
-                row += ["no paired samples", "–"]
-        gates = [f"{'✅' if c['passed'] else '❌'} {c['gate']} {c['direction']} {c['threshold']:g} "
-                 f"({c['score']:.4f})" for c in checks.get(name, [])]
-        row.append("<br>".join(gates) or "–")
+            row += [_fmt(old_score), "–" if delta is None else f"{delta:+.4f}", *_paired(comparison.get(name))]
+        row.append(_gates(checks.get(name, [])))
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    if results.get("dimensions"):
+        lines += ["", *_dimension_lines(results["dimensions"],
+                                        (base_results or {}).get("dimensions") if baseline else None)]
+    if arena:
+        lines += ["", *_arena_lines(arena, checks.get("arena", []),
+                                    comparison.get("arena") if baseline else None, bool(baseline))]
     failures = failure_messages(results, comparison)
     if failures:
         lines += ["", f"### {len(failures)} failure(s)", ""]
@@ -89,6 +96,19 @@ def summary_markdown(run: Path, baseline: Path | None = None, alpha: float | Non
         lines += [f"- `{e['id']}`: {_cell(e['message'][:300])}" for e in errors[:20]]
         if len(errors) > 20:
             lines.append(f"- … and {len(errors) - 20} more (results.json)")
+    failed = results.get("failed_requirements") or []
+    if failed:
+        lines += ["", f"### {len(failed)} failed requirement(s) (an assert in a hand-written eval)", ""]
+        lines += [f"- `{e['id']}`: {_cell(str(e.get('message', ''))[:300])}" for e in failed[:20]]
+        if len(failed) > 20:
+            lines.append(f"- … and {len(failed) - 20} more (results.json)")
+    skipped = results.get("skipped") or []
+    if skipped:
+        lines += ["", f"### {len(skipped)} subset(s) not scored in this run (never counted as 0)", ""]
+        lines += [f"- {s.get('benchmark')}/{s.get('subset')} ({s.get('n')} samples): {_cell(str(s.get('reason', '')))}"
+                  for s in skipped[:20]]
+        if len(skipped) > 20:
+            lines.append(f"- … and {len(skipped) - 20} more (results.json)")
     regressed = {name: t["regressed"] for name, t in comparison.items() if t["regressed"]}
     if regressed:
         lines += ["", "<details><summary>samples that got worse against the baseline</summary>", ""]
@@ -98,6 +118,77 @@ def summary_markdown(run: Path, baseline: Path | None = None, alpha: float | Non
         lines += ["", "</details>"]
     text = "\n".join(lines) + "\n"
     return _cap(text)
+
+
+def _paired(test: dict | None) -> list[str]:
+    """The paired-test and baseline-gate cells of a row."""
+    if not test:
+        return ["no paired samples", "–"]
+    return [f"{test['test']}, p = {test['p_value']:.3g} (n = {test['n_paired']}, "
+            f"{len(test['regressed'])} worse, {test['improved']} better)",
+            "❌ significant drop" if test["significant_drop"] else "✅ no significant drop"]
+
+
+def _gates(checks: list[dict]) -> str:
+    return "<br>".join(f"{'✅' if c['passed'] else '❌'} {c['gate']} {c['direction']} {c['threshold']:g} "
+                       f"({_fmt(c.get('score'))})" for c in checks) or "–"
+
+
+def _dimension_lines(dims: dict, base: dict | None) -> list[str]:
+    """One row per evaluation dimension: its score (higher is better) and its members."""
+    header = ["dimension", "score (higher is better)"] + (["baseline", "Δ"] if base is not None else []) + ["benchmarks"]
+    out = ["### Evaluation dimensions", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, d in dims.items():
+        members = ", ".join(f"{b} {m.get('metric')} {_fmt(m.get('score'))}" + (" (lower is better)" if m.get("lower_is_better") else "")
+                            for b, m in (d.get("benchmarks") or {}).items())
+        row = [name, _fmt(d.get("score"))]
+        if base is not None:
+            old = (base.get(name) or {}).get("score")
+            row += [_fmt(old), "–" if old is None or d.get("score") is None else f"{d['score'] - old:+.4f}"]
+        out.append("| " + " | ".join(_cell(c) for c in row + [members]) + " |")
+    return out
+
+
+def _arena_lines(arena: dict, checks: list[dict], test: dict | None, with_baseline: bool) -> list[str]:
+    """The arena's overall leaderboard, its counts and its gates."""
+    single = arena.get("mode") == "single"
+    counts = arena.get("counts") or {}
+    judges = ", ".join(j.get("name", "?") for j in arena.get("judges") or []) or "–"
+    out = [f"### Arena ({arena.get('mode')}{', dry run: no judge called' if arena.get('dry_run') else ''})", "",
+           f"judges: {judges}; {counts.get('units', 0)} units, {counts.get('judgments', 0)} judgments, "
+           + (f"{counts.get('scores', 0)} ratings" if single else f"{counts.get('battles', 0)} battles")
+           + f", **{counts.get('parse_failures', 0)} parse failure(s)** (left out of every rating)"
+           + (f"; baseline {arena['baseline_model']}" if arena.get("baseline_model") else ""), ""]
+    rows = (arena.get("leaderboard") or {}).get("*") or []
+    if single:
+        header = ["model", "mean rating", "95% CI", "ratings"]
+    else:
+        header = ["model", "Elo", "Bradley-Terry", "BT 95% CI", "W / L / T", "adjusted win rate"]
+        if arena.get("baseline_model"):
+            header += ["win rate vs baseline", "95% CI"]
+    out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for r in rows:
+        if single:
+            cells = [r["model"], _fmt(r.get("score"), 2), _range(r.get("score_ci95"), 2), str(r.get("battles"))]
+        else:
+            cells = [r["model"] + (" (baseline)" if r.get("is_baseline") else ""), _fmt(r.get("elo"), 1),
+                     _fmt(r.get("bt_rating"), 1), _range(r.get("bt_ci95"), 1),
+                     f"{r.get('win')} / {r.get('loss')} / {r.get('tie')}", _fmt(r.get("win_rate_adjusted"), 3)]
+            if arena.get("baseline_model"):
+                cells += [_fmt(r.get("win_rate"), 3), _range(r.get("win_rate_ci95"), 3)]
+        out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if checks:
+        out += ["", "gates: " + _gates(checks).replace("<br>", "; ")]
+    if with_baseline:
+        paired = _paired(test)
+        out += ["", f"against the baseline run (per-unit scores): {paired[0]}, {paired[1]}"]
+    for note in arena.get("notes") or []:
+        out.append(f"\nnote: {_cell(note)}")
+    return out
+
+
+def _range(ci: list | None, digits: int) -> str:
+    return f"[{_fmt(ci[0], digits)}, {_fmt(ci[1], digits)}]" if ci and ci[0] is not None else "–"
 
 
 def _cap(text: str) -> str:
@@ -114,12 +205,18 @@ def failure_messages(results: dict, comparison: dict | None = None) -> list[str]
     out = list((results.get("gates") or {}).get("failures") or [])
     for name, test in (comparison or {}).items():
         if test["significant_drop"] and not any(f.startswith(f"baseline {name}:") for f in out):
-            out.append(f"baseline {name}: {test['metric']} dropped {test['baseline']:.4f} -> "
-                       f"{test['current']:.4f} ({test['test']}, p = {test['p_value']:.3g} < "
+            moved = "rose" if test.get("lower_is_better") else "dropped"
+            out.append(f"baseline {name}: {test['metric']} {moved} {test['baseline']:.4f} -> "
+                       f"{test['current']:.4f}{' (lower is better)' if test.get('lower_is_better') else ''} "
+                       f"({test['test']}, p = {test['p_value']:.3g} < "
                        f"{test['alpha']}); {len(test['regressed'])} sample(s) regressed")
     if results.get("errors"):
         out.append(f"{len(results['errors'])} sample(s) failed with errors, first: "
                    f"{results['errors'][0]['id']}: {results['errors'][0]['message'][:200]}")
+    failed = results.get("failed_requirements") or []
+    if failed:
+        out.append(f"{len(failed)} sample(s) failed a requirement (an assert), first: "
+                   f"{failed[0]['id']}: {str(failed[0].get('message', ''))[:200]}")
     return out
 
 

@@ -7,12 +7,24 @@ from typing import Any
 RIGHT, WRONG, PARTIAL, ERROR = "right", "wrong", "partial", "error"
 
 
+def verdict_metric(record: dict[str, Any]) -> str | None:
+    """The metric a sample's verdict is read from: the benchmark's primary metric, or, when the
+    sample does not score it (XSTest's unsafe prompts score compliance_rate, its safe ones the
+    primary refusal_rate), the sample's only public score."""
+    scores = record.get("scores") or {}
+    if record.get("metric") in scores:
+        return record["metric"]
+    public = [k for k in scores if not k.startswith("_")]
+    return public[0] if len(public) == 1 else None
+
+
 def primary_score(record: dict[str, Any]) -> float | None:
-    """The record's primary-metric score, or None (dry run, error, corpus-only metric)."""
-    scores = record.get("scores")
-    if not scores:
+    """The record's verdict score (`verdict_metric`), or None (dry run, error, corpus-only
+    metric)."""
+    metric = verdict_metric(record)
+    if metric is None:
         return None
-    value = scores.get(record.get("metric"))
+    value = record["scores"][metric]
     return None if value is None else float(value)
 
 
@@ -22,7 +34,7 @@ def verdict(record: dict[str, Any]) -> str | None:
     value = primary_score(record)
     if value is None:
         return None
-    lower = record.get("metric") in (record.get("lower_is_better") or ())
+    lower = verdict_metric(record) in (record.get("lower_is_better") or ())
     if value in (0.0, 1.0):
         return RIGHT if (value == 1.0) != lower else WRONG
     return PARTIAL

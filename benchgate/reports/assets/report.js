@@ -88,8 +88,9 @@
       models.forEach((b, j) => {
         const v = (matrix[a] || {})[b];
         const fill = v == null ? "#f0f0f0" : `hsl(${Math.round(v * 120)},65%,${80 - 25 * Math.abs(v - 0.5)}%)`;
-        const cell = svg("rect", { x: L + j * c, y: T + i * c, width: c - 2, height: c - 2, fill, class: "cell" });
         const n = ((counts || {})[a] || {})[b];
+        const cell = svg("rect", { x: L + j * c, y: T + i * c, width: c - 2, height: c - 2, fill, class: "cell",
+          "data-a": a, "data-b": b, "data-value": JSON.stringify(v ?? null), "data-n": JSON.stringify(n ?? null) });
         cell.append(svg("title", {}, `${a} vs ${b}: ${v == null ? "no battles" : fmt(v, 3)}` + (n ? ` (${n} battles)` : "")));
         g.append(cell);
         if (v != null) g.append(svg("text", { x: L + j * c + c / 2 - 1, y: T + i * c + c / 2 + 4,
@@ -118,9 +119,15 @@
     });
     const colors = ["#5b8def", "#e8743b", "#19a979"];
     series.forEach((s, k) => {
+      // a missing value is drawn at the centre; data-values keeps it null
       g.append(svg("polygon", { points: s.values.map((v, i) => pt(i, R * Math.max(0, Math.min(1, v ?? 0))).join(",")).join(" "),
-        fill: colors[k % 3], "fill-opacity": 0.25, stroke: colors[k % 3], class: "radar-shape" }));
+        fill: colors[k % 3], "fill-opacity": 0.25, stroke: colors[k % 3], class: "radar-shape",
+        "data-name": s.name, "data-values": JSON.stringify(s.values.map((v) => v ?? null)) },
+        svg("title", {}, `${s.name}: ` + axes.map((a, i) => `${a} ${fmt(s.values[i], 3)}`).join(", "))));
+      g.append(svg("rect", { x: 4, y: H - 16 - 14 * (series.length - 1 - k), width: 10, height: 10, fill: colors[k % 3] }));
+      g.append(svg("text", { x: 18, y: H - 7 - 14 * (series.length - 1 - k) }, s.name));
     });
+    g.dataset.r = R; g.dataset.cx = cx; g.dataset.cy = cy;
     return g;
   }
 
@@ -133,9 +140,11 @@
 
   function pill(v) { return el("span", { class: `pill ${v || "none"}`, text: v || "n/a" }); }
 
-  // a paged list with filter buttons + search; items: array of indices
+  // a paged list with filter buttons, search and select filters (opts.extras: [{name, all,
+  // values, of(i) -> value or [values], count?: {value: n}}]); items: array of indices
   function browser(root, opts) {
-    const state = { filter: "all", query: "", extra: "", page: 0, shown: [] };
+    const extras = opts.extras || (opts.extra ? [Object.assign({ name: "benchmark" }, opts.extra)] : []);
+    const state = { filter: "all", query: "", extra: extras.map(() => ""), page: 0, shown: [] };
     const bar = el("div", { class: "bar" });
     const search = el("input", { type: "search", placeholder: opts.placeholder || "search", class: "search" });
     let timer = null;
@@ -146,12 +155,14 @@
       const b = el("button", { "data-filter": f.key, onclick: () => { state.filter = f.key; state.page = 0; update(); } });
       buttons[f.key] = b; bar.append(b);
     }
-    let select = null;
-    if (opts.extra) {
-      select = el("select", { class: "extra", onchange: () => { state.extra = select.value; state.page = 0; update(); } },
-        el("option", { value: "", text: opts.extra.all }), opts.extra.values.map((v) => el("option", { value: v, text: v })));
+    extras.forEach((x, k) => {
+      const select = el("select", { class: `extra extra-${x.name}`, onchange: () => { state.extra[k] = select.value; state.page = 0; update(); } },
+        el("option", { value: "", text: x.all }), x.values.map((v) => el("option", { value: v, "data-count": x.count ? x.count[v] : "",
+          text: x.count ? `${v} (${x.count[v]})` : v })));
       bar.append(select);
-    }
+    });
+    const picked = (i) => extras.every((x, k) => { if (!state.extra[k]) return true;
+      const v = x.of(i); return Array.isArray(v) ? v.includes(state.extra[k]) : v === state.extra[k]; });
     const count = el("span", { class: "muted count" });
     bar.append(count);
     const pager = el("div", { class: "pager" });
@@ -160,7 +171,7 @@
     const detail = el("div", { class: "detail-host" });
     root.append(bar, detail, pager, tbl);
     function update() {
-      const base = opts.items.filter((i) => (!state.extra || opts.extra.of(i) === state.extra) &&
+      const base = opts.items.filter((i) => picked(i) &&
         (!state.query || (opts.match ? opts.match(i, state.query) : opts.text(i).includes(state.query))));
       for (const f of opts.filters) buttons[f.key].textContent = `${f.label} (${base.filter((i) => f.key === "all" || opts.kind(i) === f.key).length})`;
       for (const [k, b] of Object.entries(buttons)) b.classList.toggle("on", k === state.filter);
@@ -185,13 +196,17 @@
 
   // ---- sections -------------------------------------------------------------------------------
   function overview(D, root) {
-    const names = Object.keys(D.benchmarks);
-    if (!names.length) { root.append(el("p", { text: "No benchmark results in this run." })); return; }
+    const names = Object.keys(D.benchmarks).filter((n) => !(D.arena && n === "arena"));  // the arena has its own tab
+    if (!names.length) {
+      root.append(el("p", { text: "No benchmark results in this run." }));
+      if (D.dimensions) dimensionsView(D, root);
+      return;
+    }
     root.append(el("h2", { text: "Benchmarks" }));
     const gateOf = (name) => (D.meta.gates && D.meta.gates.checks || []).filter((c) => c.gate.split(/[/:]/)[0] === name)
       .map((c) => `${c.passed ? "✅" : "❌"} ${c.gate} ${c.direction} ${c.threshold}`).join("  ");
     root.append(table(["benchmark", "metric", "n", "score", "stderr", "95% CI", "macro (subsets)", "gates"],
-      names.map((n) => { const b = D.benchmarks[n]; return [n, b.metric, String(b.n), b.score, b.stderr,
+      names.map((n) => { const b = D.benchmarks[n]; return [n, b.metric + ((b.lower_is_better || []).includes(b.metric) ? " (lower is better)" : ""), String(b.n), b.score, b.stderr,
         b.ci95 ? `[${fmt(b.ci95[0])}, ${fmt(b.ci95[1])}]` : "–", b.macro_subsets, gateOf(n) || "–"]; }), "bench-table"));
     root.append(el("div", { class: "charts" }, barChart("Score per benchmark (95% CI)",
       names.map((n) => ({ label: n, score: D.benchmarks[n].score, ci: D.benchmarks[n].ci95, n: D.benchmarks[n].n })))));
@@ -205,17 +220,37 @@
       if (subs.length > 1) charts.append(barChart(`${n}: per subset`, subs.map(([k, s]) => ({ label: k, score: s.score, ci: ci(s), n: s.n }))));
       if (charts.childNodes.length) root.append(el("h3", { text: n }), charts);
     }
-    if (D.dimensions) {
-      const axes = Object.keys(D.dimensions);
-      const value = (d) => { if (D.dimensions[d].score != null) return D.dimensions[d].score;  // as written by the engine
-        const bs = Object.values(D.dimensions[d].benchmarks || {});
-        const vs = bs.map((b) => b.score == null ? null : (b.lower_is_better ? 1 - b.score : b.score)).filter((v) => v != null);
-        return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : null; };
-      root.append(el("h2", { text: "Evaluation dimensions" }), el("div", { class: "charts" },
-        radar("Dimensions (higher is better; lower-is-better scores shown as 1 − score)", axes, [{ name: D.meta.model, values: axes.map(value) }])),
-      table(["dimension", "benchmark", "metric", "score", "lower is better"], axes.flatMap((d) =>
-        Object.entries(D.dimensions[d].benchmarks || {}).map(([b, v]) => [d, b, v.metric, v.score, v.lower_is_better ? "yes" : "no"])), "dim-table"));
-    }
+    const fr = D.meta.failed_requirements || [];
+    if (fr.length) root.append(el("h3", { text: `Failed requirements (${fr.length}): an assert in a hand-written eval` }),
+      table(["sample", "message"], fr.map((f) => [f.id, f.message]), "failed-requirements"));
+    const sk = D.meta.skipped || [];
+    if (sk.length) root.append(el("h3", { text: "Not scored in this run (never counted as 0)" }),
+      table(["benchmark", "subset", "n", "reason"], sk.map((x) => [x.benchmark, x.subset, String(x.n), x.reason]), "skipped"));
+    if (D.dimensions) dimensionsView(D, root);
+  }
+
+  // one higher-is-better score per evaluation dimension (results.json `dimensions`)
+  function dimensionScore(dims, d) {
+    if (!dims || !dims[d]) return null;
+    if (dims[d].score != null) return dims[d].score;  // as written by the engine
+    const vs = Object.values(dims[d].benchmarks || {}).map((b) => b.oriented_score ?? (b.score == null ? null
+      : (b.lower_is_better ? 1 - b.score : b.score))).filter((v) => v != null);
+    return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
+  }
+
+  function dimensionsView(D, root) {
+    const base = D.compare && D.compare.dimensions;
+    const axes = [...new Set([...Object.keys(D.dimensions), ...Object.keys(base || {})])];
+    const series = [{ name: D.meta.model || "this run", values: axes.map((d) => dimensionScore(D.dimensions, d)) }];
+    if (base) series.unshift({ name: `baseline: ${D.compare.baseline_model || D.compare.baseline_path}`, values: axes.map((d) => dimensionScore(base, d)) });
+    root.append(el("h2", { text: "Evaluation dimensions" }), el("div", { class: "charts" },
+      radar("Dimensions (higher is better; lower-is-better scores shown as 1 − score)", axes, series)));
+    if (base) root.append(table(["dimension", "baseline", "this run", "Δ"], axes.map((d) => {
+      const o = dimensionScore(base, d), n = dimensionScore(D.dimensions, d);
+      return [d, o, n, o == null || n == null ? "–" : (n - o >= 0 ? "+" : "") + fmt(n - o)]; }), "dim-compare"));
+    root.append(table(["dimension", "dimension score", "benchmark", "metric", "score", "lower is better", "oriented score"], axes.flatMap((d) =>
+      Object.entries((D.dimensions[d] || {}).benchmarks || {}).map(([b, v]) => [d, dimensionScore(D.dimensions, d), b, v.metric, v.score,
+        v.lower_is_better ? "yes" : "no", v.oriented_score ?? (v.score == null ? null : (v.lower_is_better ? 1 - v.score : v.score))])), "dim-table"));
   }
 
   function samplesView(D, root) {
@@ -242,17 +277,33 @@
       kind: (i) => S.v[i],
       filters: [{ key: "all", label: "all" }, { key: "right", label: "right" }, { key: "wrong", label: "wrong" },
         { key: "partial", label: "partial" }, { key: "error", label: "error" }],
-      extra: { all: "all benchmarks", values: D.lists.benchmarks, of: (i) => D.lists.benchmarks[S.b[i]] },
+      extras: [{ name: "benchmark", all: "all benchmarks", values: D.lists.benchmarks, of: (i) => D.lists.benchmarks[S.b[i]] },
+        ...(S.fr.some(Boolean) ? [{ name: "requirement", all: "any requirement outcome", values: ["failed", "held"],
+          of: (i) => S.fr[i] ? "failed" : "held" }] : [])],
       header: ["id", "verdict", "score", "extracted", "target"],
-      row: (i) => [S.id[i], pill(S.v[i]), S.score[i] == null ? "–" : fmt(S.score[i], 3), S.extracted[i], S.target[i]],
+      row: (i) => [S.id[i], el("span", {}, pill(S.v[i]), S.fr[i] ? requirementPill() : null), S.score[i] == null ? "–" : fmt(S.score[i], 3), S.extracted[i], S.target[i]],
       detail: (i) => el("div", { class: "sample-detail" },
         el("h3", {}, `${S.id[i]} `, pill(S.v[i]), el("span", { class: "muted", text: `  ${D.lists.categories[S.c[i]] || ""}  scores: ${S.scores[i]}` })),
+        S.fr[i] ? el("p", { class: "wrong failed-requirement", text: `failed requirement: ${S.fr[i]}` }) : null,
         el("div", { class: "detail" },
           el("div", {}, el("h4", { text: "prompt" }), el("pre", { class: "prompt", text: prompt(i) })),
           el("div", {}, el("h4", { text: S.v[i] === "error" ? "error" : "response" }), el("pre", { class: "response", text: S.response[i] }),
             el("h4", { text: "extracted answer" }), el("pre", { class: "extracted", text: S.extracted[i] })),
-          el("div", {}, el("h4", { text: "target" }), el("pre", { class: "target", text: S.target[i] })))),
+          el("div", {}, el("h4", { text: "target" }), el("pre", { class: "target", text: S.target[i] }))),
+        S.judgments && S.judgments[i] ? judgeMetricDetail(S.judgments[i]) : null),
     });
+  }
+
+  function requirementPill() { return el("span", { class: "pill wrong requirement", text: "requirement failed" }); }
+
+  function judgeMetricDetail(text) {
+    // a judge metric's calls (samples.jsonl `judgments`): prompt, reply, verdict
+    const js = JSON.parse(text);
+    return el("div", { class: "judgments" }, js.map((j) => el("div", { class: "detail" },
+      el("div", {}, el("h4", { text: `judge ${j.judge ?? ""} prompt` }), el("pre", { text: j.prompt ?? "" })),
+      el("div", {}, el("h4", { text: "judge reply" }), el("pre", { text: j.response ?? "" })),
+      el("div", {}, el("h4", { text: "verdict" }), el("pre", { class: j.parse_error ? "error" : "",
+        text: j.parse_error ? `parse failure: ${j.parse_error}` : JSON.stringify(j.verdict) })))));
   }
 
   function compareView(D, root) {
@@ -284,41 +335,132 @@
     });
   }
 
+  // ---- arena ---------------------------------------------------------------------------------
+  // number cells keep the exact value in data-value (JSON), so a test can compare them with
+  // results.json; the text is rounded for reading
+  function numCell(key, v, d) {
+    return el("td", { class: "num", "data-key": key, "data-value": JSON.stringify(v ?? null),
+      text: v == null ? "–" : (Number.isInteger(v) && d == null ? String(v) : fmt(v, d ?? 3)) });
+  }
+  function rangeCell(key, ci, d) {
+    return el("td", { class: "num", "data-key": key, "data-value": JSON.stringify(ci ?? null),
+      text: ci && ci[0] != null ? `[${fmt(ci[0], d)}, ${fmt(ci[1], d)}]` : "–" });
+  }
+
+  function arenaBoard(A, rows) {
+    // one column set per mode: single = ratings; pairwise = Elo, Bradley-Terry, W/L/T; with a
+    // baseline also the win rates against it
+    const single = A.mode === "single";
+    const turns = single ? [...new Set(rows.flatMap((r) => Object.keys(r.turns || {})))].sort() : [];
+    const base = !single && rows.some((r) => r.is_baseline || r.win_rate_vs_baseline != null);
+    const cols = [["rank", "rank"], ["model", "model"]];
+    if (single) {
+      cols.push(["score", "mean rating"], ["score_ci95", "95% CI"], ...turns.map((t) => [`turn ${t}`, `turn ${t}`]), ["battles", "ratings"]);
+    } else {
+      cols.push(["elo", "Elo"], ["bt_rating", "Bradley-Terry"], ["bt_ci95", "BT 95% CI"]);
+      if (base) cols.push(["win_rate_vs_baseline", "predicted win rate vs baseline"], ["win_rate_vs_baseline_ci95", "95% CI"],
+        ["win_rate", "win rate vs baseline"], ["win_rate_ci95", "95% CI"]);
+      cols.push(["win", "win"], ["loss", "loss"], ["tie", "tie"], ["battles", "battles"],
+        ["win_rate_adjusted", "adjusted win rate"], ["win_rate_adjusted_ci95", "95% CI"]);
+    }
+    const body = rows.map((r, k) => el("tr", { "data-model": r.model }, cols.map(([key]) => {
+      if (key === "rank") return el("td", { text: String(k + 1) });
+      if (key === "model") return el("td", { "data-key": "model" }, r.model, r.is_baseline ? el("span", { class: "pill none", text: "baseline" }) : null);
+      if (key.startsWith("turn ")) return numCell(key, (r.turns || {})[key.slice(5)], 2);
+      if (key.endsWith("ci95")) return rangeCell(key, r[key], key.startsWith("bt") || key.startsWith("score") ? (key.startsWith("bt") ? 1 : 2) : 3);
+      const d = { elo: 1, bt_rating: 1, score: 2 }[key];
+      return numCell(key, r[key], ["win", "loss", "tie", "battles"].includes(key) ? null : d);
+    })));
+    return el("table", { class: "arena-table" }, el("thead", {}, el("tr", {}, cols.map(([k, label]) => el("th", { "data-key": k, text: label })))),
+      el("tbody", {}, body));
+  }
+
   function arenaView(D, root) {
-    const A = D.arena;
-    root.append(el("h2", { text: `Arena (${A.mode}), judges: ${(A.judges || []).map((j) => j.name).join(", ")}` }));
+    const A = D.arena, single = A.mode === "single", C = A.counts || {};
+    root.append(el("h2", { text: `Arena: ${A.mode}${A.dry_run ? " (dry run)" : ""}` }));
+    if (A.dry_run) root.append(el("p", { class: "muted", text: "Dry run: no judge was called; the verdicts are seeded random draws (some malformed on purpose)." }));
+    const judges = (A.judges || []).map((j) => `${j.name} (${j.kind}${(j.templates || []).length ? ": " + j.templates.join(", ") : ""})`).join("; ");
+    const judge = D.judge ? [D.judge.name, D.judge.model, D.judge.api_url].filter(Boolean).join(" · ") : null;
+    root.append(table(["run", ""], [["models", (A.models || []).join(", ")], ["baseline model", A.baseline_model || "–"],
+      ["judges", judges || "–"], ...(judge ? [["judge model", judge]] : []),
+      ["position bias mitigation", single ? "– (single answers)" : (A.position_bias_mitigation || "none")],
+      ["swap rule", A.swap_rule || "–"], ["units (tests)", String(C.units ?? "–")], ["judgments", String(C.judgments ?? "–")],
+      [single ? "ratings" : "battles", String((single ? C.scores : C.battles) ?? "–")],
+      ["parse failures (left out of every rating)", String(C.parse_failures ?? 0)]], "arena-facts"));
+    for (const note of A.notes || []) root.append(el("p", { class: "muted note", text: `note: ${note}` }));
+    const gates = ((D.meta.gates || {}).checks || []).filter((c) => c.gate.split(/[/:]/)[0] === "arena");
+    if (gates.length) root.append(table(["gate", "", "threshold", "value", "verdict"], gates.map((c) => [c.gate, c.direction,
+      String(c.threshold), c.score, c.passed ? "✅ passed" : "❌ failed"]), "arena-gates"));
+
     const cats = Object.keys(A.leaderboard || {});
     const lbHost = el("div", { class: "leaderboard" });
-    const pick = el("select", { class: "lb-category", onchange: () => showBoard(pick.value) }, cats.map((c) => el("option", { value: c, text: c === "*" ? "all categories" : c })));
-    const showBoard = (cat) => lbHost.replaceChildren(table(["rank", "model", "Elo", "BT rating", "BT 95% CI", "win rate vs baseline", "win", "loss", "tie", "adjusted win rate", "battles", "score"],
-      (A.leaderboard[cat] || []).map((r, k) => [String(k + 1), r.model, r.elo, r.bt_rating, r.bt_ci95 ? `[${fmt(r.bt_ci95[0], 1)}, ${fmt(r.bt_ci95[1], 1)}]` : "–",
-        r.win_rate_vs_baseline, r.win == null ? "–" : String(r.win), r.loss == null ? "–" : String(r.loss), r.tie == null ? "–" : String(r.tie),
-        r.win_rate_adjusted, r.battles == null ? "–" : String(r.battles), r.score]), "arena-table"));
-    root.append(el("div", { class: "bar" }, "leaderboard for ", pick), lbHost);
-    showBoard(cats[0]);
-    const wr = (A.matrices || {}).win_rate;
-    if (wr) {
-      const models = A.models && A.models.length ? A.models : Object.keys(wr);
-      root.append(el("h3", { text: "Win rate (row beats column)" }), heatMap("win rate matrix", models, wr, (A.matrices || {}).battles));
+    const label = (c) => c === "*" ? "all categories" : c;
+    const pick = el("select", { class: "lb-category", onchange: () => lbHost.replaceChildren(arenaBoard(A, A.leaderboard[pick.value] || [])) },
+      cats.map((c) => el("option", { value: c, text: label(c) })));
+    root.append(el("h3", { text: "Leaderboard" }), el("div", { class: "bar" }, "category ", pick), lbHost);
+    lbHost.append(arenaBoard(A, A.leaderboard[cats[0]] || []));
+
+    const M = A.matrices || {};
+    if (M.win_rate) {
+      const models = A.models && A.models.length ? A.models : Object.keys(M.win_rate);
+      root.append(el("h3", { text: "Win rate (row beats column; ties count half)" }), heatMap("win rate matrix", models, M.win_rate, M.battles));
     }
-    if (A.bias) root.append(el("h3", { text: "Judge bias" }), table(["check", "value"], Object.entries(A.bias).map(([k, v]) => [k, v])));
-    const R = A.reviews || [];
+    if (A.bias) root.append(el("h3", { text: "Judge bias" }), table(["check", "value"], Object.entries(A.bias).map(([k, v]) =>
+      [k.replace(/_/g, " "), v == null ? "–" : (Number.isInteger(v) ? String(v) : fmt(v, 3))]), "arena-bias"));
+    if (A.agreement && (A.agreement.pairs || []).length) root.append(el("h3", { text: "Agreement between judges" }),
+      table(["judge A", "judge B", "n", "agreement", "Cohen's kappa"], A.agreement.pairs.map((p) => [p.judge_a, p.judge_b, String(p.n), p.agreement, p.cohen_kappa]), "arena-agreement"));
+    if (A.peer && A.peer.weights) root.append(el("h3", { text: `Peer Rank weights (${A.peer.iterations} iterations)` }),
+      table(["judge", "weight"], Object.entries(A.peer.weights).map(([k, v]) => [k, v]), "arena-peer"));
+    battleBrowser(D, A, root);
+  }
+
+  function battleBrowser(D, A, root) {
+    const R = A.reviews || [], U = A.units || {}, single = A.mode === "single";
+    const failed = (r) => single ? r.score == null : r.win == null;  // a verdict that did not parse
+    const kind = (r) => failed(r) ? "parse failure" : single ? "rated" : (String(r.win).startsWith("tie") ? "tie" : "decided");
     const rcat = (i) => R[i].display_category || R[i].category || "";
-    root.append(el("h3", { text: `Battles (${R.length} judgments)` }));
+    const models = (i) => single ? [R[i].model] : [R[i].model_a, R[i].model_b];
+    const winner = (r) => failed(r) ? el("span", { class: "pill error", text: "parse failure" })
+      : String(r.win).startsWith("tie") ? "tie" : r.win === "model_a" ? r.model_a : r.win === "model_b" ? r.model_b : String(r.win);
+    const counted = (values) => { const n = {}; for (const v of values) n[v] = (n[v] || 0) + 1; return n; };
+    const catCount = counted(R.map((_, i) => rcat(i)));
+    root.append(el("h3", { text: `Judgments (${R.length})` }));
+    const filters = [{ key: "all", label: "all" }, ...(single ? [{ key: "rated", label: "rated" }]
+      : [{ key: "decided", label: "decided" }, { key: "tie", label: "tie" }]), { key: "parse failure", label: "parse failure" }];
     browser(root, {
-      items: [...R.keys()], placeholder: "search question or answers", key: (i) => R[i].id || String(i),
-      text: (i) => `${R[i].question}\n${R[i].output_a}\n${R[i].output_b}`.toLowerCase(),
-      kind: (i) => R[i].win === "tie" || String(R[i].win).startsWith("tie") ? "tie" : "decided",
-      filters: [{ key: "all", label: "all" }, { key: "decided", label: "decided" }, { key: "tie", label: "tie" }],
-      extra: { all: "all categories", values: [...new Set(R.map((_, i) => rcat(i)))].sort(), of: rcat },
-      header: ["question", "category", "model A", "model B", "winner", "order", "judge"],
-      row: (i) => [String(R[i].question_id), rcat(i), R[i].model_a ?? R[i].model, R[i].model_b ?? "–", R[i].win ?? String(R[i].score ?? "–"), R[i].order ?? "–", R[i].judge ?? "–"],
-      detail: (i) => el("div", { class: "detail" },
-        el("div", {}, el("h4", { text: "question" }), el("pre", { text: R[i].question ?? "" }),
-          el("h4", { text: "judge output" }), el("pre", { text: R[i].judge_output ?? "" })),
-        el("div", {}, el("h4", { text: `A: ${R[i].model_a ?? R[i].model}` }), el("pre", { text: R[i].output_a ?? "" })),
-        el("div", {}, el("h4", { text: `B: ${R[i].model_b ?? ""}` }), el("pre", { text: R[i].output_b ?? "" }))),
+      items: [...R.keys()], placeholder: "search question, answers, judge output, model",
+      key: (i) => [R[i].id, R[i].turn ?? "", R[i].order ?? "", R[i].judge ?? ""].join("|"),
+      text: (i) => [R[i].id, R[i].question, R[i].output_a, R[i].output_b, R[i].output, R[i].judge_output, ...models(i)].join("\n").toLowerCase(),
+      kind: (i) => kind(R[i]), filters,
+      extras: [{ name: "category", all: "all categories", values: Object.keys(catCount).sort(), of: rcat, count: catCount },
+        { name: "model", all: "all models", values: [...new Set(R.flatMap((_, i) => models(i)))].sort(), of: models }],
+      header: single ? ["question", "turn", "category", "model", "rating", "judge"]
+        : ["question", "turn", "category", "shown first (A)", "shown second (B)", "winner", "order", "judge"],
+      row: (i) => { const r = R[i];
+        return single ? [String(r.question_id), String(r.turn ?? "–"), rcat(i), r.model, failed(r) ? winner(r) : fmt(r.score, 1), r.judge ?? "–"]
+          : [String(r.question_id), String(r.turn ?? "–"), rcat(i), r.model_a, r.model_b, winner(r), r.order ?? "–", r.judge ?? "–"]; },
+      detail: (i) => judgmentDetail(R[i], U[R[i].id], single, failed(R[i])),
     });
+  }
+
+  function judgmentDetail(r, unit, single, failed) {
+    // earlier turns of a multi-turn question (the judge saw the whole conversation)
+    const turn = r.turn || 1;
+    const earlier = [];
+    if (unit && turn > 1) for (let t = 1; t < turn; t++) {
+      earlier.push(`[turn ${t}] ${(unit.question || [])[t - 1] ?? ""}`);
+      for (const m of single ? [r.model] : [r.model_a, r.model_b]) earlier.push(`  ${m}: ${((unit.answers || {})[m] || [])[t - 1] ?? ""}`);
+    }
+    const verdict = failed ? `parse failure: ${r.parse_error || "no verdict"}` : single ? `rating ${r.score}` : `${r.verdict} → ${r.win}`;
+    const judgeBox = el("div", {}, el("h4", { text: `judge ${r.judge ?? ""} (${r.template || "template ?"}${r.order ? ", order " + r.order : ""})` }),
+      el("pre", { class: "judge-output", text: r.judge_output ?? "" }), el("h4", { text: "verdict" }),
+      el("pre", { class: failed ? "verdict error" : "verdict", text: verdict }));
+    const question = el("div", {}, ...(earlier.length ? [el("h4", { text: "earlier turns" }), el("pre", { class: "earlier", text: earlier.join("\n") })] : []),
+      el("h4", { text: `question ${r.question_id}, turn ${turn}` }), el("pre", { class: "question", text: r.question ?? "" }));
+    const answers = single ? el("div", {}, el("h4", { text: `answer: ${r.model}` }), el("pre", { class: "answer-a", text: r.output ?? "" }))
+      : el("div", {}, el("h4", { text: `A (shown first): ${r.model_a}` }), el("pre", { class: "answer-a", text: r.output_a ?? "" }),
+        el("h4", { text: `B (shown second): ${r.model_b}` }), el("pre", { class: "answer-b", text: r.output_b ?? "" }));
+    return el("div", { class: "detail judgment-detail" }, question, answers, judgeBox);
   }
 
   function perfView(D, root) {
@@ -344,7 +486,11 @@
     $("#title").textContent = `benchgate report — ${M.model}`;
     $("#meta").textContent = [`status: ${M.status}`, `created ${M.created}`, `benchgate ${M.benchgate_version}`,
       M.timings && M.timings.samples != null ? `${M.timings.samples} samples` : null, M.seed != null ? `seed ${M.seed}` : null].filter(Boolean).join(" · ");
-    const tabs = [["overview", "Overview", overview], ["samples", "Samples", samplesView]];
+    // an arena-only run has no benchmark or sample tabs (its units are in the arena's battle browser)
+    const tabs = [];
+    const benchmarks = Object.keys(D.benchmarks).filter((n) => !(D.arena && n === "arena"));
+    if (benchmarks.length || D.dimensions || !D.arena) tabs.push(["overview", "Overview", overview]);
+    if (D.samples.id.length || !D.arena) tabs.push(["samples", "Samples", samplesView]);
     if (D.compare) tabs.push(["compare", "Compare", compareView]);
     if (D.arena) tabs.push(["arena", "Arena", arenaView]);
     if (D.perf) tabs.push(["perf", "Perf", perfView]);
@@ -359,7 +505,7 @@
       for (const s of main.querySelectorAll("section")) s.classList.toggle("on", s.id === `sec-${key}`);
       for (const b of nav.querySelectorAll("button")) b.classList.toggle("on", b.dataset.tab === key);
     }
-    show("overview");
+    show(tabs[0][0]);
     mark("render");
     document.body.setAttribute("data-ready-ms", String(performance.now()));
     document.body.setAttribute("data-marks", JSON.stringify(marks));
