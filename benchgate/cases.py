@@ -179,6 +179,7 @@ def _builtin_cases(path: Path, state, limit: int | None, subset, dataset_dir) ->
         ctx = RunContext(dataset_dir=Path(folder) if folder else None,
                          dataset_hub="local" if folder else "modelscope",
                          args=bench.effective_args(None))
+        bench.prepare(ctx)
     names = bench.subsets(ctx)
     wanted = [subset] if isinstance(subset, str) else (list(subset) if subset else None)
     wanted = wanted or ctx.args.get("subset_list")

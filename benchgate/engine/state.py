@@ -70,7 +70,12 @@ class EvalState:
                                         f"pass --judge-model (and --judge-api-url for an API)")
             ctx = RunContext(dataset_dir=self.options.dataset_dir,
                              dataset_hub=self.options.dataset_hub, args=args,
-                             seed=self.options.seed, chat=self.options.chat_template)
+                             seed=self.options.seed, chat=self.options.chat_template,
+                             judge=self.options.judge_model or None)
+            try:
+                bench.prepare(ctx)
+            except ValueError as e:
+                raise pytest.UsageError(str(e)) from None
             self.contexts[bench.name] = ctx
         return ctx
 
