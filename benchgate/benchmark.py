@@ -59,8 +59,9 @@ class RunContext:
     args: dict[str, Any]
     seed: int = 0
     chat: bool = False  # the model takes chat messages (chat template on)
-    # the judge model of the run (set by the judge stage); None: no judge, judge-scored parts
-    # are skipped with a reason (Benchmark.skip_reason), never scored 0
+    # the judge model of the run (--judge-model), set by the engine for every benchmark; the
+    # judge stage asks it what `Benchmark.judge_prompts` returns. None: no judge in this run,
+    # judge-scored parts are skipped with a reason (Benchmark.skip_reason), never scored 0
     judge: str | None = None
     _cache: dict = field(default_factory=dict)
 
@@ -144,6 +145,11 @@ class Benchmark:
             parse_spec(args["judge"], self.name)  # raises ValueError naming the key
         return args
 
+    def prepare(self, ctx: RunContext) -> None:
+        """Called once per process when the run's context is built (with `ctx.judge`): check
+        the args that depend on the run and resolve run-dependent defaults in `ctx.args`, so
+        results.json records what was used. Raise ValueError (naming the key) for a usage error."""
+
     def metric(self, ctx: RunContext) -> str:
         """The primary metric of this run (override when it depends on the mode)."""
         return self.primary_metric
@@ -154,8 +160,9 @@ class Benchmark:
         return "Robustness" if ctx.args.get("perturb") else self.dimension
 
     def lower_metrics(self, ctx: RunContext) -> tuple[str, ...]:
-        """The metrics of this run for which lower is better (gated as "at most")."""
-        return self.lower_is_better
+        """The metrics of this run for which lower is better (gated as "at most"); with the
+        `judge` dataset arg also its parse-failure rate."""
+        return self.lower_is_better + (("judge_parse_failure",) if ctx.args.get("judge") else ())
 
     def skip_reason(self, ctx: RunContext, subset: str) -> str | None:
         """Why a subset cannot be scored in this run (e.g. its scoring needs a judge model and

@@ -180,7 +180,10 @@ def _builtin_cases(path: Path, state, limit: int | None, subset, dataset_dir) ->
         ctx = RunContext(dataset_dir=Path(folder) if folder else None,
                          dataset_hub="local" if folder else "modelscope",
                          args=state.context_for(bench).args if state is not None
-                         else bench.effective_args(None))
+                         else bench.effective_args(None),
+                         judge=state.context_for(bench).judge if state is not None else None)
+        if state is None:  # the run's context was prepared when it was built
+            bench.prepare(ctx)
     names = bench.subsets(ctx)
     wanted = [subset] if isinstance(subset, str) else (list(subset) if subset else None)
     wanted = wanted or ctx.args.get("subset_list")

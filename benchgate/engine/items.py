@@ -137,6 +137,8 @@ class SampleItem(pytest.Item):
         except Exception as e:
             raise SampleError(f"{self.sample.id}: judge scoring failed: {type(e).__name__}: {e}") from e
         record["scores"] = {**record["scores"], **judged.scores}
+        if judged.extracted is not None:
+            record["extracted"] = judged.extracted
         name = state.judge.name if state.judge is not None else None
         record["judgments"] = [
             {"judge": name, "prompt": jp.user, "response": reply.text,

@@ -55,6 +55,7 @@ class Model:
         self._shared: dict[str, tuple[Any, int]] = {}  # model.prefetch results
         self._tried: set[tuple] = set()  # (group, shape, stop, max_new_tokens) prefetched
         self.no_shape_guess: set[tuple] = set()  # test functions whose prompt shape missed
+        self._group_keys: dict[tuple, list[dict]] = {}  # group -> per guessed shape: item -> key
 
     # -- identity -------------------------------------------------------------
     @property
@@ -182,7 +183,29 @@ class Model:
         for (m, p), key in zip(predictions, keys):
             value = (p.error, 0) if p.error is not None else (p.outputs[0], p.cached)
             m.stash.setdefault(PREFETCHED_KEY, {})[key] = value
+        self._group_keys.setdefault(sample.group, []).append({m: key for (m, _), key in zip(predictions, keys)})
         return self._lookup(item, request)
+
+    def group_answers(self, item) -> dict:
+        """The model's answers, already computed, of the not-yet-run tests of `item`'s group
+        (and `item`'s own) to the same prompt shape as `item`'s latest `generate` call:
+        {test item: text}; {} when that call was not one of a group's batched ones."""
+        sample = sample_of(item) if item is not None else None
+        run = item.stash.get(RUN_KEY, None) if item is not None else None
+        if sample is None or sample.group is None or run is None or not run.calls:
+            return {}
+        latest = run.calls[-1]["response"]
+        for keys in reversed(self._group_keys.get(sample.group, [])):
+            own = item.stash.get(PREFETCHED_KEY, {}).get(keys.get(item))
+            if own is None or isinstance(own[0], str) or own[0].text != latest:
+                continue
+            out = {}
+            for m, key in keys.items():
+                found = m.stash.get(PREFETCHED_KEY, {}).get(key) if not m.stash.get(RAN_KEY, False) else None
+                if found is not None and not isinstance(found[0], str):
+                    out[m] = found[0].text
+            return out
+        return {}
 
     def _compute(self, requests: list, sample_id: str) -> list[tuple[Any, int]]:
         predictions = [Prediction(requests=[r], sample_id=sample_id) for r in requests]

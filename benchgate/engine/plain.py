@@ -1,7 +1,7 @@
 """Hand-written evals: plain pytest test functions that are benchmark samples.
 
-A test is a sample when it uses benchgate's `record` fixture or carries
-`pytest.mark.benchgate`. Its sample id is `<benchmark>/<subset>/<index>`: the benchmark is
+A test is a sample when it uses benchgate's `record` or `judge` fixture or
+carries `pytest.mark.benchgate`. Its sample id is `<benchmark>/<subset>/<index>`: the benchmark is
 the module name without `test_` (or the marker's `benchmark=`); with a `Case` parameter the
 subset and index are the case's, otherwise the subset is the test function's name and the
 index its parametrization's position. At the end of the test's call phase its record (scores
@@ -19,6 +19,7 @@ from typing import Any, Callable
 import pytest
 
 from benchgate.cases import Case
+from benchgate.judge.metric import PARSE_FAILURE as JUDGE_PARSE_FAILURE
 
 MARKER = "benchgate"
 MARKER_KEYS = ("benchmark", "subset", "category", "metric")
@@ -56,6 +57,7 @@ class SampleRun:
     calls: list[dict[str, Any]] = field(default_factory=list)
     first_metric: str | None = None
     used_prefetched: bool = False
+    judgments: list[dict[str, Any]] = field(default_factory=list)  # `judge` fixture calls
 
 
 SAMPLE_KEY = pytest.StashKey[PlainSample]()
@@ -77,16 +79,23 @@ def resolves_to(item: pytest.Item, name: str, func: Callable) -> bool:
 
 
 def is_plain_eval(item: pytest.Item) -> bool:
-    from benchgate.fixtures.evals import record
+    from benchgate.fixtures.evals import judge, record
 
     return isinstance(item, pytest.Function) and (
-        item.get_closest_marker(MARKER) is not None or resolves_to(item, "record", record))
+        item.get_closest_marker(MARKER) is not None or resolves_to(item, "record", record)
+        or resolves_to(item, "judge", judge))
 
 
 def uses_model(item: pytest.Item) -> bool:
     from benchgate.fixtures.evals import model
 
     return resolves_to(item, "model", model)
+
+
+def uses_judge(item: pytest.Item) -> bool:
+    from benchgate.fixtures.evals import judge
+
+    return resolves_to(item, "judge", judge)
 
 
 def case_of(item: pytest.Item) -> Case | None:
@@ -157,7 +166,7 @@ def describe(item: pytest.Function, position: int, group_size: int) -> PlainSamp
                          subset=args.get("subset") or subset, index=index,
                          category=(case.category if case else None) or args.get("category"),
                          metric=args.get("metric"), case=case)
-    if case is not None and uses_model(item):
+    if case is not None and (uses_model(item) or uses_judge(item)):
         sample.group = (str(item.path), function, sample.subset, index // group_size)
     return sample
 
@@ -263,11 +272,15 @@ def build_record(item: pytest.Item, excinfo: pytest.ExceptionInfo | None,
         "cached": sum(c.get("cached", 0) for c in run.calls),
     }
     record.update(_calls_fields(run.calls))
+    if run.judgments:
+        record["judgments"] = [dict(j) for j in run.judgments]
     record.update(run.info)
     if dry_run:
         record["scores"] = None
         return record, None
     record["scores"] = {**run.scores, REQUIREMENT: 0.0 if requirement else 1.0}
+    if JUDGE_PARSE_FAILURE in run.scores:  # `judge.score` was used: its failure rate is "at most"
+        record["lower_is_better"] = [JUDGE_PARSE_FAILURE]
     if requirement:
         record["failed_requirement"] = _message(excinfo)
     return record, None
@@ -282,7 +295,7 @@ class Record:
     records them; `record.info(extracted=...)` adds fields to the sample's record."""
 
     RESERVED = frozenset({"id", "benchmark", "subset", "index", "category", "metric", "module",
-                          "test", "scores", "failed_requirement", "cached"})
+                          "test", "scores", "failed_requirement", "cached", "judgments"})
 
     def __init__(self, run: SampleRun):
         self._run = run

@@ -107,6 +107,8 @@ class PlainEvalPlugin:
         if prefetched and run is not None and not run.used_prefetched and run.calls \
                 and sample is not None and sample.group is not None:
             self.state.model.no_shape_guess.add(sample.group[:2])
+        if self.state._judge_calls is not None:
+            self.state.judge_calls.finish(item)
         for key in (PREFETCHED_KEY, RUN_KEY):
             if key in item.stash:
                 del item.stash[key]

@@ -38,6 +38,7 @@ class EvalState:
         self._predictor: Predictor | None = None
         self._model = None
         self._judge = None
+        self._judge_calls = None
         self.arena = None  # the arena session (benchgate.arena.session) when the arena suite runs
         self.collection_s: float | None = None  # set by the plugin's collection hooks
         self._sink = None
@@ -70,7 +71,12 @@ class EvalState:
                                         f"pass --judge-model (and --judge-api-url for an API)")
             ctx = RunContext(dataset_dir=self.options.dataset_dir,
                              dataset_hub=self.options.dataset_hub, args=args,
-                             seed=self.options.seed, chat=self.options.chat_template)
+                             seed=self.options.seed, chat=self.options.chat_template,
+                             judge=self.options.judge_model or None)
+            try:
+                bench.prepare(ctx)
+            except ValueError as e:
+                raise pytest.UsageError(str(e)) from None
             self.contexts[bench.name] = ctx
         return ctx
 
@@ -98,6 +104,15 @@ class EvalState:
                 sample = sample_of(item)
                 if sample is not None and sample.group is not None:
                     self.plain_groups.setdefault(sample.group, []).append(item)
+
+    @property
+    def judge_calls(self):
+        """The `judge` fixture's object (benchgate.engine.judge_calls.JudgeCalls)."""
+        if self._judge_calls is None:
+            from benchgate.engine.judge_calls import JudgeCalls
+
+            self._judge_calls = JudgeCalls(self)
+        return self._judge_calls
 
     @property
     def model(self):

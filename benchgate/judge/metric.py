@@ -84,10 +84,12 @@ class JudgeSpec:
 
 @dataclass
 class JudgeScores:
-    """A judge metric's scores for one sample and, per reply, its verdict or parse error."""
+    """A judge metric's scores for one sample and, per reply, its verdict or parse error;
+    `extracted`, when set, replaces the sample's extracted answer (a judge's label)."""
 
     scores: dict[str, float]
     details: list[dict[str, Any]] = field(default_factory=list)
+    extracted: Any = None
 
 
 def parse_spec(value: Any, bench: str) -> JudgeSpec | None:

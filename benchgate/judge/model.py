@@ -29,24 +29,27 @@ KINDS = ("generative", "reward_model")
 @dataclass(frozen=True)
 class JudgePrompt:
     """What a generative judge is asked: chat messages, plus a tag that is part of the cache
-    key but not sent (e.g. '{"template": "pair-v2", "order": "ba"}')."""
+    key but not sent (e.g. '{"template": "pair-v2", "order": "ba"}'), and the most new tokens
+    the reply may have when the prompt's authors fixed it (None: --judge-generation-config)."""
 
     messages: tuple
     tag: str = ""
+    max_new_tokens: int | None = None
 
     @classmethod
-    def of(cls, system: str | None, user: str, tag: Any = "") -> "JudgePrompt":
+    def of(cls, system: str | None, user: str, tag: Any = "",
+           max_new_tokens: int | None = None) -> "JudgePrompt":
         """A system prompt (omitted when empty) and a user prompt; `tag` may be a dict."""
         messages = ([{"role": "system", "content": system}] if system else []) + \
             [{"role": "user", "content": user}]
         return cls(tuple(messages), tag if isinstance(tag, str) else
-                   json.dumps(tag, sort_keys=True, ensure_ascii=False))
+                   json.dumps(tag, sort_keys=True, ensure_ascii=False), max_new_tokens)
 
     def followed_by(self, reply: str, user: str) -> "JudgePrompt":
         """This conversation continued with the judge's reply and a new user turn (a re-ask)."""
         messages = self.messages + ({"role": "assistant", "content": reply},
                                     {"role": "user", "content": user})
-        return JudgePrompt(messages, self.tag)
+        return JudgePrompt(messages, self.tag, self.max_new_tokens)
 
     @property
     def user(self) -> str:
@@ -124,7 +127,8 @@ class Judge:
         """The judge's reply to each prompt, in order: one batched, cached pass."""
         if self.kind != "generative":
             raise BackendError(f"judge {self.name!r} is a reward model: use reward(), not complete()")
-        predictions = [Prediction([GenerateRequest(p.messages, cache_tag=p.tag)]) for p in prompts]
+        predictions = [Prediction([GenerateRequest(p.messages, max_new_tokens=p.max_new_tokens,
+                                                   cache_tag=p.tag)]) for p in prompts]
         return self._run(label, predictions, lambda out: JudgeReply(out.text))
 
     def reward(self, conversations: Sequence[Sequence[dict]], label: str = "judge",
