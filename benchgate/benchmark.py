@@ -7,15 +7,33 @@ recording, aggregation, gates) is the engine's job.
 from __future__ import annotations
 
 import random
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
+from benchgate.argspec import Arg, check_args, spec_of, with_default
 from benchgate.models.base import Request
+
+# --dataset-args every benchmark accepts (plus "mode", one of the benchmark's modes)
+BASE_ARGS: dict[str, Arg] = {
+    "few_shot_num": Arg(0, int, min=0, help="few-shot exemplars per prompt"),
+    "few_shot_random": Arg(False, help="seeded random draw of the exemplars instead of the first n"),
+    "subset_list": Arg(None, str, each=True, sep=",", help="only these subsets (a list, or names separated by commas)"),
+}
 
 
 class DataError(ValueError):
     """A malformed data file or row; the message names the file and line."""
+
+
+class DataMissing(DataError):
+    """The benchmark's data is not there at all (no folder, hub unreachable): the whole
+    benchmark is skipped when it was not asked for by name, else it fails collection."""
+
+
+class DataWarning(UserWarning):
+    """Data that was skipped (malformed few-shot rows); the message names the file and line."""
 
 
 @dataclass
@@ -77,25 +95,25 @@ class Benchmark:
     modes: ClassVar[tuple[str, ...]] = ("generate",)
     primary_metric: ClassVar[str] = "acc"
     lower_is_better: ClassVar[tuple[str, ...]] = ()  # metrics gated as "at most" (perplexity)
+    # extra --dataset-args keys: a plain default (its type is checked) or an Arg with type/range
     default_args: ClassVar[dict[str, Any]] = {}
     # ids of the same data on the hubs: {"modelscope": "...", "huggingface": "..."}
     hub_ids: ClassVar[dict[str, str]] = {}
 
+    def arg_specs(self) -> dict[str, Arg]:
+        """Every accepted --dataset-args key with its type, range and default."""
+        specs = {**BASE_ARGS, "mode": Arg(self.modes[0], str, choices=tuple(self.modes))}
+        for key, value in self.default_args.items():
+            if key in specs and not isinstance(value, Arg):
+                specs[key] = with_default(specs[key], value)
+            else:
+                specs[key] = spec_of(value)
+        return specs
+
     def effective_args(self, user_args: dict[str, Any] | None) -> dict[str, Any]:
-        """Defaults updated by the user's `--dataset-args`, validated."""
-        args = {"few_shot_num": 0, "few_shot_random": False, "subset_list": None,
-                "mode": self.modes[0], **self.default_args}
-        for key, value in (user_args or {}).items():
-            if key not in args:
-                raise ValueError(f"--dataset-args: unknown key {key!r} for {self.name} "
-                                 f"(accepted: {', '.join(sorted(args))})")
-            args[key] = value
-        if args["mode"] not in self.modes:
-            raise ValueError(f"--dataset-args: {self.name} mode must be one of {self.modes}, "
-                             f"got {args['mode']!r}")
-        if not isinstance(args["few_shot_num"], int) or args["few_shot_num"] < 0:
-            raise ValueError(f"--dataset-args: {self.name} few_shot_num must be an integer >= 0")
-        return args
+        """Defaults updated by the user's `--dataset-args`; unknown keys, wrong types and
+        values out of range raise ValueError naming the key and what it accepts."""
+        return check_args(user_args, self.arg_specs(), f"--dataset-args: {self.name}")
 
     def metric(self, ctx: RunContext) -> str:
         """The primary metric of this run (override when it depends on the mode)."""
@@ -118,6 +136,20 @@ class Benchmark:
         """The category a subset belongs to, for the per-category breakdown."""
         return None
 
+    def fewshot_samples(self, ctx: RunContext, subset: str) -> list[Sample]:
+        """The few-shot pool of a subset (memoised) without its malformed rows, which are
+        skipped with one DataWarning naming their file:line."""
+        def build() -> list[Sample]:
+            pool = ctx.cached(("fewshot", self.name, subset), lambda: self.fewshot_pool(ctx, subset))
+            bad = [s for s in pool if s.error]
+            if bad:
+                shown = "; ".join(str(s.error) for s in bad[:5])
+                more = f"; ... (+{len(bad) - 5} more)" if len(bad) > 5 else ""
+                warnings.warn(DataWarning(f"{self.name}/{subset}: skipped {len(bad)} malformed "
+                                          f"few-shot row(s): {shown}{more}"), stacklevel=2)
+            return [s for s in pool if not s.error]
+        return ctx.cached(("fewshot-valid", self.name, subset), build)
+
     def shots(self, ctx: RunContext, sample: Sample) -> list[Sample]:
         """The few-shot exemplars for a sample: the first n of the pool in file order, or a
         seeded random draw (seed, sample id) when few_shot_random is set. When the pool is
@@ -126,8 +158,7 @@ class Benchmark:
         n = ctx.args["few_shot_num"]
         if n == 0:
             return []
-        pool = ctx.cached(("fewshot", self.name, sample.subset),
-                          lambda: self.fewshot_pool(ctx, sample.subset))
+        pool = self.fewshot_samples(ctx, sample.subset)
         if sample.source:
             pool = [s for s in pool if s.source != sample.source]
         if len(pool) < n:

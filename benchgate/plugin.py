@@ -44,7 +44,7 @@ def _is_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     try:
         options = RunOptions.from_pytest(config)
-        _check_dataset_names(config, options)
+        _check_benchmarks(config, options)
     except OptionError as e:
         raise pytest.UsageError(str(e)) from None
     state = config.stash[STATE_KEY] = EvalState(config, options)
@@ -62,22 +62,57 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(controller, "benchgate-controller")
 
 
-def _check_dataset_names(config: pytest.Config, options: RunOptions) -> None:
-    """Unknown `--datasets` names are a usage error, listing the benchmarks available."""
-    if not options.datasets:
-        return
-    known: set[str] = set()
+def _benchmark_modules(config: pytest.Config) -> dict[str, Path]:
+    """name -> module path of the benchmarks in the paths given on the command line."""
+    found: dict[str, Path] = {}
     for arg in config.args:
         path = Path(arg.split("::")[0])
         if path.is_dir():
             for folder in (path, path / "evals"):
-                known.update(p.stem for p in folder.glob("*.py") if is_benchmark_module(p))
+                for p in sorted(folder.glob("*.py")):
+                    if is_benchmark_module(p):
+                        found.setdefault(p.stem, p)
         elif is_benchmark_module(path):
-            known.add(path.stem)
-    unknown = [n for n in options.datasets if n not in known]
-    if known and unknown:
-        raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; available here: "
-                          f"{', '.join(sorted(known))} (put paths before --datasets)")
+            found.setdefault(path.stem, path)
+    return found
+
+
+def _check_benchmarks(config: pytest.Config, options: RunOptions) -> None:
+    """Before anything runs: unknown `--datasets` names, and every `--dataset-args` entry (its
+    benchmark, keys, types, ranges and subset names) are usage errors listing what is accepted."""
+    modules = _benchmark_modules(config)
+    if not modules:
+        return
+    available = f"available here: {', '.join(sorted(modules))} (put paths before --datasets)"
+    unknown = [n for n in options.datasets or () if n not in modules]
+    if unknown:
+        raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; {available}")
+    unknown = sorted(set(options.dataset_args) - set(modules))
+    if unknown:
+        raise OptionError(f"--dataset-args: unknown benchmark(s) {unknown}; {available}")
+    from benchgate.benchmark import RunContext
+    from benchgate.engine.items import import_benchmark
+
+    for name, given in options.dataset_args.items():
+        try:
+            bench = import_benchmark(modules[name])
+        except Exception:  # noqa: BLE001 - a broken module is reported by its collection
+            continue
+        try:
+            args = bench.effective_args(given)
+        except ValueError as e:
+            raise OptionError(str(e)) from None
+        if args.get("subset_list"):
+            ctx = RunContext(dataset_dir=options.dataset_dir, dataset_hub=options.dataset_hub,
+                             args=args, seed=options.seed, chat=options.chat_template)
+            try:
+                subsets = bench.subsets(ctx)
+            except Exception:  # noqa: BLE001 - no data yet: collection says why
+                continue
+            missing = [s for s in args["subset_list"] if s not in subsets]
+            if missing:
+                raise OptionError(f"--dataset-args: {name} has no subset(s) {missing}; its subsets: "
+                                  f"{', '.join(subsets)}")
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -113,6 +148,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = get_state(session.config)
     if state.collection_s is not None:
         state.collection_s += time.perf_counter()
+    if state.usage_errors:
+        raise pytest.UsageError("\n".join(dict.fromkeys(state.usage_errors)))
     state.index_groups(session.items)
     options = state.options
     if state.groups and not options.model and not options.dry_run:

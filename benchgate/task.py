@@ -14,7 +14,8 @@ OPTIONS = {
     "chat_template": "--chat-template", "model_hub": "--model-hub", "api_url": "--api-url",
     "api_key": "--api-key", "datasets": "--datasets", "dataset_args": "--dataset-args",
     "limit": "--limit", "dataset_hub": "--dataset-hub", "dataset_dir": "--dataset-dir",
-    "use_cache": "--use-cache", "cache_path": "--cache-path", "dry_run": "--dry-run",
+    "use_cache": "--use-cache", "cache_path": "--cache-path", "cache_timeout": "--cache-timeout",
+    "dry_run": "--dry-run",
     "output_dir": "--output-dir", "seed": "--seed", "gate": "--gate", "baseline": "--baseline",
     "baseline_alpha": "--baseline-alpha", "group_size": "--group-size",
 }

@@ -17,7 +17,7 @@ import json
 import re
 from pathlib import Path
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, to_samples
 from benchgate.extract import normalize_number, numbers_equal
 from benchgate.models.base import GenerateRequest
@@ -110,7 +110,7 @@ def _convert(row: dict) -> tuple[dict, str]:
 def local_folder(ctx: RunContext, name: str) -> Path:
     """The local data folder; this benchmark is not wired to a hub."""
     if ctx.dataset_hub != "local":
-        raise DataError(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
+        raise DataMissing(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
                         f"pass --dataset-dir with a folder that contains {name}/")
     return dataset_folder(ctx, name)
 

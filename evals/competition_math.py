@@ -16,7 +16,8 @@ import json
 import re
 from pathlib import Path
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.argspec import Arg
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, to_samples
 from benchgate.math_equiv import extract_math_answer, last_boxed, math_equal
 from benchgate.models.base import GenerateRequest
@@ -86,7 +87,7 @@ def _read_problems(paths: list[tuple[int, Path]]):
 def local_folder(ctx: RunContext, name: str) -> Path:
     """The local data folder; this benchmark is not wired to a hub."""
     if ctx.dataset_hub != "local":
-        raise DataError(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
+        raise DataMissing(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
                         f"pass --dataset-dir with a folder that contains {name}/")
     return dataset_folder(ctx, name)
 
@@ -95,17 +96,10 @@ class CompetitionMath(Benchmark):
     name = "competition_math"
     modes = ("generate",)
     primary_metric = "acc"
-    default_args = {"few_shot_num": 4, "selection": "full"}
-
-    def effective_args(self, user_args):
-        args = super().effective_args(user_args)
-        if args["selection"] not in SELECTIONS:
-            raise ValueError(f"--dataset-args: competition_math selection must be one of "
-                             f"{SELECTIONS}, got {args['selection']!r}")
-        if args["few_shot_num"] > len(MINERVA_SHOTS):
-            raise ValueError(f"--dataset-args: competition_math few_shot_num must be <= "
-                             f"{len(MINERVA_SHOTS)} (the Minerva prompt's exemplars)")
-        return args
+    default_args = {
+        "few_shot_num": Arg(4, int, min=0, max=len(MINERVA_SHOTS), help="Minerva exemplars"),
+        "selection": Arg("full", str, choices=SELECTIONS, help="all problems or MATH-500"),
+    }
 
     def _root(self, ctx: RunContext) -> Path:
         return local_folder(ctx, "competition_math")

@@ -20,6 +20,7 @@ import csv
 import json
 from pathlib import Path
 
+from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_csv, read_jsonl, to_samples
 from benchgate.metrics.bleu import sentence_bleu
@@ -82,7 +83,7 @@ class GeneralQA(Benchmark):
     name = "general_qa"
     modes = ("generate",)
     primary_metric = "rouge-l-f"
-    default_args = {"path": None}
+    default_args = {"path": Arg(None, str, help="a .jsonl/.csv file or a folder of them")}
 
     def _files(self, ctx: RunContext) -> dict[str, Path]:
         if ctx.args["path"]:

@@ -24,7 +24,8 @@ import json
 import re
 from pathlib import Path
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.argspec import Arg
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.metrics.text import em_f1
 from benchgate.models.base import GenerateRequest
@@ -92,7 +93,7 @@ def _read(benchmark: str, subset: str, path: Path) -> list[Sample]:
 def local_folder(ctx: RunContext, name: str) -> Path:
     """The local data folder; this benchmark is not wired to a hub."""
     if ctx.dataset_hub != "local":
-        raise DataError(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
+        raise DataMissing(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
                         f"pass --dataset-dir with a folder that contains {name}/")
     return dataset_folder(ctx, name)
 
@@ -101,7 +102,7 @@ class TriviaQA(Benchmark):
     name = "trivia_qa"
     modes = ("generate",)
     primary_metric = "em"
-    default_args = {"few_shot_num": 0, "path": None}
+    default_args = {"few_shot_num": 0, "path": Arg(None, str, help="one data file instead of the folder")}
 
     def _files(self, ctx: RunContext) -> dict[str, Path]:
         """subset -> evaluation file."""

@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from benchgate.benchmark import DataError, RunContext, Sample
+from benchgate.benchmark import DataError, DataMissing, RunContext, Sample
 
 
 def dataset_folder(ctx: RunContext, name: str) -> Path:
     """`<dataset-dir>/<name>`, or a clear error saying what to pass."""
     if ctx.dataset_dir is None:
-        raise DataError(f"{name}: no --dataset-dir given and --dataset-hub is 'local'")
+        raise DataMissing(f"{name}: no --dataset-dir given and --dataset-hub is 'local'")
     folder = Path(ctx.dataset_dir) / name
     if not folder.is_dir():
-        raise DataError(f"{name}: data folder {folder} not found; --dataset-dir must point at "
+        raise DataMissing(f"{name}: data folder {folder} not found; --dataset-dir must point at "
                         f"a folder that contains {name}/")
     return folder
 

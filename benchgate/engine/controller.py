@@ -11,8 +11,8 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
-from benchgate.engine.items import RECORD_PROPERTY
-from benchgate.engine.options import RunOptions
+from benchgate.engine.items import ERROR_PROPERTY, RECORD_PROPERTY
+from benchgate.engine.options import RunOptions, check_output_dir
 from benchgate.engine.recorder import Recorder
 from benchgate.reports.console import summary_lines
 from benchgate.reports.results import build_results, write_json
@@ -26,6 +26,7 @@ class Controller:
         self.config = config
         self.options = options
         self.state = state
+        check_output_dir(options.output_dir)
         self.thresholds = parse_gates(options.gates)
         self.baseline = load_baseline_scores(options.baseline) if options.baseline else None
         self._modules: dict[str, str] = {}
@@ -42,9 +43,12 @@ class Controller:
                 if prop[0] == RECORD_PROPERTY:
                     self._modules.setdefault(prop[1]["benchmark"], prop[1].get("module"))
                     self.recorder.add(prop[1])
-        elif report.failed and _is_sample(report.nodeid):
+        elif report.failed:
+            subset = next((p[1] for p in report.user_properties if p[0] == ERROR_PROPERTY), None)
+            if subset is None and not _is_sample(report.nodeid):
+                return
             message = str(report.longrepr).strip().splitlines()
-            self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
+            self.recorder.add_error(subset or _sample_id(report.nodeid), message[-1] if message else "failed")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample
 from benchgate.engine.predictor import Prediction, encode_output
 
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
+ERROR_PROPERTY = "benchgate_error_id"  # user_properties key naming a failed subset (not a sample)
 
 
 class SampleError(Exception):
@@ -50,36 +51,86 @@ class BenchmarkFile(pytest.File):
         bench = import_benchmark(self.path)
         if not state.wants(bench.name):
             return []
-        ctx = state.context_for(bench)
         try:
-            items = list(self._samples(state, bench, ctx))
-        except DataError as e:
+            ctx = state.context_for(bench)
+            return list(self._samples(state, bench, ctx, self._subsets(bench, ctx)))
+        except pytest.UsageError as e:  # reported by pytest_collection_finish: exit code 4
+            state.usage_errors.append(str(e))
+            return []
+        except DataError as e:  # no data at all, or the subset list cannot be read
             if state.options.datasets is None:  # not asked for by name: skip, say why
                 self.warn(pytest.PytestWarning(f"benchmark {bench.name} skipped: {e}"))
                 return []
             raise self.CollectError(f"{bench.name}: {e}") from None
-        return items
 
-    def _samples(self, state, bench: Benchmark, ctx: RunContext):
+    @staticmethod
+    def _subsets(bench: Benchmark, ctx: RunContext) -> list[str]:
         subsets = bench.subsets(ctx)
         chosen = ctx.args.get("subset_list")
         if chosen:
             unknown = sorted(set(chosen) - set(subsets))
             if unknown:
-                raise pytest.UsageError(f"--dataset-args: {bench.name} has no subset(s) {unknown}")
+                raise pytest.UsageError(f"--dataset-args: {bench.name} has no subset(s) {unknown}; "
+                                        f"its subsets: {', '.join(subsets)}")
             subsets = [s for s in subsets if s in set(chosen)]
+        return subsets
+
+    def _samples(self, state, bench: Benchmark, ctx: RunContext, subsets: list[str]):
         limit = state.options.limit
         group_size = state.options.group_size
         for subset in subsets:
-            samples = bench.load(ctx, subset)
+            try:
+                samples, category = load_subset(bench, ctx, subset)
+            except DataMissing:
+                raise
+            except Exception as e:  # noqa: BLE001 - a subset that cannot be read fails alone
+                message = str(e) if isinstance(e, DataError) else \
+                    f"reading the data failed: {type(e).__name__}: {e}"
+                yield SubsetErrorItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,
+                                                  subset=subset, message=message)
+                continue
             if limit is not None:
                 samples = samples[:limit]
-            category = bench.category(ctx, subset)
             for sample in samples:
                 item = SampleItem.from_parent(self, name=sample.id, sample=sample, bench=bench,
                                               ctx=ctx, category=category,
                                               group=(bench.name, subset, sample.index // group_size))
                 yield item
+
+
+def load_subset(bench: Benchmark, ctx: RunContext, subset: str) -> tuple[list[Sample], str | None]:
+    """A subset's samples and category; its few-shot pool is read now too (when shots are
+    asked for), so a missing or unreadable few-shot file fails the subset once, at collection,
+    rather than every sample."""
+    samples = bench.load(ctx, subset)
+    n = ctx.args.get("few_shot_num") or 0
+    if n and samples and type(bench).fewshot_pool is not Benchmark.fewshot_pool:
+        pool = bench.fewshot_samples(ctx, subset)
+        if len(pool) < n:
+            raise DataError(f"{bench.name}/{subset}: few_shot_num={n} but the few-shot split has "
+                            f"only {len(pool)} well-formed examples")
+    return samples, bench.category(ctx, subset)
+
+
+class SubsetErrorItem(pytest.Item):
+    """A subset whose data could not be read: one failing test naming the file and line."""
+
+    def __init__(self, *, bench: Benchmark, subset: str, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.message = message
+        self.extra_keyword_matches.update((bench.name, subset))
+        self.user_properties.append((ERROR_PROPERTY, f"{bench.name}/{subset}"))
+
+    def runtest(self) -> None:
+        raise SampleError(f"{self.name}: {self.message}")
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, SampleError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, self.name
 
 
 class SampleItem(pytest.Item):

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from benchgate.argspec import Arg, check_args
 from benchgate.models.base import GenerationConfig
 
 GROUP = "benchgate"
@@ -50,6 +51,9 @@ def add_options(parser) -> None:
                 help="reuse cached predictions (the cache is always written through)")
     g.addoption("--cache-path", default=None,
                 help="SQLite prediction cache (default $BENCHGATE_HOME/predictions.sqlite)")
+    g.addoption("--cache-timeout", type=float, default=60.0,
+                help="seconds to wait for a cache lock held by another run before going on "
+                     "without the cache (default 60)")
     g.addoption("--dry-run", action="store_true",
                 help="build every prompt and request, call no model, apply no gates")
     g.addoption("--output-dir", default="outputs", help="where results.json and samples.jsonl go")
@@ -65,6 +69,22 @@ def add_options(parser) -> None:
                      "by sample id; combine the outputs with `benchgate merge`")
     g.addoption("--group-size", type=int, default=256,
                 help="samples per prediction group (one batched pass; one xdist unit)")
+
+
+def check_output_dir(path: Path) -> None:
+    """OptionError when `--output-dir` is not a directory that can be created and written
+    (checked before anything runs, so no finished run is lost for want of a place to write).
+    Creates nothing."""
+    path = Path(path)
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OptionError(f"--output-dir {path}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OptionError(f"--output-dir {path}: {probe} is not writable")
 
 
 def benchgate_home() -> Path:
@@ -96,18 +116,29 @@ def parse_kv(text: str | dict | None, option: str) -> dict[str, Any]:
     return out
 
 
+_G = GenerationConfig
+GENERATION_ARGS: dict[str, Arg] = {
+    "do_sample": Arg(_G.do_sample, help="sample instead of greedy decoding"),
+    "temperature": Arg(_G.temperature, float, min=0),
+    "top_p": Arg(_G.top_p, float, above=0, max=1),
+    "top_k": Arg(_G.top_k, int, min=0),
+    "max_new_tokens": Arg(_G.max_new_tokens, int, min=1),
+    "repetition_penalty": Arg(_G.repetition_penalty, float, above=0),
+    "seed": Arg(_G.seed, int, min=0),
+}
+
+
 def parse_generation_config(text: str | dict | None) -> GenerationConfig:
-    """`--generation-config` -> GenerationConfig; unknown keys are an error."""
-    values = parse_kv(text, "--generation-config")
-    known = set(GenerationConfig.__dataclass_fields__)
-    unknown = set(values) - known
-    if unknown:
-        raise OptionError(f"--generation-config: unknown key(s) {sorted(unknown)} "
-                          f"(accepted: {sorted(known)})")
+    """`--generation-config` -> GenerationConfig; unknown keys, wrong types and values out of
+    range are an OptionError naming the key and what it accepts."""
     try:
-        return GenerationConfig(**values)
-    except TypeError as e:
-        raise OptionError(f"--generation-config: {e}") from None
+        values = check_args(parse_kv(text, "--generation-config"), GENERATION_ARGS, "--generation-config")
+    except ValueError as e:
+        raise OptionError(str(e)) from None
+    if values["do_sample"] and values["temperature"] == 0:
+        raise OptionError("--generation-config: temperature must be > 0 when do_sample is true "
+                          "(for greedy decoding use do_sample=false)")
+    return GenerationConfig(**values)
 
 
 def parse_datasets(values: list[str] | str | None) -> list[str] | None:
@@ -142,6 +173,28 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return index, total
 
 
+def check_api_url(url: str) -> None:
+    """An http(s) URL with a host, e.g. http://127.0.0.1:8000/v1; OptionError otherwise."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as e:
+        raise OptionError(f"--api-url: not a valid URL ({e})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionError("--api-url: expected an http(s) URL such as http://HOST:8000/v1, got "
+                          f"{_redact_url(url)!r}")
+
+
+def _redact_url(url: str) -> str:
+    """`url` with any user:password@ part replaced (for error messages)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
 def shard_of(sample_id: str, total: int) -> int:
     """The shard (1..total) a sample belongs to: a stable hash of its id."""
     digest = hashlib.sha1(sample_id.encode("utf-8")).digest()
@@ -174,6 +227,7 @@ class RunOptions:
     baseline_alpha: float
     group_size: int
     shard: tuple[int, int] | None = None
+    cache_timeout: float = 60.0
 
     @classmethod
     def from_pytest(cls, config) -> "RunOptions":
@@ -186,14 +240,30 @@ class RunOptions:
             raise OptionError(f"--limit must be >= 1, got {limit}")
         if opt("group_size") < 1:
             raise OptionError("--group-size must be >= 1")
+        if not 0 < opt("baseline_alpha") < 1:
+            raise OptionError(f"--baseline-alpha must be between 0 and 1, got {opt('baseline_alpha')}")
+        if not opt("cache_timeout") > 0:
+            raise OptionError(f"--cache-timeout must be > 0 seconds, got {opt('cache_timeout')}")
+        if dataset_dir and not Path(dataset_dir).is_dir():
+            raise OptionError(f"--dataset-dir {dataset_dir}: not a directory")
+        api_url = opt("api_url")
+        if api_url is not None:
+            check_api_url(api_url)
+        model_args = parse_kv(opt("model_args"), "--model-args")
+        from benchgate.models.args import check_model_args
+
+        try:
+            check_model_args(opt("model"), api_url, model_args)
+        except ValueError as e:
+            raise OptionError(str(e)) from None
         cache_path = opt("cache_path")
         return cls(
             model=opt("model"),
-            model_args=parse_kv(opt("model_args"), "--model-args"),
+            model_args=model_args,
             generation=parse_generation_config(opt("generation_config")),
             chat_template=opt("chat_template") == "on",
             model_hub=opt("model_hub"),
-            api_url=opt("api_url"),
+            api_url=api_url,
             api_key=opt("api_key"),
             datasets=parse_datasets(opt("datasets")),
             dataset_args=parse_dataset_args(opt("dataset_args")),
@@ -210,17 +280,21 @@ class RunOptions:
             baseline_alpha=opt("baseline_alpha"),
             group_size=opt("group_size"),
             shard=parse_shard(opt("shard")),
+            cache_timeout=float(opt("cache_timeout")),
         )
 
     def public(self) -> dict[str, Any]:
-        """The configuration as written to results.json (no secrets)."""
+        """The configuration as written to results.json (no secrets: the API key never, the API
+        URL without credentials or query)."""
+        from benchgate.models.openai_api import sanitize_url
+
         return {
             "model": self.model,
             "model_args": self.model_args,
             "generation_config": self.generation.key(),
             "chat_template": self.chat_template,
             "model_hub": self.model_hub,
-            "api_url": self.api_url,
+            "api_url": sanitize_url(self.api_url) if self.api_url else None,
             "datasets": self.datasets,
             "dataset_args": self.dataset_args,
             "limit": self.limit,

@@ -26,6 +26,7 @@ class EvalState:
         self.groups: dict[tuple, list["SampleItem"]] = {}
         self._predictor: Predictor | None = None
         self.collection_s: float | None = None  # set by the plugin's collection hooks
+        self.usage_errors: list[str] = []  # bad --dataset-args found while collecting
 
     def wants(self, name: str) -> bool:
         return self.options.datasets is None or name in self.options.datasets
@@ -138,7 +139,8 @@ def build_prediction(item: "SampleItem") -> Prediction:
         return Prediction(requests=list(item.bench.requests(item.ctx, item.sample)),
                           sample_id=item.sample.id)
     except Exception as e:
-        return Prediction(error=f"building the requests failed: {type(e).__name__}: {e}")
+        where = f" ({item.sample.source})" if item.sample.source else ""
+        return Prediction(error=f"building the requests failed{where}: {type(e).__name__}: {e}")
 
 
 def get_state(config: pytest.Config) -> EvalState:

@@ -6,10 +6,13 @@ from benchgate.models.base import ModelBackend
 
 def load_backend(options) -> ModelBackend:
     """The backend named by the run options. Heavy imports happen only here."""
+    from benchgate.models.args import check_model_args
+
     model = options.model
     if not model:
         raise ValueError("no model: pass --model (a checkpoint dir, a hub id, 'smoke', 'dummy', 'wrong', "
                          "'oracle' or 'replay:FILE')")
+    check_model_args(model, options.api_url, options.model_args)
     if options.api_url:
         from benchgate.models.openai_api import OpenAIBackend
 

@@ -33,6 +33,7 @@ from typing import Any, Callable, Sequence
 
 import aiohttp
 
+from benchgate.argspec import Arg, check_args
 from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation,
                                    GenerationConfig, Loglikelihood, LoglikelihoodRequest,
                                    RollingLoglikelihoodRequest, cut_at_stop)
@@ -74,39 +75,43 @@ class OpenAIArgs:
     max_tokens_field: str = "max_tokens"  # or "max_completion_tokens" (OpenAI reasoning models)
 
     @classmethod
+    def specs(cls, default_api: str = "chat") -> dict[str, Arg]:
+        """The accepted model_args with their types and ranges."""
+        return {
+            "api": Arg(default_api, str, choices=("chat", "completions")),
+            "concurrency": Arg(cls.concurrency, int, min=1, help="requests in flight"),
+            "timeout": Arg(cls.timeout, float, above=0, help="seconds per attempt"),
+            "max_retries": Arg(cls.max_retries, int, min=0),
+            "backoff_base": Arg(cls.backoff_base, float, min=0),
+            "backoff_max": Arg(cls.backoff_max, float, min=0),
+            "max_retry_after": Arg(cls.max_retry_after, float, min=0),
+            "extra_body": Arg({}, (dict, str), help="JSON object merged into every request body"),
+            "logprobs_max_tokens": Arg(cls.logprobs_max_tokens, int, min=0),
+            "max_tokens_field": Arg(cls.max_tokens_field, str,
+                                    choices=("max_tokens", "max_completion_tokens")),
+        }
+
+    @classmethod
     def parse(cls, model_args: dict | None, default_api: str) -> "OpenAIArgs":
-        """Validate `model_args`; unknown keys raise ValueError naming the key."""
+        """Validate `model_args`; unknown keys, wrong types and out-of-range values raise
+        ValueError naming the key."""
         args = dict(model_args or {})
-        known = set(cls.__dataclass_fields__)
         for key in args:
-            if key not in known:
-                hint = " (pass the key as api_key= or env BENCHGATE_API_KEY)" \
-                    if "key" in key.lower() else ""
-                raise ValueError(f"unknown model_args key {key!r} for the OpenAI backend{hint}; "
-                                 f"known: {sorted(known)}")
-        args.setdefault("api", default_api)
-        extra = args.get("extra_body", {})
+            if key not in cls.__dataclass_fields__ and "key" in key.lower():
+                raise ValueError(f"unknown model_args key {key!r} for the OpenAI backend (pass the "
+                                 f"key as --api-key or env BENCHGATE_API_KEY; model args are written "
+                                 f"to results.json)")
+        values = check_args(args, cls.specs(default_api), "--model-args (OpenAI API)")
+        extra = values["extra_body"]
         if isinstance(extra, str):
-            extra = json.loads(extra)
+            try:
+                extra = json.loads(extra)
+            except ValueError as e:
+                raise ValueError(f"--model-args (OpenAI API) extra_body: invalid JSON: {e}") from None
         if not isinstance(extra, dict):
-            raise ValueError("model_args 'extra_body' must be a JSON object")
-        args["extra_body"] = extra
-        try:
-            for name in ("concurrency", "max_retries", "logprobs_max_tokens"):
-                args[name] = int(args.get(name, getattr(cls, name)))
-            for name in ("timeout", "backoff_base", "backoff_max", "max_retry_after"):
-                args[name] = float(args.get(name, getattr(cls, name)))
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"bad model_args value for the OpenAI backend: {e}") from None
-        parsed = cls(**args)
-        if parsed.max_tokens_field not in ("max_tokens", "max_completion_tokens"):
-            raise ValueError("model_args 'max_tokens_field' must be 'max_tokens' or "
-                             "'max_completion_tokens'")
-        if parsed.api not in ("chat", "completions"):
-            raise ValueError(f"model_args 'api' must be 'chat' or 'completions', not {parsed.api!r}")
-        if parsed.concurrency < 1 or parsed.max_retries < 0 or parsed.timeout <= 0:
-            raise ValueError("model_args need concurrency >= 1, max_retries >= 0, timeout > 0")
-        return parsed
+            raise ValueError("--model-args (OpenAI API) extra_body must be a JSON object")
+        values["extra_body"] = extra
+        return cls(**values)
 
     def policy(self) -> RetryPolicy:
         return RetryPolicy(self.max_retries, self.backoff_base, self.backoff_max,

@@ -47,8 +47,13 @@ def gen(prompt, **kw) -> GenerateRequest:
 def test_unknown_model_arg_names_the_key():
     with pytest.raises(ValueError, match="'concurency'"):
         OpenAIBackend("http://127.0.0.1:1/v1", "m", {"concurency": 4})
-    with pytest.raises(ValueError, match="'api'"):
+    with pytest.raises(ValueError, match="api must be one of 'chat', 'completions', got 'responses'"):
         OpenAIBackend("http://127.0.0.1:1/v1", "m", {"api": "responses"})
+    # types and ranges are checked, not coerced (concurrency=1.5 used to become 1)
+    for key, bad in (("concurrency", 1.5), ("concurrency", 0), ("timeout", "soon"), ("max_retries", -1),
+                     ("extra_body", "[1]"), ("extra_body", "{oops"), ("max_tokens_field", "n")):
+        with pytest.raises(ValueError, match=key):
+            OpenAIBackend("http://127.0.0.1:1/v1", "m", {key: bad})
 
 
 def test_extra_body_json_string_is_parsed():

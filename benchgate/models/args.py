@@ -1,0 +1,66 @@
+"""`--model-args` of every backend: the accepted keys, their types and ranges.
+
+Light on imports (no torch, no aiohttp), so the plugin checks `--model-args` before anything
+runs; the backends use the same specs when they are built.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from benchgate.argspec import Arg, accepted, check_args
+
+DTYPES = ("auto", "float32", "float16", "bfloat16")
+BUILTIN = ("dummy", "oracle", "wrong")
+
+HF_ARGS: dict[str, Arg] = {
+    "add_bos_token": Arg(False, help="encode with the tokenizer's special tokens (lm-eval: off)"),
+    "batch_size": Arg(8, int, min=1, help="rows per forward pass"),
+    "device": Arg(None, str, help="cpu, cuda, cuda:1 ... (default: cuda when available)"),
+    "device_map": Arg(None, (str, dict), help="transformers device_map, e.g. auto"),
+    "dtype": Arg("auto", str, choices=DTYPES),
+    "precision": Arg(None, str, choices=DTYPES, optional=True, help="alias of dtype"),
+    "max_length": Arg(None, int, min=2, help="context length (default: the model's)"),
+    "revision": Arg(None, str, help="hub revision (branch, tag or commit)"),
+    "trust_remote_code": Arg(False, help="run the checkpoint's own modelling code"),
+}
+DUMMY_ARGS: dict[str, Arg] = {"response": Arg(None, (str, int, float), help="the fixed answer")}
+
+
+def check_hf_args(args: dict[str, Any] | None) -> dict[str, Any]:
+    """Validated HF backend args with defaults; `precision` folded into `dtype`."""
+    given = dict(args or {})
+    if "dtype" in given and "precision" in given:
+        raise ValueError("--model-args: give 'dtype' or its alias 'precision', not both")
+    if "device" in given and "device_map" in given:
+        raise ValueError("--model-args: give 'device' or 'device_map', not both")
+    out = check_args(given, HF_ARGS, "--model-args")
+    if out.pop("precision") is not None:
+        out["dtype"] = given["precision"]
+    return {k: v for k, v in out.items() if k in given or k in ("dtype", "batch_size")}
+
+
+def backend_kind(model: str | None, api_url: str | None) -> str:
+    """'api', 'dummy', 'oracle', 'wrong', 'replay' or 'hf' (smoke, a checkpoint dir, a hub id)."""
+    if api_url:
+        return "api"
+    if model in BUILTIN:
+        return model
+    if (model or "").startswith("replay:"):
+        return "replay"
+    return "hf"
+
+
+def check_model_args(model: str | None, api_url: str | None, args: dict[str, Any]) -> None:
+    """ValueError naming the key when `--model-args` do not fit the backend `--model` selects."""
+    kind = backend_kind(model, api_url)
+    if kind == "api":
+        from benchgate.models.openai_api import OpenAIArgs
+
+        OpenAIArgs.parse(args, "chat")
+    elif kind == "hf":
+        check_hf_args(args)
+    elif kind == "dummy":
+        check_args(args, DUMMY_ARGS, "--model-args (dummy)")
+    elif args:
+        raise ValueError(f"--model-args: --model {model} takes no model args, got {sorted(args)}"
+                         + (f"; dummy accepts {accepted(DUMMY_ARGS)}" if kind != "replay" else ""))
