@@ -157,6 +157,66 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                                 "(use --model smoke for the built-in smoke-test model)")
 
 
+def _runs_samples_here(session: pytest.Session) -> bool:
+    """This process runs benchmark samples that need a model (serial run or xdist worker)."""
+    state = get_state(session.config)
+    return bool(state.groups) and bool(state.options.model) and not state.options.dry_run \
+        and not session.config.option.collectonly
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Fail fast: in a serial run, load the model before the first sample, so a model or API
+    that cannot be used is one usage error (exit 4), not one failure per sample. (xdist: the
+    controller checks it when the first worker has collected; a worker that still fails to
+    load stops itself after its first sample.)"""
+    if _is_worker(session.config) or session.config.pluginmanager.has_plugin("dsession"):
+        return
+    if _runs_samples_here(session):
+        from benchgate.models.factory import ModelUnavailable
+
+        try:
+            get_state(session.config).predictor.load()
+        except ModelUnavailable as e:
+            raise pytest.UsageError(f"benchgate: {e}") from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """xdist controller: when benchmark modules are to be run, check the model before the
+    workers start (a cheap check: API probe, replay file read, model resolved and its config
+    read; no weights), so a model that cannot be used is one usage error within seconds."""
+    config = session.config
+    if config.pluginmanager.has_plugin("dsession") and not _is_worker(config) \
+            and not config.getoption("url", None) and _benchmark_modules(config):
+        _check_model_once(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
+    """xdist controller: else when the first worker reports sample tests."""
+    if any(_is_sample_id(i) for i in ids):
+        _check_model_once(node.config)
+
+
+def _check_model_once(config: pytest.Config) -> None:
+    state = get_state(config)
+    if state.model_checked or state.options.dry_run or not state.options.model \
+            or config.option.collectonly:
+        return
+    state.model_checked = True
+    from benchgate.models.factory import ModelUnavailable, check_model
+
+    try:
+        check_model(state.options)
+    except ModelUnavailable as e:
+        raise pytest.UsageError(f"benchgate: {e}") from None
+
+
+def _is_sample_id(nodeid: str) -> bool:
+    return "::" in nodeid and nodeid.split("::", 1)[1].count("/") >= 2
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Under `-n`, send whole prediction groups to one worker (each group predicted once)."""

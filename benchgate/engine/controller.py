@@ -35,6 +35,7 @@ class Controller:
         self.workers: list[dict] = []
         self.outcome: GateOutcome | None = None
         self.results: dict[str, Any] | None = None
+        self.fatal: str | None = None
 
     # -- pytest hooks ---------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -57,9 +58,14 @@ class Controller:
             self.workers.append(summary)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        summaries = self.workers + ([self.state.summary()] if not self.workers else [])
+        # a worker could not load the model: one message, exit code 4 (a serial run stopped
+        # before its first sample with a usage error)
+        self.fatal = next((s["fatal"] for s in self.workers if s.get("fatal")), None)
+        if self.fatal:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
         if not self.recorder.n_records and not self.recorder.errors:
             return  # no benchmark ran: nothing to write
-        summaries = self.workers + ([self.state.summary()] if not self.workers else [])
         model = next((s["model"] for s in summaries if s.get("model")),
                      {"name": self.options.model, "fingerprint": None})
         dataset_args: dict[str, Any] = {}
@@ -88,9 +94,12 @@ class Controller:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
+        tr = terminalreporter
+        if self.fatal:
+            tr.write_sep("=", "benchgate: the model cannot be used", red=True)
+            tr.write_line(self.fatal, red=True)
         if self.results is None:
             return
-        tr = terminalreporter
         tr.write_sep("=", "benchgate summary")
         for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"])):
             tr.write_line(line)

@@ -160,6 +160,8 @@ class SampleItem(pytest.Item):
         prediction = state.prediction_for(self)
         self.prediction, self.ran = None, True  # free memory as soon as the sample is done
         if prediction.error:
+            if state.fatal:  # the model cannot be used: stop here, not one failure per sample
+                self.session.shouldstop = f"benchgate: {state.fatal}"
             raise SampleError(f"{sample.id}: {prediction.error}")
         record = base_record(self, prediction)
         if not state.options.dry_run:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 from tqdm import tqdm
 
 from benchgate.engine.cache import PredictionCache, cache_key
+from benchgate.models.factory import ModelUnavailable, load_failure_message
 from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
 
@@ -93,14 +94,29 @@ class Predictor:
     @property
     def backend(self) -> ModelBackend:
         if self._load_error is not None:  # load once; later groups fail fast with the same reason
-            raise BackendError(self._load_error)
+            raise ModelUnavailable(self._load_error)
         if self._backend is None:
             try:
                 self._backend = self._load_backend(self.options)
             except Exception as e:
-                self._load_error = f"model could not be loaded: {type(e).__name__}: {e}"
-                raise BackendError(self._load_error) from e
+                self._load_error = load_failure_message(self.options, e)
+                raise ModelUnavailable(self._load_error) from None
         return self._backend
+
+    @property
+    def load_error(self) -> str | None:
+        """Why the model (or replay file) could not be loaded; None when it loaded or was not tried."""
+        return self._load_error
+
+    def load(self) -> None:
+        """Load the model (or read the replay file) now, so that a model that cannot be used
+        stops the run once, before any sample; raises ModelUnavailable."""
+        if self.options.dry_run:
+            return
+        if (self.options.model or "").startswith("replay:"):
+            self._replay_source()
+        else:
+            self.backend  # noqa: B018 - loads it
 
     @property
     def loaded(self) -> bool:
@@ -137,18 +153,33 @@ class Predictor:
     @property
     def replay(self):
         """The replay source of `--model replay:FILE`, else None."""
-        model = self.options.model or ""
-        if self._replay is None and model.startswith("replay:"):
+        if (self.options.model or "").startswith("replay:"):
+            return self._replay_source()
+        return None
+
+    def _replay_source(self):
+        if self._load_error is not None:
+            raise ModelUnavailable(self._load_error)
+        if self._replay is None:
             from benchgate.models.replay import ReplaySource
 
-            self._replay = ReplaySource(model[len("replay:"):])
+            try:
+                self._replay = ReplaySource(self.options.model[len("replay:"):])
+            except Exception as e:
+                self._load_error = load_failure_message(self.options, e)
+                raise ModelUnavailable(self._load_error) from None
         return self._replay
 
     def predict(self, label: str, predictions: Sequence[Prediction]) -> None:
         """Fill `outputs` (or `error`) of every prediction, computing cache misses in batches."""
         if self.options.dry_run:
             return
-        if self.replay is not None:
+        try:
+            replay = self.replay
+        except ModelUnavailable as e:
+            self._fail([(p, 0) for p in predictions], str(e))
+            return
+        if replay is not None:
             self._predict_replay(predictions)
             return
         start = time.perf_counter()

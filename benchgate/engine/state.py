@@ -27,6 +27,7 @@ class EvalState:
         self._predictor: Predictor | None = None
         self.collection_s: float | None = None  # set by the plugin's collection hooks
         self.usage_errors: list[str] = []  # bad --dataset-args found while collecting
+        self.model_checked = False  # xdist controller: the model was probed once
 
     def wants(self, name: str) -> bool:
         return self.options.datasets is None or name in self.options.datasets
@@ -116,11 +117,18 @@ class EvalState:
     def _pending(self, group: tuple) -> list["SampleItem"]:
         return [m for m in self.groups.get(group, []) if m.prediction is None and not m.ran]
 
+    @property
+    def fatal(self) -> str | None:
+        """Why the model of this process could not be loaded (the run stops), else None."""
+        return self._predictor.load_error if self._predictor is not None else None
+
     def summary(self) -> dict:
         """What this process tells the controller: model identity, effective args, timings."""
         out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()},
                      "collection_s": self.collection_s}
         predictor = self._predictor
+        if predictor is not None and predictor.load_error:
+            out["fatal"] = predictor.load_error
         if predictor is not None and predictor.loaded:
             out["model"] = {"name": predictor.name, "fingerprint": predictor.fingerprint()}
             out["stats"] = dict(predictor.stats.__dict__)

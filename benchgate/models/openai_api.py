@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -53,6 +54,10 @@ Progress = Callable[[int], None] | None
 
 class RetriesExhaustedError(RequestError):
     """A request kept failing with transient errors until `max_retries` was used up."""
+
+
+class ServerUnavailableError(BackendError):
+    """The server cannot be used at all (unreachable, or it refuses the API key)."""
 
 
 class LogprobsUnsupportedError(FatalRequestError):
@@ -485,16 +490,64 @@ class OpenAIBackend:
             raise LogprobsUnsupportedError(f"{err}; {_LOGLIK_HINT}", err.status, err.attempts)
         return first + await self._run_batch(calls[1:], progress)
 
+    async def _get_models(self, timeout: float) -> tuple[int, bytes]:
+        """(status, body) of GET {base}/models; connection failures and timeouts raise
+        RetryableError (redacted, without the aiohttp exception chain)."""
+        try:
+            async with self._session() as session:
+                async with session.get(self.base_url + "/models",
+                                       timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+                    return resp.status, await resp.read()
+        except asyncio.TimeoutError:
+            raise RetryableError(f"no answer within {timeout:g}s") from None
+        except aiohttp.InvalidURL:
+            raise FatalRequestError(f"invalid URL {sanitize_url(self.base_url)!r}") from None
+        except (aiohttp.ClientError, OSError) as e:
+            raise RetryableError(self._redact(f"{type(e).__name__}: {e}")) from None
+
+    def probe(self, timeout: float = 10.0, attempts: int = 2) -> None:
+        """Fail fast, once, when the server cannot be used at all: it cannot be reached (refused,
+        unknown host, no answer within `timeout`, after `attempts` tries) or it refuses the API
+        key (401/403 on GET /models). Raises ServerUnavailableError saying what was tried and
+        what to do. Any other answer (200, or a server without /models) passes: per-request
+        errors stay per request. A 200 answer also gives the fingerprint's server_model."""
+        where = f"the API at {sanitize_url(self.base_url)}"
+        timeout = min(timeout, self.args.timeout)
+        last: RequestError | None = None
+        for attempt in range(attempts):
+            try:
+                status, raw = _run(lambda: self._get_models(timeout))
+            except FatalRequestError as e:
+                raise ServerUnavailableError(f"{where}: {e}; check --api-url") from None
+            except RetryableError as e:
+                last = e
+                if attempt + 1 < attempts:
+                    time.sleep(0.5)
+                continue
+            if status in (401, 403):
+                raise ServerUnavailableError(self._redact(
+                    f"{where} refused the API key: HTTP {status} from GET /models: "
+                    f"{_error_message(raw)}; pass the right key with --api-key or $BENCHGATE_API_KEY"))
+            if status == 200 and not self._server_model_fetched:
+                self._server_model = self._model_entry(raw)
+                self._server_model_fetched = True
+            return
+        raise ServerUnavailableError(
+            f"{where} cannot be reached (GET /models, {attempts} tries: {last}); check --api-url "
+            f"and that the server is running")
+
     async def _fetch_model_entry(self) -> dict | None:
         """This model's stable fields from GET {base}/models, or None if unavailable."""
         try:
-            async with self._session() as session:
-                timeout = aiohttp.ClientTimeout(total=min(10.0, self.args.timeout))
-                async with session.get(self.base_url + "/models", timeout=timeout) as resp:
-                    if resp.status != 200:
-                        return None
-                    data = json.loads(await resp.read())
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError):
+            status, raw = await self._get_models(min(10.0, self.args.timeout))
+        except RequestError:
+            return None
+        return self._model_entry(raw) if status == 200 else None
+
+    def _model_entry(self, raw: bytes) -> dict | None:
+        try:
+            data = json.loads(raw)
+        except ValueError:
             return None
         entries = data.get("data") if isinstance(data, dict) else None
         for entry in entries if isinstance(entries, list) else []:

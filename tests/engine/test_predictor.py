@@ -97,8 +97,8 @@ def test_model_load_failure_is_reported_once_per_sample(tmp_path):
     a, b = Prediction([GenerateRequest("x")]), Prediction([GenerateRequest("y")])
     p.predict("g1", [a])
     p.predict("g2", [b])
-    assert "model could not be loaded: OSError: no such checkpoint" in a.error
-    assert b.error == a.error and len(loads) == 1
+    assert "--model 'counting' could not be loaded" in a.error and "OSError: no such checkpoint" in a.error
+    assert b.error == a.error and len(loads) == 1 and p.load_error == a.error
 
 
 def test_dry_run_calls_nothing(tmp_path):
