@@ -48,6 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except OptionError as e:
         raise pytest.UsageError(str(e)) from None
     state = config.stash[STATE_KEY] = EvalState(config, options)
+    _sigterm_interrupts(config)
     from benchgate.fixtures import models as model_fixtures
 
     if not config.pluginmanager.is_registered(model_fixtures):
@@ -60,6 +61,23 @@ def pytest_configure(config: pytest.Config) -> None:
         except OptionError as e:
             raise pytest.UsageError(str(e)) from None
         config.pluginmanager.register(controller, "benchgate-controller")
+
+
+def _sigterm_interrupts(config: pytest.Config) -> None:
+    """SIGTERM (a CI job cancelled, `kill`) interrupts the run like Ctrl-C, so what is finished
+    is written with status "interrupted"; only when nobody else handles SIGTERM."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
 
 
 def _benchmark_modules(config: pytest.Config) -> dict[str, Path]:

@@ -36,6 +36,7 @@ class Controller:
         self.outcome: GateOutcome | None = None
         self.results: dict[str, Any] | None = None
         self.fatal: str | None = None
+        self.output_error: str | None = None
 
     # -- pytest hooks ---------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -58,6 +59,9 @@ class Controller:
             self.workers.append(summary)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write what is finished, whatever happened: an interrupted run (Ctrl-C, SIGTERM,
+        -x) is written with status "interrupted"; a benchmark whose aggregation fails carries
+        its error; outputs that cannot be written are a clear error (exit 3), never half a file."""
         summaries = self.workers + ([self.state.summary()] if not self.workers else [])
         # a worker could not load the model: one message, exit code 4 (a serial run stopped
         # before its first sample with a usage error)
@@ -66,6 +70,28 @@ class Controller:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         if not self.recorder.n_records and not self.recorder.errors:
             return  # no benchmark ran: nothing to write
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        warnings = [w for s in summaries for w in s.get("warnings", ())]
+        if self.recorder.stream_error:
+            warnings.append(f"samples were kept in memory after a write failed: {self.recorder.stream_error}")
+        model, timings, config = self._run_info(summaries)
+        try:
+            self.results, self.outcome = finalize(
+                self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
+                baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run,
+                status="interrupted" if interrupted else None, warnings=warnings)
+        except OutputError as e:
+            self.results, self.outcome, self.output_error = e.results, e.outcome, str(e)
+            if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+            return
+        self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
+        failed = self.outcome.failures or any(e.get("error") for e in self.results["benchmarks"].values())
+        if failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _run_info(self, summaries: list[dict]) -> tuple[dict, dict, dict]:
+        """(model, timings, config) of results.json from the process summaries."""
         model = next((s["model"] for s in summaries if s.get("model")),
                      {"name": self.options.model, "fingerprint": None})
         dataset_args: dict[str, Any] = {}
@@ -85,13 +111,7 @@ class Controller:
             "computed": sum(s.get("computed", 0) for s in stats),
             "workers": len(self.workers) or 1,
         }
-        config = self.options.public() | {"effective_dataset_args": dataset_args}
-        self.results, self.outcome = finalize(
-            self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
-            baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run)
-        self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
-        if self.outcome.failures and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return model, timings, self.options.public() | {"effective_dataset_args": dataset_args}
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         tr = terminalreporter
@@ -117,26 +137,73 @@ class Controller:
                 tr.write_line(failure, red=True)
         elif self.thresholds or self.baseline is not None:
             tr.write_line("benchgate gates passed", green=True)
+        if self.output_error:
+            tr.write_sep("=", "benchgate could not write its outputs", red=True)
+            tr.write_line(self.output_error, red=True)
+            return
+        if self.results.get("status") == "interrupted":
+            tr.write_line(f"interrupted: results of the {self.results['timings'].get('samples')} "
+                          f"finished sample(s) written", yellow=True)
+        for warning in self.results.get("warnings", ()):
+            tr.write_line(f"warning: {warning}", yellow=True)
         tr.write_line(f"results: {self.options.output_dir / 'results.json'}")
 
 
+class OutputError(OSError):
+    """results.json / samples.jsonl could not be written (disk full, folder gone); the files
+    that were there are left whole. Carries the results and gate outcome computed."""
+
+    def __init__(self, message: str, results: dict, outcome: GateOutcome):
+        super().__init__(message)
+        self.results = results
+        self.outcome = outcome
+
+
 def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, thresholds: list,
-             baseline: dict | None, alpha: float, dry_run: bool) -> tuple[dict, GateOutcome]:
+             baseline: dict | None, alpha: float, dry_run: bool, status: str | None = None,
+             warnings: list[str] | None = None) -> tuple[dict, GateOutcome]:
     """Aggregate, apply the gates, write samples.jsonl and results.json. Shared by the
-    controller and `benchgate merge`, so a merged run is scored exactly like a single one."""
+    controller and `benchgate merge`, so a merged run is scored exactly like a single one.
+
+    Nothing finished is lost to one failure: a benchmark whose aggregation fails carries its
+    error (the others are scored), a gate that cannot be evaluated is a gate failure, and both
+    files are written atomically, samples first; if samples.jsonl cannot be written,
+    results.json is not either (the previous pair stays consistent) and OutputError is raised."""
+    problem = None
+    try:
+        recorder.finish_samples()
+    except OSError as e:
+        problem = f"{recorder.output_dir / 'samples.jsonl'}: {e.strerror or e}"
     benchmarks = recorder.aggregate()
     outcome = GateOutcome()
     if not dry_run:
-        check_thresholds(thresholds, benchmarks, outcome)
+        try:
+            check_thresholds(thresholds, benchmarks, outcome)
+        except Exception as e:  # noqa: BLE001
+            outcome.failures.append(f"the score thresholds could not be checked: {type(e).__name__}: {e}")
         if baseline is not None:
-            check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome)
+            try:
+                check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome)
+            except Exception as e:  # noqa: BLE001
+                outcome.failures.append(f"the baseline could not be compared: {type(e).__name__}: {e}")
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
-    status = "dry_run" if dry_run else ("failed" if (outcome.failures or recorder.errors) else "passed")
-    recorder.finish_samples()
+    broken = any(e.get("error") for e in benchmarks.values())
+    status = status or ("dry_run" if dry_run else
+                        "failed" if (outcome.failures or recorder.errors or broken) else "passed")
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
-                            errors=recorder.errors, timings=timings, status=status)
-    write_json(recorder.output_dir / "results.json", results)
+                            errors=recorder.errors, timings=timings, status=status, warnings=warnings)
+    if problem is None:
+        try:
+            write_json(recorder.output_dir / "results.json", results)
+        except OSError as e:
+            problem = f"{recorder.output_dir / 'results.json'}: {e.strerror or e}"
+    if problem is not None:
+        raise OutputError(
+            f"could not write {problem}. Files already in {recorder.output_dir} were left whole "
+            f"(nothing half-written); the scores are in the summary above, and the predictions in "
+            f"the cache: re-run with --use-cache and a writable --output-dir to write them without "
+            f"recomputing", results, outcome)
     return results, outcome
 
 

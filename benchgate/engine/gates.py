@@ -87,6 +87,9 @@ def check_thresholds(thresholds: list[Threshold], benchmarks: dict[str, Any], ou
         if entry is None:
             outcome.failures.append(f"gate {t.label}: benchmark {t.benchmark!r} has no results in this run")
             continue
+        if entry.get("error"):
+            outcome.failures.append(f"gate {t.label}: {t.benchmark} has no score ({entry['error']})")
+            continue
         metric = t.metric or entry["metric"]
         if t.scope is None:
             block = entry["metrics"].get(metric)

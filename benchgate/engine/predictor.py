@@ -8,7 +8,9 @@ each sample its outputs. Per-sample tests never call the model themselves.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
@@ -20,6 +22,11 @@ from benchgate.models.base import (BackendError, BatchError, Generation, Loglike
                                    Request)
 
 NO_CACHE_MODELS = ("dummy", "oracle", "wrong")
+CACHE_ERRORS = (sqlite3.Error, OSError, ValueError)  # ValueError: a corrupt cached value
+
+
+class CacheWarning(UserWarning):
+    """The prediction cache could not be used; the run goes on without it."""
 
 
 def encode_output(output: Any) -> Any:
@@ -90,6 +97,7 @@ class Predictor:
         self._quiet_capture = quiet_capture or contextlib.nullcontext
         self.stats = PredictorStats()
         self._replay = None
+        self.cache_warning: str | None = None  # why the cache was given up (once per process)
 
     @property
     def backend(self) -> ModelBackend:
@@ -135,9 +143,46 @@ class Predictor:
 
     @property
     def cache(self) -> PredictionCache | None:
-        if self._cache is None and self.options.model not in NO_CACHE_MODELS:
-            self._cache = PredictionCache(self.options.cache_path)
+        """The cache, or None (built-in models; or it could not be opened: warned once)."""
+        if self._cache is None and self.cache_warning is None \
+                and self.options.model not in NO_CACHE_MODELS:
+            try:
+                self._cache = PredictionCache(self.options.cache_path,
+                                              timeout=getattr(self.options, "cache_timeout", 60.0))
+            except CACHE_ERRORS as e:
+                self._give_up_cache("opened", e)
         return self._cache
+
+    def _cache_get(self, keys) -> dict[str, Any]:
+        cache = self.cache
+        if cache is None:
+            return {}
+        try:
+            return cache.get_many(keys)
+        except CACHE_ERRORS as e:
+            self._give_up_cache("read", e)
+            return {}
+
+    def _cache_put(self, items: dict[str, Any]) -> None:
+        cache = self.cache
+        if cache is None or not items:
+            return
+        try:
+            cache.put_many(items)
+        except CACHE_ERRORS as e:
+            self._give_up_cache("written", e)
+
+    def _give_up_cache(self, action: str, error: BaseException) -> None:
+        """Go on without the cache: every output is still delivered, scored and written;
+        one warning says why (read-only or full disk, a lock held too long, a corrupt file)."""
+        self.cache_warning = (f"the prediction cache {self.options.cache_path} could not be {action} "
+                              f"({type(error).__name__}: {error}); going on without it, so this "
+                              f"run's predictions are not cached")
+        warnings.warn(CacheWarning(self.cache_warning), stacklevel=2)
+        if self._cache is not None:
+            with contextlib.suppress(Exception):
+                self._cache.close()
+            self._cache = None
 
     def chunk_size(self) -> int:
         """Requests per backend call; each call's results are written to the cache as it ends.
@@ -201,16 +246,19 @@ class Predictor:
                 wanted.setdefault(key, (request, []))[1].append((p, pos))
         self.stats.requests += len(wanted)
         found: dict[str, Any] = {}
-        cache = self.cache
-        if cache is not None and self.options.use_cache:
-            found = cache.get_many(wanted)
+        if self.options.use_cache:
+            for key, value in self._cache_get(wanted).items():
+                request, users = wanted[key]
+                try:
+                    output = decode_output(request.kind, value)
+                except (KeyError, IndexError, TypeError, ValueError):
+                    continue  # a malformed cached value: computed again
+                found[key] = value
+                self._deliver(users, output, cached=True)
             self.stats.cache_hits += len(found)
-        for key, value in found.items():
-            request, users = wanted[key]
-            self._deliver(users, decode_output(request.kind, value), cached=True)
         misses = [(k, r) for k, (r, _) in wanted.items() if k not in found]
         if misses:
-            self._compute(label, misses, wanted, cache)
+            self._compute(label, misses, wanted)
         self.stats.seconds += time.perf_counter() - start
 
     def _predict_replay(self, predictions: Sequence[Prediction]) -> None:
@@ -223,7 +271,7 @@ class Predictor:
                 except ReplayError as e:
                     p.error = str(e)
 
-    def _compute(self, label, misses, wanted, cache) -> None:
+    def _compute(self, label, misses, wanted) -> None:
         by_kind: dict[str, list[tuple[str, Request]]] = {}
         for key, request in misses:
             by_kind.setdefault(request.kind, []).append((key, request))
@@ -254,8 +302,7 @@ class Predictor:
                         done[key] = encode_output(output)
                         self._deliver(wanted[key][1], output, cached=False)
                     self.stats.computed += len(done)
-                    if cache is not None:
-                        cache.put_many(done)
+                    self._cache_put(done)
 
     @staticmethod
     def _deliver(users, output, cached: bool) -> None:

@@ -1,7 +1,9 @@
 """Controller-side aggregation of per-sample records: per subset, category and benchmark."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable
@@ -16,9 +18,30 @@ def summarize(values: list[float]) -> dict[str, float]:
     return {"score": mean, "n": len(values), "stderr": stderr, "ci95": [low, high]}
 
 
+def write_atomic(path: Path, write) -> None:
+    """Write `path` through a temporary file renamed over it, so a reader (or a full disk)
+    never leaves a half-written file: the old file stays until the new one is complete.
+    `write(f)` writes the content to the open text file. The temporary file is removed on
+    failure and the OSError raised."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 class Recorder:
-    """Collects records as test reports arrive; streams them to samples.jsonl. Aggregates
-    in sample order, so serial and xdist runs give bit-identical numbers."""
+    """Collects records as test reports arrive; streams them to samples.jsonl.partial (kept
+    in memory from the point where the disk refuses a write). Aggregates in sample order, so
+    serial and xdist runs give bit-identical numbers; a benchmark whose aggregation fails
+    carries its error instead of a score, and the others are unaffected."""
 
     def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
         self.output_dir = output_dir
@@ -32,13 +55,13 @@ class Recorder:
         self.n_records = 0
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
+        self._written = 0  # bytes of complete lines in the partial file
+        self._spill: list[str] | None = None  # lines kept in memory once the disk refused one
+        self.stream_error: str | None = None
 
     def add(self, record: dict[str, Any]) -> None:
         """One sample's record (from the test report)."""
-        if self._partial is None:
-            self.output_dir.mkdir(parents=True, exist_ok=True)
-            self._partial = open(self._partial_path, "w", encoding="utf-8")
-        self._partial.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._stream(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self.n_records += 1
         scores = record.get("scores")
         if scores is None:  # dry run
@@ -51,15 +74,42 @@ class Recorder:
         self._rows[bench].append((record["subset"], record["index"], record.get("category"),
                                   {k: float(v) for k, v in scores.items()}))
 
+    def _stream(self, line: str) -> None:
+        if self._spill is not None:
+            self._spill.append(line)
+            return
+        try:
+            if self._partial is None:
+                self.output_dir.mkdir(parents=True, exist_ok=True)
+                self._partial = open(self._partial_path, "w", encoding="utf-8")
+            self._partial.write(line)
+            self._partial.flush()
+            self._written = self._partial.tell()
+        except OSError as e:  # disk full, folder gone: keep the records in memory from here
+            self.stream_error = f"{self._partial_path}: {e.strerror or e}"
+            self._spill = [line]
+            if self._partial is not None:
+                with contextlib.suppress(OSError):
+                    self._partial.truncate(self._written)  # drop a half-written line
+                with contextlib.suppress(OSError):
+                    self._partial.close()
+
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
 
     def aggregate(self) -> dict[str, Any]:
         """{benchmark: {metric, score, n, stderr, ci95, metrics, subsets, categories}}:
         micro averages over samples (so a benchmark score weights subsets by size), plus
-        the macro average over subsets (and categories)."""
-        return {bench: self._aggregate_one(bench, sorted(rows, key=lambda r: (r[0], r[1])))
-                for bench, rows in sorted(self._rows.items())}
+        the macro average over subsets (and categories). A benchmark whose aggregation fails
+        gets {metric, score: None, n, error} and does not stop the others."""
+        out: dict[str, Any] = {}
+        for bench, rows in sorted(self._rows.items()):
+            try:
+                out[bench] = self._aggregate_one(bench, sorted(rows, key=lambda r: (r[0], r[1])))
+            except Exception as e:  # noqa: BLE001 - isolate one benchmark's failure
+                out[bench] = {"metric": self.primary.get(bench), "score": None, "n": len(rows),
+                              "stderr": None, "error": f"aggregation failed: {type(e).__name__}: {e}"}
+        return out
 
     def _aggregate_one(self, bench: str, rows) -> dict[str, Any]:
         primary = self.primary[bench]
@@ -82,6 +132,9 @@ class Recorder:
                     "metrics": per_metric}
 
         entry: dict[str, Any] = {"metric": primary, **block([r[3] for r in rows])}
+        if primary not in entry["metrics"]:
+            raise ValueError(f"no sample has a score for the primary metric {primary!r} "
+                             f"(metrics found: {sorted(entry['metrics'])})")
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
         entry["ci95"] = entry["metrics"][primary]["ci95"]
@@ -93,20 +146,29 @@ class Recorder:
         return entry
 
     def finish_samples(self) -> Path | None:
-        """Sort the streamed records by (benchmark, subset, index) into samples.jsonl."""
-        if self._partial is None:
+        """Sort the streamed records by (benchmark, subset, index) into samples.jsonl, written
+        atomically; on an OSError the partial file is kept and the error raised."""
+        if self._partial is None and self._spill is None:
             return None
-        self._partial.close()
-        with open(self._partial_path, encoding="utf-8") as f:
-            lines = f.readlines()
+        lines: list[str] = []
+        if self._partial is not None:
+            with contextlib.suppress(OSError):
+                self._partial.close()
+            with open(self._partial_path, encoding="utf-8") as f:
+                lines = [line for line in f if line.endswith("\n")]
+        lines += self._spill or []
 
         def order(line: str):
-            rec = json.loads(line)
-            return rec["benchmark"], rec["subset"], rec["index"]
+            try:
+                rec = json.loads(line)
+                return 0, rec["benchmark"], rec["subset"], rec["index"]
+            except (ValueError, KeyError, TypeError):
+                return 1, "", "", 0
 
         lines.sort(key=order)
         final = self.output_dir / "samples.jsonl"
-        with open(final, "w", encoding="utf-8") as f:
-            f.writelines(lines)
-        self._partial_path.unlink()
+        write_atomic(final, lambda f: f.writelines(lines))
+        with contextlib.suppress(OSError):
+            self._partial_path.unlink()
+        self._partial, self._spill = None, None
         return final

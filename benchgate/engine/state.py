@@ -111,7 +111,16 @@ class EvalState:
             for m in members:
                 m.prediction = build_prediction(m)
             bench, subset, chunk = item.group
-            self.predictor.predict(f"{bench}/{subset}#{chunk}", [m.prediction for m in members])
+            predictions = [m.prediction for m in members]
+            try:
+                self.predictor.predict(f"{bench}/{subset}#{chunk}", predictions)
+            except Exception as e:  # noqa: BLE001 - a bug must fail its samples, not crash the run
+                for p in predictions:
+                    p.error = p.error or f"prediction failed: {type(e).__name__}: {e}"
+            if not self.options.dry_run:
+                for p in predictions:  # every sample gets all its outputs, or an error
+                    if p.error is None and (p.outputs is None or any(o is None for o in p.outputs)):
+                        p.error = "prediction failed: the model gave no output for this sample"
         return item.prediction
 
     def _pending(self, group: tuple) -> list["SampleItem"]:
@@ -129,6 +138,8 @@ class EvalState:
         predictor = self._predictor
         if predictor is not None and predictor.load_error:
             out["fatal"] = predictor.load_error
+        if predictor is not None and predictor.cache_warning:
+            out["warnings"] = [predictor.cache_warning]
         if predictor is not None and predictor.loaded:
             out["model"] = {"name": predictor.name, "fingerprint": predictor.fingerprint()}
             out["stats"] = dict(predictor.stats.__dict__)

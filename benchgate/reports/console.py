@@ -11,9 +11,13 @@ def _num(value) -> str:
 def summary_lines(benchmarks: dict[str, Any], model_name: str) -> list[str]:
     """One row per benchmark, then per category and per subset (subsets only when few)."""
     rows: list[tuple[str, str, str, str, str]] = []
+    errors = []
     for name, entry in benchmarks.items():
-        rows.append((name, entry["metric"], str(entry["n"]), _num(entry["score"]),
-                     _num(entry["stderr"])))
+        rows.append((name, str(entry.get("metric")), str(entry["n"]), _num(entry["score"]),
+                     _num(entry.get("stderr"))))
+        if entry.get("error"):  # aggregation failed: no score, the reason below the table
+            errors.append(f"{name}: {entry['error']}")
+            continue
         for metric, block in entry["metrics"].items():
             if metric != entry["metric"]:
                 rows.append((f"  {name}", metric, str(block["n"]), _num(block["score"]),
@@ -29,4 +33,4 @@ def summary_lines(benchmarks: dict[str, Any], model_name: str) -> list[str]:
     fmt = "  ".join(f"{{:{'<' if i < 2 else '>'}{w}}}" for i, w in enumerate(widths))
     lines = [f"model: {model_name}", fmt.format(*header), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*r) for r in rows]
-    return lines
+    return lines + errors

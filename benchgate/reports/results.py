@@ -8,7 +8,9 @@ Schema (version 1), documented in docs/results.md:
   timings       {"total_s", "collection_s", "prediction_s", "samples", "samples_per_s"}
   benchmarks    {name: {metric, score, n, stderr, ci95, metrics, subsets, categories}}
   gates         {"passed", "checks", "failures", "baseline"}
-  errors        [{"id", "message"}] samples whose test failed
+  errors        [{"id", "message"}] samples (or subsets) whose test failed
+  warnings      (only when there are some) what went wrong without failing the run, e.g. the
+                prediction cache could not be used
 """
 from __future__ import annotations
 
@@ -37,11 +39,11 @@ def environment() -> dict[str, Any]:
 
 
 def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, errors: list,
-                  timings: dict, status: str) -> dict[str, Any]:
+                  timings: dict, status: str, warnings: list[str] | None = None) -> dict[str, Any]:
     """Assemble the results.json document."""
     from benchgate import __version__
 
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "benchgate_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -54,12 +56,15 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
         "gates": gates,
         "errors": sorted(errors, key=lambda e: e["id"]),
     }
+    if warnings:
+        document["warnings"] = list(dict.fromkeys(warnings))
+    return document
 
 
 def write_json(path: Path, document: dict) -> None:
-    """Write atomically (temp file + rename) so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n",
-                   encoding="utf-8")
-    tmp.replace(path)
+    """Write atomically (temp file + fsync + rename) so a reader, a crash or a full disk never
+    leaves half a file: the previous file stays until the new one is complete."""
+    from benchgate.engine.recorder import write_atomic
+
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_atomic(Path(path), lambda f: f.write(text))
