@@ -162,8 +162,9 @@ class Benchmark:
         if sample.source:
             pool = [s for s in pool if s.source != sample.source]
         if len(pool) < n:
-            raise DataError(f"{self.name}/{sample.subset}: few_shot_num={n} but the few-shot "
-                            f"split has only {len(pool)} examples")
+            where = f"{sample.source}: " if sample.source else ""
+            raise DataError(f"{where}{self.name}/{sample.subset}: few_shot_num={n} but the few-shot "
+                            f"split has only {len(pool)} other examples")
         if ctx.args["few_shot_random"]:
             return random.Random(f"{ctx.seed}/{sample.id}").sample(pool, n)
         return pool[:n]

@@ -12,13 +12,11 @@ choice shuffling for BBH.
 """
 from __future__ import annotations
 
-import bisect
-import json
 import re
 from pathlib import Path
 
 from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, to_samples
+from benchgate.data.files import dataset_folder, json_items, read_json, read_text, to_samples
 from benchgate.extract import normalize_number, numbers_equal
 from benchgate.models.base import GenerateRequest
 
@@ -69,35 +67,16 @@ def lm_eval_exact_match(text: str, target: str) -> bool:
     return bool(found) and found[0].lower() == target.lower()
 
 
-def _line_offsets(text: str):
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    return lambda pos: bisect.bisect_right(starts, pos)
-
-
 def read_examples(path: Path):
     """Rows (index, example | DataError, "file:line") of a BBH task file
     `{"canary": ..., "examples": [...]}`; the line is where each example starts."""
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
-    line_of = _line_offsets(text)
+    doc, text = read_json(path)
+    examples = doc.get("examples") if isinstance(doc, dict) else None
     key = re.search(r'"examples"\s*:\s*\[', text)
-    if key is None:
-        raise DataError(f"{path}:1: no \"examples\" list")
-    decoder, pos, index = json.JSONDecoder(), key.end(), 0
-    while True:
-        while pos < len(text) and text[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= len(text) or text[pos] == "]":
-            return
-        obj, end = decoder.raw_decode(text, pos)
-        where = f"{path}:{line_of(pos)}"
+    if not isinstance(examples, list) or key is None:
+        raise DataError(f"{path}:1: expected an object with an \"examples\" list")
+    for index, obj, where in json_items(path, text, key.end(), len(examples)):
         yield index, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
-        index, pos = index + 1, end
 
 
 def _convert(row: dict) -> tuple[dict, str]:
@@ -132,6 +111,7 @@ class BBH(Benchmark):
         return names
 
     def load(self, ctx: RunContext, subset: str) -> list[Sample]:
+        self.exemplars(ctx, subset)  # a missing or broken CoT prompt fails the task here, once
         return to_samples(self.name, subset, read_examples(self._folder(ctx) / "bbh" / f"{subset}.json"),
                           _convert)
 
@@ -141,23 +121,28 @@ class BBH(Benchmark):
             path = self._folder(ctx) / "cot-prompts" / f"{subset}.txt"
             if not path.is_file():
                 raise DataError(f"{path}: file not found (the CoT prompt of {subset})")
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
             head, sep, body = text.partition("\n-----\n")
             if not sep:
                 raise DataError(f"{path}:1: no '-----' line after the canary header")
             return body.strip("\n")
         return ctx.cached(("bbh", "cot", subset), build)
 
-    def prompt(self, ctx: RunContext, sample: Sample) -> str:
+    def exemplars(self, ctx: RunContext, subset: str) -> str:
+        """The CoT prompt cut to its description and the first few_shot_num exemplars."""
         n = ctx.args["few_shot_num"]
-        prefix = self.cot_prompt(ctx, sample.subset)
+        prefix = self.cot_prompt(ctx, subset)
         if n != 3:  # keep the description and the first n exemplars
             blocks = prefix.split("\n\nQ: ")
             if n > len(blocks) - 1:
-                raise DataError(f"bbh/{sample.subset}: few_shot_num={n} but the CoT prompt has "
+                path = self._folder(ctx) / "cot-prompts" / f"{subset}.txt"
+                raise DataError(f"{path}:1: bbh/{subset}: few_shot_num={n} but the CoT prompt has "
                                 f"{len(blocks) - 1} exemplars")
             prefix = "\n\nQ: ".join(blocks[: n + 1])
-        return f"{prefix}\n\nQ: {sample.data['input']}{COT_SUFFIX}"
+        return prefix
+
+    def prompt(self, ctx: RunContext, sample: Sample) -> str:
+        return f"{self.exemplars(ctx, sample.subset)}\n\nQ: {sample.data['input']}{COT_SUFFIX}"
 
     def requests(self, ctx: RunContext, sample: Sample):
         return [GenerateRequest(self.prompt(ctx, sample), stop=STOP,

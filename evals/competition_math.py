@@ -12,13 +12,12 @@ folder), keeping each problem's index (its file number) so results compare with 
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, to_samples
+from benchgate.data.files import dataset_folder, read_json, read_text, to_samples
 from benchgate.math_equiv import extract_math_answer, last_boxed, math_equal
 from benchgate.models.base import GenerateRequest
 
@@ -71,15 +70,14 @@ def _convert(row: dict) -> tuple[dict, str]:
 
 
 def _read_problems(paths: list[tuple[int, Path]]):
+    """(problem number, object | DataError, "file:line") of each per-problem JSON file: an
+    unreadable file fails that problem only."""
     for number, path in paths:
         where = f"{path}:1"
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            yield number, DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}"), f"{path}:{e.lineno}"
-            continue
-        except UnicodeDecodeError as e:
-            yield number, DataError(f"{path}:1: not UTF-8: {e.reason}"), where
+            obj, _ = read_json(path)
+        except DataError as e:
+            yield number, e, where
             continue
         yield number, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
 
@@ -110,7 +108,7 @@ class CompetitionMath(Benchmark):
             if not path.is_file():
                 raise DataError(f"{path}: file not found (needed for selection 'math500')")
             chosen: dict[str, set[int]] = {}
-            for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for line_no, line in enumerate(read_text(path).splitlines(), 1):
                 if not line.strip():
                     continue
                 m = re.fullmatch(r"test/(\w+)/(\d+)\.json", line.strip())

@@ -16,7 +16,6 @@ benchgate.metrics, with Chinese text segmented (BLEU: sacrebleu "zh", ROUGE: jie
 """
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -71,12 +70,17 @@ def _convert(row: dict) -> tuple[dict, str]:
 
 
 def _csv_rows(path: Path):
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        header = next(csv.reader(f), None)
-    if not header:
+    rows = read_csv(path, n_fields=None)
+    first = next(rows, None)
+    if first is None:
         raise DataError(f"{path}:1: empty CSV file (expected a header row)")
-    for index, fields, where in read_csv(path, n_fields=len(header), header=True):
-        yield index, fields if isinstance(fields, DataError) else dict(zip(header, fields)), where
+    if isinstance(first[1], DataError):
+        raise DataError(f"{first[1]} (the header row)")
+    header = first[1]
+    for index, fields, where in rows:
+        if not isinstance(fields, DataError) and len(fields) != len(header):
+            fields = DataError(f"{where}: expected {len(header)} fields, got {len(fields)}")
+        yield index - 1, fields if isinstance(fields, DataError) else dict(zip(header, fields)), where
 
 
 class GeneralQA(Benchmark):

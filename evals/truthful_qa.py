@@ -20,7 +20,7 @@ import math
 from functools import lru_cache
 
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, shuffle_choices
-from benchgate.data.files import dataset_folder, read_csv, to_samples
+from benchgate.data.files import dataset_folder, read_csv, read_text, to_samples
 from benchgate.data.hub import load_hub_split
 from benchgate.models.base import GenerateRequest, Loglikelihood, LoglikelihoodRequest
 
@@ -45,9 +45,7 @@ METRICS = ("bleu", "rouge1", "rouge2", "rougeL")
 
 def read_json_list(path):
     """Elements of a JSON array file as (index, object, "file:line of the element")."""
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_text(path)
     decoder, pos, line, index = json.JSONDecoder(), text.find("["), 1, 0
     if pos < 0:
         raise DataError(f"{path}:1: expected a JSON array")
@@ -59,9 +57,14 @@ def read_json_list(path):
             pos += 1
         line += text.count("\n", start, pos)
         if pos >= len(text) or text[pos] == "]":
+            if index == 0:
+                raise DataError(f"{path}:{line}: the list is empty")
             return
         try:
             obj, end = decoder.raw_decode(text, pos)
+        except RecursionError:
+            yield index, DataError(f"{path}:{line}: invalid JSON: nested too deeply"), f"{path}:{line}"
+            return
         except json.JSONDecodeError as e:
             yield index, DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}"), f"{path}:{e.lineno}"
             return  # the rest of the array cannot be located

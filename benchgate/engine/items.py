@@ -106,9 +106,15 @@ def load_subset(bench: Benchmark, ctx: RunContext, subset: str) -> tuple[list[Sa
     n = ctx.args.get("few_shot_num") or 0
     if n and samples and type(bench).fewshot_pool is not Benchmark.fewshot_pool:
         pool = bench.fewshot_samples(ctx, subset)
-        if len(pool) < n:
-            raise DataError(f"{bench.name}/{subset}: few_shot_num={n} but the few-shot split has "
-                            f"only {len(pool)} well-formed examples")
+        sources = {s.source for s in pool}
+        own = any(s.source in sources for s in samples)  # the pool is the evaluation file itself
+        if len(pool) - own < n:
+            raw = ctx.cached(("fewshot", bench.name, subset), lambda: bench.fewshot_pool(ctx, subset))
+            source = raw[-1].source if raw else samples[-1].source  # the pool's file, else the split's
+            where = f"{source}: " if source else ""
+            raise DataError(f"{where}{bench.name}/{subset}: few_shot_num={n} but the few-shot split "
+                            f"has only {len(pool)} well-formed examples"
+                            + (" (a sample is never its own exemplar)" if own else ""))
     return samples, bench.category(ctx, subset)
 
 

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, Loglikelihood,
                    LoglikelihoodRequest, RollingLoglikelihoodRequest)
-from .args import DTYPES, HF_ARGS, check_hf_args  # noqa: F401  (re-exported)
+from .args import check_hf_args
 from .fingerprint import content_hash
 from .hf_generate import generate_batch
 from .windows import rolling_windows, window_inputs
