@@ -510,3 +510,34 @@ def test_bom_is_accepted_everywhere_it_is_common():
             damage_file(targets[index], ("bom",))
             ctx = RunContext(dataset_dir=root, dataset_hub="local", args=bench.effective_args(args), seed=1)
             assert run_everything(bench, ctx) == [], name
+
+
+# ----- the stress test's prompt files (benchgate perf --dataset openqa|line_by_line|sharegpt) -----
+
+PERF_FILES = {
+    "openqa": '{"question": "What is one plus one?"}\n{"question": "Name a colour."}\n',
+    "line_by_line": "first prompt\nsecond prompt\n",
+    "sharegpt": json.dumps([{"conversations": [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "yo"}]},
+                            {"conversations": [{"from": "human", "value": "q2"}]}], indent=1),
+}
+
+
+@pytest.mark.parametrize("dataset", list(PERF_FILES))
+@settings(max_examples=40, deadline=None)
+@given(damage=DAMAGE)
+def test_damaged_perf_prompt_files_give_a_dataset_error_naming_the_file(dataset, damage):
+    from benchgate.perf.config import PerfConfig
+    from benchgate.perf.datasets import DatasetError, load_prompts
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("prompts.json" if dataset == "sharegpt" else "prompts.jsonl" if dataset == "openqa"
+                            else "prompts.txt")
+        path.write_text(PERF_FILES[dataset], encoding="utf-8")
+        damage_file(path, damage)
+        cfg = PerfConfig(url="http://x", dataset=dataset, dataset_path=str(path), number=[1])
+        try:
+            prompts = load_prompts(cfg)
+        except DatasetError as e:
+            assert str(path) in str(e)
+            return
+        assert prompts and all(isinstance(p, str) and p for p in prompts)
