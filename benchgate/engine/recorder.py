@@ -90,9 +90,9 @@ class Recorder:
             self._spill = [line]
             if self._partial is not None:
                 with contextlib.suppress(OSError):
-                    self._partial.truncate(self._written)  # drop a half-written line
+                    self._partial.close()  # its buffer may hold (and write) part of the line
                 with contextlib.suppress(OSError):
-                    self._partial.close()
+                    os.truncate(self._partial_path, self._written)  # drop a half-written line
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
