@@ -210,7 +210,7 @@ class RunOptions:
     generation: GenerationConfig
     chat_template: bool
     model_hub: str
-    api_url: str | None
+    api_url: str | None = field(repr=False)  # may hold credentials: public() sanitises it
     api_key: str | None = field(repr=False)
     datasets: list[str] | None
     dataset_args: dict[str, dict]
