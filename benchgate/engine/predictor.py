@@ -8,6 +8,7 @@ each sample its outputs. Per-sample tests never call the model themselves.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import sqlite3
 import time
 import warnings
@@ -281,9 +282,11 @@ class Predictor:
                 pending.sort(key=lambda kr: -_length(kr[1]))
                 method = getattr(self.backend, kind)
                 for chunk in _chunks(pending, self.chunk_size()):
+                    early = _EarlyWrites(self, [k for k, _ in chunk])
+                    extra = {"on_result": early} if self.cache is not None and _takes_on_result(method) else {}
                     try:
                         try:
-                            outputs = method([r for _, r in chunk], progress=bar.update)
+                            outputs = method([r for _, r in chunk], progress=bar.update, **extra)
                         except BatchError as e:  # some requests failed for good (API)
                             outputs = e.results
                         if len(outputs) != len(chunk):
@@ -302,7 +305,8 @@ class Predictor:
                         done[key] = encode_output(output)
                         self._deliver(wanted[key][1], output, cached=False)
                     self.stats.computed += len(done)
-                    self._cache_put(done)
+                    early.flush()
+                    self._cache_put({k: v for k, v in done.items() if k not in early.written})
 
     @staticmethod
     def _deliver(users, output, cached: bool) -> None:
@@ -320,6 +324,43 @@ class Predictor:
             self._backend.close()
         if self._cache is not None:
             self._cache.close()
+
+
+def _takes_on_result(method) -> bool:
+    try:
+        return "on_result" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+class _EarlyWrites:
+    """`on_result` for backends that report each request as it finishes (the API backend):
+    answers go to the cache every EVERY_S seconds (or BATCH answers) during a chunk, so a run
+    killed mid-chunk loses at most the last fraction of a second of answers, not the chunk."""
+
+    EVERY_S = 0.2
+    BATCH = 256
+
+    def __init__(self, predictor: "Predictor", keys: list[str]):
+        self.predictor = predictor
+        self.keys = keys
+        self.buffer: dict[str, Any] = {}
+        self.written: set[str] = set()
+        self.last = time.monotonic()
+
+    def __call__(self, index: int, result: Any) -> None:
+        if isinstance(result, BaseException):
+            return
+        self.buffer[self.keys[index]] = encode_output(result)
+        if len(self.buffer) >= self.BATCH or time.monotonic() - self.last >= self.EVERY_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.predictor._cache_put(self.buffer)
+            self.written.update(self.buffer)
+            self.buffer = {}
+        self.last = time.monotonic()
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -50,6 +50,7 @@ _LOGLIK_HINT = ("loglikelihood over an API needs a /completions endpoint that su
                 "--dataset-args '{\"mmlu\": {\"mode\": \"generate\"}}'")
 
 Progress = Callable[[int], None] | None
+OnResult = Callable[[int, Any], None] | None
 
 
 class RetriesExhaustedError(RequestError):
@@ -305,27 +306,30 @@ class OpenAIBackend:
                 "model": self.model, "api": self.args.api, "chat_template": self.chat_template,
                 "extra_body": self.args.extra_body, "server_model": self._server_model}
 
-    def generate(self, requests: Sequence[GenerateRequest],
-                 progress: Progress = None) -> list[Generation]:
+    # `on_result(i, result)` (all methods, optional) is called as request i finishes, with its
+    # result or its RequestError, so a caller can keep (cache) answers before the batch ends.
+
+    def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
+                 on_result: OnResult = None) -> list[Generation]:
         """One `Generation` per request (stop strings cut off); `BatchError` on failures."""
         return self._finish(_run(lambda: self._run_batch(
-            [self._generate_call(r) for r in requests], progress)))
+            [self._generate_call(r) for r in requests], progress, on_result)))
 
-    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest],
-                      progress: Progress = None) -> list[Loglikelihood]:
+    def loglikelihood(self, requests: Sequence[LoglikelihoodRequest], progress: Progress = None,
+                      on_result: OnResult = None) -> list[Loglikelihood]:
         """log P(continuation | context) via /completions echo+logprobs; see `parse_loglikelihood`."""
         calls = [self._echo_call(r.context + r.continuation,
                                  lambda d, r=r: parse_loglikelihood(d, r.context, r.continuation))
                  for r in requests]
-        return self._finish(_run(lambda: self._run_probed(calls, progress)))
+        return self._finish(_run(lambda: self._run_probed(calls, progress, on_result)))
 
     def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
-                              progress: Progress = None) -> list[float]:
+                              progress: Progress = None, on_result: OnResult = None) -> list[float]:
         """Total logprob of each text in one echo request (no windowing: the text must fit the
         server's context length; the first token is unconditioned and not counted)."""
         calls = [self._echo_call(r.text, lambda d, r=r: parse_rolling(d, r.text))
                  for r in requests]
-        return self._finish(_run(lambda: self._run_probed(calls, progress)))
+        return self._finish(_run(lambda: self._run_probed(calls, progress, on_result)))
 
     def close(self) -> None:
         """Nothing to release: each call opens and closes its own session."""
@@ -460,35 +464,41 @@ class OpenAIBackend:
         """A fresh, redacted copy of `err` (drops exception chains that could hold headers)."""
         return type(err)(self._redact(str(err)), err.status, attempts)
 
-    async def _run_batch(self, calls: list[_Call], progress: Progress) -> list:
+    async def _run_batch(self, calls: list[_Call], progress: Progress, on_result: OnResult = None,
+                         offset: int = 0) -> list:
         """Run `calls` with at most `concurrency` in flight; results in input order."""
         if not calls:
             return []
         sem = asyncio.Semaphore(self.args.concurrency)
 
-        async def one(session: aiohttp.ClientSession, call: _Call) -> Any:
+        async def one(session: aiohttp.ClientSession, index: int, call: _Call) -> Any:
             async with sem:
                 try:
                     result = await self._call_with_retries(session, call)
                 except Exception as e:  # a bug must not cost the other requests their results
                     result = RequestError(self._redact(f"unexpected {type(e).__name__}: {e}"))
+            if on_result is not None:
+                try:
+                    on_result(offset + index, result)
+                except Exception:  # noqa: BLE001 - the caller's bookkeeping must not lose the answer
+                    pass
             if progress is not None:
                 progress(1)
             return result
 
         async with self._session() as session:
-            return list(await asyncio.gather(*(one(session, c) for c in calls)))
+            return list(await asyncio.gather(*(one(session, i, c) for i, c in enumerate(calls))))
 
-    async def _run_probed(self, calls: list[_Call], progress: Progress) -> list:
+    async def _run_probed(self, calls: list[_Call], progress: Progress, on_result: OnResult = None) -> list:
         """Echo batches: send the first request alone, so an unsupported server fails fast."""
-        first = await self._run_batch(calls[:1], progress)
+        first = await self._run_batch(calls[:1], progress, on_result)
         if first and isinstance(first[0], LogprobsUnsupportedError):
             raise first[0]
         err = first[0] if first else None
         if isinstance(err, FatalRequestError) and (
                 err.status in (404, 405, 501) or any(w in str(err).lower() for w in ("echo", "logprob"))):
             raise LogprobsUnsupportedError(f"{err}; {_LOGLIK_HINT}", err.status, err.attempts)
-        return first + await self._run_batch(calls[1:], progress)
+        return first + await self._run_batch(calls[1:], progress, on_result, offset=1)
 
     async def _get_models(self, timeout: float) -> tuple[int, bytes]:
         """(status, body) of GET {base}/models; connection failures and timeouts raise

@@ -83,24 +83,43 @@ def test_interrupt_writes_what_is_finished(server, tmp_path, data_dir, benchgate
     assert "interrupted: results of the" in text and "Traceback" not in text
 
 
-def test_sigkill_under_xdist_then_use_cache_recomputes_nothing_cached(server, tmp_path, data_dir, run_evals,
-                                                                     benchgate_home):
+@pytest.fixture
+def slow_server():
+    srv = FakeOpenAIServer(latency=0.05).start()
+    yield srv
+    srv.stop()
+
+
+def test_sigkill_under_xdist_then_use_cache_recomputes_nothing_finished(slow_server, tmp_path, data_dir, run_evals,
+                                                                       benchgate_home):
+    """Two groups of 128 (one per worker), each predicted in chunks of 64 requests of 50 ms: the
+    kill lands 2 s into a chunk. Answers must have reached the cache as they arrived."""
+    server = slow_server
     cache = tmp_path / "cache.sqlite"  # the one run_evals uses
-    args = ("--datasets", "gsm8k", "--limit", "200", "--group-size", "20", "--model-args", "concurrency=1")
+    total = 256
+    args = ("--datasets", "gsm8k", "--limit", str(total), "--group-size", "128", "--model-args", "concurrency=1")
     proc = start(eval_cmd(server, tmp_path / "killed", cache, data_dir, *args, "-n", "2"), benchgate_home)
-    wait_for(lambda: cache_rows(cache) >= 60, proc)
+    wait_for(lambda: cache_rows(cache) >= 90, proc)
+    time.sleep(2.0)
+    killed_at = time.monotonic()
     os.killpg(proc.pid, signal.SIGKILL)  # controller and both workers, no chance to clean up
     proc.wait()
     done_before = cache_rows(cache)
-    assert 60 <= done_before < 200, "the run was not killed part-way"
+    assert 90 <= done_before < total, "the run was not killed part-way"
     sent_before = len(server.requests)
+    first_attempt = {prompt: times[0] for prompt, times in server.attempts.items()}
     resumed = run_evals("--api-url", server.base_url, "--model", "fake-model", *args, "-n", "2", "--use-cache",
                         output="resumed")
     assert resumed.code == 0, resumed.out
     t = resumed.results["timings"]
-    assert t["cache_hits"] == done_before and t["computed"] == 200 - done_before
-    # the server's own log: exactly the requests that were not cached were sent again
-    assert len(server.requests) - sent_before == 200 - done_before
+    assert t["cache_hits"] == done_before and t["computed"] == total - done_before
+    # the server's own log: exactly the requests that were not cached were sent again ...
+    resent = [body["messages"][-1]["content"] for body in server.requests[sent_before:]]
+    assert len(resent) == total - done_before
+    # ... and none of them had been answered well before the kill: answers reach the cache as
+    # they arrive (every 0.2 s), not only when a prediction chunk ends
+    answered_long_before = [p for p in resent if p in first_attempt and first_attempt[p] < killed_at - 1.5]
+    assert answered_long_before == []
     fresh = run_evals("--api-url", server.base_url, "--model", "fake-model", *args, output="fresh")
     assert strip(resumed.samples()) == strip(fresh.samples())
     assert resumed.results["benchmarks"] == fresh.results["benchmarks"]
