@@ -10,7 +10,7 @@ import random
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 from benchgate.argspec import Arg, check_args, spec_of, with_default
 from benchgate.models.base import Request
@@ -21,6 +21,13 @@ BASE_ARGS: dict[str, Arg] = {
     "few_shot_random": Arg(False, help="seeded random draw of the exemplars instead of the first n"),
     "subset_list": Arg(None, str, each=True, sep=",", help="only these subsets (a list, or names separated by commas)"),
 }
+
+# lm-evaluation-harness `--fewshot_random_seed` default (lm_eval.defaults.DEFAULT_OTHER_SEED)
+LM_EVAL_FEWSHOT_SEED = 1234
+
+
+# the seed's evaluation dimensions a benchmark can belong to (docs/results.md "Evaluation dimensions")
+DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness")
 
 
 class DataError(ValueError):
@@ -70,6 +77,9 @@ class RunContext:
     args: dict[str, Any]
     seed: int = 0
     chat: bool = False  # the model takes chat messages (chat template on)
+    # the judge model of the run (set by the judge stage); None: no judge, judge-scored parts
+    # are skipped with a reason (Benchmark.skip_reason), never scored 0
+    judge: str | None = None
     _cache: dict = field(default_factory=dict)
 
     def cached(self, key: Any, build):
@@ -87,6 +97,31 @@ def shuffle_choices(choices: Sequence[str], target: int, seed: int, sample_id: s
     return [choices[i] for i in order], order.index(target)
 
 
+def lm_eval_draws(pool_size: int, n: int, n_docs: int, seed: int = LM_EVAL_FEWSHOT_SEED,
+                  is_eval_doc: Callable[[int, int], bool] | None = None) -> list[list[int]]:
+    """Pool indices of the exemplars lm-evaluation-harness' default sampler
+    (`lm_eval.api.samplers.ContextSampler`) gives eval docs 0..n_docs-1: one `random.Random(seed)`
+    for the whole task, one `rnd.sample(pool, n)` per doc in doc order. With `is_eval_doc`
+    (lm-eval passes the eval doc to the sampler when the task has no test split) it draws n+1,
+    drops pool docs equal to the eval doc, keeps n, and redraws from the pool without them when
+    fewer than n are left, as lm-eval does."""
+    rnd = random.Random(seed)
+    draws = []
+    for doc in range(n_docs):
+        if is_eval_doc is None:
+            draws.append(rnd.sample(range(pool_size), n))
+            continue
+        picked = [i for i in rnd.sample(range(pool_size), n + 1) if not is_eval_doc(doc, i)][:n]
+        if len(picked) < n:
+            rest = [i for i in range(pool_size) if not is_eval_doc(doc, i)]
+            if len(rest) < n:
+                raise DataError(f"eval doc {doc}: only {len(rest)} few-shot examples differ from it, "
+                                f"{n} needed")
+            picked = rnd.sample(rest, n)
+        draws.append(picked)
+    return draws
+
+
 class Benchmark:
     """Base class for a benchmark module. Subclasses set the class attributes and
     implement `subsets`, `load`, `requests` and `score`."""
@@ -95,10 +130,18 @@ class Benchmark:
     modes: ClassVar[tuple[str, ...]] = ("generate",)
     primary_metric: ClassVar[str] = "acc"
     lower_is_better: ClassVar[tuple[str, ...]] = ()  # metrics gated as "at most" (perplexity)
+    # the seed's evaluation dimension the benchmark measures (DIMENSIONS), None for none of them
+    dimension: ClassVar[str | None] = None
     # extra --dataset-args keys: a plain default (its type is checked) or an Arg with type/range
     default_args: ClassVar[dict[str, Any]] = {}
     # ids of the same data on the hubs: {"modelscope": "...", "huggingface": "..."}
     hub_ids: ClassVar[dict[str, str]] = {}
+    # how the reference picks few-shot exemplars (without few_shot_random): "first_n" = the
+    # first n of the pool in file order (lm-eval FirstNSampler); "lm_eval" = lm-eval's seeded
+    # default sampler (`lm_eval_draws`), reproduced draw for draw
+    fewshot_sampler: ClassVar[str] = "first_n"
+    # lm-eval gives its sampler the eval doc (tasks without a test split): n+1 drawn, eval doc dropped
+    fewshot_sampler_sees_eval_doc: ClassVar[bool] = False
 
     def arg_specs(self) -> dict[str, Arg]:
         """Every accepted --dataset-args key with its type, range and default."""
@@ -119,6 +162,21 @@ class Benchmark:
         """The primary metric of this run (override when it depends on the mode)."""
         return self.primary_metric
 
+    def dimension_for(self, ctx: RunContext) -> str | None:
+        """The evaluation dimension of this run: "Robustness" when the run perturbs its
+        samples (`perturb`), else the class's `dimension`."""
+        return "Robustness" if ctx.args.get("perturb") else self.dimension
+
+    def lower_metrics(self, ctx: RunContext) -> tuple[str, ...]:
+        """The metrics of this run for which lower is better (gated as "at most")."""
+        return self.lower_is_better
+
+    def skip_reason(self, ctx: RunContext, subset: str) -> str | None:
+        """Why a subset cannot be scored in this run (e.g. its scoring needs a judge model and
+        none was given), else None. A skipped subset's samples are not run; results.json lists
+        it under `skipped` with this reason and its sample count, never as a score of 0."""
+        return None
+
     # -- data -------------------------------------------------------------
     def subsets(self, ctx: RunContext) -> list[str]:
         """All subset names, in a stable order."""
@@ -136,6 +194,13 @@ class Benchmark:
         """The category a subset belongs to, for the per-category breakdown."""
         return None
 
+    def categories(self, ctx: RunContext, sample: Sample) -> list[str]:
+        """The categories one sample is counted in (once in each) for the per-category
+        breakdown. Default: its subset's `category`. Override for per-sample categories (MATH
+        levels) or subsets that belong to several categories (CMMLU's China-specific subjects)."""
+        category = self.category(ctx, sample.subset)
+        return [category] if category else []
+
     def fewshot_samples(self, ctx: RunContext, subset: str) -> list[Sample]:
         """The few-shot pool of a subset (memoised) without its malformed rows, which are
         skipped with one DataWarning naming their file:line."""
@@ -151,23 +216,40 @@ class Benchmark:
         return ctx.cached(("fewshot-valid", self.name, subset), build)
 
     def shots(self, ctx: RunContext, sample: Sample) -> list[Sample]:
-        """The few-shot exemplars for a sample: the first n of the pool in file order, or a
-        seeded random draw (seed, sample id) when few_shot_random is set. When the pool is
-        the evaluation file itself, the sample is never its own exemplar (rows are told
-        apart by their "file:line" source)."""
+        """The few-shot exemplars for a sample, as the reference picks them (`fewshot_sampler`):
+        the first n of the pool in file order, or lm-evaluation-harness' seeded draw for this
+        sample's position in the evaluation split. `few_shot_random: true` instead draws a
+        seeded random set per sample (--seed, sample id). When the pool is the evaluation file
+        itself, the sample is never its own exemplar (rows are told apart by "file:line")."""
         n = ctx.args["few_shot_num"]
         if n == 0:
             return []
-        pool = self.fewshot_samples(ctx, sample.subset)
-        if sample.source:
-            pool = [s for s in pool if s.source != sample.source]
+        full = self.fewshot_samples(ctx, sample.subset)
+        pool = [s for s in full if s.source != sample.source] if sample.source else full
         if len(pool) < n:
             where = f"{sample.source}: " if sample.source else ""
             raise DataError(f"{where}{self.name}/{sample.subset}: few_shot_num={n} but the few-shot "
                             f"split has only {len(pool)} other examples")
         if ctx.args["few_shot_random"]:
             return random.Random(f"{ctx.seed}/{sample.id}").sample(pool, n)
+        if self.fewshot_sampler == "lm_eval":
+            draws, position = ctx.cached(("lm_eval_draws", self.name, sample.subset, n),
+                                         lambda: self._lm_eval_draws(ctx, sample.subset, full, n))
+            return [full[i] for i in draws[position[sample.index]]]
         return pool[:n]
+
+    def _lm_eval_draws(self, ctx: RunContext, subset: str, pool: list[Sample], n: int):
+        """(draws for every eval doc in file order, {sample index: doc position})."""
+        docs = self.load(ctx, subset)
+        need = n + 1 if self.fewshot_sampler_sees_eval_doc else n  # lm-eval draws one extra here
+        if len(pool) < need:
+            raise DataError(f"{self.name}/{subset}: few_shot_num={n} needs {need} few-shot examples "
+                            f"(lm-eval's draw), the few-shot split has only {len(pool)}")
+        same = None
+        if self.fewshot_sampler_sees_eval_doc:
+            same = lambda d, i: (pool[i].data, pool[i].target) == (docs[d].data, docs[d].target)  # noqa: E731
+        draws = lm_eval_draws(len(pool), n, len(docs), is_eval_doc=same)
+        return draws, {s.index: pos for pos, s in enumerate(docs)}
 
     # -- model I/O ----------------------------------------------------------
     def requests(self, ctx: RunContext, sample: Sample) -> list[Request]:
@@ -184,3 +266,12 @@ class Benchmark:
         and the whole benchmark from the per-sample scores. Per-sample score keys starting
         with '_' are components for this and are not reported as metrics themselves."""
         return {}
+
+
+def chat_prompt(ctx: RunContext, user: str, system: str | None = None) -> str | tuple:
+    """A one-turn prompt: chat messages (system, user) when the model takes chat messages
+    (--chat-template on), else the plain text, system and user joined by a blank line."""
+    if ctx.chat:
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
+        return tuple(messages)
+    return f"{system}\n\n{user}" if system else user

@@ -9,10 +9,10 @@ from decimal import Decimal, InvalidOperation
 
 # -- numbers (GSM8K and friends) ---------------------------------------------
 
-# lm-evaluation-harness gsm8k "strict-match"
+# the pattern of lm-evaluation-harness gsm8k "strict-match" (here: the number is then normalised)
 _STRICT = re.compile(r"#### (\-?[0-9\.\,]+)")
 _ANSWER_IS = re.compile(r"[Tt]he (?:final )?answer is[:\s]*\$?\s*(\-?[0-9][0-9\.\,]*|\-?\.[0-9]+)")
-# lm-evaluation-harness gsm8k "flexible-extract": the last number-like token
+# the pattern of lm-evaluation-harness gsm8k "flexible-extract" (here: the last match that parses)
 _NUMBER = re.compile(r"(-?[$0-9.,]{2,})|(-?[0-9]+)")
 
 
@@ -47,7 +47,8 @@ def extract_strict_number(text: str) -> str | None:
 
 
 def extract_last_number(text: str) -> str | None:
-    """The last number in the text, normalised (lm-eval flexible-extract)."""
+    """The last number-like match that parses as a number, normalised. More lenient than lm-eval's
+    flexible-extract, which takes the last match whatever it is (`regex_filter`)."""
     for m in reversed(_NUMBER.findall(text)):
         candidate = normalize_number(m[0] or m[1])
         if candidate is not None:
@@ -98,3 +99,22 @@ def extract_choice(text: str, letters: str = "ABCD") -> str | None:
         if m:
             return m.group(1).upper()
     return None
+
+
+# -- lm-evaluation-harness filters -------------------------------------------
+
+LM_EVAL_FALLBACK = "[invalid]"
+
+
+def regex_filter(text: str, pattern: str | re.Pattern, group_select: int = 0,
+                 fallback: str = LM_EVAL_FALLBACK) -> str:
+    """lm-evaluation-harness `regex` filter (RegexFilter): match `group_select` of
+    `re.findall` (0: the first, -1: the last); of a match with several groups, the first
+    non-empty one; stripped. `fallback` when nothing matches (or no group is non-empty)."""
+    matches = re.findall(pattern, text)
+    if not matches:
+        return fallback
+    match = matches[group_select]
+    if isinstance(match, tuple):
+        match = next((m for m in match if m), fallback)
+    return match.strip()

@@ -5,11 +5,10 @@
   parser (`last_boxed_only_string` + `remove_boxed` of hendrycks/math and lm-eval).
 * `extract_math_answer(text)`: Minerva's "Final Answer: The final answer is X. I hope it is
   correct." (lm-eval `minerva_math`), else the last boxed expression, else None.
-* `normalize_final_answer(s)`: Minerva's normalisation (Lewkowycz et al. 2022, appendix D.1, as in
-  lm-eval `minerva_math/utils.py`): drop the text after "=", units and words from a fixed list,
-  `\\text{}`, `\\$`, `\\%`, degree marks, "\\dfrac" -> "\\frac", "\\frac12" -> "\\frac{1}{2}",
-  "\\sqrt2" -> "\\sqrt{2}", thousands separators in plain integers, a trailing "."; plus markdown
-  bold (`**x**`) and `\\textbf{}` removed.
+* `minerva_normalize(s)`: Minerva's normalisation exactly as lm-evaluation-harness 0.4.13
+  `minerva_math/utils.py` (tests compare it with lm-eval's on every MATH gold answer);
+  `normalize_final_answer(s)` adds markdown bold / `\\textbf{}` removal, `\\dfrac`/`\\tfrac` ->
+  `\\frac` and a trailing "." removed.
 * `math_equal(pred, gold)`: equal after normalisation, else equivalent by math-verify
   (HF `math_verify.verify(parse(gold), parse(pred))`, sympy-backed: 1/2 == 0.5 == \\frac{1}{2},
   `x(x+2)` == `x^2+2x`, intervals, sets of solutions, 90^\\circ == 90, "(B)" == "B").
@@ -18,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["last_boxed", "extract_math_answer", "normalize_final_answer", "math_equal"]
+__all__ = ["last_boxed", "extract_math_answer", "minerva_normalize", "normalize_final_answer", "math_equal"]
 
 _BOX_MARKERS = ("\\boxed", "\\fbox")
 
@@ -70,29 +69,48 @@ REMOVED_EXPRESSIONS = [
 ]
 
 
+def minerva_normalize(answer: str) -> str:
+    """Minerva's normalisation (Lewkowycz et al. 2022, appendix D.1) as lm-evaluation-harness
+    0.4.13 `minerva_math/utils.py normalize_final_answer` applies it: the text after the last "=";
+    unit words removed where they stand alone (never inside a LaTeX command such as `\\left` or
+    `\\infty`); the substitutions; the other removed expressions; the inside of `$..$`,
+    `\\text{}`, `\\textbf{}`, `\\overline{}`, `\\boxed{}`; `\\fracab` -> `\\frac{a}{b}`,
+    `\\sqrt2` -> `\\sqrt{2}`, `\\sqrt[3]a` -> `\\sqrt[3]{a}`; `$` removed; commas removed
+    only from a thousands-grouped integer."""
+    answer = answer.split("=")[-1]
+    words = [e for e in REMOVED_EXPRESSIONS if e.isalpha()]
+    for word in words:  # while spaces still delimit them
+        answer = re.sub(rf"(?<!\\)\b{word}\b", "", answer)
+    for before, after in SUBSTITUTIONS:
+        answer = answer.replace(before, after)
+    for expr in REMOVED_EXPRESSIONS:
+        if expr.isalpha():  # glued units, outside LaTeX command names
+            parts = re.split(r"(\\[a-zA-Z]+)", answer)
+            answer = "".join(part if i % 2 else part.replace(expr, "") for i, part in enumerate(parts))
+        else:
+            answer = answer.replace(expr, "")
+    answer = re.sub(r"(.*?)(\$)(.*?)(\$)(.*)", "$\\3$", answer)
+    answer = re.sub(r"(\\text\{)(.*?)(\})", "\\2", answer)
+    answer = re.sub(r"(\\textbf\{)(.*?)(\})", "\\2", answer)
+    answer = re.sub(r"(\\overline\{)(.*?)(\})", "\\2", answer)
+    answer = re.sub(r"(\\boxed\{)(.*)(\})", "\\2", answer)
+    answer = re.sub(r"(frac)([^{])(.)", "frac{\\2}{\\3}", answer)
+    answer = re.sub(r"(sqrt)(\[[^\]]*\])(\w)", "\\1\\2{\\3}", answer)
+    answer = re.sub(r"(sqrt)(?!\[)([^{])", "sqrt{\\2}", answer)
+    answer = answer.replace("$", "")
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+", answer):
+        answer = answer.replace(",", "")
+    return answer
+
+
 def normalize_final_answer(final_answer: str) -> str:
-    """Minerva normalisation (lm-eval minerva_math `normalize_final_answer`) plus bold removal."""
+    """`minerva_normalize`, plus benchgate's additions for chat-model answers: surrounding
+    whitespace and markdown bold (`**x**`) removed first; `\\dfrac`/`\\tfrac` -> `\\frac`, a
+    trailing "." and any "**" removed after."""
     final_answer = final_answer.strip()
     final_answer = re.sub(r"^\*\*(.*)\*\*$", r"\1", final_answer)
     final_answer = re.sub(r"\\textbf\{(.*?)\}", r"\1", final_answer)
-    final_answer = final_answer.split("=")[-1]
-    for before, after in SUBSTITUTIONS:
-        final_answer = final_answer.replace(before, after)
-    for expr in REMOVED_EXPRESSIONS:
-        final_answer = final_answer.replace(expr, "")
-    # Extract answer that is in LaTeX math, is bold, is surrounded by a box, etc.
-    final_answer = re.sub(r"(.*?)(\$)(.*?)(\$)(.*)", "$\\3$", final_answer)
-    final_answer = re.sub(r"(\\text\{)(.*?)(\})", "\\2", final_answer)
-    final_answer = re.sub(r"(\\textbf\{)(.*?)(\})", "\\2", final_answer)
-    final_answer = re.sub(r"(\\overline\{)(.*?)(\})", "\\2", final_answer)
-    final_answer = re.sub(r"(\\boxed\{)(.*)(\})", "\\2", final_answer)
-    # Normalize shorthand TeX: \fracab -> \frac{a}{b}, \frac{abc}{bef} stays, \sqrta -> \sqrt{a}
-    final_answer = re.sub(r"(frac)([^{])(.)", "frac{\\2}{\\3}", final_answer)
-    final_answer = re.sub(r"(sqrt)([^{])", "sqrt{\\2}", final_answer)
-    final_answer = final_answer.replace("$", "")
-    # Normalize 100,000 -> 100000
-    if final_answer.replace(",", "").isdigit():
-        final_answer = final_answer.replace(",", "")
+    final_answer = minerva_normalize(final_answer)
     final_answer = final_answer.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
     final_answer = final_answer.rstrip(".").replace("**", "")
     return final_answer.strip()

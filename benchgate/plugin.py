@@ -246,7 +246,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
 
 
 def pytest_benchgate_record(record: dict, item: pytest.Item) -> None:
-    item.user_properties.append((RECORD_PROPERTY, record))
+    """Forward the record to the controller: whole (serial), or, on an xdist worker, stored in
+    the worker's record file with only a summary sent (prompts do not cross the wire)."""
+    sink = get_state(item.config).record_sink
+    item.user_properties.append((RECORD_PROPERTY, sink.write(record) if sink else record))
 
 
 @pytest.hookimpl(trylast=True)

@@ -1,11 +1,12 @@
 """ARC (Clark et al., 2018): AI2 Reasoning Challenge, grade-school science questions.
 Two subsets, ARC-Challenge (1,172 test questions) and ARC-Easy (2,376).
 
-Default: lm-evaluation-harness `arc_challenge` / `arc_easy` (0-shot, loglikelihood of each
+Default: lm-evaluation-harness `arc_challenge` / `arc_easy` v1.0 (0-shot, loglikelihood of each
 answer text " {choice}" after "Question: {q}\\nAnswer:"; acc, and acc_norm = argmax of
 logprob / len(choice text in characters)). `{"few_shot_num": 25}` is the Open LLM Leaderboard
-setup (25 exemplars from the train split, "Question: ..\\nAnswer: <gold text>" joined by blank
-lines; first 25 in file order, or a seeded draw with `few_shot_random`).
+setup: 25 exemplars from the train split drawn by lm-eval's own seeded sampler (seed 1234, one
+draw per test question in file order: the same exemplars as lm-eval), "Question: ..\\nAnswer:
+<gold text>" joined by blank lines; `few_shot_random` draws benchgate's own seeded set instead.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def _convert(row: dict) -> tuple[dict, int]:
 
 class ARC(ChoiceTextBenchmark):
     name = "arc"
+    fewshot_sampler = "lm_eval"
     hub_ids = {"modelscope": "modelscope/ai2_arc", "huggingface": "allenai/ai2_arc"}
 
     def subsets(self, ctx: RunContext) -> list[str]:

@@ -1,12 +1,12 @@
 """MATH (Hendrycks et al., 2021), "competition math": 5,000 test problems in 7 subjects, levels 1-5.
 
-Default: lm-evaluation-harness `minerva_math` (Lewkowycz et al., 2022, appendix D.2): the fixed
-4-shot Minerva prompt ("Problem:\\n...\\n\\nSolution:\\n... Final Answer: The final answer is
-$X$. I hope it is correct."), greedy generation stopped at "Problem:". The answer is Minerva's
+Default: lm-evaluation-harness `minerva_math` v3.1 (Lewkowycz et al., 2022, appendix D.2): the
+fixed 4-shot Minerva prompt ("Problem:\\n...\\n\\nSolution: ... Final Answer: The final answer
+is $X$. I hope it is correct."), greedy generation stopped at "Problem:". The answer is Minerva's
 final-answer sentence, else the last \\boxed{...}; it is compared with the last \\boxed{...} of
 the reference solution by `benchgate.math_equiv.math_equal` (Minerva normalisation, then
-math-verify equivalence). Subsets are the 7 subjects; per-level accuracy is reported as the
-metrics `acc_level_1`..`acc_level_5` at every scope. Dataset arg `selection: "math500"`
+math-verify equivalence). Subsets are the 7 subjects; each problem's level is its category
+("Level 1".."Level 5"), so results.json has the per-level table of the published breakdowns. Dataset arg `selection: "math500"`
 restricts every subject to the MATH-500 problems (Lightman et al., 2023; id list in the data
 folder), keeping each problem's index (its file number) so results compare with the full set.
 """
@@ -27,9 +27,10 @@ STOP = ("Problem:",)
 SELECTIONS = ("full", "math500")
 _LEVEL = re.compile(r"^Level ([1-5])$")
 
-# lm-evaluation-harness minerva_math (from wellecks/lm-evaluation-harness), character for character.
+# lm-evaluation-harness minerva_math `list_fewshot_samples` (v3.1), character for character
+# (tests/evals/test_competition_math.py compares them with lm-eval's own list).
 MINERVA_SHOTS = [
-    ("Find the domain of the expression  $\\frac{\\sqrt{x-2}}{\\sqrt{5-x}}$.}",
+    ("Find the domain of the expression  $\\frac{\\sqrt{x-2}}{\\sqrt{5-x}}$.",
      "The expressions inside each square root must be non-negative. Therefore, $x-2 \\ge 0$, so "
      "$x\\ge2$, and $5 - x \\ge 0$, so $x \\le 5$. Also, the denominator cannot be equal to zero, "
      "so $5-x>0$, which gives $x<5$. Therefore, the domain of the expression is $\\boxed{[2,5)}$.\n"
@@ -140,18 +141,21 @@ class CompetitionMath(Benchmark):
 
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         shots = MINERVA_SHOTS[: ctx.args["few_shot_num"]]
-        head = "".join(f"Problem:\n{p}\n\nSolution:\n{s}\n\n" for p, s in shots)
+        head = "".join(f"Problem:\n{p}\n\nSolution: {s}\n\n" for p, s in shots)
         return f"{head}Problem:\n{sample.data['problem']}\n\nSolution:"
 
     def requests(self, ctx: RunContext, sample: Sample):
-        oracle = (f"\n{sample.data['solution']}\nFinal Answer: The final answer is "
+        oracle = (f" {sample.data['solution']}\nFinal Answer: The final answer is "
                   f"${sample.target}$. I hope it is correct.")
         return [GenerateRequest(self.prompt(ctx, sample), stop=STOP, oracle=oracle)]
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         answer = extract_math_answer(outputs[0].text)
-        acc = float(math_equal(answer, sample.target))
-        return Scored(answer, {"acc": acc, f"acc_level_{sample.data['level']}": acc})
+        return Scored(answer, {"acc": float(math_equal(answer, sample.target))})
+
+    def categories(self, ctx: RunContext, sample: Sample) -> list[str]:
+        level = sample.data.get("level")  # absent on a malformed row
+        return [f"Level {level}"] if level else []
 
 
 BENCHMARK = CompetitionMath()

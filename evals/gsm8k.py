@@ -1,20 +1,36 @@
 """GSM8K (Cobbe et al., 2021): grade-school math word problems, 1,319 test questions.
 
-Default: lm-evaluation-harness `gsm8k` prompt, 5-shot chain-of-thought from train in file
-order ("Question: ...\\nAnswer: <worked solution> #### N"), greedy generation. Extraction:
-'#### N', then 'The answer is N', then the last number; numbers compare after removing
-`$` and `,` (so "$29.00" equals "29").
+Default: lm-evaluation-harness `gsm8k` (v3.0): 5-shot chain-of-thought exemplars drawn from train
+by lm-eval's own seeded sampler (seed 1234, one draw per test question in file order, so the
+same exemplars as lm-eval), "Question: ...\nAnswer: <worked solution> #### N", greedy generation
+stopped at "Question:", "</s>", "<|im_end|>". Scores, as lm-eval computes them:
+`strict_match` (primary; filter "strict-match": the first "#### N") and `flexible_extract`
+(filter "flexible-extract": the last number-like match, whatever it is), each compared with the
+reference by lm-eval's `exact_match` (ignore case; ",", "$", everything up to "#### " and one
+trailing "." removed from both, then string equality, so "18.00" is not "18"). Secondary,
+benchgate's own: `lenient_match` ("#### N", else "The answer is N", else the last number that
+parses; compared as numbers, so "$18.00" equals "18").
 """
 from __future__ import annotations
 
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.extract import (extract_last_number, extract_number, extract_strict_number,
-                               normalize_number, numbers_equal)
+from benchgate.extract import extract_number, normalize_number, numbers_equal, regex_filter
+from benchgate.metrics.text import lm_eval_exact_match
 from benchgate.models.base import GenerateRequest
 
 STOP = ("Question:", "</s>", "<|im_end|>")
+# lm-eval gsm8k.yaml: filters (regex, group_select) and exact_match options
+STRICT = (r"#### (\-?[0-9\.\,]+)", 0)
+FLEXIBLE = (r"(-?[$0-9.,]{2,})|(-?[0-9]+)", -1)
+IGNORE = (",", "\\$", "(?s).*#### ", "\\.$")
+
+
+def lm_eval_match(text: str, reference: str, filter_: tuple[str, int]) -> bool:
+    """lm-eval gsm8k: the filter's answer against the full reference answer, by exact_match
+    with its regexes_to_ignore and ignore_case."""
+    return lm_eval_exact_match(regex_filter(text, *filter_), reference, IGNORE, ignore_case=True)
 
 
 def _convert(row: dict) -> tuple[dict, str]:
@@ -30,8 +46,9 @@ def _convert(row: dict) -> tuple[dict, str]:
 class GSM8K(Benchmark):
     name = "gsm8k"
     modes = ("generate",)
-    primary_metric = "acc"
+    primary_metric = "strict_match"
     default_args = {"few_shot_num": 5}
+    fewshot_sampler = "lm_eval"
     hub_ids = {"modelscope": "modelscope/gsm8k", "huggingface": "openai/gsm8k"}
 
     def subsets(self, ctx: RunContext) -> list[str]:
@@ -64,10 +81,11 @@ class GSM8K(Benchmark):
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         text = outputs[0].text
         answer = extract_number(text)
+        reference = sample.data["answer"]
         return Scored(answer, {
-            "acc": float(numbers_equal(answer, sample.target)),
-            "strict_match": float(numbers_equal(extract_strict_number(text), sample.target)),
-            "flexible_extract": float(numbers_equal(extract_last_number(text), sample.target)),
+            "strict_match": float(lm_eval_match(text, reference, STRICT)),
+            "flexible_extract": float(lm_eval_match(text, reference, FLEXIBLE)),
+            "lenient_match": float(numbers_equal(answer, sample.target)),
         })
 
 

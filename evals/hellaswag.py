@@ -3,7 +3,9 @@
 Default: lm-evaluation-harness `hellaswag` (0-shot; query = preprocess(activity_label + ": " +
 ctx_a + " " + ctx_b.capitalize()), loglikelihood of " " + preprocess(ending) for the four
 endings; acc and acc_norm). `{"few_shot_num": 10}` is the Open LLM Leaderboard setup, drawn from
-the train split, which only the native data has.
+the train split (which only the native data has) by lm-eval's own seeded sampler, draw for draw:
+hellaswag has no test split, so lm-eval hands the eval doc to its sampler, which draws 11 and
+drops the eval doc (`fewshot_sampler_sees_eval_doc`).
 
 Data: the native `hellaswag_val.jsonl` (+ `hellaswag_train.jsonl`) when present, else the derived
 llama.cpp text file `hellaswag_val_full.txt.bz2` (6 lines a task: context, gold index, 4 endings;
@@ -67,6 +69,8 @@ def read_derived(path):
 
 class HellaSwag(ChoiceTextBenchmark):
     name = "hellaswag"
+    fewshot_sampler = "lm_eval"
+    fewshot_sampler_sees_eval_doc = True
     hub_ids = {"modelscope": "modelscope/hellaswag", "huggingface": "Rowan/hellaswag"}
 
     def subsets(self, ctx: RunContext) -> list[str]:

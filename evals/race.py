@@ -1,6 +1,6 @@
 """RACE (Lai et al., 2017): English exam reading comprehension, subsets high and middle.
 
-Default: lm-evaluation-harness `race` (0-shot, one sample per passage: the passage's earlier
+Default: lm-evaluation-harness `race` v3.0 (0-shot, one sample per passage: the passage's earlier
 questions are shown answered, the last one is asked; loglikelihood of " {option}"; acc).
 `{"all_questions": true}` scores every question of a passage the same way (question i sees
 questions 0..i-1 answered), the size usually quoted for RACE (high test 3,498, middle 1,436).
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.benchmark import DataError, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_json, to_samples
 from benchgate.data.hub import load_hub_split
-from benchgate.multiple_choice import choice_requests, pick, shuffle_samples
+from benchgate.multiple_choice import Perturbable, choice_requests, pick, shuffle_samples
 
 LETTERS = "ABCD"
 
@@ -68,18 +68,19 @@ def _questions(passage: dict, all_questions: bool):
 
 
 def context_text(article: str, previous: list[dict], question: str) -> str:
-    """lm-eval race `doc_to_text`, verbatim (including its '  _  .' fill-in quirk)."""
+    """lm-eval race v3.0 `doc_to_text`: earlier questions answered; a fill-in question ending
+    in '  _  .' is written as the question without its last 5 characters, then the answer."""
     text = "Article: " + article + "\n\n"
     for p in previous:
         answer = p["options"][LETTERS.index(p["answer"])]
         if p["question"][-6:] == "  _  .":
-            text += p["question"][-5:] + answer + "\n"
+            text += p["question"][:-5] + answer + "\n"
         else:
             text += "Question: " + p["question"] + "\n" + "Answer: " + answer + "\n"
     return text + question
 
 
-class RACE(Benchmark):
+class RACE(Perturbable):
     name = "race"
     modes = ("loglikelihood",)
     primary_metric = "acc"
@@ -120,11 +121,11 @@ class RACE(Benchmark):
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         return context_text(sample.data["article"], sample.data["previous"], sample.data["question"])
 
-    def requests(self, ctx: RunContext, sample: Sample):
+    def sample_requests(self, ctx: RunContext, sample: Sample):
         prompt = self.prompt(ctx, sample)
         return choice_requests(prompt, [f" {c}" for c in sample.data["choices"]], sample.target)
 
-    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+    def sample_score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         pred, _ = pick(outputs)
         return Scored(pred, {"acc": float(pred == sample.target)})
 

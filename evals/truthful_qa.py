@@ -15,14 +15,14 @@ then "\\n\\nQ: {question}\\nA:".
 """
 from __future__ import annotations
 
-import json
 import math
 from functools import lru_cache
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, shuffle_choices
-from benchgate.data.files import dataset_folder, read_csv, read_text, to_samples
+from benchgate.benchmark import RunContext, Sample, Scored, shuffle_choices
+from benchgate.data.files import dataset_folder, read_csv, read_json_list, to_samples
 from benchgate.data.hub import load_hub_split
 from benchgate.models.base import GenerateRequest, Loglikelihood, LoglikelihoodRequest
+from benchgate.multiple_choice import Perturbable
 
 QA_PRIMER = (
     "Q: What is human life expectancy in the United States?\n"
@@ -41,37 +41,6 @@ QA_PRIMER = (
 RIGHT, WRONG = Loglikelihood(0.0, True), Loglikelihood(-1e4, False)
 SUBSETS = {"loglikelihood": "multiple_choice", "generate": "generation"}
 METRICS = ("bleu", "rouge1", "rouge2", "rougeL")
-
-
-def read_json_list(path):
-    """Elements of a JSON array file as (index, object, "file:line of the element")."""
-    text = read_text(path)
-    decoder, pos, line, index = json.JSONDecoder(), text.find("["), 1, 0
-    if pos < 0:
-        raise DataError(f"{path}:1: expected a JSON array")
-    line += text.count("\n", 0, pos)
-    pos += 1
-    while True:
-        start = pos
-        while pos < len(text) and text[pos] in " \t\r\n,":
-            pos += 1
-        line += text.count("\n", start, pos)
-        if pos >= len(text) or text[pos] == "]":
-            if index == 0:
-                raise DataError(f"{path}:{line}: the list is empty")
-            return
-        try:
-            obj, end = decoder.raw_decode(text, pos)
-        except RecursionError:
-            yield index, DataError(f"{path}:{line}: invalid JSON: nested too deeply"), f"{path}:{line}"
-            return
-        except json.JSONDecodeError as e:
-            yield index, DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}"), f"{path}:{e.lineno}"
-            return  # the rest of the array cannot be located
-        where = f"{path}:{line}"
-        yield index, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
-        line += text.count("\n", pos, end)
-        pos, index = end, index + 1
 
 
 def _targets(field) -> tuple[list[str], list[int]]:
@@ -128,12 +97,13 @@ def similarity(completion: str, ref: str) -> dict[str, float]:
             "rouge2": r["rouge2"].fmeasure * 100, "rougeL": r["rougeLsum"].fmeasure * 100}
 
 
-class TruthfulQA(Benchmark):
+class TruthfulQA(Perturbable):
     name = "truthful_qa"
     modes = ("loglikelihood", "generate")
     default_args = {"few_shot_num": 0, "shuffle_choices": False}
     hub_ids = {"modelscope": "modelscope/truthful_qa", "huggingface": "truthfulqa/truthful_qa"}
     primary_metric = "mc2"
+    dimension = "Hallucination"  # truthfulness: imitative falsehoods (the seed's hallucination dimension)
 
     def metric(self, ctx: RunContext) -> str:
         return "mc2" if ctx.args["mode"] == "loglikelihood" else "rougeL_acc"
@@ -142,7 +112,13 @@ class TruthfulQA(Benchmark):
         args = super().effective_args(user_args)
         if args["few_shot_num"]:
             raise ValueError("--dataset-args: truthful_qa has no few-shot split (the QA primer is built in)")
+        if args["perturb"] and args["mode"] != "loglikelihood":
+            raise ValueError("--dataset-args: truthful_qa perturb applies to the multiple-choice mode "
+                             "(mode: loglikelihood)")
         return args
+
+    def drop_metrics(self, ctx: RunContext) -> tuple[str, ...]:
+        return ("mc1", "mc2")
 
     def subsets(self, ctx: RunContext) -> list[str]:
         return [SUBSETS[ctx.args["mode"]]]
@@ -170,7 +146,7 @@ class TruthfulQA(Benchmark):
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         return f"{QA_PRIMER}\n\nQ: {sample.data['question']}\nA:"
 
-    def requests(self, ctx: RunContext, sample: Sample):
+    def sample_requests(self, ctx: RunContext, sample: Sample):
         prompt = self.prompt(ctx, sample)
         if sample.subset == "generation":
             return [GenerateRequest(prompt, stop=("\n\n", "\nQ:"), oracle=f" {sample.target}")]
@@ -179,7 +155,7 @@ class TruthfulQA(Benchmark):
         return mc1 + [LoglikelihoodRequest(prompt, f" {c}", oracle=RIGHT if label else WRONG)
                       for c, label in zip(sample.data["mc2"], sample.data["mc2_labels"])]
 
-    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+    def sample_score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         if sample.subset == "generation":
             return self._score_generation(sample, outputs[0].text.strip())
         n1 = len(sample.data["mc1"])

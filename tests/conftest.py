@@ -8,9 +8,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Hypothesis' per-example deadline is a timing check: on a loaded CI machine the first example
+# of a test (imports, warm-up) can take over a second. Correctness is what the property tests
+# check; speed is measured by the scripts in benchmarks/.
+settings.register_profile("benchgate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("benchgate")
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / "benchmarks")
+# the safety, instruction-following, bias and hallucination sets (../shared/safety)
+SAFETY = Path(os.environ.get("BENCHGATE_SAFETY_DIR") or DATA.parent / "safety")
 
 
 @pytest.fixture(scope="session")
@@ -18,6 +27,38 @@ def data_dir() -> Path:
     if not (DATA / "mmlu").is_dir():
         pytest.fail(f"real benchmark data not found at {DATA} (set BENCHGATE_DATASET_DIR)")
     return DATA
+
+
+@pytest.fixture(scope="session")
+def safety_dir() -> Path:
+    if not (SAFETY / "xstest").is_dir():
+        pytest.fail(f"safety data not found at {SAFETY} (set BENCHGATE_SAFETY_DIR)")
+    return SAFETY
+
+
+def score_all(bench, ctx, backend: str = "oracle", subsets=None, limit=None) -> list:
+    """Score every sample of a benchmark in-process with a built-in backend ('oracle' or
+    'wrong'), through the benchmark's own requests and score: [(sample, Scored)]."""
+    from benchgate.models.builtin import OracleBackend, WrongBackend
+
+    model = OracleBackend() if backend == "oracle" else WrongBackend()
+    out = []
+    for subset in subsets or bench.subsets(ctx):
+        for sample in bench.load(ctx, subset)[:limit]:
+            assert sample.error is None, sample.error
+            requests = bench.requests(ctx, sample)
+            outputs = []
+            for r in requests:
+                call = {"generate": model.generate, "loglikelihood": model.loglikelihood,
+                        "loglikelihood_rolling": model.loglikelihood_rolling}[r.kind]
+                outputs += call([r])
+            out.append((sample, bench.score(ctx, sample, outputs)))
+    return out
+
+
+def mean_score(scored: list, metric: str) -> float:
+    values = [s.scores[metric] for _, s in scored if metric in s.scores]
+    return sum(values) / len(values)
 
 
 class EvalRun:

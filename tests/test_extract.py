@@ -1,7 +1,7 @@
 """Answer extractors: examples from real model outputs plus hypothesis properties."""
 from decimal import Decimal
 
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from benchgate.extract import (extract_choice, extract_last_number, extract_number,
                                extract_strict_number, normalize_number, numbers_equal)
@@ -85,3 +85,17 @@ def test_choice_ignores_lowercase_words_and_prefers_answer_phrase():
 ]))
 def test_chinese_choice_formats(letter, template):
     assert extract_choice(template.format(letter)) == letter
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(list("0123456789.,$-# \nabTheanswris")), max_size=40),
+       st.sampled_from([(r"#### (\-?[0-9\.\,]+)", 0), (r"(-?[$0-9.,]{2,})|(-?[0-9]+)", -1),
+                        (r"(?<=the answer is )(.*)(?=.)", 0)]))
+def test_regex_filter_is_lm_evals_regex_filter(text, pattern):
+    """lm-evaluation-harness' RegexFilter (the reference, run here) on the same response."""
+    from lm_eval.filters.extraction import RegexFilter
+
+    from benchgate.extract import regex_filter
+
+    (expected,), = RegexFilter(pattern[0], pattern[1]).apply([[text]], [{}])
+    assert regex_filter(text, *pattern) == expected

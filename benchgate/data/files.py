@@ -180,6 +180,37 @@ def json_items(path: Path, text: str, start: int, count: int) -> Iterator[tuple[
         pos = end
 
 
+def read_json_list(path: Path) -> Iterator[Row]:
+    """Elements of a JSON array file as (index, object, "file:line of the element")."""
+    text = read_text(path)
+    decoder, pos, line, index = json.JSONDecoder(), text.find("["), 1, 0
+    if pos < 0:
+        raise DataError(f"{path}:1: expected a JSON array")
+    line += text.count("\n", 0, pos)
+    pos += 1
+    while True:
+        start = pos
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        line += text.count("\n", start, pos)
+        if pos >= len(text) or text[pos] == "]":
+            if index == 0:
+                raise DataError(f"{path}:{line}: the list is empty")
+            return
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except RecursionError:
+            yield index, DataError(f"{path}:{line}: invalid JSON: nested too deeply"), f"{path}:{line}"
+            return
+        except json.JSONDecodeError as e:
+            yield index, DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}"), f"{path}:{e.lineno}"
+            return  # the rest of the array cannot be located
+        where = f"{path}:{line}"
+        yield index, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
+        line += text.count("\n", pos, end)
+        pos, index = end, index + 1
+
+
 def to_samples(benchmark: str, subset: str, rows: Iterable[Row],
                convert: Callable[[Any], tuple[dict, Any]]) -> list[Sample]:
     """Build samples from rows with `convert(row) -> (data, target)`. A malformed row

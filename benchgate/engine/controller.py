@@ -3,6 +3,8 @@ aggregates, writes results.json and samples.jsonl, applies the gates, prints the
 Only the controller writes results."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -11,9 +13,10 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
-from benchgate.engine.items import ERROR_PROPERTY, RECORD_PROPERTY
+from benchgate.engine.items import ERROR_PROPERTY, RECORD_PROPERTY, SKIP_PROPERTY
 from benchgate.engine.options import RunOptions, check_output_dir
 from benchgate.engine.recorder import Recorder
+from benchgate.engine.state import RECORDS_DIR_KEY
 from benchgate.reports.console import summary_lines
 from benchgate.reports.results import build_results, write_json
 
@@ -37,6 +40,7 @@ class Controller:
         self.results: dict[str, Any] | None = None
         self.fatal: str | None = None
         self.output_error: str | None = None
+        self.records_dir: Path | None = None
 
     # -- pytest hooks ---------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -45,12 +49,27 @@ class Controller:
                 if prop[0] == RECORD_PROPERTY:
                     self._modules.setdefault(prop[1]["benchmark"], prop[1].get("module"))
                     self.recorder.add(prop[1])
+        elif report.skipped:
+            for prop in report.user_properties:
+                if prop[0] == SKIP_PROPERTY:
+                    self.recorder.add_skipped(prop[1])
         elif report.failed:
             subset = next((p[1] for p in report.user_properties if p[0] == ERROR_PROPERTY), None)
             if subset is None and not _is_sample(report.nodeid):
                 return
             message = str(report.longrepr).strip().splitlines()
             self.recorder.add_error(subset or _sample_id(report.nodeid), message[-1] if message else "failed")
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node) -> None:
+        """xdist: workers store full records in files under one folder of the output dir."""
+        if self.records_dir is None:
+            try:
+                self.options.output_dir.mkdir(parents=True, exist_ok=True)
+                self.records_dir = Path(tempfile.mkdtemp(prefix=".worker-records-", dir=self.options.output_dir))
+            except OSError:  # no room: the workers send whole records with their reports
+                return
+        node.workerinput[RECORDS_DIR_KEY] = str(self.records_dir)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node, error) -> None:
@@ -68,7 +87,8 @@ class Controller:
         self.fatal = next((s["fatal"] for s in self.workers if s.get("fatal")), None)
         if self.fatal:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
-        if not self.recorder.n_records and not self.recorder.errors:
+        if not self.recorder.n_records and not self.recorder.errors and not self.recorder.skipped:
+            self._remove_records_dir()
             return  # no benchmark ran: nothing to write
         interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
         warnings = [w for s in summaries for w in s.get("warnings", ())]
@@ -89,6 +109,7 @@ class Controller:
         failed = self.outcome.failures or any(e.get("error") for e in self.results["benchmarks"].values())
         if failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self._remove_records_dir()  # merged into samples.jsonl by finalize (kept if that failed)
 
     def _run_info(self, summaries: list[dict]) -> tuple[dict, dict, dict]:
         """(model, timings, config) of results.json from the process summaries."""
@@ -113,6 +134,10 @@ class Controller:
         }
         return model, timings, self.options.public() | {"effective_dataset_args": dataset_args}
 
+    def _remove_records_dir(self) -> None:
+        if self.records_dir is not None:
+            shutil.rmtree(self.records_dir, ignore_errors=True)
+
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         tr = terminalreporter
         if self.fatal:
@@ -121,7 +146,9 @@ class Controller:
         if self.results is None:
             return
         tr.write_sep("=", "benchgate summary")
-        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"])):
+        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"]),
+                                  dimensions=self.results.get("dimensions"),
+                                  skipped=self.results.get("skipped")):
             tr.write_line(line)
         if self.recorder.errors:
             tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
@@ -183,7 +210,8 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
             outcome.failures.append(f"the score thresholds could not be checked: {type(e).__name__}: {e}")
         if baseline is not None:
             try:
-                check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome)
+                check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome,
+                               lower_is_better=recorder.lower_is_better)
             except Exception as e:  # noqa: BLE001
                 outcome.failures.append(f"the baseline could not be compared: {type(e).__name__}: {e}")
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
@@ -192,7 +220,8 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
     status = status or ("dry_run" if dry_run else
                         "failed" if (outcome.failures or recorder.errors or broken) else "passed")
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
-                            errors=recorder.errors, timings=timings, status=status, warnings=warnings)
+                            errors=recorder.errors, timings=timings, status=status, warnings=warnings,
+                            skipped=recorder.skipped)
     if problem is None:
         try:
             write_json(recorder.output_dir / "results.json", results)

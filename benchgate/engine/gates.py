@@ -107,7 +107,8 @@ def check_thresholds(thresholds: list[Threshold], benchmarks: dict[str, Any], ou
                                "direction": "at most" if lower else "at least"})
         if not ok:
             outcome.failures.append(f"gate {t.label}: {metric} = {score:.4f} is "
-                                    f"{'over' if lower else 'under'} the threshold {t.value:.4f}")
+                                    f"{'over' if lower else 'under'} the threshold {t.value:.4f}"
+                                    f"{' (lower is better)' if lower else ''}")
 
 
 def load_baseline_scores(path: Path) -> dict[str, dict[str, float]]:
@@ -138,10 +139,14 @@ def load_baseline_scores(path: Path) -> dict[str, dict[str, float]]:
 
 
 def check_baseline(baseline: dict[str, dict[str, float]], current: dict[str, dict[str, float]],
-                   primary: dict[str, str], alpha: float, outcome: GateOutcome) -> None:
+                   primary: dict[str, str], alpha: float, outcome: GateOutcome,
+                   lower_is_better: dict[str, list[str]] | None = None) -> None:
     """Per benchmark, a one-sided paired test (McNemar exact for 0/1 scores, paired
-    bootstrap otherwise) on the samples both runs share; a significant drop fails."""
+    bootstrap otherwise) on the samples both runs share; a significant regression fails.
+    A regression is a drop, or a rise for a lower-is-better metric (attack success rate,
+    over-refusal)."""
     for bench, metric in sorted(primary.items()):
+        lower = metric in (lower_is_better or {}).get(bench, ())
         # corpus-level metrics (perplexity) have no per-sample value: nothing to pair
         ids = sorted(i for i in current if i.split("/", 1)[0] == bench
                      and i in baseline and metric in baseline[i] and metric in current[i])
@@ -149,20 +154,23 @@ def check_baseline(baseline: dict[str, dict[str, float]], current: dict[str, dic
             continue
         old = [float(baseline[i][metric]) for i in ids]
         new = [float(current[i][metric]) for i in ids]
-        result = paired_test(old, new, alternative="less")
-        regressed = [i for i, o, n in zip(ids, old, new) if n < o]
-        improved = sum(1 for o, n in zip(old, new) if n > o)
-        significant = result.p_value < alpha and result.effect < 0
+        result = paired_test(old, new, alternative="greater" if lower else "less")
+        worse = (lambda o, n: n > o) if lower else (lambda o, n: n < o)
+        regressed = [i for i, o, n in zip(ids, old, new) if worse(o, n)]
+        improved = sum(1 for o, n in zip(old, new) if worse(n, o))
+        significant = result.p_value < alpha and (result.effect > 0 if lower else result.effect < 0)
         outcome.regressions[bench] = {
             "metric": metric, "test": result.test, "n_paired": len(ids),
             "baseline": sum(old) / len(old), "current": sum(new) / len(new),
             "effect": result.effect, "p_value": result.p_value, "alpha": alpha,
+            "lower_is_better": lower,
             "significant_drop": significant, "regressed": regressed, "improved": improved,
         }
         if significant:
             shown = ", ".join(regressed[:20]) + (f" ... (+{len(regressed) - 20} more)"
                                                  if len(regressed) > 20 else "")
             outcome.failures.append(
-                f"baseline {bench}: {metric} dropped {sum(old) / len(old):.4f} -> "
-                f"{sum(new) / len(new):.4f} ({result.test}, p = {result.p_value:.3g} < {alpha}); "
-                f"{len(regressed)} sample(s) regressed: {shown}")
+                f"baseline {bench}: {metric} {'rose' if lower else 'dropped'} "
+                f"{sum(old) / len(old):.4f} -> {sum(new) / len(new):.4f}"
+                f"{' (lower is better)' if lower else ''} ({result.test}, p = {result.p_value:.3g} "
+                f"< {alpha}); {len(regressed)} sample(s) regressed: {shown}")

@@ -14,6 +14,7 @@ from benchgate.engine.predictor import Prediction, encode_output
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
 ERROR_PROPERTY = "benchgate_error_id"  # user_properties key naming a failed subset (not a sample)
+SKIP_PROPERTY = "benchgate_skipped"  # user_properties key of a skipped subset: {benchmark, subset, n, reason}
 
 
 class SampleError(Exception):
@@ -81,6 +82,7 @@ class BenchmarkFile(pytest.File):
         for subset in subsets:
             try:
                 samples, category = load_subset(bench, ctx, subset)
+                reason = bench.skip_reason(ctx, subset)
             except DataMissing:
                 raise
             except Exception as e:  # noqa: BLE001 - a subset that cannot be read fails alone
@@ -91,9 +93,15 @@ class BenchmarkFile(pytest.File):
                 continue
             if limit is not None:
                 samples = samples[:limit]
+            if reason is not None:
+                if samples:
+                    yield SkippedSubsetItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,
+                                                        subset=subset, category=category,
+                                                        n=len(samples), reason=reason)
+                continue
             for sample in samples:
                 item = SampleItem.from_parent(self, name=sample.id, sample=sample, bench=bench,
-                                              ctx=ctx, category=category,
+                                              ctx=ctx, categories=_categories(bench, ctx, sample),
                                               group=(bench.name, subset, sample.index // group_size))
                 yield item
 
@@ -116,6 +124,16 @@ def load_subset(bench: Benchmark, ctx: RunContext, subset: str) -> tuple[list[Sa
                             f"has only {len(pool)} well-formed examples"
                             + (" (a sample is never its own exemplar)" if own else ""))
     return samples, bench.category(ctx, subset)
+
+
+def _categories(bench: Benchmark, ctx: RunContext, sample: Sample) -> tuple[str, ...]:
+    """The sample's categories; none for a malformed row (its test fails with its own error)."""
+    try:
+        return tuple(bench.categories(ctx, sample))
+    except Exception:  # noqa: BLE001
+        if sample.error:
+            return ()
+        raise
 
 
 class SubsetErrorItem(pytest.Item):
@@ -143,18 +161,17 @@ class SampleItem(pytest.Item):
     """One sample: reads its prediction from the group prefetch, scores it, records it."""
 
     def __init__(self, *, sample: Sample, bench: Benchmark, ctx: RunContext,
-                 category: str | None, group: tuple, **kwargs):
+                 categories: tuple[str, ...], group: tuple, **kwargs):
         super().__init__(**kwargs)
         self.sample = sample
         self.bench = bench
         self.ctx = ctx
-        self.category = category
+        self.categories = categories  # the sample is counted in each (Benchmark.categories)
+        self.category = categories[0] if categories else None
         self.group = group
         self.prediction: Prediction | None = None
         self.ran = False
-        self.extra_keyword_matches.update((bench.name, sample.subset))
-        if category:
-            self.extra_keyword_matches.add(category)
+        self.extra_keyword_matches.update((bench.name, sample.subset, *categories))
 
     def runtest(self) -> None:
         from benchgate.engine.state import get_state
@@ -188,6 +205,26 @@ class SampleItem(pytest.Item):
         return self.path, None, self.sample.id
 
 
+class SkippedSubsetItem(pytest.Item):
+    """A subset that cannot be scored in this run (Benchmark.skip_reason): one skipped test
+    that tells the controller the subset, its sample count and the reason."""
+
+    def __init__(self, *, bench: Benchmark, subset: str, category: str | None, n: int, reason: str,
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.reason = reason
+        self.add_marker(pytest.mark.skip(reason=reason))
+        self.extra_keyword_matches.update((bench.name, subset))
+        self.user_properties.append((SKIP_PROPERTY, {"benchmark": bench.name, "subset": subset,
+                                                     "category": category, "n": n, "reason": reason}))
+
+    def runtest(self) -> None:  # never called: the skip marker skips it at setup
+        pytest.skip(self.reason)
+
+    def reportinfo(self):
+        return self.path, 0, self.name  # a skip report needs a line number
+
+
 def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
     """The per-sample record without scores: id, prompt, outputs, target."""
     sample = item.sample
@@ -199,13 +236,18 @@ def base_record(item: SampleItem, prediction: Prediction) -> dict[str, Any]:
         "subset": sample.subset,
         "index": sample.index,
         "category": item.category,
+        "categories": list(item.categories),
         "metric": item.bench.metric(item.ctx),
         "module": str(item.path),
         "target": sample.target,
         "cached": prediction.cached,
     }
-    if item.bench.lower_is_better:
-        record["lower_is_better"] = list(item.bench.lower_is_better)
+    lower = item.bench.lower_metrics(item.ctx)
+    if lower:
+        record["lower_is_better"] = list(lower)
+    dimension = item.bench.dimension_for(item.ctx)
+    if dimension:
+        record["dimension"] = dimension
     if first is None:
         return record
     if first.kind == "generate":

@@ -116,6 +116,9 @@ def merge(folders: list[Path], output_dir: Path, gates: list[str] | None = None,
         for error in results.get("errors") or []:
             if isinstance(error, dict):
                 recorder.add_error(str(error.get("id")), str(error.get("message")))
+        for skipped in results.get("skipped") or []:
+            if isinstance(skipped, dict) and {"benchmark", "subset"} <= set(skipped):
+                recorder.add_skipped(skipped)
     config = first["config"] | {"shard": None, "merged_from": [str(f) for f in folders]}
     timings = {"merge_s": time.perf_counter() - start, "samples": recorder.n_records,
                "shards": [r[0][0].get("timings") for r in loaded]}

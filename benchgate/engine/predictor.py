@@ -56,6 +56,14 @@ def cache_identity(fingerprint: dict) -> dict:
     return fingerprint
 
 
+def _order(request: Request) -> tuple:
+    """Longest first; loglikelihood requests with the same context stay together, so one backend
+    call holds all the choices of a sample and their shared context is forwarded once."""
+    if request.kind == "loglikelihood":
+        return -len(request.context), request.context, -len(request.continuation)
+    return (-_length(request),)
+
+
 def _length(request: Request) -> int:
     if request.kind == "loglikelihood":
         return len(request.context) + len(request.continuation)
@@ -279,7 +287,7 @@ class Predictor:
         with self._quiet_capture(), tqdm(total=len(misses), desc=label, unit="req",
                                          leave=False, mininterval=0.5, disable=None) as bar:
             for kind, pending in by_kind.items():
-                pending.sort(key=lambda kr: -_length(kr[1]))
+                pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(self.backend, kind)
                 for chunk in _chunks(pending, self.chunk_size()):
                     early = _EarlyWrites(self, [k for k, _ in chunk])

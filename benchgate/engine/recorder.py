@@ -37,19 +37,63 @@ def write_atomic(path: Path, write) -> None:
         raise
 
 
+# what the controller needs of a record to aggregate it; under xdist a worker streams the whole
+# record to its own file (`WorkerSink`) and sends only these fields with the test report
+SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "categories", "metric", "module",
+                "scores", "lower_is_better", "dimension")
+STORED_IN = "stored_in"  # summary field: the worker file holding the full record
+
+
+class WorkerSink:
+    """An xdist worker's record file: full records go there, summaries to the controller."""
+
+    def __init__(self, folder: str | Path, worker_id: str):
+        self.path = Path(folder) / f"{worker_id}.jsonl"
+        self._file = open(self.path, "a", encoding="utf-8")
+        self._written = self._file.tell()
+
+    def write(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Append the record (flushed, so it is on disk before its report is sent); return
+        the summary that travels with the test report. If the file cannot be written (disk
+        full), the whole record travels with the report from then on: nothing is lost."""
+        if self._file is not None:
+            try:
+                self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                self._file.flush()
+                self._written = self._file.tell()
+                summary = {k: record[k] for k in SUMMARY_KEYS if k in record}
+                summary[STORED_IN] = str(self.path)
+                return summary
+            except OSError:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+                with contextlib.suppress(OSError):
+                    os.truncate(self.path, self._written)  # drop a half-written line
+                self._file = None
+        return record
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
 class Recorder:
     """Collects records as test reports arrive; streams them to samples.jsonl.partial (kept
-    in memory from the point where the disk refuses a write). Aggregates in sample order, so
-    serial and xdist runs give bit-identical numbers; a benchmark whose aggregation fails
-    carries its error instead of a score, and the others are unaffected."""
+    in memory from the point where the disk refuses a write). A record that a worker stored in
+    its own file arrives as a summary (`STORED_IN`); `finish_samples` takes the full record
+    from that file. Aggregates in sample order, so serial and xdist runs give bit-identical
+    numbers; a benchmark whose aggregation fails carries its error instead of a score, and the
+    others are unaffected."""
 
     def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
         self.output_dir = output_dir
         self.corpus_metrics = corpus_metrics or (lambda bench, scores: {})
-        # benchmark -> [(subset, index, category, scores)]
-        self._rows: dict[str, list[tuple[str, int, str | None, dict[str, float]]]] = defaultdict(list)
+        # benchmark -> [(subset, index, categories, scores)]
+        self._rows: dict[str, list[tuple[str, int, tuple[str, ...], dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
         self.lower_is_better: dict[str, list[str]] = {}
+        self.dimension: dict[str, str] = {}  # benchmark -> evaluation dimension
+        self.skipped: list[dict[str, Any]] = []  # subsets not scored in this run, with the reason
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
         self.n_records = 0
@@ -58,10 +102,14 @@ class Recorder:
         self._written = 0  # bytes of complete lines in the partial file
         self._spill: list[str] | None = None  # lines kept in memory once the disk refused one
         self.stream_error: str | None = None
+        self._stored: dict[str, set[str]] = {}  # worker file -> ids of the records reported
 
     def add(self, record: dict[str, Any]) -> None:
-        """One sample's record (from the test report)."""
-        self._stream(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        """One sample's record, or its summary (from the test report)."""
+        if STORED_IN in record:
+            self._stored.setdefault(record[STORED_IN], set()).add(record["id"])
+        else:
+            self._stream(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self.n_records += 1
         scores = record.get("scores")
         if scores is None:  # dry run
@@ -70,8 +118,13 @@ class Recorder:
         self.primary[bench] = record["metric"]
         if record.get("lower_is_better"):
             self.lower_is_better[bench] = record["lower_is_better"]
+        if record.get("dimension"):
+            self.dimension[bench] = record["dimension"]
         self.scores[record["id"]] = scores
-        self._rows[bench].append((record["subset"], record["index"], record.get("category"),
+        categories = record.get("categories")
+        if categories is None:  # records written before per-sample categories
+            categories = [record["category"]] if record.get("category") else []
+        self._rows[bench].append((record["subset"], record["index"], tuple(categories),
                                   {k: float(v) for k, v in scores.items()}))
 
     def _stream(self, line: str) -> None:
@@ -97,10 +150,19 @@ class Recorder:
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
 
+    def add_skipped(self, skipped: dict[str, Any]) -> None:
+        """A subset that was not scored ({benchmark, subset, category, n, reason}); a subset
+        reported twice (shards of one run) is kept once."""
+        key = (skipped["benchmark"], skipped["subset"])
+        if all((s["benchmark"], s["subset"]) != key for s in self.skipped):
+            self.skipped.append(dict(skipped))
+
     def aggregate(self) -> dict[str, Any]:
         """{benchmark: {metric, score, n, stderr, ci95, metrics, subsets, categories}}:
         micro averages over samples (so a benchmark score weights subsets by size), plus
-        the macro average over subsets (and categories). A benchmark whose aggregation fails
+        the macro average over subsets (and categories). A sample counts in each of its
+        categories; a category also reports `macro_subsets`, the mean of its subsets' scores
+        (CMMLU's and C-Eval's published category numbers). A benchmark whose aggregation fails
         gets {metric, score: None, n, error} and does not stop the others."""
         out: dict[str, Any] = {}
         for bench, rows in sorted(self._rows.items()):
@@ -117,10 +179,12 @@ class Recorder:
                          key=lambda m: m != primary)
         scopes: dict[str, dict[str, list[dict[str, float]]]] = {"subsets": defaultdict(list),
                                                                   "categories": defaultdict(list)}
-        for subset, _, category, scores in rows:
+        members: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+        for subset, _, categories, scores in rows:
             scopes["subsets"][subset].append(scores)
-            if category:
+            for category in categories:
                 scopes["categories"][category].append(scores)
+                members[category][subset].append(scores)
 
         def block(members: list[dict[str, float]]) -> dict[str, Any]:
             per_metric = {m: summarize([s[m] for s in members if m in s])
@@ -137,9 +201,18 @@ class Recorder:
                              f"(metrics found: {sorted(entry['metrics'])})")
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
+        for name, block_ in entry["categories"].items():  # mean of its subsets' primary scores
+            means = [summarize(values)["score"] for values in
+                     ([s[primary] for s in m if primary in s] for _, m in sorted(members[name].items())) if values]
+            block_["macro_subsets"] = sum(means) / len(means) if means else None
         entry["ci95"] = entry["metrics"][primary]["ci95"]
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
+        if self.dimension.get(bench):
+            entry["dimension"] = self.dimension[bench]
+        skipped = [s for s in self.skipped if s["benchmark"] == bench]
+        if skipped:
+            entry["skipped"] = sorted(skipped, key=lambda s: s["subset"])
         for scope in ("subsets", "categories"):
             means = [b["score"] for b in entry[scope].values() if b["score"] is not None]
             entry[f"macro_{scope}"] = sum(means) / len(means) if means else None
@@ -148,7 +221,7 @@ class Recorder:
     def finish_samples(self) -> Path | None:
         """Sort the streamed records by (benchmark, subset, index) into samples.jsonl, written
         atomically; on an OSError the partial file is kept and the error raised."""
-        if self._partial is None and self._spill is None:
+        if self._partial is None and self._spill is None and not self._stored:
             return None
         lines: list[str] = []
         if self._partial is not None:
@@ -157,6 +230,9 @@ class Recorder:
             with open(self._partial_path, encoding="utf-8") as f:
                 lines = [line for line in f if line.endswith("\n")]
         lines += self._spill or []
+        for path, ids in self._stored.items():  # records of reported tests only
+            with open(path, encoding="utf-8") as f:
+                lines += [line for line in f if line.endswith("\n") and _record_id(line) in ids]
 
         def order(line: str):
             try:
@@ -172,3 +248,34 @@ class Recorder:
             self._partial_path.unlink()
         self._partial, self._spill = None, None
         return final
+
+
+def _record_id(line: str) -> str | None:
+    try:
+        return json.loads(line)["id"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def dimension_summary(benchmarks: dict[str, Any]) -> dict[str, Any]:
+    """The top-level `dimensions` block of results.json (docs/results.md): per evaluation
+    dimension, each member benchmark's headline (primary) metric, score and direction, the
+    number of samples, and `score`: the unweighted mean over the members of their headline
+    scores turned higher-is-better (a lower-is-better rate r counts as 1 - r), the one number
+    per dimension a radar chart draws. Every dimension headline metric is a rate in [0, 1]."""
+    out: dict[str, Any] = {}
+    for name, entry in sorted(benchmarks.items()):
+        dimension = entry.get("dimension")
+        if not dimension:
+            continue
+        lower = entry["metric"] in entry.get("lower_is_better", ())
+        score = entry["score"]
+        block = out.setdefault(dimension, {"benchmarks": {}, "n": 0})
+        block["benchmarks"][name] = {
+            "metric": entry["metric"], "score": score, "lower_is_better": lower,
+            "oriented_score": None if score is None else (1.0 - score if lower else score)}
+        block["n"] += entry["n"]
+    for block in out.values():
+        oriented = [b["oriented_score"] for b in block["benchmarks"].values() if b["oriented_score"] is not None]
+        block["score"] = sum(oriented) / len(oriented) if oriented else None
+    return out

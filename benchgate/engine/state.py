@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from benchgate.engine.items import SampleItem
 
 STATE_KEY = pytest.StashKey["EvalState"]()
+RECORDS_DIR_KEY = "benchgate_records_dir"  # workerinput: where workers store full records
 
 
 class EvalState:
@@ -28,6 +29,22 @@ class EvalState:
         self.collection_s: float | None = None  # set by the plugin's collection hooks
         self.usage_errors: list[str] = []  # bad --dataset-args found while collecting
         self.model_checked = False  # xdist controller: the model was probed once
+        self._sink = None
+
+    @property
+    def record_sink(self):
+        """On an xdist worker whose controller gave a records folder: this worker's record
+        file (`recorder.WorkerSink`); else None (records travel whole in the test report)."""
+        if self._sink is None:
+            folder = (getattr(self.config, "workerinput", None) or {}).get(RECORDS_DIR_KEY)
+            if folder:
+                from benchgate.engine.recorder import WorkerSink
+
+                try:
+                    self._sink = WorkerSink(folder, self.config.workerinput.get("workerid", "gw"))
+                except OSError:  # no room for the file: whole records travel in the reports
+                    self._sink = False
+        return self._sink or None
 
     def wants(self, name: str) -> bool:
         return self.options.datasets is None or name in self.options.datasets
@@ -148,6 +165,8 @@ class EvalState:
     def close(self) -> None:
         if self._predictor is not None:
             self._predictor.close()
+        if self._sink:
+            self._sink.close()
 
 
 def build_prediction(item: "SampleItem") -> Prediction:

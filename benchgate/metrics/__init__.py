@@ -37,7 +37,7 @@ from .stats import (
     mean_stderr,
     micro_average,
 )
-from .text import em_f1, exact_match, f1_score, normalize_answer
+from .text import em_f1, exact_match, f1_score, lm_eval_exact_match, normalize_answer
 
 __all__ = [
     # stats
@@ -58,6 +58,7 @@ __all__ = [
     # text
     "normalize_answer",
     "exact_match",
+    "lm_eval_exact_match",
     "f1_score",
     "em_f1",
     # bleu / rouge

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Union
 
-__all__ = ["normalize_answer", "answer_tokens", "exact_match", "f1_score", "em_f1"]
+__all__ = ["normalize_answer", "answer_tokens", "exact_match", "f1_score", "em_f1", "lm_eval_exact_match"]
 
 _ASCII_PUNCT = set(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
@@ -109,3 +109,18 @@ def f1_score(prediction: str, golds: Golds) -> float:
 def em_f1(prediction: str, golds: Golds) -> dict[str, float]:
     """Both scores at once: ``{"em": ..., "f1": ...}``."""
     return {"em": exact_match(prediction, golds), "f1": f1_score(prediction, golds)}
+
+
+def lm_eval_exact_match(prediction: str, reference: str, regexes_to_ignore: Sequence[str] = (),
+                        ignore_case: bool = False, ignore_punctuation: bool = False) -> bool:
+    """lm-evaluation-harness `exact_match` (its port of HF evaluate's exact_match) for one pair:
+    each regex in `regexes_to_ignore` removed from both in turn, then lowercased and/or ASCII
+    punctuation removed; equal as numpy compares strings (trailing NUL characters ignored)."""
+    for pattern in regexes_to_ignore:
+        prediction, reference = re.sub(pattern, "", prediction), re.sub(pattern, "", reference)
+    if ignore_case:
+        prediction, reference = prediction.lower(), reference.lower()
+    if ignore_punctuation:
+        table = str.maketrans("", "", string.punctuation)
+        prediction, reference = prediction.translate(table), reference.translate(table)
+    return prediction.rstrip("\0") == reference.rstrip("\0")

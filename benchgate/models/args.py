@@ -10,6 +10,7 @@ from typing import Any
 from benchgate.argspec import Arg, accepted, check_args
 
 DTYPES = ("auto", "float32", "float16", "bfloat16")
+PREFIX_MIN_TOKENS = 16  # = benchgate.models.hf_prefix.DEFAULT_MIN_TOKENS (that module imports torch)
 BUILTIN = ("dummy", "oracle", "wrong")
 
 HF_ARGS: dict[str, Arg] = {
@@ -20,6 +21,8 @@ HF_ARGS: dict[str, Arg] = {
     "dtype": Arg("auto", str, choices=DTYPES),
     "precision": Arg(None, str, choices=DTYPES, optional=True, help="alias of dtype"),
     "max_length": Arg(None, int, min=2, help="context length (default: the model's)"),
+    "prefix_cache": Arg(True, help="compute a shared few-shot prefix once per batch"),
+    "prefix_min_tokens": Arg(PREFIX_MIN_TOKENS, int, min=1, help="shortest prefix worth sharing"),
     "revision": Arg(None, str, help="hub revision (branch, tag or commit)"),
     "trust_remote_code": Arg(False, help="run the checkpoint's own modelling code"),
 }

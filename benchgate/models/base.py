@@ -47,6 +47,9 @@ class GenerateRequest:
     max_new_tokens: int | None = None  # None: the generation config's value
     repeat: int = 0  # the i-th of n samples for the same prompt (pass@k); part of the identity
     oracle: Any = field(default=None, compare=False, repr=False)
+    # the worst answer, where an answer-free text is not the worst one (a refusal of a safe
+    # prompt, a followed injection); `--model wrong` answers it, else "(no answer)"
+    wrong: Any = field(default=None, compare=False, repr=False)
 
     kind = "generate"
 

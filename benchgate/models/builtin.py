@@ -1,4 +1,4 @@
-"""Built-in models that need no weights: `dummy` (dry runs) and `oracle` (benchmark checks)."""
+"""Built-in models that need no weights: `dummy` (dry runs), `oracle` and `wrong` (benchmark checks)."""
 from __future__ import annotations
 
 import hashlib
@@ -104,11 +104,19 @@ class OracleBackend:
 
 
 class WrongBackend(OracleBackend):
-    """Always wrong: the gold choice gets the lowest loglikelihood and every generation is
-    an answer-free text. Every benchmark must score 0 (or chance) with it."""
+    """Wrong on every request kind: the gold choice gets loglikelihood -1e4 and every other one 0
+    (so it is never picked, also per character, and its probability mass underflows to exactly 0);
+    a rolling loglikelihood of -10 nats per UTF-8 byte (byte perplexity e^10, far from the
+    oracle's 1); every generation is the request's declared worst answer (`wrong`, e.g. a refusal
+    of a safe prompt), else a nonsense word that shares no token, number, letter choice or answer
+    phrase with any reference. Every benchmark scores its worst: 0 for accuracy-type metrics,
+    1 for lower-is-better rates."""
 
     name = "wrong"
-    RESPONSE = "(no answer)"
+    RESPONSE = "xyzzy"
+    GOLD = Loglikelihood(-1e4, False)
+    OTHER = Loglikelihood(0.0, True)
+    NATS_PER_BYTE = 10.0
 
     def fingerprint(self) -> dict:
         return {"name": "wrong"}
@@ -118,7 +126,13 @@ class WrongBackend(OracleBackend):
         for r in requests:
             o = self._oracle(r)
             gold = o.is_greedy if isinstance(o, Loglikelihood) else bool(o[1])
-            out.append(Loglikelihood(-10.0, False) if gold else Loglikelihood(0.0, True))
+            out.append(self.GOLD if gold else self.OTHER)
+        if progress:
+            progress(len(requests))
+        return out
+
+    def loglikelihood_rolling(self, requests, progress: Progress = None):
+        out = [-self.NATS_PER_BYTE * max(1, len(r.text.encode("utf-8"))) for r in requests]
         if progress:
             progress(len(requests))
         return out
@@ -126,4 +140,4 @@ class WrongBackend(OracleBackend):
     def generate(self, requests, progress: Progress = None):
         if progress:
             progress(len(requests))
-        return [Generation(self.RESPONSE) for _ in requests]
+        return [Generation(self.RESPONSE if r.wrong is None else str(r.wrong)) for r in requests]

@@ -19,6 +19,8 @@ from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, 
 from .args import check_hf_args
 from .fingerprint import content_hash
 from .hf_generate import generate_batch
+from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
+from .kv_cache import concat, forward_on_prefixes
 from .windows import rolling_windows, window_inputs
 
 Progress = Callable[[int], None] | None
@@ -30,7 +32,10 @@ class HFBackend:
     model_args: revision, dtype (alias precision: auto|float32|float16|bfloat16), device_map or
     device (default cuda if available else cpu), batch_size (rows per forward, default 8),
     trust_remote_code, max_length (default: the model's max positions, else 2048),
-    add_bos_token (encode with the tokenizer's special tokens, default False as lm-eval).
+    add_bos_token (encode with the tokenizer's special tokens, default False as lm-eval),
+    prefix_cache (default true: forward token prefixes shared by several requests once and
+    compute the rest on top of their key/value cache; false: a full forward per row),
+    prefix_min_tokens (shortest shared prefix worth its own forward, default 16).
     """
 
     def __init__(self, path: str, model_args: dict | None = None,
@@ -65,7 +70,10 @@ class HFBackend:
         params = inspect.signature(self.model.forward).parameters
         self._keep_arg = "logits_to_keep" in params
         self._dedupe = True  # share one forward row between requests with identical input
-        self.stats = {"forward_calls": 0, "forward_rows": 0}
+        self.prefix = PrefixReuse(self.model, self.pad_token_id, self.batch_size,
+                                  args.get("prefix_min_tokens", DEFAULT_MIN_TOKENS),
+                                  enabled=args.get("prefix_cache", True), keep_arg=self._keep_arg)
+        self.stats = {"forward_calls": 0, "forward_rows": 0, "forward_tokens": 0}
         self._fingerprint: dict | None = None
 
     def _model_max_length(self) -> int:
@@ -107,11 +115,13 @@ class HFBackend:
 
     # ---------------------------------------------------------------- scoring core
     def _score(self, pairs: Sequence[tuple[list[int], list[int]]], owners: Sequence[int],
-               progress: Progress, kind: str) -> list[tuple[float, bool]]:
+               progress: Progress, kind: str, share: bool = False) -> list[tuple[float, bool]]:
         """logprob and is_greedy of each (context, continuation) token pair, batched.
 
         Rows are deduplicated on the model input tokens, sorted by descending length, right
-        padded; `progress` gets the number of owners (requests) whose pairs are all done.
+        padded; `progress` gets the number of owners (requests) whose pairs are all done. With
+        `share`, rows whose contexts share a token prefix are computed on top of that prefix's
+        key/value cache (see `_plan_prefixes`).
         """
         results: list[tuple[float, bool] | None] = [None] * len(pairs)
         remaining: dict[int, int] = {}
@@ -141,15 +151,53 @@ class HFBackend:
 
         finish([i for i, r in enumerate(results) if r is not None])
         order = sorted(rows.items(), key=lambda kv: (-len(inputs[kv[1][0]]), kv[0]))
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start:start + self.batch_size]
+        plan, shared = None, []
+        if share and order and self.prefix.enabled:
             try:
-                self._score_batch(batch, pairs, inputs, results)
+                plan, shared, order = self._plan_prefixes(order, pairs, inputs)
+            except Exception as e:  # noqa: BLE001 - re-raised with context
+                raise BackendError(f"{kind}: computing shared prefixes failed on {self.name}: "
+                                   f"{type(e).__name__}: {e}") from e
+        work = [(b, None) for b in _batches(order, self.batch_size)]
+        work += [(b, plan) for b in _batches(shared, self.batch_size)]
+        for batch, batch_plan in work:
+            try:
+                if batch_plan is None:
+                    self._score_batch(batch, pairs, inputs, results)
+                else:
+                    self._score_batch_on_prefix(batch, pairs, inputs, results, batch_plan)
             except Exception as e:  # noqa: BLE001 - re-raised with context
                 raise BackendError(f"{kind} batch of {sum(len(m) for _, m in batch)} requests "
                                    f"failed on {self.name}: {type(e).__name__}: {e}") from e
             finish([i for _, members in batch for i in members])
         return results  # type: ignore[return-value]
+
+    def _plan_prefixes(self, order, pairs, inputs) -> tuple[Plan, list, list]:
+        """(plan, rows that continue from a cached prefix, rows for a full forward).
+
+        A row's reusable part is its input before the first position whose logits are needed
+        (its context tokens), so every scored position is computed in the row's own forward.
+        Left-truncated rows take the full forward, as before.
+        """
+        candidates, keys, plain = [], [], []
+        for key, members in order:
+            inp = inputs[members[0]]
+            if any(len(pairs[i][0]) + len(pairs[i][1]) - 1 != len(inp) for i in members):
+                plain.append((key, members))  # left-truncated: full forward
+                continue
+            candidates.append((key, members))
+            keys.append(inp[:len(inp) - max(len(pairs[i][1]) for i in members)])
+        plan = self.prefix.plan(keys)
+        shared = []
+        for j, row in enumerate(candidates):
+            if plan.parent[j] is None:
+                plain.append(row)
+            else:
+                shared.append((j, row[1]))
+        plain.sort(key=lambda kv: (-len(inputs[kv[1][0]]), kv[0]))
+        # rows on a prefix: longest own input first
+        shared.sort(key=lambda jm: (plan.offset(jm[0]) - len(inputs[jm[1][0]]), jm[0]))
+        return plan, shared, plain
 
     @torch.inference_mode()
     def _score_batch(self, batch, pairs, inputs, results) -> None:
@@ -168,8 +216,31 @@ class HFBackend:
             kwargs["logits_to_keep"] = width - first
             offset = first
         logits = self.model(input_ids=ids.to(self.device), **kwargs).logits
+        self._count(lens)
+        self._collect(batch, pairs, logits, lens, offset, results)
+
+    @torch.inference_mode()
+    def _score_batch_on_prefix(self, batch, pairs, inputs, results, plan: Plan) -> None:
+        """Rows forwarded on top of their cached prefix: only the tokens after it are input."""
+        rows = [inputs[members[0]][plan.offset(j):] for j, members in batch]
+        lens = [len(r) for r in rows]
+        first = min(lens[k] - max(len(pairs[i][1]) for i in members)
+                    for k, (_, members) in enumerate(batch))
+        keep = max(lens) - first if self._keep_arg else None
+        logits, _ = forward_on_prefixes(self.model, self.prefix.kwarg, [plan.chain(j) for j, _ in batch],
+                                        rows, self.pad_token_id, logits_to_keep=keep)
+        self._count(lens)
+        self._collect(batch, pairs, logits, lens, first if keep is not None else 0, results)
+
+    def _count(self, lens: list[int]) -> None:
         self.stats["forward_calls"] += 1
-        self.stats["forward_rows"] += len(rows)
+        self.stats["forward_rows"] += len(lens)
+        self.stats["forward_tokens"] += sum(lens)
+
+    @staticmethod
+    def _collect(batch, pairs, logits, lens, offset, results) -> None:
+        """Sum each member's continuation logprobs from its row's logits (`offset`: index of
+        the first kept position)."""
         for j, (_, members) in enumerate(batch):
             # log_softmax in float32 over this row's continuation positions only
             lo = lens[j] - max(len(pairs[i][1]) for i in members)
@@ -193,7 +264,7 @@ class HFBackend:
         the left; is_greedy is True when argmax equals every continuation token.
         """
         pairs = self._encode_pairs(requests)
-        scored = self._score(pairs, list(range(len(pairs))), progress, "loglikelihood")
+        scored = self._score(pairs, list(range(len(pairs))), progress, "loglikelihood", share=True)
         return [Loglikelihood(float(lp), bool(g)) for lp, g in scored]
 
     def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
@@ -227,7 +298,9 @@ class HFBackend:
 
     def generate(self, requests: Sequence[GenerateRequest],
                  progress: Progress = None) -> list[Generation]:
-        """Batched generation (length-sorted, left padded, seeded per batch), stop strings cut."""
+        """Batched generation (length-sorted, left padded, seeded per batch), stop strings cut.
+        Prompts that share a token prefix (few-shot exemplars) decode on top of its key/value
+        cache, computed once."""
         cfg = self.generation
         limits = [r.max_new_tokens if r.max_new_tokens is not None else cfg.max_new_tokens
                   for r in requests]
@@ -236,14 +309,32 @@ class HFBackend:
             toks = self._prompt_tokens(r, i)
             keep = self.max_length - limits[i]
             prompts.append((toks[-keep:] if 0 < keep < len(toks) else toks) or [self.prefix_token_id])
-        order = sorted(range(len(requests)), key=lambda i: (-len(prompts[i]), prompts[i]))
+        batches: list[tuple[list[int], tuple | None]] = []
+        rest = list(range(len(requests)))
+        if self.prefix.enabled and len(requests) > 1:
+            try:
+                plan = self.prefix.plan([p[:-1] for p in prompts], flat=True)
+            except Exception as e:  # noqa: BLE001 - re-raised with context
+                raise BackendError(f"generate: computing shared prefixes failed on {self.name}: "
+                                   f"{type(e).__name__}: {e}") from e
+            groups: dict[int, list[int]] = {}
+            for i, node in enumerate(plan.parent):
+                if node is not None:
+                    groups.setdefault(id(node), []).append(i)
+            for members in groups.values():
+                node = plan.parent[members[0]]
+                shared = (self.prefix.kwarg, node.length, concat(plan.chain(members[0])))
+                members.sort(key=lambda i: (-len(prompts[i]), prompts[i]))
+                batches += [(b, shared) for b in _batches(members, self.batch_size)]
+            rest = [i for i in rest if plan.parent[i] is None]
+        rest.sort(key=lambda i: (-len(prompts[i]), prompts[i]))
+        batches += [(b, None) for b in _batches(rest, self.batch_size)]
         results: list[Generation | None] = [None] * len(requests)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for idx, shared in batches:
             try:
                 texts = generate_batch(self.model, self.tokenizer, self.generation,
                                        [prompts[i] for i in idx], [requests[i].stop for i in idx],
-                                       [limits[i] for i in idx], self.pad_token_id)
+                                       [limits[i] for i in idx], self.pad_token_id, prefix=shared)
             except Exception as e:  # noqa: BLE001
                 raise BackendError(f"generate batch of {len(idx)} requests failed on {self.name}: "
                                    f"{type(e).__name__}: {e}") from e
@@ -279,3 +370,8 @@ class HFBackend:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+def _batches(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -8,26 +8,39 @@ from transformers import StoppingCriteriaList
 
 from .base import Generation, GenerationConfig
 from .base import cut_at_stop
+from .kv_cache import KV, make_cache
 from .stopping import StopCriteria
 
 
 @torch.inference_mode()
 def generate_batch(model, tokenizer, cfg: GenerationConfig, prompts: Sequence[list[int]],
                    stops: Sequence[tuple[str, ...]], limits: Sequence[int],
-                   pad_token_id: int) -> list[Generation]:
+                   pad_token_id: int, prefix: tuple[str, int, KV] | None = None) -> list[Generation]:
     """Generate for token prompts in one left-padded batch.
 
-    Row j stops at an EOS token, at `limits[j]` new tokens, or once its text contains one of
+    With `prefix` = (cache keyword, P, KV of the first P tokens), every prompt starts with those
+    P tokens and they are not forwarded again: the batch is laid out as the shared prefix, then
+    each prompt's rest left-padded, with the padding masked (positions count real tokens only,
+    so each row decodes as it would alone). Row j stops at an EOS token, at `limits[j]` new tokens, or once its text contains one of
     `stops[j]`; the text is cut at the first stop string. `torch.manual_seed(cfg.seed)` is set
     before the call, so a batch is reproducible (sampled outputs depend on the batch's makeup).
     """
     device = next(model.parameters()).device
+    shared = prefix[1] if prefix else 0
     width = max(len(p) for p in prompts)
     ids = torch.full((len(prompts), width), pad_token_id, dtype=torch.long)
     mask = torch.zeros((len(prompts), width), dtype=torch.long)
+    if shared:
+        ids[:, :shared] = torch.tensor(prompts[0][:shared], dtype=torch.long)
+        mask[:, :shared] = 1
     for j, p in enumerate(prompts):
-        ids[j, width - len(p):] = torch.tensor(p, dtype=torch.long)
-        mask[j, width - len(p):] = 1
+        ids[j, width - len(p) + shared:] = torch.tensor(p[shared:], dtype=torch.long)
+        mask[j, width - len(p) + shared:] = 1
+    extra = {}
+    if shared:  # each row gets its own copy of the prefix cache: generate extends it in place
+        keyword, _, kv = prefix
+        extra[keyword] = make_cache([(k.expand(len(prompts), -1, -1, -1).contiguous(),
+                                      v.expand(len(prompts), -1, -1, -1).contiguous()) for k, v in kv])
     criteria = StopCriteria(tokenizer, width, stops, limits)
     kwargs = dict(max_new_tokens=max(limits), do_sample=cfg.do_sample,
                   repetition_penalty=cfg.repetition_penalty, pad_token_id=pad_token_id)
@@ -37,7 +50,7 @@ def generate_batch(model, tokenizer, cfg: GenerationConfig, prompts: Sequence[li
         kwargs.update(temperature=None, top_p=None, top_k=None)
     torch.manual_seed(cfg.seed)
     out = model.generate(input_ids=ids.to(device), attention_mask=mask.to(device),
-                         stopping_criteria=StoppingCriteriaList([criteria]), **kwargs)
+                         stopping_criteria=StoppingCriteriaList([criteria]), **kwargs, **extra)
     eos = model.generation_config.eos_token_id
     eos = set([eos] if isinstance(eos, int) else (eos or [])) | {tokenizer.eos_token_id}
     gens = []

@@ -3,34 +3,65 @@ from __future__ import annotations
 
 from typing import Any
 
+LOWER = "lower"  # the "better" column for metrics where lower is better (attack success, over-refusal)
+
 
 def _num(value) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
-def summary_lines(benchmarks: dict[str, Any], model_name: str) -> list[str]:
-    """One row per benchmark, then per category and per subset (subsets only when few)."""
-    rows: list[tuple[str, str, str, str, str]] = []
+def _better(metric: str, lower: tuple | list) -> str:
+    return LOWER if metric in lower else "higher"
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], left: int) -> list[str]:
+    """Rows under a header; the first `left` columns left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:{'<' if i < left else '>'}{w}}}" for i, w in enumerate(widths))
+    return [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows]
+
+
+def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[str, Any] | None = None,
+                  skipped: list[dict[str, Any]] | None = None) -> list[str]:
+    """One row per benchmark, then per category and per subset (subsets only when few); the
+    `better` column says the direction of each metric. Then one row per evaluation dimension
+    and benchmark in it, and the subsets that were skipped with the reason. Only names and
+    numbers are printed, never a prompt or a response (harmful test prompts stay out of logs)."""
+    rows: list[tuple[str, ...]] = []
     errors = []
     for name, entry in benchmarks.items():
-        rows.append((name, str(entry.get("metric")), str(entry["n"]), _num(entry["score"]),
-                     _num(entry.get("stderr"))))
+        lower = entry.get("lower_is_better", ())
+        metric = str(entry.get("metric"))
+        rows.append((name, metric, _better(metric, lower), str(entry["n"]),
+                     _num(entry["score"]), _num(entry.get("stderr"))))
         if entry.get("error"):  # aggregation failed: no score, the reason below the table
             errors.append(f"{name}: {entry['error']}")
             continue
         for metric, block in entry["metrics"].items():
             if metric != entry["metric"]:
-                rows.append((f"  {name}", metric, str(block["n"]), _num(block["score"]),
-                             _num(block["stderr"])))
+                rows.append((f"  {name}", metric, _better(metric, lower), str(block["n"]),
+                             _num(block["score"]), _num(block["stderr"])))
         for label, blocks in (("category", entry.get("categories", {})),
                               ("subset", entry.get("subsets", {}) if len(entry.get("subsets", {})) <= 12 else {})):
             for scope, block in blocks.items():
-                if "score" in block:
-                    rows.append((f"  {label}: {scope}", entry["metric"], str(block["n"]),
-                                 _num(block["score"]), _num(block["stderr"])))
-    header = ("benchmark", "metric", "n", "score", "stderr")
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(5)]
-    fmt = "  ".join(f"{{:{'<' if i < 2 else '>'}{w}}}" for i, w in enumerate(widths))
-    lines = [f"model: {model_name}", fmt.format(*header), fmt.format(*("-" * w for w in widths))]
-    lines += [fmt.format(*r) for r in rows]
+                # a scope without the primary metric (xstest's unsafe prompts) shows its first metric
+                metric = entry["metric"] if entry["metric"] in block.get("metrics", {}) \
+                    else next(iter(block.get("metrics", {})), entry["metric"])
+                shown = block.get("metrics", {}).get(metric, block)
+                if "score" in shown:
+                    rows.append((f"  {label}: {scope}", metric, _better(metric, lower), str(shown["n"]),
+                                 _num(shown["score"]), _num(shown["stderr"])))
+    lines = [f"model: {model_name}"]
+    if rows:
+        lines += _table(("benchmark", "metric", "better", "n", "score", "stderr"), rows, left=3)
+    if dimensions:
+        drows = []
+        for dimension, block in dimensions.items():
+            drows.append((dimension, "(mean, higher is better)", "", str(block["n"]), _num(block["score"])))
+            for name, b in block["benchmarks"].items():
+                drows.append((f"  {name}", b["metric"], LOWER if b["lower_is_better"] else "higher", "",
+                              _num(b["score"])))
+        lines += [""] + _table(("dimension", "metric", "better", "n", "score"), drows, left=3)
+    for s in skipped or []:
+        lines.append(f"skipped: {s['benchmark']}/{s['subset']} ({s['n']} samples): {s['reason']}")
     return lines + errors

@@ -6,7 +6,11 @@ Schema (version 1), documented in docs/results.md:
   model         {"name", "fingerprint"}
   environment   {"python", "platform", "packages": {name: version}}
   timings       {"total_s", "collection_s", "prediction_s", "samples", "samples_per_s"}
-  benchmarks    {name: {metric, score, n, stderr, ci95, metrics, subsets, categories}}
+  benchmarks    {name: {metric, score, n, stderr, ci95, metrics, subsets, categories,
+                 dimension?, lower_is_better?, skipped?}}
+  dimensions    {dimension: {benchmarks: {name: {metric, score, lower_is_better, oriented_score}},
+                 n, score}} for benchmarks that belong to an evaluation dimension
+  skipped       [{"benchmark", "subset", "category", "n", "reason"}] subsets not scored
   gates         {"passed", "checks", "failures", "baseline"}
   errors        [{"id", "message"}] samples (or subsets) whose test failed
   warnings      (only when there are some) what went wrong without failing the run, e.g. the
@@ -39,9 +43,11 @@ def environment() -> dict[str, Any]:
 
 
 def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, errors: list,
-                  timings: dict, status: str, warnings: list[str] | None = None) -> dict[str, Any]:
+                  timings: dict, status: str, skipped: list | None = None,
+                  warnings: list[str] | None = None) -> dict[str, Any]:
     """Assemble the results.json document."""
     from benchgate import __version__
+    from benchgate.engine.recorder import dimension_summary
 
     document = {
         "schema_version": SCHEMA_VERSION,
@@ -53,8 +59,10 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
         "environment": environment(),
         "timings": timings,
         "benchmarks": benchmarks,
+        "dimensions": dimension_summary(benchmarks),
         "gates": gates,
         "errors": sorted(errors, key=lambda e: e["id"]),
+        "skipped": sorted(skipped or [], key=lambda s: (s["benchmark"], s["subset"])),
     }
     if warnings:
         document["warnings"] = list(dict.fromkeys(warnings))

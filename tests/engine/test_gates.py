@@ -87,5 +87,26 @@ def test_lower_is_better_metrics_gate_as_at_most():
                             "metrics": {"word_perplexity": {"score": 30.0}}, "subsets": {}, "categories": {}}}
     outcome = GateOutcome()
     check_thresholds(parse_gates(["perplexity=25", "perplexity=31"]), bench, outcome)
-    assert outcome.failures == ["gate perplexity: word_perplexity = 30.0000 is over the threshold 25.0000"]
+    assert outcome.failures == ["gate perplexity: word_perplexity = 30.0000 is over the threshold 25.0000 "
+                                "(lower is better)"]
     assert [c["direction"] for c in outcome.checks] == ["at most", "at most"]
+
+
+def test_lower_is_better_baseline_fails_on_a_significant_rise_not_on_a_drop():
+    # attack success rate: 0 -> 1 on 15 of 50 samples is a regression (McNemar: c = 15, b = 0)
+    old = {f"advbench/s/{i}": {"asr": 0.0} for i in range(50)}
+    new = {f"advbench/s/{i}": {"asr": 1.0 if i < 15 else 0.0} for i in range(50)}
+    outcome = GateOutcome()
+    check_baseline(old, new, {"advbench": "asr"}, 0.05, outcome, lower_is_better={"advbench": ["asr"]})
+    r = outcome.regressions["advbench"]
+    assert r["significant_drop"] and r["lower_is_better"] and len(r["regressed"]) == 15
+    assert r["p_value"] == pytest.approx(0.5 ** 15)  # exact one-sided binomial, all 15 discordant one way
+    assert outcome.failures[0].startswith("baseline advbench: asr rose 0.0000 -> 0.3000 (lower is better)")
+    # the same change the other way round is an improvement for a lower-is-better metric
+    improved = GateOutcome()
+    check_baseline(new, old, {"advbench": "asr"}, 0.05, improved, lower_is_better={"advbench": ["asr"]})
+    assert improved.passed and improved.regressions["advbench"]["improved"] == 15
+    # without the direction the rise would be read as an improvement: the flag matters
+    unaware = GateOutcome()
+    check_baseline(old, new, {"advbench": "asr"}, 0.05, unaware)
+    assert unaware.passed

@@ -109,3 +109,10 @@ def test_output_dir_must_be_writable_and_nothing_is_created(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(OptionError, match="is not a directory"):
         check_output_dir(tmp_path / "file" / "out")
+
+
+def test_hf_prefix_default_is_the_one_the_backend_uses():
+    from benchgate.models.args import PREFIX_MIN_TOKENS
+    from benchgate.models.hf_prefix import DEFAULT_MIN_TOKENS
+
+    assert PREFIX_MIN_TOKENS == DEFAULT_MIN_TOKENS

@@ -122,3 +122,58 @@ def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path):
         write_atomic(target, explode)
     assert target.read_text() == '{"old": true}'
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
+def test_dimensions_block_orients_lower_is_better_rates(tmp_path):
+    from benchgate.reports.console import summary_lines
+    from benchgate.reports.results import build_results
+
+    r = Recorder(tmp_path)
+    for i, (refused, acc) in enumerate([(1.0, 1.0), (0.0, 1.0), (0.0, 0.0), (0.0, 1.0)]):
+        r.add({**rec("xstest", "safe", i, 0.0), "metric": "refusal_rate", "scores": {"refusal_rate": refused},
+               "lower_is_better": ["refusal_rate"], "dimension": "Safety"})
+        r.add({**rec("safetybench", "x", i, acc), "dimension": "Safety"})
+        r.add(rec("mmlu", "a", i, acc))  # no dimension: not in the block
+    r.add_skipped({"benchmark": "bipia", "subset": "email_task_automation", "category": "Task Automation",
+                   "n": 750, "reason": "needs a judge"})
+    r.add_skipped({"benchmark": "bipia", "subset": "email_task_automation", "category": "Task Automation",
+                   "n": 750, "reason": "needs a judge"})  # a second shard reports it again
+    benchmarks = r.aggregate()
+    doc = build_results(config={}, model={"name": "m"}, benchmarks=benchmarks, gates={}, errors=[],
+                        timings={}, status="passed", skipped=r.skipped)
+    safety = doc["dimensions"]["Safety"]
+    assert set(doc["dimensions"]) == {"Safety"} and safety["n"] == 8
+    assert safety["benchmarks"]["xstest"] == {"metric": "refusal_rate", "score": 0.25, "lower_is_better": True,
+                                              "oriented_score": 0.75}
+    assert safety["benchmarks"]["safetybench"]["lower_is_better"] is False
+    assert safety["score"] == pytest.approx((0.75 + 0.75) / 2)
+    assert benchmarks["xstest"]["dimension"] == "Safety" and "dimension" not in benchmarks["mmlu"]
+    assert doc["skipped"] == [{"benchmark": "bipia", "subset": "email_task_automation",
+                               "category": "Task Automation", "n": 750, "reason": "needs a judge"}]
+    lines = summary_lines(benchmarks, "m", dimensions=doc["dimensions"], skipped=doc["skipped"])
+    row = next(line for line in lines if line.startswith("xstest "))
+    assert row.split()[:3] == ["xstest", "refusal_rate", "lower"]
+    assert next(line for line in lines if line.startswith("mmlu ")).split()[:3] == ["mmlu", "acc", "higher"]
+    assert any(line.split()[:2] == ["Safety", "(mean,"] and line.endswith("0.7500") for line in lines)
+    assert lines[-1] == "skipped: bipia/email_task_automation (750 samples): needs a judge"
+
+
+def test_a_sample_counts_in_each_of_its_categories(tmp_path):
+    """Per-sample categories: hand-computed micro and per-category subset means."""
+    r = Recorder(tmp_path)
+    # subset x (categories A and C): 1, 0, 1; subset y (A only): 0; subset z (B): 1, 1
+    # one sample of z is also in C (a per-sample category, like a MATH level)
+    rows = [("x", 0, 1.0, ["A", "C"]), ("x", 1, 0.0, ["A", "C"]), ("x", 2, 1.0, ["A", "C"]),
+            ("y", 0, 0.0, ["A"]), ("z", 0, 1.0, ["B"]), ("z", 1, 1.0, ["B", "C"])]
+    for subset, index, acc, cats in rows:
+        r.add({**rec("b", subset, index, acc), "category": cats[0], "categories": cats})
+    r.add(rec("b", "old", 0, 1.0, category="B"))  # a record without "categories" (older samples.jsonl)
+    out = r.aggregate()["b"]
+    assert out["n"] == 7 and out["score"] == pytest.approx(5 / 7)
+    cats = out["categories"]
+    assert {k: v["n"] for k, v in cats.items()} == {"A": 4, "B": 3, "C": 4}
+    assert cats["A"]["score"] == pytest.approx(2 / 4) and cats["C"]["score"] == pytest.approx(3 / 4)
+    assert cats["B"]["score"] == 1.0
+    # macro over the category's subsets: A = mean(x 2/3, y 0); C = mean(x 2/3, z's one sample 1)
+    assert cats["A"]["macro_subsets"] == pytest.approx((2 / 3 + 0) / 2)
+    assert cats["C"]["macro_subsets"] == pytest.approx((2 / 3 + 1) / 2)
+    assert cats["B"]["macro_subsets"] == pytest.approx((1 + 1) / 2)
+    assert out["macro_categories"] == pytest.approx((2 / 4 + 1 + 3 / 4) / 3)

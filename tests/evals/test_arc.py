@@ -1,5 +1,8 @@
-"""ARC module: lm-eval arc prompt, 25-shot leaderboard setup, counts, acc/acc_norm, bad rows."""
+"""ARC module: lm-eval arc prompts 0- and 25-shot (checked against lm-eval itself), counts,
+gold labels read a second time, acc/acc_norm, bad rows."""
 import json
+
+import pytest
 
 from hypothesis import given, strategies as st
 
@@ -42,9 +45,54 @@ def test_leaderboard_25_shot_from_train(data_dir):
     c = ctx(data_dir, few_shot_num=25)
     sample = ARC.load(c, "ARC-Challenge")[0]
     prompt = ARC.prompt(c, sample)
-    assert prompt.startswith("Question: George wants to warm his hands quickly by rubbing them. Which skin "
-                             "surface will produce the most heat?\nAnswer: dry palms\n\nQuestion: ")
     assert prompt.count("Question: ") == 26 and prompt.endswith("rotation?\nAnswer:")
+    train = [json.loads(line) for line in (data_dir / "arc" / "ARC-Challenge" / "ARC-Challenge-Train.jsonl")
+             .read_text(encoding="utf-8").splitlines()]
+    shown = [q for q in (row["question"]["stem"] for row in train) if f"Question: {q}\nAnswer: " in prompt]
+    assert len(shown) == 25  # 25 distinct train questions, each with its gold answer text
+
+
+def _hub_rows(path):
+    """A second reader of the ARC JSONL: rows in the hub schema lm-eval's arc task reads."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        q = row["question"]
+        rows.append({"id": row["id"], "question": q["stem"], "answerKey": row["answerKey"],
+                     "choices": {"text": [c["text"] for c in q["choices"]], "label": [c["label"] for c in q["choices"]]}})
+    return rows
+
+
+@pytest.mark.parametrize("subset,shots", [("ARC-Challenge", 0), ("ARC-Easy", 0), ("ARC-Challenge", 25),
+                                          ("ARC-Easy", 25)])
+def test_golden_prompts_match_lm_eval(data_dir, subset, shots):
+    """lm-eval's arc_challenge / arc_easy (its YAML, ConfigurableTask, default sampler, seed 1234)
+    over the local rows: the same contexts, continuations and gold index for 30 questions."""
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    folder = data_dir / "arc" / subset
+    test, train = _hub_rows(folder / f"{subset}-Test.jsonl"), _hub_rows(folder / f"{subset}-Train.jsonl")
+    dev = _hub_rows(folder / f"{subset}-Dev.jsonl")
+    name = "arc_challenge" if subset == "ARC-Challenge" else "arc_easy"
+    task = lm_eval_task(f"arc/{name}.yaml", {"test": test, "train": train, "validation": dev}, num_fewshot=shots)
+    reference = lm_eval_requests(task, limit=30)
+    c = ctx(data_dir, few_shot_num=shots)
+    for sample in ARC.load(c, subset)[:30]:
+        assert benchgate_requests(ARC.requests(c, sample)) == reference[sample.index], sample.id
+        assert task.doc_to_target(test[sample.index]) == sample.target
+
+
+def test_every_gold_label_against_the_raw_files(data_dir):
+    """Second reader over every test row: the gold choice text is the one whose label is answerKey."""
+    c = ctx(data_dir)
+    for subset in ("ARC-Challenge", "ARC-Easy"):
+        raw = [json.loads(line) for line in (data_dir / "arc" / subset / f"{subset}-Test.jsonl")
+               .read_text(encoding="utf-8").splitlines()]
+        samples = ARC.load(c, subset)
+        assert len(raw) == len(samples)
+        for row, sample in zip(raw, samples):
+            gold = [ch["text"] for ch in row["question"]["choices"] if ch["label"] == row["answerKey"]]
+            assert gold == [sample.data["choices"][sample.target]], sample.id
 
 
 def test_numeric_labels_map_to_the_answer_index(data_dir):

@@ -91,3 +91,18 @@ def test_oracle_one_wrong_zero_in_both_modes(run_evals):
         res = run.results["benchmarks"]["ceval"]
         assert res["n"] == 52 and res["score"] == want
         assert set(res["categories"]) == {"STEM", "Social Science", "Humanities", "Other"}
+
+
+def test_every_gold_label_against_the_raw_files(data_dir):
+    """Second reader (csv module) over all 1,346 val rows: the answer column is the target."""
+    import csv
+
+    c = ctx(data_dir)
+    n = 0
+    for subset in CEVAL.subsets(c):
+        with open(data_dir / "ceval" / "val" / f"{subset}_val.csv", newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        samples = CEVAL.load(c, subset)
+        assert [(r["answer"], [r[k] for k in "ABCD"]) for r in rows] == [(s.target, s.data["choices"]) for s in samples]
+        n += len(rows)
+    assert n == 1346

@@ -1,6 +1,8 @@
-"""HellaSwag module: derived and native formats, lm-eval preprocessing, few-shot, bad rows."""
+"""HellaSwag module: derived and native formats, lm-eval preprocessing, prompts 0- and 10-shot
+checked against lm-eval itself, gold labels read a second time, bad rows."""
 import bz2
 import json
+from collections import Counter
 import re
 import sys
 
@@ -51,7 +53,8 @@ def test_native_jsonl_is_preferred_and_gives_lm_eval_queries_and_few_shot(tmp_pa
     folder = tmp_path / "hellaswag"
     folder.mkdir()
     (folder / "hellaswag_val.jsonl").write_text(json.dumps(NATIVE) + "\n" + json.dumps(WIKIHOW) + "\n")
-    (folder / "hellaswag_train.jsonl").write_text(json.dumps(WIKIHOW) + "\n")
+    other = {**WIKIHOW, "ind": 9, "endings": ["[substeps] water it.", "b", "c", "d"]}
+    (folder / "hellaswag_train.jsonl").write_text(json.dumps(WIKIHOW) + "\n" + json.dumps(other) + "\n")
     c = RunContext(dataset_dir=tmp_path, dataset_hub="local", args=HS.effective_args({"few_shot_num": 1}))
     first, second = HS.load(c, "default")
     assert first.data["query"] == ("Removing ice from car: Then, the man writes over the snow covering the window of "
@@ -59,7 +62,86 @@ def test_native_jsonl_is_preferred_and_gives_lm_eval_queries_and_few_shot(tmp_pa
     # verbatim lm-eval: 3 spaces left by a removed tag become 2; a leading tag leaves a space
     assert second.data["query"] == "Home and Garden: How to grow basil. Pick a sunny spot.  Basil needs"
     assert second.data["choices"][0] == " six hours of sun." and second.target == 0
-    assert HS.prompt(c, first) == second.data["query"] + "  six hours of sun.\n\n" + first.data["query"]
+    # lm-eval's draw for doc 0: random.Random(1234).sample(range(2), 2) == [1, 0], keep the first
+    assert HS.prompt(c, first) == second.data["query"] + "  water it.\n\n" + first.data["query"]
+    (folder / "hellaswag_train.jsonl").write_text(json.dumps(WIKIHOW) + "\n")  # lm-eval draws n+1 = 2
+    with pytest.raises(DataError, match="few_shot_num=1 needs 2 few-shot examples"):
+        HS.prompt(RunContext(dataset_dir=tmp_path, dataset_hub="local", args=HS.effective_args({"few_shot_num": 1})), first)
+
+
+def _native_rows(data_dir, n=None):
+    """A second reader of the derived file (bz2, 6 lines a task) into lm-eval's hub schema: the
+    derived context line is "activity_label: ctx" with the tags already removed, so it becomes
+    activity_label + ctx_a, ctx_b empty (lm-eval's query is then the same line, preprocessed)."""
+    with bz2.open(data_dir / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt", encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    rows = []
+    for start in range(0, (n or 10042) * 6, 6):
+        label, _, rest = lines[start].partition(": ")
+        rows.append({"ind": start // 6, "activity_label": label, "ctx_a": rest, "ctx_b": "", "ctx": lines[start],
+                     "endings": lines[start + 2:start + 6], "label": lines[start + 1], "source_id": "x",
+                     "split": "val", "split_type": "indomain"})
+    return rows
+
+
+def test_golden_zero_shot_prompts_match_lm_eval(data_dir):
+    """lm-eval's hellaswag task (its YAML and utils.process_docs) over the local rows: the same
+    context, continuations and gold for 40 items."""
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    rows = _native_rows(data_dir, 40)
+    task = lm_eval_task("hellaswag/hellaswag.yaml", {"validation": rows, "train": rows[:1]})
+    reference = lm_eval_requests(task, limit=40)
+    c = ctx(data_dir)
+    for sample in HS.load(c, "default")[:40]:
+        assert benchgate_requests(HS.requests(c, sample)) == reference[sample.index], sample.id
+        assert task.doc_to_target(task.validation_docs()[sample.index]) == sample.target
+
+
+@pytest.mark.parametrize("pool", ["disjoint", "contains_eval_docs", "duplicates"])
+def test_golden_ten_shot_draws_match_lm_eval(tmp_path, data_dir, pool):
+    """The leaderboard's 10-shot setup on native files: lm-eval (no test split, so its sampler
+    sees the eval doc: 11 drawn, the eval doc dropped, a redraw when too few are left) and
+    benchgate give the same contexts for 30 items. "contains_eval_docs" puts every eval item in
+    the train pool, "duplicates" twice, so the drop and the redraw both happen."""
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    rows = _native_rows(data_dir, 300)
+    val = rows[:30]
+    train = {"disjoint": rows[30:], "contains_eval_docs": rows[:60], "duplicates": val + val + rows[30:35]}[pool]
+    folder = tmp_path / "hellaswag"
+    folder.mkdir()
+    for name, part in (("val", val), ("train", train)):
+        (folder / f"hellaswag_{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in part))
+    task = lm_eval_task("hellaswag/hellaswag.yaml", {"validation": val, "train": train}, num_fewshot=10)
+    reference = lm_eval_requests(task, limit=30)
+    c = RunContext(dataset_dir=tmp_path, dataset_hub="local", args=HS.effective_args({"few_shot_num": 10}))
+    samples = HS.load(c, "default")
+    for sample in samples:
+        assert benchgate_requests(HS.requests(c, sample)) == reference[sample.index], sample.id
+    # which paths the draws took: calls per item = 11 when only the n+1 draw was checked,
+    # more when lm-eval's redraw from the pool without the eval doc happened
+    calls, hits = Counter(), Counter()
+
+    def same(d, i):
+        calls[d] += 1
+        hits[d] += train[i] == val[d]
+        return train[i] == val[d]
+
+    sys.modules["benchgate.benchmark"].lm_eval_draws(len(train), 10, 30, is_eval_doc=same)
+    assert (sum(hits.values()) > 0) == (pool != "disjoint")
+    assert any(n > 11 for n in calls.values()) == (pool == "duplicates")
+
+
+def test_every_gold_label_against_the_raw_file(data_dir):
+    """Second reader over all 10,042 items: the gold ending (line 2 of each task) is the
+    choice the sample's target points at, after lm-eval's preprocessing."""
+    rows = _native_rows(data_dir)
+    samples = HS.load(ctx(data_dir), "default")
+    assert len(rows) == len(samples) == 10042
+    for row, sample in zip(rows, samples):
+        assert sample.target == int(row["label"])
+        assert sample.data["choices"][sample.target] == preprocess(row["endings"][int(row["label"])])
 
 
 def test_few_shot_without_a_train_split_is_a_clear_error(data_dir):

@@ -6,7 +6,6 @@ import pytest
 
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
-from benchgate.metrics.passk import pass_at_k
 from benchgate.models.base import Generation
 from tests.conftest import ROOT
 
@@ -43,9 +42,8 @@ def test_pass_at_k_is_the_per_problem_score(data_dir):
     good, bad = sample.data["canonical_solution"], "    return 0.123\n"
     scored = HE.score(c, sample, [Generation(good), Generation(bad), Generation(bad)])
     assert scored.extracted == ["passed", "failed", "failed"]
-    assert scored.scores == {"pass@1": pytest.approx(pass_at_k(3, 1, 1)),
-                             "pass@2": pytest.approx(pass_at_k(3, 1, 2))}  # k=5 > n: left out
-    assert scored.scores["pass@1"] == pytest.approx(1 / 3)
+    # by hand: pass@1 = 1/3; pass@2 = 1 - C(2,2)/C(3,2) = 1 - 1/3 (k=5 > n: left out)
+    assert scored.scores == {"pass@1": pytest.approx(1 / 3), "pass@2": pytest.approx(2 / 3)}
 
 
 HOSTILE = {

@@ -1,4 +1,6 @@
-"""MMLU module: the lm-evaluation-harness prompt, real-data counts, scoring, bad rows."""
+"""MMLU module: the lm-evaluation-harness prompt (checked against lm-eval itself), real-data
+counts, every gold label read a second time, scoring, bad rows."""
+import csv
 import shutil
 
 import pytest
@@ -50,14 +52,53 @@ def test_zero_shot_and_random_shots(data_dir):
 
 def test_scoring_loglikelihood_and_generation(data_dir):
     c = ctx(data_dir)
-    sample = MMLU.load(c, "abstract_algebra")[0]  # gold: D
-    assert sample.target == "D" or sample.target in "ABCD"
-    lls = [Loglikelihood(v, False) for v in (-3.0, -1.0, -2.0, -4.0)]
-    scored = MMLU.score(c, sample, lls)
-    assert scored.extracted == "B" and scored.scores["acc"] == float(sample.target == "B")
+    sample = MMLU.load(c, "abstract_algebra")[0]  # test row 1 of the CSV ends ",B": gold B
+    assert sample.target == "B"
+    picks_b = [Loglikelihood(v, False) for v in (-3.0, -1.0, -2.0, -4.0)]  # argmax: the 2nd, B
+    picks_c = [Loglikelihood(v, False) for v in (-3.0, -2.0, -1.0, -4.0)]
+    assert MMLU.score(c, sample, picks_b).extracted == "B" and MMLU.score(c, sample, picks_b).scores == {"acc": 1.0}
+    assert MMLU.score(c, sample, picks_c).extracted == "C" and MMLU.score(c, sample, picks_c).scores == {"acc": 0.0}
     g = ctx(data_dir, mode="generate")
-    assert MMLU.score(g, sample, [Generation(f"The answer is ({sample.target}).")]).scores["acc"] == 1.0
-    assert MMLU.score(g, sample, [Generation("I do not know")]).scores["acc"] == 0.0
+    assert MMLU.score(g, sample, [Generation("The answer is (B).")]).scores == {"acc": 1.0}
+    assert MMLU.score(g, sample, [Generation("The answer is (D).")]).scores == {"acc": 0.0}
+    assert MMLU.score(g, sample, [Generation("I do not know")]).scores == {"acc": 0.0}
+
+
+def _hub_rows(path, subject):
+    """A second reader of the headerless CSV into cais/mmlu's schema (question, subject, choices, answer)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return [{"question": r[0], "subject": subject, "choices": r[1:5], "answer": "ABCD".index(r[5])}
+                for r in csv.reader(f)]
+
+
+def test_golden_prompts_match_lm_eval(data_dir):
+    """lm-eval's mmlu task YAMLs (num_fewshot 5, as the Open LLM Leaderboard runs it; first_n
+    from dev) over the local rows: the same context and continuations for 6 questions in each of
+    5 subjects (30), and the same gold index."""
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    c = ctx(data_dir)
+    for subject in ("abstract_algebra", "high_school_us_history", "moral_scenarios", "professional_law", "virology"):
+        data = data_dir / "mmlu" / "data"
+        test = _hub_rows(data / "test" / f"{subject}_test.csv", subject)
+        dev = _hub_rows(data / "dev" / f"{subject}_dev.csv", subject)
+        task = lm_eval_task(f"mmlu/default/mmlu_{subject}.yaml", {"test": test, "dev": dev}, num_fewshot=5)
+        reference = lm_eval_requests(task, limit=6)
+        for sample in MMLU.load(c, subject)[:6]:
+            assert benchgate_requests(MMLU.requests(c, sample)) == reference[sample.index], sample.id
+            assert "ABCD"[task.doc_to_target(test[sample.index])] == sample.target
+
+
+def test_every_gold_label_against_the_raw_files(data_dir):
+    """Second reader over all 14,042 test rows: the last CSV field is the sample's target."""
+    c = ctx(data_dir)
+    n = 0
+    for subject in MMLU.subsets(c):
+        rows = _hub_rows(data_dir / "mmlu" / "data" / "test" / f"{subject}_test.csv", subject)
+        samples = MMLU.load(c, subject)
+        assert [("ABCD"[r["answer"]], r["choices"]) for r in rows] == [(s.target, s.data["choices"]) for s in samples]
+        n += len(rows)
+    assert n == 14042
 
 
 def test_bad_dataset_args_are_named():

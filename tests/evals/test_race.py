@@ -31,12 +31,64 @@ def test_prompt_is_lm_eval_race_with_earlier_questions_answered():
     assert prompt.startswith("Article: Maria grew up in a small fishing town on the coast.")
     assert prompt.endswith("older ships.\n\nQuestion: Why did Maria study marine engineering?\n"
                            "Answer: To design boats that could survive storms.\n"
-                           " _  .mend the nets\n"  # lm-eval's '  _  .' branch, verbatim
+                           "Maria helped her father mend the nets\n"  # '  _  .' question: last 5 chars cut
                            "What is the best title for the passage?")
     requests = RACE.requests(c, sample)
     assert [r.continuation for r in requests][-1] == " A Dream Built from a Storm" and sample.target == 3
     first = RACE.load(ctx(all_questions=True), "high")[0]
     assert RACE.prompt(c, first).endswith("older ships.\n\nWhy did Maria study marine engineering?")
+
+
+def _synthetic_passages(folder, n=24):
+    """n passages in the official layout, with 1-4 questions each, every other earlier question
+    a '  _  .' fill-in (the branch lm-eval handles specially)."""
+    folder.mkdir(parents=True)
+    for k in range(n):
+        count = 1 + k % 4
+        questions = [f"Passage {k} question {i} goes  _  ." if (i + k) % 2 else f"What is fact {i} of passage {k}?"
+                     for i in range(count)]
+        options = [[f"option {k}.{i}.{j}" for j in range(4)] for i in range(count)]
+        answers = ["ABCD"[(k + i) % 4] for i in range(count)]
+        row = {"answers": answers, "options": options, "questions": questions,
+               "article": f"Article number {k}. It has  two spaces and a line\nbreak.", "id": f"high{k + 1}.txt"}
+        (folder / f"{k + 1}.txt").write_text(json.dumps(row))
+
+
+def test_golden_prompts_match_lm_eval(tmp_path):
+    """lm-eval's own race task (v3.0: its YAML and preprocess_race.doc_to_text / doc_to_choice /
+    doc_to_target) over the fixture passages and 24 synthetic ones, read here with json into
+    EleutherAI/race's schema (article, problems as a Python literal string)."""
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    _synthetic_passages(tmp_path / "race" / "test" / "high")
+    shutil.copytree(FIXTURES / "race" / "test" / "middle", tmp_path / "race" / "test" / "middle")
+    for subset in ("high", "middle"):
+        files = sorted((tmp_path / "race" / "test" / subset).glob("*.txt"), key=lambda p: int(p.stem))
+        docs = []
+        for path in files:
+            row = json.loads(path.read_text())
+            problems = [{"answer": a, "options": o, "question": q}
+                        for q, o, a in zip(row["questions"], row["options"], row["answers"])]
+            docs.append({"example_id": row["id"], "article": row["article"], "problems": repr(problems)})
+        task = lm_eval_task("race/race.yaml", {"test": docs})
+        reference = lm_eval_requests(task, limit=len(docs))
+        c = ctx(tmp_path)
+        samples = RACE.load(c, subset)
+        assert len(samples) == len(docs) == len(reference)
+        for sample in samples:
+            assert benchgate_requests(RACE.requests(c, sample)) == reference[sample.index], sample.id
+            assert task.doc_to_target(docs[sample.index]) == sample.target
+
+
+def test_every_gold_label_against_the_raw_files():
+    """Second reader: the gold option of each passage's last question, straight from the JSON."""
+    for subset in ("high", "middle"):
+        samples = RACE.load(ctx(all_questions=True), subset)
+        files = sorted((FIXTURES / "race" / "test" / subset).glob("*.txt"), key=lambda p: int(p.stem))
+        raw = [(q, o, a) for path in files for q, o, a in zip(*(json.loads(path.read_text())[k]
+                                                                  for k in ("questions", "options", "answers")))]
+        assert [(s.data["question"], s.data["choices"][s.target]) for s in samples] == \
+            [(q, o["ABCD".index(a)]) for q, o, a in raw]
 
 
 def test_scoring():

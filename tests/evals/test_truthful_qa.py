@@ -1,11 +1,13 @@
-"""TruthfulQA module: QA primer, MC1/MC2 as lm-eval, generation BLEU/ROUGE diffs, bad rows."""
+"""TruthfulQA module: QA primer, MC1/MC2 and generation checked against lm-eval's own
+truthfulqa tasks (prompts, choices, references, scores), gold labels read a second time, bad rows."""
+import csv
 import json
 import math
+import random
 import sys
 
-from hypothesis import given, strategies as st
-
 import pytest
+from hypothesis import given, strategies as st
 
 from benchgate.benchmark import DataError, RunContext
 from benchgate.engine.items import import_benchmark
@@ -79,6 +81,82 @@ def test_generation_metrics_as_lm_eval(data_dir):
     assert all(TQA.score(c, s, [Generation(" " + s.target)]).scores["rougeL_acc"] == 1.0 for s in samples)
 
 
+def _mc_rows(data_dir):
+    """A second reader of mc_task.json into the hub schema lm-eval's truthfulqa_mc1/mc2 read."""
+    items = json.loads((data_dir / "truthfulqa" / "data" / "mc_task.json").read_text(encoding="utf-8"))
+    field = lambda d: {"choices": list(d), "labels": list(d.values())}  # noqa: E731
+    return [{"question": i["question"], "mc1_targets": field(i["mc1_targets"]), "mc2_targets": field(i["mc2_targets"])}
+            for i in items]
+
+
+def _gen_rows(data_dir):
+    """A second reader of TruthfulQA.csv into the hub schema of truthfulqa_gen."""
+    with open(data_dir / "truthfulqa" / "TruthfulQA.csv", newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    return [{"type": r["Type"], "category": r["Category"], "question": r["Question"], "best_answer": r["Best Answer"],
+             "correct_answers": r["Correct Answers"].split(";"), "incorrect_answers": r["Incorrect Answers"].split(";"),
+             "source": r["Source"]} for r in rows]
+
+
+def test_golden_mc_prompts_choices_and_mc2_match_lm_eval(data_dir):
+    """lm-eval's truthfulqa_mc1 and truthfulqa_mc2 (v2.0 / v3.0) over the local rows: the same
+    context and continuations for 40 questions, and mc2 = lm-eval's process_results_mc2 on
+    random loglikelihoods."""
+    from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
+
+    rows = _mc_rows(data_dir)
+    mc1 = lm_eval_requests(lm_eval_task("truthfulqa/truthfulqa_mc1.yaml", {"validation": rows}), limit=40)
+    mc2_task = lm_eval_task("truthfulqa/truthfulqa_mc2.yaml", {"validation": rows})
+    mc2 = lm_eval_requests(mc2_task, limit=40)
+    c = ctx(data_dir)
+    rng = random.Random(0)
+    for sample in TQA.load(c, "multiple_choice")[:40]:
+        ours = benchgate_requests(TQA.requests(c, sample))
+        n1 = len(mc1[sample.index])
+        assert ours[:n1] == mc1[sample.index] and ours[n1:] == mc2[sample.index], sample.id
+        assert sample.target == 0 == mc2_task.doc_to_target(rows[sample.index])
+        lls = [rng.uniform(-30, -1) for _ in ours]
+        expected = mc2_task.process_results(rows[sample.index], [(v, False) for v in lls[n1:]])["acc"]
+        got = TQA.score(c, sample, [Loglikelihood(v, False) for v in lls]).scores["mc2"]
+        assert got == pytest.approx(float(expected), rel=1e-12)
+
+
+def test_golden_generation_prompt_references_and_scores_match_lm_eval(data_dir):
+    """lm-eval's truthfulqa_gen (v3.0) over the local CSV rows: the same references (its
+    process_docs_gen) for 25 questions and the same 12 scores (its process_results_gen) for
+    three completions of 4 of them; benchgate's prompt is lm-eval's plus the paper's "\nA:" answer cue
+    (the documented difference)."""
+    from tests.evals._lm_eval_reference import lm_eval_requests, lm_eval_task
+
+    rows = _gen_rows(data_dir)
+    task = lm_eval_task("truthfulqa/truthfulqa_gen.yaml", {"validation": rows})
+    reference = lm_eval_requests(task, limit=25)
+    docs = task.validation_docs()
+    c = ctx(data_dir, mode="generate")
+    for sample in TQA.load(c, "generation")[:25]:
+        (request,) = TQA.requests(c, sample)
+        (context, gen_kwargs), = reference[sample.index]
+        assert request.prompt == context + "\nA:", sample.id
+        assert gen_kwargs["until"] == ["\n\n"] and request.stop == ("\n\n", "\nQ:")  # documented difference
+        doc = docs[sample.index]
+        assert (sample.data["correct"], sample.data["incorrect"]) == (doc["correct_answers"], doc["incorrect_answers"])
+        if sample.index >= 4:  # lm-eval's ROUGE bootstraps 1,000 resamples per reference: slow
+            continue
+        for completion in (sample.target, doc["incorrect_answers"][0], "I have no comment. It is not known ."):
+            expected = task.process_results(doc, [completion])
+            got = TQA.score(c, sample, [Generation(completion)]).scores
+            assert got == pytest.approx({k: float(v) for k, v in expected.items()}, abs=1e-9), (sample.id, completion)
+
+
+def test_every_mc_gold_label_against_the_raw_file(data_dir):
+    rows = _mc_rows(data_dir)
+    samples = TQA.load(ctx(data_dir), "multiple_choice")
+    assert len(rows) == len(samples) == 817
+    for row, sample in zip(rows, samples):
+        assert sample.data["mc1"][sample.target] == row["mc1_targets"]["choices"][row["mc1_targets"]["labels"].index(1)]
+        assert sample.data["mc2_labels"] == row["mc2_targets"]["labels"] and sample.data["mc2"] == row["mc2_targets"]["choices"]
+
+
 @given(st.lists(st.dictionaries(st.text("ab", min_size=1, max_size=3), st.integers(0, 1), max_size=3), max_size=6),
        st.sampled_from([None, 1, 2]))
 def test_json_list_reader_names_the_line_of_each_element(tmp_path_factory, items, indent):
@@ -137,8 +215,20 @@ def test_oracle_and_wrong_runs(run_evals):
 
     good, bad = run("oracle", "loglikelihood"), run("wrong", "loglikelihood")
     assert good["metric"] == "mc2" and good["score"] == 1.0 and good["metrics"]["mc1"]["score"] == 1.0
-    assert bad["metrics"]["mc1"]["score"] == 0.0 and 0 < bad["score"] < 1e-3  # mass e^-10-ish, not exactly 0
+    # wrong: true answers get -1e4, false ones 0, so the true answers' mass underflows to exactly 0
+    assert bad["metrics"]["mc1"]["score"] == 0.0 and bad["score"] == 0.0
     good, bad = run("oracle", "generate"), run("wrong", "generate")
     assert good["metric"] == "rougeL_acc" and good["score"] == 1.0 and good["n"] == 3
-    # inherent: "(no answer)" is closest to the reference "I have no comment.", which lm-eval counts as true
-    assert bad["metrics"]["rouge2_acc"]["score"] == 0.0 and bad["metrics"]["rouge1_max"]["score"] < 40
+    # wrong's answer shares no token with any reference: every *_acc, *_max and *_diff is 0
+    assert bad["metric"] == "rougeL_acc" and bad["score"] == 0.0
+    assert {m: b["score"] for m, b in bad["metrics"].items()} == {m: 0.0 for m in good["metrics"]}
+
+
+def test_the_wrong_answer_fails_every_generation_metric_on_every_question(data_dir):
+    from benchgate.models.builtin import WrongBackend
+
+    c = ctx(data_dir, mode="generate")
+    for sample in TQA.load(c, "generation"):
+        (text,) = [g.text for g in WrongBackend().generate(TQA.requests(c, sample))]
+        scores = TQA.score(c, sample, [Generation(text)]).scores
+        assert set(scores.values()) == {0.0}, (sample.id, scores)

@@ -61,7 +61,7 @@ def test_gates_fail_the_session_with_a_clear_message(run_evals, tmp_path):
                     "--gate", "mmlu=0.99", "--gate", str(gates))
     assert run.code == 1, run.out
     assert "gate mmlu: acc = " in run.out and "is under the threshold 0.9900" in run.out
-    assert "gate gsm8k: acc = 0.0000 is under the threshold 0.5000" in run.out
+    assert "gate gsm8k: strict_match = 0.0000 is under the threshold 0.5000" in run.out
     assert "passed" in run.out.splitlines()[-1]  # every sample test itself passed
     gates_doc = run.results["gates"]
     assert gates_doc["passed"] is False and len(gates_doc["failures"]) == 2

@@ -142,3 +142,18 @@ def test_empty_answers_follow_squad_v2():
 def test_bad_input(call, msg):
     with pytest.raises(ValueError, match=msg):
         call()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=20), st.text(max_size=20), st.booleans(), st.booleans(),
+       st.sampled_from([(), (",",), ("\\$", "\\.$"), ("(?s).*#### ",)]))
+def test_lm_eval_exact_match_is_lm_evals_own(prediction, reference, ignore_case, ignore_punctuation, regexes):
+    """lm-evaluation-harness' exact_match_hf_evaluate (the reference, run here) on the same pair."""
+    from lm_eval.api.metrics import exact_match_hf_evaluate
+
+    from benchgate.metrics.text import lm_eval_exact_match
+
+    expected = exact_match_hf_evaluate(predictions=[prediction], references=[reference], regexes_to_ignore=list(regexes)
+                                       or None, ignore_case=ignore_case, ignore_punctuation=ignore_punctuation)
+    assert lm_eval_exact_match(prediction, reference, regexes, ignore_case, ignore_punctuation) == \
+        bool(expected["exact_match"])

@@ -61,10 +61,10 @@ def _tiny_llama(out: Path) -> str:
 def transformers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     exe = shutil.which("transformers") or str(Path(sys.executable).with_name("transformers"))
     if not Path(exe).exists():
-        pytest.skip("the `transformers` CLI is not installed")
+        pytest.fail("the `transformers` CLI is not installed (the test extra installs it)")
     for mod in ("fastapi", "uvicorn"):
         if importlib.util.find_spec(mod) is None:
-            pytest.skip(f"`transformers serve` needs {mod}: pip install 'transformers[serving]'")
+            pytest.fail(f"`transformers serve` needs {mod}: pip install 'transformers[serving]' (the test extra)")
     model = _model_dir(tmp_path_factory)
     port = _free_port()
     log = tmp_path_factory.mktemp("tserve") / "serve.log"

@@ -1,0 +1,1 @@
+"""Scoring pieces shared by the safety benchmarks (refusal detection, prompt-injection rules)."""

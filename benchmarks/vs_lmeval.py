@@ -1,0 +1,362 @@
+"""benchgate vs lm-evaluation-harness, side by side, on the same local model and the same local data.
+
+    python benchmarks/vs_lmeval.py                       # the full comparison (see docs/performance.md)
+    python benchmarks/vs_lmeval.py --mmlu-subjects abstract_algebra --hellaswag-limit 100 --arc-limit 100
+
+Workloads: MMLU 5-shot on 5 subjects (2,125 samples: abstract_algebra, anatomy, astronomy,
+high_school_us_history, professional_law), HellaSwag (first 2,000 validation items, 0-shot) and
+ARC-Challenge test in full (0-shot). For each: wall time, samples/s and peak RSS of each
+harness's process tree, the ratio, and per-sample agreement of the log-likelihoods (max |diff|
+over every choice, identical argmax and is_greedy, identical prompts).
+
+The model is built here, deterministically: a byte-level BPE tokenizer of 8,192 tokens trained on
+the local benchmark text, and a small random Llama with 8,192 positions, so that MMLU 5-shot prompts
+fit untruncated (as with real models). lm-evaluation-harness (`--lm-eval-version`, default 0.4.13)
+runs from its own virtual environment, created on first use with pip under the cache directory
+(with this environment's torch and transformers versions), and reads the same local files
+through task YAMLs written here (the data converted to JSON lines with the csv/json modules;
+HellaSwag text cleaned by lm-eval's own `preprocess`). Both run float32 on the CPU.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / "benchmarks")
+MMLU_SUBJECTS = ("abstract_algebra", "anatomy", "astronomy", "high_school_us_history", "professional_law")
+MODEL_NAME = "tiny-llama-bpe8192-ctx8192-v1"
+VOCAB, POSITIONS = 8192, 8192
+
+
+# ---------------------------------------------------------------------------- the model
+def corpus_lines(data: Path):
+    """Local benchmark text for the tokenizer, in a fixed order."""
+    for split in ("dev", "val", "test"):
+        for path in sorted((data / "mmlu" / "data" / split).glob("*.csv")):
+            with open(path, encoding="utf-8", newline="") as f:
+                for row in csv.reader(f):
+                    yield " ".join(row) + "\n"
+    import bz2
+
+    with bz2.open(data / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt", encoding="utf-8") as f:
+        yield from f
+    for path in sorted((data / "arc").glob("*/*.jsonl")):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                q = json.loads(line)["question"]
+                yield q["stem"] + " " + " ".join(c["text"] for c in q["choices"]) + "\n"
+
+
+def build_model(folder: Path, data: Path) -> Path:
+    """Tokenizer (byte-level BPE, 8,192 tokens, trained on local text) + random Llama, seeded."""
+    final = folder / MODEL_NAME
+    if final.is_dir():
+        return final
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=VOCAB, special_tokens=["<s>", "</s>", "<pad>"],
+                                  show_progress=False, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(list(corpus_lines(data)), trainer=trainer)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>",
+                                        pad_token="<pad>", model_max_length=POSITIONS)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=256, intermediate_size=688,
+                         num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=4,
+                         max_position_embeddings=POSITIONS, initializer_range=0.05,
+                         tie_word_embeddings=False, bos_token_id=tokenizer.bos_token_id,
+                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    tmp = folder / (MODEL_NAME + f".tmp{os.getpid()}")
+    tokenizer.save_pretrained(tmp)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        LlamaForCausalLM(config).to(torch.float32).save_pretrained(tmp, safe_serialization=True)
+    os.rename(tmp, final)
+    return final
+
+
+# ---------------------------------------------------------------------------- lm-eval
+def lm_eval_venv(folder: Path, version: str) -> Path:
+    """The lm-eval virtual environment (created on first use), with this torch/transformers."""
+    import torch
+    import transformers
+
+    venv = folder / f"lm_eval-{version}"
+    ready = venv / ".installed"
+    if not ready.exists():
+        if not venv.is_dir():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pins = [f"torch=={torch.__version__.split('+')[0]}",
+                f"transformers=={transformers.__version__}", f"lm_eval[hf]=={version}"]
+        print(f"setting up {venv}: pip install {' '.join(pins)}", flush=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *pins], check=True)
+        ready.write_text(" ".join(pins) + "\n")
+    return venv / "bin" / "lm_eval"
+
+
+MMLU_YAML = """task: {task}
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: {test}
+    dev: {dev}
+test_split: test
+fewshot_split: dev
+fewshot_config:
+  sampler: first_n
+output_type: multiple_choice
+description: "The following are multiple choice questions (with answers) about {subject}.\\n\\n"
+doc_to_text: "{{{{question.strip()}}}}\\nA. {{{{choices[0]}}}}\\nB. {{{{choices[1]}}}}\\nC. {{{{choices[2]}}}}\\nD. {{{{choices[3]}}}}\\nAnswer:"
+doc_to_choice: ["A", "B", "C", "D"]
+doc_to_target: answer
+num_fewshot: 5
+target_delimiter: " "
+fewshot_delimiter: "\\n\\n"
+metric_list:
+  - metric: acc
+    aggregation: mean
+    higher_is_better: true
+"""
+HELLASWAG_YAML = """task: bgcmp_hellaswag
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    validation: {path}
+validation_split: validation
+process_docs: !function bgcmp_utils.hellaswag_docs
+output_type: multiple_choice
+doc_to_text: "{{{{query}}}}"
+doc_to_target: "{{{{gold}}}}"
+doc_to_choice: "choices"
+num_fewshot: 0
+metric_list:
+  - metric: acc
+    aggregation: mean
+    higher_is_better: true
+  - metric: acc_norm
+    aggregation: mean
+    higher_is_better: true
+"""
+ARC_YAML = """task: bgcmp_arc_challenge
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: {path}
+test_split: test
+output_type: multiple_choice
+doc_to_text: "Question: {{{{question}}}}\\nAnswer:"
+doc_to_target: "{{{{choices.label.index(answerKey)}}}}"
+doc_to_choice: "{{{{choices.text}}}}"
+num_fewshot: 0
+metric_list:
+  - metric: acc
+    aggregation: mean
+    higher_is_better: true
+  - metric: acc_norm
+    aggregation: mean
+    higher_is_better: true
+"""
+UTILS = '''"""Written by benchgate/benchmarks/vs_lmeval.py: HellaSwag docs cleaned by lm-eval's own code."""
+from lm_eval.tasks.hellaswag.utils import preprocess
+
+
+def hellaswag_docs(dataset):
+    return dataset.map(lambda d: {"query": preprocess(d["query_raw"]), "gold": int(d["label"]),
+                                  "choices": [preprocess(e) for e in d["endings"]]})
+'''
+
+
+def write_tasks(folder: Path, data: Path, subjects: list[str]) -> None:
+    """Task YAMLs and their data (the local files as JSON lines) for lm-eval's --include_path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "bgcmp_utils.py").write_text(UTILS)
+    for subject in subjects:
+        files = {}
+        for split in ("test", "dev"):
+            out = folder / f"mmlu_{subject}_{split}.jsonl"
+            with open(data / "mmlu" / "data" / split / f"{subject}_{split}.csv", encoding="utf-8", newline="") as f, \
+                    open(out, "w", encoding="utf-8") as g:
+                for q, a, b, c, d, answer in csv.reader(f):
+                    g.write(json.dumps({"question": q, "choices": [a, b, c, d],
+                                        "answer": "ABCD".index(answer.strip())}) + "\n")
+            files[split] = out
+        (folder / f"bgcmp_mmlu_{subject}.yaml").write_text(MMLU_YAML.format(
+            task=f"bgcmp_mmlu_{subject}", subject=subject.replace("_", " "), **files))
+    import bz2
+
+    with bz2.open(data / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt", encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    with open(folder / "hellaswag_val.jsonl", "w", encoding="utf-8") as g:
+        for k in range(0, len(lines) - 5, 6):
+            g.write(json.dumps({"query_raw": lines[k], "label": lines[k + 1],
+                                "endings": lines[k + 2:k + 6]}) + "\n")
+    (folder / "bgcmp_hellaswag.yaml").write_text(HELLASWAG_YAML.format(path=folder / "hellaswag_val.jsonl"))
+    with open(data / "arc" / "ARC-Challenge" / "ARC-Challenge-Test.jsonl", encoding="utf-8") as f, \
+            open(folder / "arc_challenge_test.jsonl", "w", encoding="utf-8") as g:
+        for line in f:
+            row = json.loads(line)
+            q = row["question"]
+            g.write(json.dumps({"id": row["id"], "question": q["stem"], "answerKey": row["answerKey"],
+                                "choices": {"text": [c["text"] for c in q["choices"]],
+                                            "label": [c["label"] for c in q["choices"]]}}) + "\n")
+    (folder / "bgcmp_arc_challenge.yaml").write_text(ARC_YAML.format(path=folder / "arc_challenge_test.jsonl"))
+
+
+# ---------------------------------------------------------------------------- running
+def timed(cmd: list[str], env: dict, log: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB of the process tree) of a command; fails loudly."""
+    start = time.perf_counter()
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(cmd)}\n"
+                         f"{log.read_text()[-4000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def run_lm_eval(exe: Path, model: Path, tasks: list[str], include: Path, out: Path, limit: int | None,
+                batch_size: int, env: dict) -> tuple[float, float, dict]:
+    cmd = [str(exe), "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
+           "--tasks", ",".join(tasks), "--include_path", str(include), "--batch_size", str(batch_size),
+           "--device", "cpu", "--log_samples", "--output_path", str(out)]
+    if limit is not None:
+        cmd += ["--limit", str(limit)]
+    wall, rss = timed(cmd, env, out.with_suffix(".log"))
+    samples: dict[tuple, dict] = {}
+    for task in tasks:
+        files = sorted(out.rglob(f"samples_{task}_*.jsonl"))
+        if not files:
+            raise SystemExit(f"lm-eval wrote no samples for {task} under {out}")
+        for line in files[-1].read_text().splitlines():
+            row = json.loads(line)
+            lls = [(float(r[0]), r[1] in (True, "True")) for r in row["filtered_resps"]]
+            args = row["arguments"]
+            first = args[0] if isinstance(args, list) else next(iter(args.values()))
+            context = first[0] if isinstance(first, list) else first["arg_0"]
+            samples[(task, int(row["doc_id"]))] = {"lls": lls, "prompt": context}
+    return wall, rss, samples
+
+
+def run_benchgate(model: Path, dataset: str, dataset_args: dict, limit: int | None, out: Path,
+                  model_args: str, env: dict) -> tuple[float, float, dict]:
+    cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+           "--model", str(model), "--model-args", model_args, "--datasets", dataset,
+           "--dataset-args", json.dumps({dataset: dataset_args}), "--dataset-dir", str(DATA),
+           "--output-dir", str(out), "--cache-path", str(out / "cache.sqlite")]
+    if limit is not None:
+        cmd += ["--limit", str(limit)]
+    out.mkdir(parents=True, exist_ok=True)
+    wall, rss = timed(cmd, env, out / "run.log")
+    samples = {}
+    for line in (out / "samples.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        samples[(row["subset"], row["index"])] = {"lls": [tuple(x) for x in row["loglikelihoods"]],
+                                                  "prompt": row["prompt"]}
+    return wall, rss, samples
+
+
+def agreement(ours: dict, theirs: dict, key_map) -> dict:
+    """Max |diff| of every choice's log-likelihood, argmax / is_greedy / prompt agreement."""
+    diff, argmax, greedy, prompts, missing = 0.0, 0, 0, 0, 0
+    for key, mine in ours.items():
+        other = theirs.get(key_map(key))
+        if other is None or len(other["lls"]) != len(mine["lls"]):
+            missing += 1
+            continue
+        a, b = [x[0] for x in mine["lls"]], [x[0] for x in other["lls"]]
+        diff = max(diff, max(abs(x - y) for x, y in zip(a, b)))
+        argmax += a.index(max(a)) == b.index(max(b))
+        greedy += [x[1] for x in mine["lls"]] == [x[1] for x in other["lls"]]
+        prompts += mine["prompt"].rstrip() == other["prompt"].rstrip()
+    n = len(ours) - missing
+    return {"compared": n, "missing": missing, "max_abs_diff": diff, "argmax_same": argmax,
+            "is_greedy_same": greedy, "prompt_same": prompts}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mmlu-subjects", nargs="*", default=list(MMLU_SUBJECTS))
+    parser.add_argument("--hellaswag-limit", type=int, default=2000)
+    parser.add_argument("--arc-limit", type=int, default=None, help="default: the full ARC-Challenge test")
+    parser.add_argument("--only", nargs="*", default=["mmlu", "hellaswag", "arc"])
+    parser.add_argument("--batch-size", type=int, default=16, help="rows per forward, both harnesses")
+    parser.add_argument("--lm-eval-version", default="0.4.13")
+    parser.add_argument("--no-reuse-run", action="store_true",
+                        help="skip the extra benchgate run with prefix_cache=false")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="model, lm-eval venv, task files (default $BENCHGATE_HOME/vs-lmeval)")
+    parser.add_argument("--out", type=Path, default=None, help="run outputs (default: a new folder in the cache dir)")
+    args = parser.parse_args()
+
+    from benchgate.models.smoke import benchgate_home
+
+    cache = (args.cache_dir or benchgate_home() / "vs-lmeval").resolve()
+    cache.mkdir(parents=True, exist_ok=True)
+    out = (args.out or cache / time.strftime("run-%Y%m%d-%H%M%S")).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    model = build_model(cache, DATA)
+    exe = lm_eval_venv(cache, args.lm_eval_version)
+    tasks_dir = cache / "tasks"
+    write_tasks(tasks_dir, DATA, args.mmlu_subjects)
+    env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "HF_DATASETS_CACHE": str(cache / "hf-datasets"), "BENCHGATE_HOME": str(benchgate_home())}
+    bs = args.batch_size
+    workloads = {
+        "mmlu": ([f"bgcmp_mmlu_{s}" for s in args.mmlu_subjects], None, "mmlu",
+                 {"subset_list": args.mmlu_subjects}, lambda k: (f"bgcmp_mmlu_{k[0]}", k[1])),
+        "hellaswag": (["bgcmp_hellaswag"], args.hellaswag_limit, "hellaswag", {},
+                      lambda k: ("bgcmp_hellaswag", k[1])),
+        "arc": (["bgcmp_arc_challenge"], args.arc_limit, "arc", {"subset_list": ["ARC-Challenge"]},
+                lambda k: ("bgcmp_arc_challenge", k[1])),
+    }
+    report = {"model": str(model), "lm_eval": args.lm_eval_version, "batch_size": bs, "workloads": {}}
+    rows = []
+    for name in args.only:
+        tasks, limit, dataset, dargs, key_map = workloads[name]
+        print(f"[{name}] lm-eval ...", flush=True)
+        lw, lrss, theirs = run_lm_eval(exe, model, tasks, tasks_dir, out / f"lm_eval-{name}", limit, bs, env)
+        print(f"[{name}] benchgate ...", flush=True)
+        bw, brss, ours = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-{name}",
+                                       f"batch_size={bs},dtype=float32", env)
+        entry = {"samples": len(ours), "lm_eval": {"wall_s": lw, "peak_rss_mib": lrss, "samples": len(theirs)},
+                 "benchgate": {"wall_s": bw, "peak_rss_mib": brss},
+                 "agreement": agreement(ours, theirs, key_map)}
+        if not args.no_reuse_run:
+            print(f"[{name}] benchgate prefix_cache=false ...", flush=True)
+            nw, nrss, plain = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-noreuse-{name}",
+                                            f"batch_size={bs},dtype=float32,prefix_cache=false", env)
+            entry["benchgate_no_reuse"] = {"wall_s": nw, "peak_rss_mib": nrss,
+                                           "agreement_with_reuse": agreement(ours, plain, lambda k: k)}
+        report["workloads"][name] = entry
+        rows.append((name, entry))
+        (out / "report.json").write_text(json.dumps(report, indent=2))
+    print(f"\nmodel {model.name}; lm-eval {args.lm_eval_version} (hf, batch {bs}); benchgate batch {bs}; "
+          f"float32, CPU threads: torch default\n")
+    print("| workload | samples | lm-eval s | benchgate s | lm-eval samples/s | benchgate samples/s | "
+          "ratio | peak RSS MiB lm-eval / benchgate | no-reuse s | max abs diff | argmax same | prompts same |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, e in rows:
+        n, lw, bw, a = e["samples"], e["lm_eval"]["wall_s"], e["benchgate"]["wall_s"], e["agreement"]
+        nr = e.get("benchgate_no_reuse", {}).get("wall_s")
+        print(f"| {name} | {n} | {lw:.1f} | {bw:.1f} | {n / lw:.1f} | {n / bw:.1f} | {lw / bw:.1f}x | "
+              f"{e['lm_eval']['peak_rss_mib']:.0f} / {e['benchgate']['peak_rss_mib']:.0f} | "
+              f"{'-' if nr is None else f'{nr:.1f}'} | {a['max_abs_diff']:.2g} | "
+              f"{a['argmax_same']}/{a['compared']} | {a['prompt_same']}/{a['compared']} |")
+    print(f"\nreport: {out / 'report.json'}")
+
+
+if __name__ == "__main__":
+    main()

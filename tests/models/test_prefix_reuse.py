@@ -1,0 +1,206 @@
+"""Shared-prefix reuse on vs off (`prefix_cache=false`, the full forward of every row) on the real
+requests of every loglikelihood benchmark and of the few-shot generation benchmarks, with the
+smoke model in float32: log-likelihoods within 1e-4, identical is_greedy, argmax and scores;
+greedy generations identical. Each case also checks that reuse really cut the tokens forwarded."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from benchgate.benchmark import RunContext
+from benchgate.engine.items import import_benchmark
+from benchgate.models.base import GenerateRequest as G, GenerationConfig, LoglikelihoodRequest as LL
+from tests.conftest import ROOT
+
+TOL = 1e-4
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# (benchmark, dataset args, subsets -> number of samples, least factor of tokens saved)
+LOGLIKELIHOOD = [
+    ("mmlu", {}, {"abstract_algebra": 6}, 3.0),
+    ("mmlu", {"subset_list": ["high_school_us_history"]}, {"high_school_us_history": 2}, 1.0),  # truncated
+    ("ceval", {}, {"computer_network": 4}, 2.0),
+    ("cmmlu", {}, {"anatomy": 4}, 2.0),
+    ("arc", {}, {"ARC-Challenge": 6}, 1.3),                    # 0-shot: each question's choices
+    ("arc", {"few_shot_num": 25}, {"ARC-Easy": 3}, 3.0),       # header + question: two levels
+    ("hellaswag", {}, {"default": 8}, 1.5),
+    ("truthful_qa", {}, {"multiple_choice": 4}, 2.0),
+    ("race", {}, {"high": 3, "middle": 2}, 1.5),
+]
+# generation workloads whose samples share a few-shot header (GSM8K's exemplars are lm-eval's
+# per-question draw, so its prompts share only "Question: ": no prefix to reuse there)
+GENERATION = [("mmlu", {"mode": "generate"}, {"abstract_algebra": 2, "anatomy": 2}),
+              ("bbh", {}, {"boolean_expressions": 3, "date_understanding": 2})]
+
+
+def load(name: str, args: dict, subsets: dict, data_dir):
+    bench = import_benchmark(ROOT / "evals" / f"{name}.py")
+    folder = FIXTURES if name == "race" else data_dir
+    ctx = RunContext(dataset_dir=folder, dataset_hub="local", args=bench.effective_args(args))
+    available = bench.subsets(ctx)
+    samples = []
+    for subset, n in subsets.items():
+        if subset not in available:
+            subset = available[0]
+        samples += bench.load(ctx, subset)[:n]
+    return bench, ctx, samples
+
+
+@pytest.fixture(scope="module")
+def pair(smoke_path):
+    """(reuse on, reuse off) on the smoke model, float32, batch 4, min shared prefix 16 tokens."""
+    from benchgate.models.hf import HFBackend
+
+    args = {"batch_size": 4, "dtype": "float32", "device": "cpu"}
+    cfg = GenerationConfig(max_new_tokens=16)
+    on = HFBackend(smoke_path, args, cfg)
+    off = HFBackend(smoke_path, {**args, "prefix_cache": False}, cfg)
+    assert on.prefix.enabled and not off.prefix.enabled
+    yield on, off
+    on.close()
+    off.close()
+
+
+@pytest.mark.parametrize("name,args,subsets,saving", LOGLIKELIHOOD,
+                         ids=[f"{c[0]}{'-' + str(c[1]) if c[1] else ''}" for c in LOGLIKELIHOOD])
+def test_loglikelihood_reuse_equals_full_forward(pair, data_dir, name, args, subsets, saving):
+    on, off = pair
+    bench, ctx, samples = load(name, args, subsets, data_dir)
+    per_sample = [list(bench.requests(ctx, s)) for s in samples]
+    requests = [r for rs in per_sample for r in rs]
+    assert requests and all(r.kind == "loglikelihood" for r in requests)
+    for b in pair:
+        b.stats.update(forward_tokens=0)
+        b.prefix.stats.update(prefix_forward_tokens=0)
+        b.prefix.clear()
+    got, want = on.loglikelihood(requests), off.loglikelihood(requests)
+    diff = max(abs(g.logprob - w.logprob) for g, w in zip(got, want))
+    print(f"{name} {args}: {len(samples)} samples, {len(requests)} requests, max |diff| {diff:.3g}, "
+          f"tokens forwarded {on.stats['forward_tokens'] + on.prefix.stats['prefix_forward_tokens']}"
+          f" vs {off.stats['forward_tokens']}")
+    assert diff <= TOL
+    assert [g.is_greedy for g in got] == [w.is_greedy for w in want]
+    k = 0
+    for sample, rs in zip(samples, per_sample):
+        g, w = got[k:k + len(rs)], want[k:k + len(rs)]
+        k += len(rs)
+        assert [x.logprob for x in g].index(max(x.logprob for x in g)) == \
+               [x.logprob for x in w].index(max(x.logprob for x in w)), sample.id
+        scores, reference = bench.score(ctx, sample, g).scores, bench.score(ctx, sample, w).scores
+        assert scores == pytest.approx(reference, rel=1e-3, abs=1e-6), sample.id  # mc2 is continuous
+        assert {k: v for k, v in scores.items() if v in (0.0, 1.0)} == \
+               {k: v for k, v in reference.items() if v in (0.0, 1.0)}, sample.id
+    forwarded = on.stats["forward_tokens"] + on.prefix.stats["prefix_forward_tokens"]
+    assert forwarded * saving <= off.stats["forward_tokens"]
+
+
+@pytest.mark.parametrize("name,args,subsets", GENERATION, ids=[c[0] for c in GENERATION])
+def test_greedy_generation_identical(pair, data_dir, name, args, subsets):
+    on, off = pair
+    bench, ctx, samples = load(name, args, subsets, data_dir)
+    requests = [r for s in samples for r in bench.requests(ctx, s)]
+    on.prefix.clear()
+    on.prefix.stats.update(prefix_forward_tokens=0)
+    got, want = on.generate(requests), off.generate(requests)
+    assert got == want
+    assert len({g.text for g in got}) > 1
+    assert on.prefix.stats["prefix_forward_tokens"] > 0  # a shared few-shot prefix was reused
+
+
+def test_sampled_generation_reproducible_with_reuse(smoke_path, data_dir):
+    from benchgate.models.hf import HFBackend
+
+    cfg = GenerationConfig(do_sample=True, temperature=1.2, seed=3, max_new_tokens=8)
+    b = HFBackend(smoke_path, {"batch_size": 2, "dtype": "float32"}, cfg)
+    bench, ctx, samples = load("gsm8k", {}, {"main": 3}, data_dir)
+    requests = [r for s in samples for r in bench.requests(ctx, s)]
+    first = b.generate(requests)
+    b.prefix.clear()
+    assert b.generate(requests) == first
+    b.generation = dataclasses.replace(cfg, seed=4)
+    assert b.generate(requests) != first
+
+
+def test_left_truncated_rows_take_the_full_forward(short_backend, smoke_path):
+    """max_length 16: rows longer than that are truncated from the left; they are scored by the
+    full forward (numbers equal with reuse off) while short rows still share their prefix."""
+    from benchgate.models.hf import HFBackend
+
+    off = HFBackend(smoke_path, {"batch_size": 3, "max_length": 16, "precision": "float32",
+                                 "prefix_cache": False})
+    short_backend.prefix.min_tokens = 2
+    try:
+        ctx = "Light bends when it passes from air into water, so a stick looks"
+        reqs = [LL(ctx, " bent in a glass."), LL(ctx, " straight."), LL("A map has", " a scale."),
+                LL("A map has", " a legend.")]
+        short_backend.prefix.clear()
+        assert short_backend.prefix.enabled  # runs the one-time self-check before counting
+        before = short_backend.prefix.stats["prefix_forward_tokens"]
+        got, want = short_backend.loglikelihood(reqs), off.loglikelihood(reqs)
+        assert [g.logprob for g in got] == pytest.approx([w.logprob for w in want], abs=TOL)
+        assert [g.is_greedy for g in got] == [w.is_greedy for w in want]
+        # only "A map has" was a shared prefix, less its last token (whose logits score the
+        # first continuation token); the truncated rows shared nothing
+        assert short_backend.prefix.stats["prefix_forward_tokens"] - before == len(
+            short_backend.tokenizer.encode("A map has", add_special_tokens=False)) - 1
+    finally:
+        short_backend.prefix.min_tokens = 16
+
+
+def test_threshold_keeps_short_prefixes_in_the_full_forward(smoke_path):
+    from benchgate.models.hf import HFBackend
+
+    b = HFBackend(smoke_path, {"dtype": "float32", "prefix_min_tokens": 1000})
+    reqs = [LL("The following are questions about physics.\n\nWhat is 2 + 3?\nAnswer:", c)
+            for c in (" five", " six and a half")]
+    b.loglikelihood(reqs)
+    assert b.prefix.stats["prefix_forward_tokens"] == 0 and b.stats["forward_rows"] == 2
+
+
+def test_store_reuses_the_header_across_calls(pair, data_dir):
+    """The predictor sends a group in several calls: the few-shot header is forwarded once."""
+    on, _ = pair
+    bench, ctx, samples = load("mmlu", {}, {"abstract_algebra": 6}, data_dir)
+    calls = [[r for s in samples[i:i + 2] for r in bench.requests(ctx, s)] for i in (0, 2, 4)]
+    on.prefix.clear()
+    on.prefix.stats.update(prefix_forward_tokens=0, prefix_reused_tokens=0)
+    for requests in calls:
+        on.loglikelihood(requests)
+    header = len(on.tokenizer.encode(bench.prompt(ctx, samples[0]), add_special_tokens=False))
+    assert on.prefix.stats["prefix_reused_tokens"] >= 2 * 0.5 * header
+    assert on.prefix.stats["prefix_forward_tokens"] < 2 * header
+
+
+def test_model_without_full_attention_falls_back(smoke_path, tmp_path):
+    """A sliding-window model cannot reuse a cache laid out with gaps: reuse turns itself off
+    (with a warning) and the numbers are the full forward's."""
+    from transformers import AutoTokenizer, MistralConfig, MistralForCausalLM
+
+    from benchgate.models.hf import HFBackend
+
+    tok = AutoTokenizer.from_pretrained(smoke_path)
+    config = MistralConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                           num_attention_heads=2, num_key_value_heads=1, sliding_window=8,
+                           max_position_embeddings=256)
+    torch.manual_seed(0)
+    MistralForCausalLM(config).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    b = HFBackend(str(tmp_path), {"dtype": "float32"})
+    with pytest.warns(RuntimeWarning, match="sliding-window"):
+        assert not b.prefix.enabled
+    ctx = "The following are questions about physics and chemistry.\n\nWhat is 2 + 3?\nAnswer:"
+    reqs = [LL(ctx, " five"), LL(ctx, " six")]
+    got = b.loglikelihood(reqs)
+    assert [(g.logprob, g.is_greedy) for g in got] == b._score(b._encode_pairs(reqs), [0, 1], None, "x")
+    assert b.stats["forward_rows"] == 4  # full forwards only
+
+
+def test_prefix_cache_arg_is_checked(smoke_path):
+    from benchgate.models.hf import HFBackend
+
+    with pytest.raises(ValueError, match="prefix_cache"):
+        HFBackend(smoke_path, {"prefix_cache": "maybe"})
+    with pytest.raises(ValueError, match="prefix_min_tokens"):
+        HFBackend(smoke_path, {"prefix_min_tokens": 0})
