@@ -243,7 +243,8 @@ class Benchmark:
         docs = self.load(ctx, subset)
         need = n + 1 if self.fewshot_sampler_sees_eval_doc else n  # lm-eval draws one extra here
         if len(pool) < need:
-            raise DataError(f"{self.name}/{subset}: few_shot_num={n} needs {need} few-shot examples "
+            where = f"{pool[-1].source}: " if pool and pool[-1].source else ""
+            raise DataError(f"{where}{self.name}/{subset}: few_shot_num={n} needs {need} few-shot examples "
                             f"(lm-eval's draw), the few-shot split has only {len(pool)}")
         same = None
         if self.fewshot_sampler_sees_eval_doc:

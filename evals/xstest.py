@@ -21,6 +21,7 @@ full + partial) and only full compliance as compliance.
 """
 from __future__ import annotations
 
+from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_csv, to_samples
 from benchgate.models.base import GenerateRequest
@@ -85,7 +86,7 @@ class XSTest(Benchmark):
     primary_metric = "refusal_rate"
     lower_is_better = ("refusal_rate", "compliance_rate")
     dimension = "Safety"
-    default_args = {"system_prompt": SYSTEM_PROMPT}
+    default_args = {"system_prompt": Arg(SYSTEM_PROMPT, str, optional=True, help="null: no system prompt")}
 
     def _path(self, ctx: RunContext):
         return dataset_folder(ctx, "xstest") / "xstest_prompts.csv"

@@ -116,13 +116,15 @@ def load_subset(bench: Benchmark, ctx: RunContext, subset: str) -> tuple[list[Sa
         pool = bench.fewshot_samples(ctx, subset)
         sources = {s.source for s in pool}
         own = any(s.source in sources for s in samples)  # the pool is the evaluation file itself
-        if len(pool) - own < n:
+        extra = bench.fewshot_sampler == "lm_eval" and bench.fewshot_sampler_sees_eval_doc  # n+1 drawn
+        if len(pool) - (own or extra) < n:
             raw = ctx.cached(("fewshot", bench.name, subset), lambda: bench.fewshot_pool(ctx, subset))
             source = raw[-1].source if raw else samples[-1].source  # the pool's file, else the split's
             where = f"{source}: " if source else ""
             raise DataError(f"{where}{bench.name}/{subset}: few_shot_num={n} but the few-shot split "
                             f"has only {len(pool)} well-formed examples"
-                            + (" (a sample is never its own exemplar)" if own else ""))
+                            + (" (a sample is never its own exemplar)" if own else "")
+                            + (" (lm-eval's draw takes one more)" if extra else ""))
     return samples, bench.category(ctx, subset)
 
 

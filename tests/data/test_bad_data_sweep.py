@@ -472,10 +472,8 @@ def test_malformed_few_shot_rows_are_skipped_with_one_warning_naming_them():
     (warning,) = [w for w in caught if issubclass(w.category, DataWarning)]
     assert str(warning.message) == (f"gsm8k/main: skipped 1 malformed few-shot row(s): {targets[1]}:2: malformed "
                                     f"row: missing field 'answer'")
-    train = [json.loads(line) for line in targets[1].read_text().splitlines()]
-    # the exemplars are the first two well-formed rows: train rows 1 and 3
-    assert all(p.startswith(f"Question: {train[0]['question']}") for p in prompts)
-    assert all(f"Question: {train[2]['question']}" in p for p in prompts)
+    # two exemplars (lm-eval's seeded draw) from the three well-formed rows, never the broken one
+    assert all(p.count("Question: ") == 3 for p in prompts)
     assert "no answer field" not in "".join(prompts)
 
 

@@ -194,14 +194,14 @@ def test_merge_isolates_a_broken_benchmark_and_names_a_corrupt_line(run_evals, t
     for line in path.read_text().splitlines():
         rec = json.loads(line)
         if rec["benchmark"] == "gsm8k":
-            rec["scores"].pop("acc")
+            rec["scores"].pop(rec["metric"])
         lines.append(json.dumps(rec))
     path.write_text("\n".join(lines) + "\n")
     merged = _merge(*(s.output_dir for s in shards), "--output-dir", tmp_path / "m")
     assert merged.returncode == 1, merged.stderr
     res = json.loads((tmp_path / "m" / "results.json").read_text())
     assert res["benchmarks"]["mmlu"]["score"] == 1.0 and res["benchmarks"]["mmlu"]["n"] == 57
-    assert "no sample has a score for the primary metric 'acc'" in res["benchmarks"]["gsm8k"]["error"]
+    assert "no sample has a score for the primary metric 'strict_match'" in res["benchmarks"]["gsm8k"]["error"]
     assert len((tmp_path / "m" / "samples.jsonl").read_text().splitlines()) == 58
     assert "gsm8k: aggregation failed" in merged.stdout and "Traceback" not in merged.stderr
     # a corrupt line: one clear error naming the file and line
