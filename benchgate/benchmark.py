@@ -20,6 +20,8 @@ BASE_ARGS: dict[str, Arg] = {
     "few_shot_num": Arg(0, int, min=0, help="few-shot exemplars per prompt"),
     "few_shot_random": Arg(False, help="seeded random draw of the exemplars instead of the first n"),
     "subset_list": Arg(None, str, each=True, sep=",", help="only these subsets (a list, or names separated by commas)"),
+    "judge": Arg(None, (str, dict, bool), help="a judge metric: 'score', 'correct' or an object "
+                 "(benchgate.judge.metric; needs --judge-model)"),
 }
 
 # lm-evaluation-harness `--fewshot_random_seed` default (lm_eval.defaults.DEFAULT_OTHER_SEED)
@@ -156,7 +158,12 @@ class Benchmark:
     def effective_args(self, user_args: dict[str, Any] | None) -> dict[str, Any]:
         """Defaults updated by the user's `--dataset-args`; unknown keys, wrong types and
         values out of range raise ValueError naming the key and what it accepts."""
-        return check_args(user_args, self.arg_specs(), f"--dataset-args: {self.name}")
+        args = check_args(user_args, self.arg_specs(), f"--dataset-args: {self.name}")
+        if args["judge"] is not None:
+            from benchgate.judge.metric import parse_spec
+
+            parse_spec(args["judge"], self.name)  # raises ValueError naming the key
+        return args
 
     def metric(self, ctx: RunContext) -> str:
         """The primary metric of this run (override when it depends on the mode)."""
@@ -268,6 +275,46 @@ class Benchmark:
         with '_' are components for this and are not reported as metrics themselves."""
         return {}
 
+    # -- judge metrics (benchgate.judge.metric; --dataset-args '{"<name>": {"judge": ...}}') --
+    def judge_inputs(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any]):
+        """What a judge metric shows the judge (a `JudgeInput`): the question (the sample's
+        "question" field, else the last user message of its first request's prompt), the
+        answer (the first output's text) and the reference (the target as text). Override
+        when the prompt holds few-shot examples the judge should not see."""
+        from benchgate.judge.metric import JudgeInput
+
+        question = sample.data.get("question")
+        if not isinstance(question, str):
+            prompt = getattr(self.requests(ctx, sample)[0], "prompt", "")
+            question = prompt if isinstance(prompt, str) else next(
+                (m["content"] for m in reversed(prompt) if m.get("role") == "user"), "")
+        answer = getattr(outputs[0], "text", str(outputs[0]))
+        return JudgeInput(question, answer, None if sample.target is None else str(sample.target))
+
+    def judge_prompts(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any]) -> list:
+        """The judge requests (`JudgePrompt`s) for one sample after the model answered; the
+        engine sends those of a whole group to the judge in one batched, cached call. Default:
+        the `judge` dataset arg's metric; [] (no judge) when it is not set. Override to judge
+        your own way (and `judge_score` to read the replies)."""
+        spec = self._judge_spec(ctx)
+        if spec is None:
+            return []
+        from benchgate.judge.metric import judge_prompts
+
+        return judge_prompts(spec, self.judge_inputs(ctx, sample, outputs), self.name)
+
+    def judge_score(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any], replies):
+        """Scores from the judge's replies (`JudgeReply`s, in `judge_prompts` order): a
+        `JudgeScores` whose scores are merged into the sample's scores. A reply that does not
+        parse must give no metric value (never a 0)."""
+        from benchgate.judge.metric import judge_scores
+
+        return judge_scores(self._judge_spec(ctx), replies)
+
+    def _judge_spec(self, ctx: RunContext):
+        from benchgate.judge.metric import parse_spec
+
+        return ctx.cached(("judge-spec", self.name), lambda: parse_spec(ctx.args.get("judge"), self.name))
 
 def chat_prompt(ctx: RunContext, user: str, system: str | None = None) -> str | tuple:
     """A one-turn prompt: chat messages (system, user) when the model takes chat messages

@@ -1,4 +1,6 @@
-"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs."""
+"""`benchgate` command: run a task config, load-test an endpoint, merge shard outputs, run
+or re-rate an arena, render reports (Allure, HTML, GitHub summary and annotations) and the
+leaderboard."""
 from __future__ import annotations
 
 import argparse
@@ -19,12 +21,21 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("--gate", action="append", default=[], help="as pytest --gate")
     merge.add_argument("--baseline", default=None, help="as pytest --baseline")
     merge.add_argument("--baseline-alpha", type=float, default=0.05)
+    from benchgate.reports.cli import add_commands, run as run_report
+
+    add_commands(sub)
     sub.add_parser("perf", help="load-test an OpenAI-compatible endpoint (see `benchgate perf -h`)",
                    add_help=False)
+    sub.add_parser("arena", help="run an arena config (`benchgate arena CONFIG.yaml`) or re-rate "
+                                 "a review file (`benchgate arena rate FILE`)", add_help=False)
     if argv[:1] == ["perf"]:
         from benchgate.perf.cli import main as perf_main
 
         return perf_main(argv[1:])
+    if argv[:1] == ["arena"]:
+        from benchgate.arena.cli import main as arena_main
+
+        return arena_main(argv[1:])
     args = parser.parse_args(argv)
     if args.command == "run":
         from benchgate.task import config_to_args, load_config
@@ -40,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(e))
     if args.command == "merge":
         return _merge(args, parser)
+    if args.command in ("report", "leaderboard"):
+        return run_report(args, parser)
     return 2
 
 

@@ -8,8 +8,9 @@ hookspec = pytest.hookspec
 
 @hookspec
 def pytest_benchgate_record(record: dict, item: pytest.Item) -> None:
-    """Called in the process that ran a sample test with its record (id, prompt, outputs,
-    extracted answer, target, scores). benchgate's own implementation forwards it to the
+    """Called in the process that ran a sample test (a built-in benchmark's sample, or a
+    hand-written eval test) with its record (id, prompt, outputs, extracted answer, target,
+    scores). benchgate's own implementation forwards it to the
     controller through the test report."""
 
 

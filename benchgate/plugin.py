@@ -9,7 +9,10 @@ import pytest
 
 from benchgate.engine.items import RECORD_PROPERTY, BenchmarkFile, is_benchmark_module
 from benchgate.engine.options import OptionError, RunOptions, add_options
-from benchgate.engine.state import STATE_KEY, EvalState, get_state
+from benchgate.engine.state import _ACTIVE, STATE_KEY, EvalState, get_state
+
+MARKER_HELP = ("benchgate(benchmark=None, subset=None, category=None, metric=None): a "
+               "hand-written eval's benchmark, subset, category and primary metric in results.json")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -19,16 +22,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_perf_options(parser)  # so `pytest evals --url ...` works, not only `pytest evals/perf`
 
 
+SUITES = {"perf": "url", "arena": "arena_config"}  # evals/<suite> -> the option that asks for it
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """Leave the serving SLO suite (evals/perf) out of benchmark runs unless it is asked for:
-    by --url, or by naming its folder."""
-    if collection_path.name == "perf" and collection_path.parent.name == "evals" \
-            and not config.getoption("url", None):
+    """Leave the serving SLO suite (evals/perf) and the arena suite (evals/arena) out of
+    benchmark runs unless they are asked for: by their option (--url, --arena-config), or by
+    naming their folder."""
+    option = SUITES.get(collection_path.name)
+    if option and collection_path.parent.name == "evals" and not config.getoption(option, None):
         named = any(Path(a.split("::")[0]).resolve() == collection_path.resolve() or
                     collection_path.resolve() in Path(a.split("::")[0]).resolve().parents
                     for a in config.args)
         return None if named else True
     return None
+
+
+def _map_suite_args(config: pytest.Config) -> None:
+    """`pytest arena ...` from the repository root runs this checkout's evals/arena when no
+    `arena` path exists (the issue's literal command; there is no top-level arena/ folder)."""
+    suite = Path(__file__).resolve().parent.parent / "evals" / "arena"
+    if not suite.is_dir():
+        return
+    invocation = Path(config.invocation_params.dir)
+    args = list(config.args)
+    for i, arg in enumerate(args):
+        path, sep, rest = arg.partition("::")
+        if path.rstrip("/") == "arena" and not (invocation / path).exists():
+            args[i] = str(suite) + sep + rest
+    config.args[:] = args
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -42,17 +64,30 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _map_suite_args(config)
     try:
         options = RunOptions.from_pytest(config)
-        _check_benchmarks(config, options)
+        unknown = _check_benchmarks(config, options)
     except OptionError as e:
         raise pytest.UsageError(str(e)) from None
     state = config.stash[STATE_KEY] = EvalState(config, options)
     _sigterm_interrupts(config)
+    state.unknown_datasets = unknown
+    _ACTIVE.append(state)
+    config.addinivalue_line("markers", MARKER_HELP)
+    if options.arena_config is not None:
+        from benchgate.arena.session import ArenaSession
+
+        state.arena = ArenaSession(config, options)
+    from benchgate.engine.plain_plugin import PlainEvalPlugin
+    from benchgate.fixtures import evals as eval_fixtures
     from benchgate.fixtures import models as model_fixtures
 
-    if not config.pluginmanager.is_registered(model_fixtures):
-        config.pluginmanager.register(model_fixtures, "benchgate-fixtures")
+    for module, name in ((model_fixtures, "benchgate-fixtures"), (eval_fixtures, "benchgate-eval-fixtures")):
+        if not config.pluginmanager.is_registered(module):
+            config.pluginmanager.register(module, name)
+    config.pluginmanager.register(PlainEvalPlugin(state), "benchgate-plain-evals")
+    _register_allure(config)
     if not _is_worker(config):
         from benchgate.engine.controller import Controller
 
@@ -80,9 +115,21 @@ def _sigterm_interrupts(config: pytest.Config) -> None:
     config.add_cleanup(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
 
 
-def _benchmark_modules(config: pytest.Config) -> dict[str, Path]:
-    """name -> module path of the benchmarks in the paths given on the command line."""
+def _register_allure(config: pytest.Config) -> None:
+    """With allure-pytest's --alluredir: per-sample Allure labels, attachments and status."""
+    from benchgate.reports.allure_results import AllureResults, allure_dir
+
+    directory = allure_dir(config)
+    if directory is not None:
+        config.pluginmanager.register(AllureResults(config, directory, controller=not _is_worker(config)),
+                                      "benchgate-allure")
+
+
+def _benchmark_modules(config: pytest.Config) -> tuple[dict[str, Path], bool]:
+    """(name -> module path of the benchmarks in the paths given on the command line, whether
+    those paths hold hand-written evals' test files too)."""
     found: dict[str, Path] = {}
+    hand_written = False
     for arg in config.args:
         path = Path(arg.split("::")[0])
         if path.is_dir():
@@ -90,30 +137,50 @@ def _benchmark_modules(config: pytest.Config) -> dict[str, Path]:
                 for p in sorted(folder.glob("*.py")):
                     if is_benchmark_module(p):
                         found.setdefault(p.stem, p)
+                hand_written = hand_written or any(folder.glob("test_*.py"))
         elif is_benchmark_module(path):
             found.setdefault(path.stem, path)
-    return found
+        elif path.name.startswith("test_"):
+            hand_written = True
+    return found, hand_written
 
 
-def _check_benchmarks(config: pytest.Config, options: RunOptions) -> None:
+def _builtin_benchmark(config: pytest.Config, name: str) -> Path | None:
+    """The module of a built-in benchmark that hand-written evals can load (`load_cases`)."""
+    from benchgate.task import default_evals_dir
+
+    for folder in (Path(config.rootpath) / "evals", default_evals_dir()):
+        path = folder / f"{name}.py"
+        if path.is_file() and is_benchmark_module(path):
+            return path
+    return None
+
+
+def _check_benchmarks(config: pytest.Config, options: RunOptions) -> list[str]:
     """Before anything runs: unknown `--datasets` names, and every `--dataset-args` entry (its
-    benchmark, keys, types, ranges and subset names) are usage errors listing what is accepted."""
-    modules = _benchmark_modules(config)
-    if not modules:
-        return
+    benchmark, keys, types, ranges and subset names) are usage errors listing what is accepted.
+    `--datasets` names that may belong to hand-written evals (test_*.py beside the benchmarks)
+    are returned, to be checked after collection."""
+    modules, hand_written = _benchmark_modules(config)
     available = f"available here: {', '.join(sorted(modules))} (put paths before --datasets)"
     unknown = [n for n in options.datasets or () if n not in modules]
-    if unknown:
+    if unknown and modules and not hand_written:
         raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; {available}")
-    unknown = sorted(set(options.dataset_args) - set(modules))
-    if unknown:
-        raise OptionError(f"--dataset-args: unknown benchmark(s) {unknown}; {available}")
+    paths = dict(modules)
+    for name in options.dataset_args:
+        if name not in paths and (found := _builtin_benchmark(config, name)) is not None:
+            paths[name] = found  # a built-in benchmark that load_cases(name) reads
+    missing = sorted(set(options.dataset_args) - set(paths))
+    if missing and (modules or hand_written):
+        raise OptionError(f"--dataset-args: unknown benchmark(s) {missing}; {available}")
     from benchgate.benchmark import RunContext
     from benchgate.engine.items import import_benchmark
 
     for name, given in options.dataset_args.items():
+        if name not in paths:
+            continue
         try:
-            bench = import_benchmark(modules[name])
+            bench = import_benchmark(paths[name])
         except Exception:  # noqa: BLE001 - a broken module is reported by its collection
             continue
         try:
@@ -127,10 +194,11 @@ def _check_benchmarks(config: pytest.Config, options: RunOptions) -> None:
                 subsets = bench.subsets(ctx)
             except Exception:  # noqa: BLE001 - no data yet: collection says why
                 continue
-            missing = [s for s in args["subset_list"] if s not in subsets]
-            if missing:
-                raise OptionError(f"--dataset-args: {name} has no subset(s) {missing}; its subsets: "
+            wrong = [s for s in args["subset_list"] if s not in subsets]
+            if wrong:
+                raise OptionError(f"--dataset-args: {name} has no subset(s) {wrong}; its subsets: "
                                   f"{', '.join(subsets)}")
+    return unknown if (modules or hand_written) else []
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -145,12 +213,17 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     shard = get_state(config).options.shard
     if shard is None:
         return
+    from benchgate.arena.items import ArenaItem
     from benchgate.engine.items import SampleItem
     from benchgate.engine.options import shard_of
+    from benchgate.engine.plain import sample_of
 
     keep, drop = [], []
     for item in items:
-        mine = not isinstance(item, SampleItem) or shard_of(item.sample.id, shard[1]) == shard[0]
+        unit_id = item.sample.id if isinstance(item, SampleItem) else \
+            item.unit.id if isinstance(item, ArenaItem) else \
+            (sample_of(item).id if sample_of(item) is not None else None)
+        mine = unit_id is None or shard_of(unit_id, shard[1]) == shard[0]
         (keep if mine else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -169,6 +242,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state.usage_errors:
         raise pytest.UsageError("\n".join(dict.fromkeys(state.usage_errors)))
     state.index_groups(session.items)
+    if state.arena is not None:
+        state.arena.index_items(session.items)
     options = state.options
     if state.groups and not options.model and not options.dry_run:
         raise pytest.UsageError("benchmark samples were collected but no --model was given "
@@ -206,7 +281,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     read; no weights), so a model that cannot be used is one usage error within seconds."""
     config = session.config
     if config.pluginmanager.has_plugin("dsession") and not _is_worker(config) \
-            and not config.getoption("url", None) and _benchmark_modules(config):
+            and not config.getoption("url", None) and _benchmark_modules(config)[0]:
         _check_model_once(config)
 
 
@@ -252,6 +327,16 @@ def pytest_benchgate_record(record: dict, item: pytest.Item) -> None:
     item.user_properties.append((RECORD_PROPERTY, sink.write(record) if sink else record))
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """The record travels to the controller on the `call` report; the `teardown` report,
+    which `--junitxml` writes as <properties>, gets short readable properties instead."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "teardown" and hasattr(item, "junit_properties"):
+        report.user_properties = item.junit_properties()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
@@ -261,4 +346,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _is_worker(config):
         config.workeroutput["benchgate"] = state.summary()
     state.close()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None and state in _ACTIVE:
+        _ACTIVE.remove(state)
 

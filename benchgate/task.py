@@ -18,6 +18,9 @@ OPTIONS = {
     "dry_run": "--dry-run",
     "output_dir": "--output-dir", "seed": "--seed", "gate": "--gate", "baseline": "--baseline",
     "baseline_alpha": "--baseline-alpha", "group_size": "--group-size",
+    "judge_model": "--judge-model", "judge_api_url": "--judge-api-url",
+    "judge_model_args": "--judge-model-args", "judge_generation_config": "--judge-generation-config",
+    "arena_config": "--arena-config",
 }
 EXTRA = ("evals_dir", "pytest_args")
 

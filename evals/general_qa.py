@@ -13,6 +13,9 @@ plain text system, history turns and question joined by blank lines. Greedy gene
 Scores per sample: sentence BLEU-1..4 (sacrebleu, cumulative, effective order, divided by 100
 to the 0-1 scale of ROUGE) and ROUGE-1/2/L precision/recall/F1 (rouge-score), both from
 benchgate.metrics, with Chinese text segmented (BLEU: sacrebleu "zh", ROUGE: jieba).
+Dataset arg `metrics` replaces them with any list of metric names (benchgate.named_metrics:
+built-ins, `metrics/<name>.py` of the suite, `evaluate:NAME` Hugging Face metrics); `primary`
+names the primary score when rouge is not among them.
 """
 from __future__ import annotations
 
@@ -21,14 +24,14 @@ from pathlib import Path
 
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, read_csv, read_jsonl, to_samples
-from benchgate.metrics.bleu import sentence_bleu
-from benchgate.metrics.rouge import rouge
+from benchgate.data.files import dataset_folder, read_csv_records, read_jsonl, to_samples
 from benchgate.models.base import GenerateRequest
+from benchgate.named_metrics import MetricError, compute_all, resolve
 
 QUESTION_KEYS = ("question", "query", "prompt")
 ANSWER_KEYS = ("answer", "response")
 SUFFIXES = (".jsonl", ".csv")
+DEFAULT_METRICS = ("bleu", "rouge")  # benchgate.named_metrics: sacrebleu BLEU-1..4, rouge-score
 
 
 def _pick(row: dict, keys: tuple[str, ...]) -> str:
@@ -69,25 +72,41 @@ def _convert(row: dict) -> tuple[dict, str]:
     return data, _pick(row, ANSWER_KEYS)
 
 
-def _csv_rows(path: Path):
-    rows = read_csv(path, n_fields=None)
-    first = next(rows, None)
-    if first is None:
-        raise DataError(f"{path}:1: empty CSV file (expected a header row)")
-    if isinstance(first[1], DataError):
-        raise DataError(f"{first[1]} (the header row)")
-    header = first[1]
-    for index, fields, where in rows:
-        if not isinstance(fields, DataError) and len(fields) != len(header):
-            fields = DataError(f"{where}: expected {len(header)} fields, got {len(fields)}")
-        yield index - 1, fields if isinstance(fields, DataError) else dict(zip(header, fields)), where
-
-
 class GeneralQA(Benchmark):
     name = "general_qa"
     modes = ("generate",)
     primary_metric = "rouge-l-f"
-    default_args = {"path": Arg(None, str, help="a .jsonl/.csv file or a folder of them")}
+    default_args = {
+        "path": Arg(None, str, help="a .jsonl/.csv file or a folder of them"),
+        "metrics": Arg(None, list, help="a list of metric names (benchgate.named_metrics)"),
+        "primary": Arg(None, str, help="the primary score when rouge is not among the metrics"),
+    }
+
+    def effective_args(self, user_args):
+        """`metrics`: names for benchgate.named_metrics (default: bleu and rouge), checked now
+        so that an unknown or unloadable metric is one clear error."""
+        args = super().effective_args(user_args)
+        names = args["metrics"]
+        if names is not None:
+            if not names or not all(isinstance(n, str) for n in names):
+                raise ValueError("--dataset-args: general_qa metrics must be a non-empty list of "
+                                 "metric names, e.g. [\"rouge\", \"evaluate:exact_match\"]")
+            try:
+                for name in names:
+                    resolve(name)
+            except MetricError as e:
+                raise ValueError(f"--dataset-args: general_qa metrics: {e}") from None
+        return args
+
+    def metric(self, ctx: RunContext) -> str:
+        """rouge-l-f, unless `metrics` leaves rouge out: then `primary`, else the first
+        metric's main score."""
+        names = ctx.args.get("metrics")
+        if ctx.args.get("primary"):
+            return ctx.args["primary"]
+        if names is None or "rouge" in names:
+            return self.primary_metric
+        return resolve(names[0]).primary
 
     def _files(self, ctx: RunContext) -> dict[str, Path]:
         if ctx.args["path"]:
@@ -114,7 +133,7 @@ class GeneralQA(Benchmark):
 
     def load(self, ctx: RunContext, subset: str) -> list[Sample]:
         path = self._files(ctx)[subset]
-        rows = read_jsonl(path) if path.suffix == ".jsonl" else _csv_rows(path)
+        rows = read_jsonl(path) if path.suffix == ".jsonl" else read_csv_records(path)
         return to_samples(self.name, subset, rows, _convert)
 
     def prompt(self, ctx: RunContext, sample: Sample):
@@ -130,8 +149,11 @@ class GeneralQA(Benchmark):
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         answer = outputs[0].text.strip()
-        scores = {k: min(1.0, v / 100.0) for k, v in sentence_bleu(answer, [sample.target], 4).items()}
-        scores.update(rouge(answer, sample.target))
+        scores = compute_all(ctx.args.get("metrics") or list(DEFAULT_METRICS), answer, sample.target)
+        primary = self.metric(ctx)
+        if primary not in scores:
+            raise ValueError(f"the primary score {primary!r} is not among the metrics' scores "
+                             f"{sorted(scores)}; set --dataset-args general_qa primary")
         return Scored(answer, scores)
 
 

@@ -127,6 +127,23 @@ def read_csv(path: Path, n_fields: int | None, header: bool = False) -> Iterator
         csv.field_size_limit(old_limit)
 
 
+def read_csv_records(path: Path) -> Iterator[Row]:
+    """Yield (0-based row index, {header: field}, "file:line") of a CSV file with a header row;
+    a row with the wrong number of fields, or not UTF-8, is yielded as a DataError naming the
+    file and line; an empty file or an unreadable header is a DataError for the file."""
+    rows = read_csv(path, n_fields=None)
+    first = next(rows, None)
+    if first is None:
+        raise DataError(f"{path}:1: empty CSV file (expected a header row)")
+    if isinstance(first[1], DataError):
+        raise DataError(f"{first[1]} (the header row)")
+    header = first[1]
+    for index, fields, where in rows:
+        if not isinstance(fields, DataError) and len(fields) != len(header):
+            fields = DataError(f"{where}: expected {len(header)} fields, got {len(fields)}")
+        yield index - 1, fields if isinstance(fields, DataError) else dict(zip(header, fields)), where
+
+
 def read_jsonl(path: Path) -> Iterator[Row]:
     """Yield (0-based row index, object, "file:line") of a JSONL file (.gz/.bz2 too); a bad
     line (invalid JSON or UTF-8, not an object) is yielded as a DataError naming the file

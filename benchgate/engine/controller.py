@@ -13,9 +13,11 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
-from benchgate.engine.items import ERROR_PROPERTY, RECORD_PROPERTY, SKIP_PROPERTY
+from benchgate.engine.items import (RECORD_PROPERTY, SKIP_PROPERTY, SUBSET_ERROR_PROPERTY,
+                                    is_benchmark_module)
 from benchgate.engine.options import RunOptions, check_output_dir
-from benchgate.engine.recorder import Recorder
+from benchgate.engine.plain import ERROR_PROPERTY
+from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
 from benchgate.engine.state import RECORDS_DIR_KEY
 from benchgate.reports.console import summary_lines
 from benchgate.reports.results import build_results, write_json
@@ -44,17 +46,22 @@ class Controller:
 
     # -- pytest hooks ---------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if report.when == "call" and report.passed:
-            for prop in report.user_properties:
-                if prop[0] == RECORD_PROPERTY:
-                    self._modules.setdefault(prop[1]["benchmark"], prop[1].get("module"))
-                    self.recorder.add(prop[1])
-        elif report.skipped:
-            for prop in report.user_properties:
-                if prop[0] == SKIP_PROPERTY:
-                    self.recorder.add_skipped(prop[1])
-        elif report.failed:
-            subset = next((p[1] for p in report.user_properties if p[0] == ERROR_PROPERTY), None)
+        handled = False
+        for name, value in report.user_properties:
+            if name == RECORD_PROPERTY and report.when == "call":
+                if getattr(report, "wasxfail", None) is not None:
+                    value = {**value, "expected_failure": True}
+                self._modules.setdefault(value["benchmark"], value.get("module"))
+                self.recorder.add(value)
+                handled = True
+            elif name == ERROR_PROPERTY and report.when == value.get("when"):
+                self.recorder.add_error(value["id"], value["message"])
+                handled = True
+            elif name == SKIP_PROPERTY and report.skipped:
+                self.recorder.add_skipped(value)
+                handled = True
+        if not handled and report.failed:
+            subset = next((v for n, v in report.user_properties if n == SUBSET_ERROR_PROPERTY), None)
             if subset is None and not _is_sample(report.nodeid):
                 return
             message = str(report.longrepr).strip().splitlines()
@@ -95,11 +102,13 @@ class Controller:
         if self.recorder.stream_error:
             warnings.append(f"samples were kept in memory after a write failed: {self.recorder.stream_error}")
         model, timings, config = self._run_info(summaries)
+        judge = next((s["judge"] for s in summaries if s.get("judge")), None)
         try:
             self.results, self.outcome = finalize(
                 self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
                 baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run,
-                status="interrupted" if interrupted else None, warnings=warnings)
+                status="interrupted" if interrupted else None, warnings=warnings,
+                extra={"judge": {k: v for k, v in judge.items() if k != "stats"}} if judge else None)
         except OutputError as e:
             self.results, self.outcome, self.output_error = e.results, e.outcome, str(e)
             if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
@@ -113,14 +122,17 @@ class Controller:
 
     def _run_info(self, summaries: list[dict]) -> tuple[dict, dict, dict]:
         """(model, timings, config) of results.json from the process summaries."""
+        arena = next((s["arena"] for s in summaries if s.get("arena")), None)
         model = next((s["model"] for s in summaries if s.get("model")),
-                     {"name": self.options.model, "fingerprint": None})
+                     (arena or {}).get("model") or {"name": self.options.model, "fingerprint": None})
         dataset_args: dict[str, Any] = {}
         for s in summaries:
             dataset_args.update(s.get("dataset_args", {}))
         total = time.perf_counter() - self.started
         n = self.recorder.n_records
         stats = [s.get("stats", {}) for s in summaries]
+        stats += [s["judge"]["stats"] for s in summaries if s.get("judge")]
+        stats += [st for s in summaries for st in (s.get("arena") or {}).get("stats", [])]
         timings = {
             "total_s": total,
             "collection_s": max((s.get("collection_s") or 0.0 for s in summaries), default=None),
@@ -132,7 +144,10 @@ class Controller:
             "computed": sum(s.get("computed", 0) for s in stats),
             "workers": len(self.workers) or 1,
         }
-        return model, timings, self.options.public() | {"effective_dataset_args": dataset_args}
+        config = self.options.public() | {"effective_dataset_args": dataset_args}
+        if arena:
+            config["arena"] = arena["settings"]
+        return model, timings, config
 
     def _remove_records_dir(self) -> None:
         if self.records_dir is not None:
@@ -150,9 +165,17 @@ class Controller:
                                   dimensions=self.results.get("dimensions"),
                                   skipped=self.results.get("skipped")):
             tr.write_line(line)
+        if self.results.get("arena"):
+            from benchgate.arena.report import leaderboard_lines
+
+            for line in leaderboard_lines(self.results["arena"]):
+                tr.write_line(line)
         if self.recorder.errors:
             tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
                           f"(listed in results.json)", red=True)
+        if self.recorder.failed_requirements:
+            tr.write_line(f"{len(self.recorder.failed_requirements)} sample(s) failed a "
+                          f"requirement (an assert; listed in results.json)", red=True)
         if self.outcome and self.outcome.regressions:
             for bench, r in self.outcome.regressions.items():
                 tr.write_line(f"baseline {bench}: {r['baseline']:.4f} -> {r['current']:.4f} "
@@ -188,20 +211,35 @@ class OutputError(OSError):
 
 def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, thresholds: list,
              baseline: dict | None, alpha: float, dry_run: bool, status: str | None = None,
-             warnings: list[str] | None = None) -> tuple[dict, GateOutcome]:
+             warnings: list[str] | None = None,
+             extra: dict | None = None) -> tuple[dict, GateOutcome]:
     """Aggregate, apply the gates, write samples.jsonl and results.json. Shared by the
     controller and `benchgate merge`, so a merged run is scored exactly like a single one.
+    `extra`: more top-level keys of results.json.
 
-    Nothing finished is lost to one failure: a benchmark whose aggregation fails carries its
-    error (the others are scored), a gate that cannot be evaluated is a gate failure, and both
-    files are written atomically, samples first; if samples.jsonl cannot be written,
-    results.json is not either (the previous pair stays consistent) and OutputError is raised."""
+    Nothing finished is lost to one failure: a benchmark whose aggregation fails (a built-in
+    one, or a custom aggregate such as the arena's) carries its error (the others are scored),
+    a gate that cannot be evaluated is a gate failure, and both files are written atomically,
+    samples first; if samples.jsonl cannot be written, results.json is not either (the
+    previous pair stays consistent) and OutputError is raised."""
+    benchmarks = recorder.aggregate()
+    extra = dict(extra or {})
+    for bench in sorted(recorder.custom):  # before finish_samples: they read the record stream
+        try:
+            aggregate = _load_function(CUSTOM_AGGREGATES[bench])
+            benchmarks[bench], top = aggregate(recorder.custom_records(bench), config=config,
+                                               output_dir=recorder.output_dir, dry_run=dry_run)
+            extra.update(top)
+        except Exception as e:  # noqa: BLE001 - isolate one benchmark's failure
+            benchmarks[bench] = {"metric": recorder.primary.get(bench), "score": None,
+                                 "n": recorder.custom_counts[bench], "stderr": None,
+                                 "error": f"aggregation failed: {type(e).__name__}: {e}"}
+    benchmarks = dict(sorted(benchmarks.items()))
     problem = None
     try:
         recorder.finish_samples()
     except OSError as e:
         problem = f"{recorder.output_dir / 'samples.jsonl'}: {e.strerror or e}"
-    benchmarks = recorder.aggregate()
     outcome = GateOutcome()
     if not dry_run:
         try:
@@ -217,11 +255,12 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
     broken = any(e.get("error") for e in benchmarks.values())
-    status = status or ("dry_run" if dry_run else
-                        "failed" if (outcome.failures or recorder.errors or broken) else "passed")
+    failed = outcome.failures or recorder.errors or recorder.failed_requirements or broken
+    status = status or ("dry_run" if dry_run else "failed" if failed else "passed")
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
                             errors=recorder.errors, timings=timings, status=status, warnings=warnings,
-                            skipped=recorder.skipped)
+                            failed_requirements=recorder.failed_requirements,
+                            skipped=recorder.skipped) | extra
     if problem is None:
         try:
             write_json(recorder.output_dir / "results.json", results)
@@ -236,6 +275,14 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
     return results, outcome
 
 
+def _load_function(target: str):
+    """'package.module:function' -> the function."""
+    import importlib
+
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def corpus_metrics_from(modules: dict[str, str | None]):
     """A Recorder callback computing a benchmark's corpus metrics; its module is found by the
     path its records carry, else as evals/<name>.py of this checkout."""
@@ -246,7 +293,7 @@ def corpus_metrics_from(modules: dict[str, str | None]):
         path = Path(modules.get(bench) or "")
         if not path.is_file():
             path = default_evals_dir() / f"{bench}.py"
-        if not path.is_file():
+        if not path.is_file() or not is_benchmark_module(path):  # a hand-written eval: no corpus metrics
             return {}
         return import_benchmark(path).corpus_metrics(scores)
 
@@ -254,7 +301,11 @@ def corpus_metrics_from(modules: dict[str, str | None]):
 
 
 def _is_sample(nodeid: str) -> bool:
-    return "::" in nodeid and nodeid.split("::", 1)[1].count("/") >= 2
+    """A built-in sample's node id, `path::<benchmark>/<subset>/<index>`."""
+    if "::" not in nodeid:
+        return False
+    name = nodeid.split("::", 1)[1]
+    return "[" not in name and name.count("/") >= 2
 
 
 def _sample_id(nodeid: str) -> str:

@@ -13,7 +13,7 @@ from benchgate.engine.predictor import Prediction, encode_output
 
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
-ERROR_PROPERTY = "benchgate_error_id"  # user_properties key naming a failed subset (not a sample)
+SUBSET_ERROR_PROPERTY = "benchgate_error_id"  # user_properties key naming a failed subset (not a sample)
 SKIP_PROPERTY = "benchgate_skipped"  # user_properties key of a skipped subset: {benchmark, subset, n, reason}
 
 
@@ -145,7 +145,7 @@ class SubsetErrorItem(pytest.Item):
         super().__init__(**kwargs)
         self.message = message
         self.extra_keyword_matches.update((bench.name, subset))
-        self.user_properties.append((ERROR_PROPERTY, f"{bench.name}/{subset}"))
+        self.user_properties.append((SUBSET_ERROR_PROPERTY, f"{bench.name}/{subset}"))
 
     def runtest(self) -> None:
         raise SampleError(f"{self.name}: {self.message}")
@@ -196,7 +196,23 @@ class SampleItem(pytest.Item):
                 raise SampleError(f"{sample.id}: scoring failed: {type(e).__name__}: {e}") from e
             record["extracted"] = scored.extracted
             record["scores"] = scored.scores
+            if prediction.judge_replies is not None:
+                self._add_judgments(record, state, prediction)
         self.config.hook.pytest_benchgate_record(record=record, item=self)
+
+    def _add_judgments(self, record: dict, state, prediction: Prediction) -> None:
+        """Merge the judge metric's scores into the record, with the judge's raw replies."""
+        try:
+            judged = self.bench.judge_score(self.ctx, self.sample, prediction.outputs,
+                                            prediction.judge_replies)
+        except Exception as e:
+            raise SampleError(f"{self.sample.id}: judge scoring failed: {type(e).__name__}: {e}") from e
+        record["scores"] = {**record["scores"], **judged.scores}
+        name = state.judge.name if state.judge is not None else None
+        record["judgments"] = [
+            {"judge": name, "prompt": jp.user, "response": reply.text,
+             **(judged.details[i] if i < len(judged.details) else {})}
+            for i, (jp, reply) in enumerate(zip(prediction.judge_prompts, prediction.judge_replies))]
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, SampleError):
@@ -204,7 +220,38 @@ class SampleItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
+        """The data row the sample comes from (`file`, 0-based line, as pytest's locations are),
+        so `--junitxml` (xunit1) and failure headers point at the row; else the module."""
+        path, line = source_location(self.sample.source)
+        if path is not None:
+            return path, line - 1, self.sample.id
         return self.path, None, self.sample.id
+
+    def junit_properties(self) -> list[tuple[str, str]]:
+        """Short, readable properties for `--junitxml` (instead of the whole record)."""
+        from benchgate.reports.verdict import primary_score, verdict
+
+        props = [("sample", self.sample.id), ("benchmark", self.sample.benchmark),
+                 ("subset", self.sample.subset)]
+        if self.category:
+            props.append(("category", self.category))
+        if self.sample.source:
+            props.append(("file", self.sample.source))
+        record = next((p[1] for p in self.user_properties if p[0] == RECORD_PROPERTY), None)
+        if record is not None:
+            score = primary_score(record)
+            if score is not None:
+                props += [("metric", str(record.get("metric"))), ("score", f"{score:g}"),
+                          ("verdict", str(verdict(record)))]
+        return props
+
+
+def source_location(source: str) -> tuple[Path | None, int]:
+    """'path:line' -> (Path, line); (None, 0) when there is no readable location."""
+    path, _, line = (source or "").rpartition(":")
+    if path and line.isdigit() and int(line) >= 1:
+        return Path(path), int(line)
+    return None, 0
 
 
 class SkippedSubsetItem(pytest.Item):

@@ -14,6 +14,9 @@ from benchgate.argspec import Arg, check_args
 from benchgate.models.base import GenerationConfig
 
 GROUP = "benchgate"
+JUDGE_URL_ENV = "BENCHGATE_JUDGE_API_URL"
+JUDGE_KEY_ENV = "BENCHGATE_JUDGE_API_KEY"
+JUDGE_MAX_NEW_TOKENS = 1024
 
 
 class OptionError(ValueError):
@@ -69,6 +72,31 @@ def add_options(parser) -> None:
                      "by sample id; combine the outputs with `benchgate merge`")
     g.addoption("--group-size", type=int, default=256,
                 help="samples per prediction group (one batched pass; one xdist unit)")
+    j = parser.getgroup("benchgate-judge", "benchgate: judge model (arena, judge metrics)")
+    j.addoption("--judge-model", default=None,
+                help="judge model: an API model name (with --judge-api-url), a local checkpoint "
+                     "(a causal LM, or a sequence-classification reward model), a hub id, "
+                     "'smoke' or 'dummy'")
+    j.addoption("--judge-api-url", default=None,
+                help=f"OpenAI-compatible base URL of the judge (env {JUDGE_URL_ENV})")
+    j.addoption("--judge-api-key", default=None,
+                help=f"judge API key (else ${JUDGE_KEY_ENV}, then $OPENAI_API_KEY); never written")
+    j.addoption("--judge-model-args", default=None,
+                help="k=v,k=v or JSON, as --model-args (API: concurrency, timeout, max_retries)")
+    j.addoption("--judge-generation-config", default=None,
+                help="k=v,k=v or JSON, as --generation-config (default: greedy, "
+                     f"max_new_tokens={JUDGE_MAX_NEW_TOKENS})")
+    j.addoption("--arena-config", default=None,
+                help="arena config YAML (EvalScope keys): runs the arena suite evals/arena")
+
+
+def _public_url(url: str | None) -> str | None:
+    """A URL without credentials, query or fragment (results never hold secrets)."""
+    if not url:
+        return None
+    from benchgate.models.openai_api import sanitize_url
+
+    return sanitize_url(url)
 
 
 def check_output_dir(path: Path) -> None:
@@ -128,15 +156,15 @@ GENERATION_ARGS: dict[str, Arg] = {
 }
 
 
-def parse_generation_config(text: str | dict | None) -> GenerationConfig:
-    """`--generation-config` -> GenerationConfig; unknown keys, wrong types and values out of
-    range are an OptionError naming the key and what it accepts."""
+def parse_generation_config(text: str | dict | None, option: str = "--generation-config") -> GenerationConfig:
+    """`--generation-config` (or `option`) -> GenerationConfig; unknown keys, wrong types and
+    values out of range are an OptionError naming the key and what it accepts."""
     try:
-        values = check_args(parse_kv(text, "--generation-config"), GENERATION_ARGS, "--generation-config")
+        values = check_args(parse_kv(text, option), GENERATION_ARGS, option)
     except ValueError as e:
         raise OptionError(str(e)) from None
     if values["do_sample"] and values["temperature"] == 0:
-        raise OptionError("--generation-config: temperature must be > 0 when do_sample is true "
+        raise OptionError(f"{option}: temperature must be > 0 when do_sample is true "
                           "(for greedy decoding use do_sample=false)")
     return GenerationConfig(**values)
 
@@ -173,17 +201,18 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return index, total
 
 
-def check_api_url(url: str) -> None:
-    """An http(s) URL with a host, e.g. http://127.0.0.1:8000/v1; OptionError otherwise."""
+def check_api_url(url: str, option: str = "--api-url") -> None:
+    """An http(s) URL with a host, e.g. http://127.0.0.1:8000/v1; OptionError naming `option`
+    otherwise."""
     from urllib.parse import urlsplit
 
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as e:
-        raise OptionError(f"--api-url: not a valid URL ({e})") from None
+        raise OptionError(f"{option}: not a valid URL ({e})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise OptionError("--api-url: expected an http(s) URL such as http://HOST:8000/v1, got "
+        raise OptionError(f"{option}: expected an http(s) URL such as http://HOST:8000/v1, got "
                           f"{_redact_url(url)!r}")
 
 
@@ -195,10 +224,64 @@ def _redact_url(url: str) -> str:
     return scheme + sep + rest
 
 
+def check_judge_options(opt) -> dict[str, Any]:
+    """Validate the --judge-* options (given `config.getoption`) before anything runs; returns
+    the parsed --judge-model-args. With --arena-config the arena checks the judge it builds
+    (the config may name its model, endpoint and model_args)."""
+    judge_model, arena = opt("judge_model"), opt("arena_config")
+    url = opt("judge_api_url") or None
+    if url is not None:
+        check_api_url(url, "--judge-api-url")
+    args = parse_kv(opt("judge_model_args"), "--judge-model-args")
+    given = [name for name, value in (("--judge-api-url", url), ("--judge-api-key", opt("judge_api_key")),
+                                      ("--judge-model-args", opt("judge_model_args")),
+                                      ("--judge-generation-config", opt("judge_generation_config")))
+             if value]
+    if given and not judge_model and not arena:
+        raise OptionError(f"{given[0]} is given but no judge: pass --judge-model (or --arena-config "
+                          f"with a reviewer model)")
+    if judge_model and not arena:
+        env_url = os.environ.get(JUDGE_URL_ENV) or None
+        if url is None and env_url is not None:
+            check_api_url(env_url, f"${JUDGE_URL_ENV}")
+        from benchgate.models.args import check_model_args
+
+        try:
+            check_model_args(judge_model, url or env_url, args, "--judge-model-args", judge=True)
+        except ValueError as e:
+            raise OptionError(str(e)) from None
+    return args
+
+
 def shard_of(sample_id: str, total: int) -> int:
     """The shard (1..total) a sample belongs to: a stable hash of its id."""
     digest = hashlib.sha1(sample_id.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % total + 1
+
+
+@dataclass
+class ModelOptions:
+    """What a Predictor needs to load and call one model: the run's --model, an arena
+    candidate or a judge. Several predictors (one per model) share one cache file."""
+
+    model: str | None
+    model_args: dict[str, Any] = field(default_factory=dict)
+    generation: GenerationConfig = field(default_factory=GenerationConfig)
+    chat_template: bool = False
+    model_hub: str = "modelscope"
+    api_url: str | None = field(default=None, repr=False)  # may hold credentials
+    api_key: str | None = field(default=None, repr=False)
+    seed: int = 42
+    use_cache: bool = False
+    cache_path: Path = field(default_factory=lambda: benchgate_home() / "predictions.sqlite")
+    dry_run: bool = False
+    cache_timeout: float = 60.0
+
+
+def judge_generation_config(text: str | dict | None) -> GenerationConfig:
+    """A judge's decoding settings: greedy, JUDGE_MAX_NEW_TOKENS new tokens, updated by `text`."""
+    values = {"max_new_tokens": JUDGE_MAX_NEW_TOKENS, **parse_kv(text, "--judge-generation-config")}
+    return parse_generation_config(values, "--judge-generation-config")
 
 
 @dataclass
@@ -228,6 +311,12 @@ class RunOptions:
     group_size: int
     shard: tuple[int, int] | None = None
     cache_timeout: float = 60.0
+    judge_model: str | None = None
+    judge_api_url: str | None = field(default=None, repr=False)  # may hold credentials
+    judge_api_key: str | None = field(default=None, repr=False)
+    judge_model_args: dict[str, Any] = field(default_factory=dict)
+    judge_generation: GenerationConfig = field(default_factory=lambda: judge_generation_config(None))
+    arena_config: Path | None = None
 
     @classmethod
     def from_pytest(cls, config) -> "RunOptions":
@@ -257,6 +346,12 @@ class RunOptions:
         except ValueError as e:
             raise OptionError(str(e)) from None
         cache_path = opt("cache_path")
+        dataset_args = parse_dataset_args(opt("dataset_args"))
+        judged = sorted(n for n, a in dataset_args.items() if a.get("judge"))
+        if judged and not opt("judge_model") and not opt("dry_run"):
+            raise OptionError(f"--dataset-args: {judged[0]}.judge needs a judge model: pass "
+                              f"--judge-model (and --judge-api-url for an API)")
+        judge_model_args = check_judge_options(opt)
         return cls(
             model=opt("model"),
             model_args=model_args,
@@ -266,7 +361,7 @@ class RunOptions:
             api_url=api_url,
             api_key=opt("api_key"),
             datasets=parse_datasets(opt("datasets")),
-            dataset_args=parse_dataset_args(opt("dataset_args")),
+            dataset_args=dataset_args,
             limit=limit,
             dataset_hub=hub,
             dataset_dir=Path(dataset_dir).resolve() if dataset_dir else None,
@@ -281,7 +376,34 @@ class RunOptions:
             group_size=opt("group_size"),
             shard=parse_shard(opt("shard")),
             cache_timeout=float(opt("cache_timeout")),
+            judge_model=opt("judge_model"),
+            judge_api_url=opt("judge_api_url") or None,  # the environment is the last resort:
+            judge_api_key=opt("judge_api_key") or None,   # judge_options(), the arena session
+            judge_model_args=judge_model_args,
+            judge_generation=judge_generation_config(opt("judge_generation_config")),
+            arena_config=Path(opt("arena_config")) if opt("arena_config") else None,
         )
+
+    def model_options(self) -> ModelOptions:
+        """The --model of this run as ModelOptions (what its Predictor loads)."""
+        return ModelOptions(model=self.model, model_args=self.model_args, generation=self.generation,
+                            chat_template=self.chat_template, model_hub=self.model_hub,
+                            api_url=self.api_url, api_key=self.api_key, seed=self.seed,
+                            use_cache=self.use_cache, cache_path=self.cache_path,
+                            dry_run=self.dry_run, cache_timeout=self.cache_timeout)
+
+    def judge_options(self) -> ModelOptions | None:
+        """The --judge-* options as ModelOptions (None without --judge-model). A judge is
+        called even when the run's model is not (its own dry run is the caller's decision)."""
+        if not self.judge_model:
+            return None
+        return ModelOptions(model=self.judge_model, model_args=self.judge_model_args,
+                            generation=self.judge_generation, chat_template=True,
+                            model_hub=self.model_hub,
+                            api_url=self.judge_api_url or os.environ.get(JUDGE_URL_ENV) or None,
+                            api_key=self.judge_api_key or os.environ.get(JUDGE_KEY_ENV) or None,
+                            seed=self.seed, use_cache=self.use_cache, cache_path=self.cache_path,
+                            dry_run=False, cache_timeout=self.cache_timeout)
 
     def public(self) -> dict[str, Any]:
         """The configuration as written to results.json (no secrets: the API key never, the API
@@ -308,4 +430,9 @@ class RunOptions:
             "baseline_alpha": self.baseline_alpha,
             "group_size": self.group_size,
             "shard": f"{self.shard[0]}/{self.shard[1]}" if self.shard else None,
+            "judge_model": self.judge_model,
+            "judge_api_url": _public_url(self.judge_api_url),
+            "judge_model_args": self.judge_model_args,
+            "judge_generation_config": self.judge_generation.key(),
+            "arena_config": str(self.arena_config) if self.arena_config else None,
         }

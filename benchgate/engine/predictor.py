@@ -70,7 +70,17 @@ def _length(request: Request) -> int:
     if request.kind == "generate":
         p = request.prompt
         return len(p) if isinstance(p, str) else sum(len(m.get("content", "")) for m in p)
+    if request.kind == "reward":
+        return sum(len(m.get("content", "")) for m in request.messages)
     return len(request.text)
+
+
+def _streams_results(method) -> bool:
+    """Whether a backend method reports each result as it completes (`on_result`)."""
+    try:
+        return "on_result" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass
@@ -82,6 +92,8 @@ class Prediction:
     outputs: list[Any] | None = None
     error: str | None = None
     cached: int = 0
+    judge_prompts: list | None = None  # JudgePrompts of a judge metric, after the model answered
+    judge_replies: list | None = None  # the judge's JudgeReplies, in judge_prompts order
 
 
 @dataclass
@@ -289,12 +301,13 @@ class Predictor:
             for kind, pending in by_kind.items():
                 pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(self.backend, kind)
+                stream = self.cache is not None and _streams_results(method)
                 for chunk in _chunks(pending, self.chunk_size()):
-                    early = _EarlyWrites(self, [k for k, _ in chunk])
-                    extra = {"on_result": early} if self.cache is not None and _takes_on_result(method) else {}
+                    writer = _ResultWriter(self, [k for k, _ in chunk])
+                    kwargs = {"on_result": writer} if stream else {}
                     try:
                         try:
-                            outputs = method([r for _, r in chunk], progress=bar.update, **extra)
+                            outputs = method([r for _, r in chunk], progress=bar.update, **kwargs)
                         except BatchError as e:  # some requests failed for good (API)
                             outputs = e.results
                         if len(outputs) != len(chunk):
@@ -313,8 +326,7 @@ class Predictor:
                         done[key] = encode_output(output)
                         self._deliver(wanted[key][1], output, cached=False)
                     self.stats.computed += len(done)
-                    early.flush()
-                    self._cache_put({k: v for k, v in done.items() if k not in early.written})
+                    self._cache_put({k: v for k, v in done.items() if k not in writer.written})
 
     @staticmethod
     def _deliver(users, output, cached: bool) -> None:
@@ -334,41 +346,24 @@ class Predictor:
             self._cache.close()
 
 
-def _takes_on_result(method) -> bool:
-    try:
-        return "on_result" in inspect.signature(method).parameters
-    except (TypeError, ValueError):
-        return False
-
-
-class _EarlyWrites:
-    """`on_result` for backends that report each request as it finishes (the API backend):
-    answers go to the cache every EVERY_S seconds (or BATCH answers) during a chunk, so a run
-    killed mid-chunk loses at most the last fraction of a second of answers, not the chunk."""
-
-    EVERY_S = 0.2
-    BATCH = 256
+class _ResultWriter:
+    """`on_result(i, result)` for backends that report each request as it finishes (the API
+    backend): each answer goes to the cache at once (one small WAL transaction, ~0.1 ms), so a
+    run killed mid-chunk repeats no answered request. Failed requests are not cached; a cache
+    that fails is given up once by the predictor (the chunk's answers are still delivered)."""
 
     def __init__(self, predictor: "Predictor", keys: list[str]):
         self.predictor = predictor
         self.keys = keys
-        self.buffer: dict[str, Any] = {}
         self.written: set[str] = set()
-        self.last = time.monotonic()
 
     def __call__(self, index: int, result: Any) -> None:
-        if isinstance(result, BaseException):
+        if isinstance(result, BaseException) or self.predictor.cache is None:
             return
-        self.buffer[self.keys[index]] = encode_output(result)
-        if len(self.buffer) >= self.BATCH or time.monotonic() - self.last >= self.EVERY_S:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.buffer:
-            self.predictor._cache_put(self.buffer)
-            self.written.update(self.buffer)
-            self.buffer = {}
-        self.last = time.monotonic()
+        key = self.keys[index]
+        self.predictor._cache_put({key: encode_output(result)})
+        if self.predictor.cache is not None:
+            self.written.add(key)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

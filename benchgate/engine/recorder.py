@@ -2,13 +2,20 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from benchgate.metrics.stats import confidence_interval, mean_stderr
+
+# Benchmarks whose results are not means of per-sample scores (the arena: ratings over
+# battles). Their records are not aggregated here: `finalize` hands them to
+# `module:function(records, config=, output_dir=, dry_run=)`, which returns the benchmark
+# entry and extra top-level keys of results.json.
+CUSTOM_AGGREGATES = {"arena": "benchgate.arena.results:aggregate"}
 
 
 def summarize(values: list[float]) -> dict[str, float]:
@@ -40,7 +47,7 @@ def write_atomic(path: Path, write) -> None:
 # what the controller needs of a record to aggregate it; under xdist a worker streams the whole
 # record to its own file (`WorkerSink`) and sends only these fields with the test report
 SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "categories", "metric", "module",
-                "scores", "lower_is_better", "dimension")
+                "scores", "lower_is_better", "dimension", "failed_requirement")
 STORED_IN = "stored_in"  # summary field: the worker file holding the full record
 
 
@@ -77,6 +84,13 @@ class WorkerSink:
             self._file.close()
 
 
+def _mark_expected(line: str, ids: set[str]) -> str:
+    record = _record(line)
+    if record is None or record.get("id") not in ids or record.get("expected_failure"):
+        return line
+    return json.dumps({**record, "expected_failure": True}, ensure_ascii=False, default=str) + "\n"
+
+
 class Recorder:
     """Collects records as test reports arrive; streams them to samples.jsonl.partial (kept
     in memory from the point where the disk refuses a write). A record that a worker stored in
@@ -91,23 +105,30 @@ class Recorder:
         # benchmark -> [(subset, index, categories, scores)]
         self._rows: dict[str, list[tuple[str, int, tuple[str, ...], dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
+        self._primary_at: dict[str, tuple] = {}  # (subset, index) of the record that set it
         self.lower_is_better: dict[str, list[str]] = {}
         self.dimension: dict[str, str] = {}  # benchmark -> evaluation dimension
         self.skipped: list[dict[str, Any]] = []  # subsets not scored in this run, with the reason
         self.scores: dict[str, dict[str, float]] = {}  # sample id -> scores
         self.errors: list[dict[str, str]] = []
+        self.failed_requirements: list[dict[str, str]] = []  # hand-written tests: failed asserts
         self.n_records = 0
+        self.custom: set[str] = set()  # benchmarks in CUSTOM_AGGREGATES that have records
+        self.custom_counts: dict[str, int] = defaultdict(int)  # their records
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
         self._written = 0  # bytes of complete lines in the partial file
         self._spill: list[str] | None = None  # lines kept in memory once the disk refused one
         self.stream_error: str | None = None
         self._stored: dict[str, set[str]] = {}  # worker file -> ids of the records reported
+        self._expected_failures: set[str] = set()  # stored records the controller saw xfail
 
     def add(self, record: dict[str, Any]) -> None:
         """One sample's record, or its summary (from the test report)."""
         if STORED_IN in record:
             self._stored.setdefault(record[STORED_IN], set()).add(record["id"])
+            if record.get("expected_failure"):
+                self._expected_failures.add(record["id"])
         else:
             self._stream(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self.n_records += 1
@@ -115,7 +136,14 @@ class Recorder:
         if scores is None:  # dry run
             return
         bench = record["benchmark"]
-        self.primary[bench] = record["metric"]
+        if record.get("failed_requirement") is not None and not record.get("expected_failure"):
+            self.failed_requirements.append({"id": record["id"], "message": record["failed_requirement"]})
+        self._set_primary(bench, record)
+        if bench in CUSTOM_AGGREGATES:
+            self.custom.add(bench)
+            self.custom_counts[bench] += 1
+            self.scores[record["id"]] = scores
+            return
         if record.get("lower_is_better"):
             self.lower_is_better[bench] = record["lower_is_better"]
         if record.get("dimension"):
@@ -146,6 +174,35 @@ class Recorder:
                     self._partial.close()  # its buffer may hold (and write) part of the line
                 with contextlib.suppress(OSError):
                     os.truncate(self._partial_path, self._written)  # drop a half-written line
+
+    def _set_primary(self, bench: str, record: dict[str, Any]) -> None:
+        """The primary metric of a benchmark: the one named by its first sample (in sample
+        order) that names one, so that it does not depend on arrival order; a hand-written
+        eval whose samples recorded no score has `requirement`."""
+        at = (record["subset"], record["index"])
+        if record.get("metric"):
+            if bench not in self._primary_at or at < self._primary_at[bench]:
+                self.primary[bench], self._primary_at[bench] = record["metric"], at
+        elif bench not in self.primary:
+            self.primary[bench] = "requirement"
+
+    def custom_records(self, bench: str) -> Iterator[dict[str, Any]]:
+        """The full records of a custom-aggregated benchmark, read back from the stream and
+        from the xdist workers' record files (so they are not held in memory twice)."""
+        lines: Iterable[str] = ()
+        if self._partial is not None:
+            with contextlib.suppress(OSError):
+                self._partial.flush()
+            lines = _whole_lines(self._partial_path)
+        for line in itertools.chain(lines, self._spill or ()):  # the spill: kept in memory
+            record = _record(line)
+            if record is not None and record.get("benchmark") == bench:
+                yield record
+        for path, ids in self._stored.items():  # records of reported tests only
+            for line in _whole_lines(path):
+                record = _record(line)
+                if record is not None and record.get("benchmark") == bench and record.get("id") in ids:
+                    yield record
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
@@ -205,7 +262,7 @@ class Recorder:
             means = [summarize(values)["score"] for values in
                      ([s[primary] for s in m if primary in s] for _, m in sorted(members[name].items())) if values]
             block_["macro_subsets"] = sum(means) / len(means) if means else None
-        entry["ci95"] = entry["metrics"][primary]["ci95"]
+        entry["ci95"] = entry["metrics"].get(primary, {}).get("ci95")
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
         if self.dimension.get(bench):
@@ -233,6 +290,8 @@ class Recorder:
         for path, ids in self._stored.items():  # records of reported tests only
             with open(path, encoding="utf-8") as f:
                 lines += [line for line in f if line.endswith("\n") and _record_id(line) in ids]
+        if self._expected_failures:  # known on the controller only (the test report's xfail)
+            lines = [_mark_expected(line, self._expected_failures) for line in lines]
 
         def order(line: str):
             try:
@@ -250,11 +309,26 @@ class Recorder:
         return final
 
 
-def _record_id(line: str) -> str | None:
+def _record(line: str) -> dict | None:
+    """A record line as a dict; None for a line that is not a JSON object."""
     try:
-        return json.loads(line)["id"]
-    except (ValueError, KeyError, TypeError):
+        record = json.loads(line)
+    except ValueError:
         return None
+    return record if isinstance(record, dict) else None
+
+
+def _record_id(line: str) -> str | None:
+    record = _record(line)
+    return record.get("id") if record is not None else None
+
+
+def _whole_lines(path) -> Iterator[str]:
+    """The complete (newline-ended) lines of a record file."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.endswith("\n"):
+                yield line
 
 
 def dimension_summary(benchmarks: dict[str, Any]) -> dict[str, Any]:

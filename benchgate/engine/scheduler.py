@@ -1,5 +1,6 @@
 """pytest-xdist scheduling by prediction group, so each group runs wholly on one worker
-and is predicted once, while test ids stay `<benchmark>/<subset>/<index>`."""
+and is predicted once, while test ids stay `<benchmark>/<subset>/<index>` (arena units:
+`arena/<question>/<pair>`, grouped by question chunk)."""
 from __future__ import annotations
 
 from xdist.scheduler import LoadScopeScheduling
@@ -24,4 +25,7 @@ class SampleGroupScheduling(LoadScopeScheduling):
         self.group_size = config.getoption("group_size")
 
     def _split_scope(self, nodeid: str) -> str:
-        return group_scope(nodeid, self.group_size) or super()._split_scope(nodeid)
+        from benchgate.arena.session import arena_scope
+
+        return (group_scope(nodeid, self.group_size) or arena_scope(self.config, nodeid)
+                or super()._split_scope(nodeid))

@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
 STATE_KEY = pytest.StashKey["EvalState"]()
 RECORDS_DIR_KEY = "benchgate_records_dir"  # workerinput: where workers store full records
+_ACTIVE: list["EvalState"] = []  # the states of the pytest sessions running in this process
+
+
+def active_state() -> "EvalState | None":
+    """The state of the pytest session running now (for `load_cases` at collection)."""
+    return _ACTIVE[-1] if _ACTIVE else None
 
 
 class EvalState:
@@ -25,7 +31,14 @@ class EvalState:
         self.options = options
         self.contexts: dict[str, RunContext] = {}
         self.groups: dict[tuple, list["SampleItem"]] = {}
+        self.plain_groups: dict[tuple, list[pytest.Item]] = {}  # hand-written tests with a case
+        self.current_item: pytest.Item | None = None  # the test running now (plain tests)
+        self.unknown_datasets: list[str] = []  # --datasets names left to hand-written evals
+        self.plain_benchmarks: set[str] = set()  # benchmark names of the hand-written evals
         self._predictor: Predictor | None = None
+        self._model = None
+        self._judge = None
+        self.arena = None  # the arena session (benchgate.arena.session) when the arena suite runs
         self.collection_s: float | None = None  # set by the plugin's collection hooks
         self.usage_errors: list[str] = []  # bad --dataset-args found while collecting
         self.model_checked = False  # xdist controller: the model was probed once
@@ -57,20 +70,48 @@ class EvalState:
                 args = bench.effective_args(self.options.dataset_args.get(bench.name))
             except ValueError as e:
                 raise pytest.UsageError(str(e)) from None
+            if args.get("judge") and not self.options.judge_model and not self.options.dry_run:
+                raise pytest.UsageError(f"--dataset-args: {bench.name}.judge needs a judge model: "
+                                        f"pass --judge-model (and --judge-api-url for an API)")
             ctx = RunContext(dataset_dir=self.options.dataset_dir,
                              dataset_hub=self.options.dataset_hub, args=args,
                              seed=self.options.seed, chat=self.options.chat_template)
             self.contexts[bench.name] = ctx
         return ctx
 
+    @property
+    def judge(self):
+        """The judge of this run (--judge-*), built on first use; None without --judge-model.
+        The object benchmarks' judge metrics, the arena and hand-written evals share."""
+        if self._judge is None and self.options.judge_model:
+            from benchgate.judge.model import Judge
+
+            self._judge = Judge(self.options.judge_options(), quiet_capture=self._capture_disabled)
+        return self._judge
+
     def index_groups(self, items) -> None:
         """Remember the selected items of each prediction group (after -k/--deselect)."""
         from benchgate.engine.items import SampleItem
+        from benchgate.engine.plain import sample_of
 
         self.groups = {}
+        self.plain_groups = {}
         for item in items:
             if isinstance(item, SampleItem):
                 self.groups.setdefault(item.group, []).append(item)
+            else:
+                sample = sample_of(item)
+                if sample is not None and sample.group is not None:
+                    self.plain_groups.setdefault(sample.group, []).append(item)
+
+    @property
+    def model(self):
+        """The `model` fixture's object (benchgate.engine.model_calls.Model)."""
+        if self._model is None:
+            from benchgate.engine.model_calls import Model
+
+            self._model = Model(self)
+        return self._model
 
     @property
     def predictor(self) -> Predictor:
@@ -81,7 +122,7 @@ class EvalState:
                 self._share_cpus()
                 return load_backend(options)
 
-            self._predictor = Predictor(self.options, load, self._capture_disabled)
+            self._predictor = Predictor(self.options.model_options(), load, self._capture_disabled)
         return self._predictor
 
     def _share_cpus(self) -> None:
@@ -131,6 +172,8 @@ class EvalState:
             predictions = [m.prediction for m in members]
             try:
                 self.predictor.predict(f"{bench}/{subset}#{chunk}", predictions)
+                if not self.options.dry_run:
+                    self._judge_members(f"judge {bench}/{subset}#{chunk}", members)
             except Exception as e:  # noqa: BLE001 - a bug must fail its samples, not crash the run
                 for p in predictions:
                     p.error = p.error or f"prediction failed: {type(e).__name__}: {e}"
@@ -139,6 +182,38 @@ class EvalState:
                     if p.error is None and (p.outputs is None or any(o is None for o in p.outputs)):
                         p.error = "prediction failed: the model gave no output for this sample"
         return item.prediction
+
+    def _judge_members(self, label: str, members: list["SampleItem"]) -> None:
+        """The judge stage: the judge requests of every answered sample of the group (the
+        benchmark's `judge_prompts` hook), in one batched, cached call after the model's."""
+        asked = []
+        for m in members:
+            p = m.prediction
+            if p.error is not None or p.outputs is None:
+                continue
+            try:
+                prompts = list(m.bench.judge_prompts(m.ctx, m.sample, p.outputs))
+            except Exception as e:
+                p.error = f"building the judge requests failed: {type(e).__name__}: {e}"
+                continue
+            if prompts:
+                p.judge_prompts = prompts
+                asked.append(m)
+        if not asked:
+            return
+        if self.judge is None:
+            for m in asked:
+                m.prediction.error = "this benchmark asks a judge: pass --judge-model"
+            return
+        replies = self.judge.complete([jp for m in asked for jp in m.prediction.judge_prompts], label)
+        start = 0
+        for m in asked:
+            p = m.prediction
+            p.judge_replies = replies[start:start + len(p.judge_prompts)]
+            start += len(p.judge_prompts)
+            failed = next((r.error for r in p.judge_replies if r.error), None)
+            if failed:
+                p.error = f"judge call failed: {failed}"
 
     def _pending(self, group: tuple) -> list["SampleItem"]:
         return [m for m in self.groups.get(group, []) if m.prediction is None and not m.ran]
@@ -160,11 +235,20 @@ class EvalState:
         if predictor is not None and predictor.loaded:
             out["model"] = {"name": predictor.name, "fingerprint": predictor.fingerprint()}
             out["stats"] = dict(predictor.stats.__dict__)
+        if self.arena is not None:
+            out["arena"] = self.arena.summary()
+        if self._judge is not None and self._judge.predictor.loaded:
+            out["judge"] = {**self._judge.describe(), "fingerprint": self._judge.fingerprint(),
+                            "stats": dict(self._judge.predictor.stats.__dict__)}
         return out
 
     def close(self) -> None:
         if self._predictor is not None:
             self._predictor.close()
+        if self._judge is not None:
+            self._judge.close()
+        if self.arena is not None:
+            self.arena.close()
         if self._sink:
             self._sink.close()
 
@@ -183,3 +267,8 @@ def build_prediction(item: "SampleItem") -> Prediction:
 
 def get_state(config: pytest.Config) -> EvalState:
     return config.stash[STATE_KEY]
+
+
+def get_judge(config: pytest.Config):
+    """The run's configured judge (`benchgate.judge.Judge`, from --judge-*), or None."""
+    return get_state(config).judge

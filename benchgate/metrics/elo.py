@@ -76,28 +76,44 @@ def _check_rating_params(scale: float, base: float, initial: float) -> tuple[flo
     return scale, base, initial
 
 
+def _check_weights(weights: Sequence[float] | None, n: int) -> np.ndarray:
+    """Battle weights (default 1 each): finite and >= 0, one per battle."""
+    if weights is None:
+        return np.ones(n)
+    w = np.asarray(list(weights), dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"weights has {w.size} values for {n} battles")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("weights must be finite and >= 0")
+    return w
+
+
 def online_elo(
     battles: Sequence[Battle],
     k: float = 32,
     scale: float = 400,
     base: float = 10,
     initial: float = 1000,
+    weights: Sequence[float] | None = None,
 ) -> dict[Hashable, float]:
-    """Sequential Elo ratings after replaying ``battles`` in order (EvalScope/LMSYS online Elo)."""
+    """Sequential Elo ratings after replaying ``battles`` in order (EvalScope/LMSYS online Elo).
+    ``weights[i]`` scales battle i's update (k * weight); all 1 by default."""
     rows = _check_battles(battles)
     k = check_finite(k, "k")
     if k <= 0:
         raise ValueError(f"k must be > 0, got {k}")
     scale, base, initial = _check_rating_params(scale, base, initial)
+    wts = _check_weights(weights, len(rows))
     rating: dict[Hashable, float] = {}
-    for a, b, w in rows:
+    for (a, b, w), wt in zip(rows, wts):
         ra = rating.setdefault(a, initial)
         rb = rating.setdefault(b, initial)
         ea = 1.0 / (1.0 + base ** ((rb - ra) / scale))
         eb = 1.0 / (1.0 + base ** ((ra - rb) / scale))
         sa = _score_a(w)
-        rating[a] = ra + k * (sa - ea)
-        rating[b] = rb + k * (1.0 - sa - eb)
+        step = k if weights is None else k * float(wt)
+        rating[a] = ra + step * (sa - ea)
+        rating[b] = rb + step * (1.0 - sa - eb)
     return rating
 
 
@@ -115,11 +131,14 @@ def _index(rows: list[tuple[Hashable, Hashable, str]]) -> tuple[list[Hashable], 
     return models, ia, ib, sa
 
 
-def _win_weights(p: int, ia: np.ndarray, ib: np.ndarray, sa: np.ndarray) -> np.ndarray:
-    """W[i, j] = 2 * wins of i over j + ties between i and j (LMSYS ptbl_win)."""
+def _win_weights(p: int, ia: np.ndarray, ib: np.ndarray, sa: np.ndarray,
+                 wt: np.ndarray | None = None) -> np.ndarray:
+    """W[i, j] = 2 * wins of i over j + ties between i and j (LMSYS ptbl_win); each battle
+    counted ``wt`` times (default once)."""
+    wt = np.ones(len(sa)) if wt is None else wt
     w = np.zeros((p, p))
-    np.add.at(w, (ia, ib), 2.0 * sa)
-    np.add.at(w, (ib, ia), 2.0 * (1.0 - sa))
+    np.add.at(w, (ia, ib), 2.0 * sa * wt)
+    np.add.at(w, (ib, ia), 2.0 * (1.0 - sa) * wt)
     return w
 
 
@@ -186,26 +205,40 @@ def _bt_newton(w: np.ndarray, log_base: float, max_iter: int = 500) -> np.ndarra
     return beta - beta.mean()
 
 
+def _anchored(values: np.ndarray, models: list[Hashable], anchor: Hashable | None,
+              initial: float) -> np.ndarray:
+    """Shift ratings so that the anchor model is at ``initial`` (arena-hard's baseline anchor)."""
+    if anchor is None:
+        return values
+    return values + (initial - values[models.index(anchor)])
+
+
 def bradley_terry_fit(
-    battles: Sequence[Battle], scale: float = 400, base: float = 10, initial: float = 1000
+    battles: Sequence[Battle], scale: float = 400, base: float = 10, initial: float = 1000,
+    weights: Sequence[float] | None = None, anchor: Hashable | None = None,
 ) -> dict[Hashable, float]:
     """Bradley-Terry MLE ratings (LMSYS ``compute_mle_elo``) without bootstrap.
 
+    ``weights[i]``: battle i counts that many times (arena-hard counts a strong verdict 3
+    times). ``anchor``: shift the ratings so this model is at ``initial`` (arena-hard anchors
+    its baseline at 1000); else the ratings are centred at ``initial``.
     ValueError when the MLE does not exist: some group of models never lost (or never won, ties
     counting as both) against all the others, so its ratings would be infinite.
     """
     rows = _check_battles(battles)
     scale, base, initial = _check_rating_params(scale, base, initial)
     models, ia, ib, sa = _index(rows)
-    w = _win_weights(len(models), ia, ib, sa)
+    if anchor is not None and anchor not in models:
+        raise ValueError(f"anchor {anchor!r} is in no battle")
+    w = _win_weights(len(models), ia, ib, sa, _check_weights(weights, len(rows)))
     if len(models) > 1 and not _strongly_connected(w):
         raise ValueError(
             "Bradley-Terry MLE does not exist: the models cannot be ordered with finite ratings "
             "(some model or group of models won, or lost, every battle against the rest, or the "
             "battle graph is disconnected)"
         )
-    beta = _bt_newton(w, math.log(base))
-    return {m: float(scale * b + initial) for m, b in zip(models, beta)}
+    values = _anchored(scale * _bt_newton(w, math.log(base)) + initial, models, anchor, initial)
+    return {m: float(v) for m, v in zip(models, values)}
 
 
 @dataclass(frozen=True)
@@ -229,6 +262,9 @@ def bradley_terry(
     n_bootstrap: int = 100,
     seed: int = 0,
     level: float = 0.95,
+    weights: Sequence[float] | None = None,
+    anchor: Hashable | None = None,
+    quantiles: tuple[float, float] | None = None,
 ) -> BradleyTerryResult:
     """Bradley-Terry MLE ratings and bootstrap confidence intervals (LMSYS Chatbot Arena).
 
@@ -236,13 +272,23 @@ def bradley_terry(
     the ratings refitted on ``n_bootstrap`` resamples of the battles (numpy ``default_rng(seed)``).
     Resamples whose MLE does not exist (possible with few battles) are skipped and counted in
     ``n_bootstrap_failed``; ValueError if all fail. ``n_bootstrap=0`` skips the bootstrap
-    (CIs then collapse to the point estimate).
+    (CIs then collapse to the point estimate). ``weights`` and ``anchor`` as in
+    `bradley_terry_fit` (every resample is anchored too); ``quantiles`` = (low, high) replaces
+    the symmetric interval of ``level``.
     """
     rows = _check_battles(battles)
     scale, base, initial = _check_rating_params(scale, base, initial)
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", minimum=0)
     level = check_level(level)
-    ratings = bradley_terry_fit(rows, scale, base, initial)
+    if quantiles is not None:
+        q_lo, q_hi = (float(q) for q in quantiles)
+        if not 0.0 <= q_lo < q_hi <= 1.0:
+            raise ValueError(f"quantiles must satisfy 0 <= low < high <= 1, got {quantiles!r}")
+        level = q_hi - q_lo
+    else:
+        q_lo, q_hi = (1 - level) / 2, (1 + level) / 2
+    wts = _check_weights(weights, len(rows))
+    ratings = bradley_terry_fit(rows, scale, base, initial, weights=wts, anchor=anchor)
     models, ia, ib, sa = _index(rows)
     p, nb = len(models), len(rows)
     log_base = math.log(base)
@@ -251,17 +297,17 @@ def bradley_terry(
     failed = 0
     for _ in range(n_bootstrap):
         idx = rng.integers(0, nb, size=nb)
-        w = _win_weights(p, ia[idx], ib[idx], sa[idx])
+        w = _win_weights(p, ia[idx], ib[idx], sa[idx], wts[idx])
         if not _strongly_connected(w):
             failed += 1
             continue
-        boot.append(scale * _bt_newton(w, log_base) + initial)
+        boot.append(_anchored(scale * _bt_newton(w, log_base) + initial, models, anchor, initial))
     if n_bootstrap and not boot:
         raise ValueError("every bootstrap resample gave a non-existent Bradley-Terry MLE; too few battles")
     if boot:
         arr = np.vstack(boot)
-        lo = np.quantile(arr, (1 - level) / 2, axis=0)
-        hi = np.quantile(arr, (1 + level) / 2, axis=0)
+        lo = np.quantile(arr, q_lo, axis=0)
+        hi = np.quantile(arr, q_hi, axis=0)
         med = np.median(arr, axis=0)
         ci = {m: (float(lo[i]), float(hi[i])) for i, m in enumerate(models)}
         median = {m: float(med[i]) for i, m in enumerate(models)}

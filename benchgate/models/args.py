@@ -5,6 +5,8 @@ runs; the backends use the same specs when they are built.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from benchgate.argspec import Arg, accepted, check_args
@@ -27,6 +29,21 @@ HF_ARGS: dict[str, Arg] = {
     "trust_remote_code": Arg(False, help="run the checkpoint's own modelling code"),
 }
 DUMMY_ARGS: dict[str, Arg] = {"response": Arg(None, (str, int, float), help="the fixed answer")}
+# a reward-model judge (benchgate.judge.reward.RewardModelBackend)
+REWARD_ARGS: dict[str, Arg] = {k: HF_ARGS[k] for k in (
+    "batch_size", "device", "dtype", "precision", "max_length", "revision", "trust_remote_code")}
+
+
+def is_reward_model(path: str) -> bool:
+    """Whether a local checkpoint is a sequence-classification model (its config's architectures)."""
+    config = Path(path) / "config.json"
+    if not config.is_file():
+        return False
+    try:
+        architectures = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
+    except (OSError, ValueError, AttributeError):
+        return False
+    return any(str(a).endswith("ForSequenceClassification") for a in architectures)
 
 
 def check_hf_args(args: dict[str, Any] | None) -> dict[str, Any]:
@@ -53,9 +70,27 @@ def backend_kind(model: str | None, api_url: str | None) -> str:
     return "hf"
 
 
-def check_model_args(model: str | None, api_url: str | None, args: dict[str, Any]) -> None:
-    """ValueError naming the key when `--model-args` do not fit the backend `--model` selects."""
+def check_model_args(model: str | None, api_url: str | None, args: dict[str, Any],
+                     option: str = "--model-args", judge: bool = False) -> None:
+    """ValueError naming the key when `--model-args` (or `option`, e.g. --judge-model-args)
+    do not fit the backend the model selects; `judge`: a local sequence-classification
+    checkpoint is a reward model, with its own keys."""
+    try:
+        _check_model_args(model, api_url, args, judge)
+    except ValueError as e:
+        message = str(e)
+        if option != "--model-args":
+            message = message.replace("--model-args", option).replace("--model ", "the model ")
+        raise ValueError(message) from None
+
+
+def _check_model_args(model: str | None, api_url: str | None, args: dict[str, Any], judge: bool) -> None:
     kind = backend_kind(model, api_url)
+    if judge and kind == "hf" and model and is_reward_model(model):
+        check_args(args, REWARD_ARGS, "--model-args (reward model)")
+        if "dtype" in args and "precision" in args:
+            raise ValueError("--model-args: give 'dtype' or its alias 'precision', not both")
+        return
     if kind == "api":
         from benchgate.models.openai_api import OpenAIArgs
 

@@ -50,6 +50,9 @@ class GenerateRequest:
     # the worst answer, where an answer-free text is not the worst one (a refusal of a safe
     # prompt, a followed injection); `--model wrong` answers it, else "(no answer)"
     wrong: Any = field(default=None, compare=False, repr=False)
+    # extra identity that is not sent to the model (a judge's template name and answer order):
+    # two requests with the same prompt but different tags are cached separately
+    cache_tag: str = ""
 
     kind = "generate"
 
@@ -59,6 +62,26 @@ class GenerateRequest:
                "max_new_tokens": self.max_new_tokens}
         if self.repeat:
             key["repeat"] = self.repeat
+        if self.cache_tag:
+            key["tag"] = self.cache_tag
+        return key
+
+
+@dataclass(frozen=True)
+class RewardRequest:
+    """The scalar score a reward model (sequence classification, one label) gives a
+    conversation: a tuple of {"role", "content"} messages ending with the answer scored."""
+
+    messages: tuple
+    cache_tag: str = ""
+    oracle: Any = field(default=None, compare=False, repr=False)
+
+    kind = "reward"
+
+    def key(self) -> dict:
+        key = {"kind": self.kind, "messages": [dict(m) for m in self.messages]}
+        if self.cache_tag:
+            key["tag"] = self.cache_tag
         return key
 
 
@@ -78,7 +101,7 @@ class GenerationConfig:
         return dict(self.__dict__)
 
 
-Request = Union[LoglikelihoodRequest, RollingLoglikelihoodRequest, GenerateRequest]
+Request = Union[LoglikelihoodRequest, RollingLoglikelihoodRequest, GenerateRequest, RewardRequest]
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ _LOGLIK_HINT = ("loglikelihood over an API needs a /completions endpoint that su
                 "--dataset-args '{\"mmlu\": {\"mode\": \"generate\"}}'")
 
 Progress = Callable[[int], None] | None
-OnResult = Callable[[int, Any], None] | None
+OnResult = Callable[[int, Any], None] | None  # (input position, result or RequestError)
 
 
 class RetriesExhaustedError(RequestError):
@@ -307,7 +307,9 @@ class OpenAIBackend:
                 "extra_body": self.args.extra_body, "server_model": self._server_model}
 
     # `on_result(i, result)` (all methods, optional) is called as request i finishes, with its
-    # result or its RequestError, so a caller can keep (cache) answers before the batch ends.
+    # result or its RequestError, so a caller can keep answers before the batch ends (the
+    # predictor writes each answer to the cache at once: a killed run repeats no answered
+    # request). An exception in the callback is ignored: the answer is still returned.
 
     def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
                  on_result: OnResult = None) -> list[Generation]:
@@ -464,8 +466,8 @@ class OpenAIBackend:
         """A fresh, redacted copy of `err` (drops exception chains that could hold headers)."""
         return type(err)(self._redact(str(err)), err.status, attempts)
 
-    async def _run_batch(self, calls: list[_Call], progress: Progress, on_result: OnResult = None,
-                         offset: int = 0) -> list:
+    async def _run_batch(self, calls: list[_Call], progress: Progress,
+                         on_result: OnResult = None, offset: int = 0) -> list:
         """Run `calls` with at most `concurrency` in flight; results in input order."""
         if not calls:
             return []
@@ -489,7 +491,8 @@ class OpenAIBackend:
         async with self._session() as session:
             return list(await asyncio.gather(*(one(session, i, c) for i, c in enumerate(calls))))
 
-    async def _run_probed(self, calls: list[_Call], progress: Progress, on_result: OnResult = None) -> list:
+    async def _run_probed(self, calls: list[_Call], progress: Progress,
+                          on_result: OnResult = None) -> list:
         """Echo batches: send the first request alone, so an unsupported server fails fast."""
         first = await self._run_batch(calls[:1], progress, on_result)
         if first and isinstance(first[0], LogprobsUnsupportedError):

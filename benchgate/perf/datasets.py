@@ -61,6 +61,8 @@ def _openqa(path: str) -> list[str]:
             q = obj.get("question", obj.get("prompt", obj.get("text")))
         if not isinstance(q, str):
             raise DatasetError(f"{path}:{i}: expected an object with a string 'question' field")
+        if not q.strip():
+            raise DatasetError(f"{path}:{i}: empty 'question' (a prompt must have text)")
         out.append(q)
     return out
 
@@ -75,6 +77,8 @@ def _sharegpt_prompt(obj: Any, where: str) -> str:
         raise DatasetError(f"{where}: expected an object with a 'conversations' list")
     for turn in conv:
         if isinstance(turn, dict) and turn.get("from") in ("human", "user") and isinstance(turn.get("value"), str):
+            if not turn["value"].strip():
+                raise DatasetError(f"{where}: the first human turn is empty (a prompt must have text)")
             return turn["value"]
     raise DatasetError(f"{where}: no human turn in 'conversations'")
 

@@ -13,6 +13,7 @@ Schema (version 1), documented in docs/results.md:
   skipped       [{"benchmark", "subset", "category", "n", "reason"}] subsets not scored
   gates         {"passed", "checks", "failures", "baseline"}
   errors        [{"id", "message"}] samples (or subsets) whose test failed
+  failed_requirements  [{"id", "message"}] hand-written eval samples whose assert failed
   warnings      (only when there are some) what went wrong without failing the run, e.g. the
                 prediction cache could not be used
 """
@@ -44,6 +45,7 @@ def environment() -> dict[str, Any]:
 
 def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, errors: list,
                   timings: dict, status: str, skipped: list | None = None,
+                  failed_requirements: list | None = None,
                   warnings: list[str] | None = None) -> dict[str, Any]:
     """Assemble the results.json document."""
     from benchgate import __version__
@@ -63,6 +65,7 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
         "gates": gates,
         "errors": sorted(errors, key=lambda e: e["id"]),
         "skipped": sorted(skipped or [], key=lambda s: (s["benchmark"], s["subset"])),
+        "failed_requirements": sorted(failed_requirements or [], key=lambda e: e["id"]),
     }
     if warnings:
         document["warnings"] = list(dict.fromkeys(warnings))

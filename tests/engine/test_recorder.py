@@ -177,3 +177,30 @@ def test_a_sample_counts_in_each_of_its_categories(tmp_path):
     assert cats["C"]["macro_subsets"] == pytest.approx((2 / 3 + 1) / 2)
     assert cats["B"]["macro_subsets"] == pytest.approx((1 + 1) / 2)
     assert out["macro_categories"] == pytest.approx((2 / 4 + 1 + 3 / 4) / 3)
+
+
+def test_primary_metric_and_failed_requirements_do_not_depend_on_arrival_order(tmp_path):
+    records = [
+        {"id": "e/s/1", "benchmark": "e", "subset": "s", "index": 1, "metric": "f1",
+         "scores": {"f1": 0.5, "requirement": 1.0}},
+        {"id": "e/s/0", "benchmark": "e", "subset": "s", "index": 0, "metric": "acc",
+         "scores": {"acc": 1.0, "requirement": 0.0}, "failed_requirement": "too long"},
+        {"id": "e/s/2", "benchmark": "e", "subset": "s", "index": 2, "metric": None,
+         "scores": {"requirement": 0.0}, "failed_requirement": "x", "expected_failure": True},
+    ]
+    for order in (records, records[::-1]):
+        r = Recorder(tmp_path)
+        for record in order:
+            r.add(record)
+        out = r.aggregate()["e"]
+        assert out["metric"] == "acc" and out["score"] == 1.0 and out["metrics"]["acc"]["n"] == 1
+        assert out["metrics"]["requirement"]["score"] == pytest.approx(1 / 3)
+        assert r.failed_requirements == [{"id": "e/s/0", "message": "too long"}]
+
+
+def test_a_benchmark_whose_samples_recorded_no_score_reports_its_requirements(tmp_path):
+    r = Recorder(tmp_path)
+    r.add({"id": "e/t/0", "benchmark": "e", "subset": "t", "index": 0, "metric": None,
+           "scores": {"requirement": 1.0}})
+    out = r.aggregate()["e"]
+    assert out["metric"] == "requirement" and out["score"] == 1.0 and out["ci95"] is not None

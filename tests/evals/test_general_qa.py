@@ -95,3 +95,22 @@ def test_oracle_scores_one_and_wrong_scores_zero(run_evals):
     assert wrong.code == 0, wrong.out
     res = wrong.results["benchmarks"]["general_qa"]
     assert res["n"] == 4 and all(b["score"] == 0.0 for b in res["metrics"].values())
+
+
+def test_metrics_arg_picks_named_metrics_and_the_primary_score():
+    c = ctx(metrics=["em", "keyword_recall"])
+    first = GQA.load(c, "qa_en")[0]  # "Paris is the capital of France." (tests/fixtures)
+    scored = GQA.score(c, first, [Generation(" Paris is the capital of France. ")]).scores
+    assert scored == {"em": 1.0, "keyword_recall": 1.0}
+    assert GQA.metric(c) == "em" and GQA.metric(ctx()) == "rouge-l-f"
+    assert GQA.metric(ctx(metrics=["bleu", "rouge"])) == "rouge-l-f"
+    assert GQA.metric(ctx(metrics=["bleu"], primary="bleu-1")) == "bleu-1"
+    with pytest.raises(ValueError, match="primary score 'nope' is not among"):
+        GQA.score(ctx(metrics=["em"], primary="nope"), first, [Generation("x")])
+
+
+def test_metrics_arg_errors_name_the_option():
+    with pytest.raises(ValueError, match="general_qa metrics: unknown metric 'nope'"):
+        ctx(metrics=["rouge", "nope"])
+    with pytest.raises(ValueError, match="general_qa metrics must be list or null, got .rouge."):
+        ctx(metrics="rouge")

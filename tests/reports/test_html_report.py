@@ -1,0 +1,191 @@
+"""`benchgate report html`: one self-contained file, checked in headless Debian chromium loaded
+from file:// with every other request blocked; counts are checked against the run's own
+samples.jsonl / results.json, computed here independently of the report code."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect
+
+from benchgate.reports.allure_render import external_fetches
+from tests.conftest import DATA, ROOT
+
+
+def report(run, out, *extra):
+    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "report", "html", str(run), "-o", str(out), *extra],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def samples(run):
+    return [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+
+
+def listed_ids(page, section):
+    """Every row id of a paged browser list, page by page."""
+    ids = []
+    while True:
+        ids += page.eval_on_selector_all(f"{section} tbody.rows tr", "rows => rows.map(r => r.dataset.id)")
+        current = page.get_attribute(f"{section} .pager", "data-page")
+        total = page.get_attribute(f"{section} .pager", "data-pages")
+        if current == total:
+            return ids
+        page.click(f"{section} .pager button:has-text('next')")
+        expect(page.locator(f"{section} .pager")).to_have_attribute("data-page", str(int(current) + 1))
+
+
+def count(page, section):
+    return int(page.get_attribute(f"{section} .count", "data-count"))
+
+
+def test_report_is_one_file_that_fetches_nothing(runs, tmp_path, open_page):
+    out = report(runs["a"], tmp_path / "r.html")
+    html = out.read_text()
+    assert external_fetches(html) == [] and "default-src 'none'" in html
+    opened = open_page(out)
+    assert opened.blocked == [] and opened.errors == []
+    page = opened.page
+    res = json.loads((runs["a"] / "results.json").read_text())
+    rows = page.eval_on_selector_all(".bench-table tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))")
+    assert {r[0]: r[3] for r in rows} == {b: f"{e['score']:.4f}" for b, e in res["benchmarks"].items()}
+    # per-benchmark bars with CI whiskers, per-category and per-subset charts
+    assert page.locator("svg[aria-label='Score per benchmark (95% CI)'] .ci-bar").count() == 2
+    assert page.locator("svg[aria-label='mmlu: per category'] .score-bar").count() == 4
+    assert page.locator("svg[aria-label='mmlu: per subset'] .score-bar").count() == 57
+
+
+def test_sample_filters_and_search_show_the_right_counts(runs, tmp_path, open_page, data_dir, benchgate_home):
+    from tests.reports.conftest import make_run
+
+    # a run with one real error (malformed row) next to right and wrong answers
+    bad = tmp_path / "data" / "gsm8k"
+    bad.mkdir(parents=True)
+    lines = (data_dir / "gsm8k" / "test.jsonl").read_text().splitlines(keepends=True)[:6]
+    lines[2] = '{"question": "broken row"}\n'
+    (bad / "test.jsonl").write_text("".join(lines))
+    (bad / "train.jsonl").write_text((data_dir / "gsm8k" / "train.jsonl").read_text())
+    shutil.copytree(data_dir / "mmlu", tmp_path / "data" / "mmlu")
+    run = make_run(tmp_path / "err", tmp_path / "data", benchgate_home, "--model", "dummy",
+                   "--datasets", "mmlu", "gsm8k", "--limit", "3", "--dataset-dir", str(tmp_path / "data"))
+    recs = samples(run)
+    errors = json.loads((run / "results.json").read_text())["errors"]
+    expected = {"all": len(recs) + len(errors),
+                "right": sum(r["scores"][r["metric"]] == 1 for r in recs),
+                "wrong": sum(r["scores"][r["metric"]] == 0 for r in recs), "partial": 0,
+                "error": len(errors)}
+    assert expected["error"] == 1 and expected["right"] > 0 and expected["wrong"] > 0
+    page = open_page(report(run, tmp_path / "r.html")).page
+    page.click("nav button[data-tab=samples]")
+    sec = "#sec-samples"
+    for key, n in expected.items():
+        page.click(f"{sec} .bar button[data-filter='{key}']")
+        assert count(page, sec) == n, key
+        assert page.inner_text(f"{sec} .bar button[data-filter='{key}']") == f"{key} ({n})"
+    assert listed_ids(page, sec) == ["gsm8k/main/2"]  # the error filter is still on
+    page.click(f"{sec} tbody.rows tr")
+    assert "malformed row" in page.inner_text(f"{sec} pre.response")
+    # search narrows every filter; the detail shows prompt, response and target side by side
+    page.click(f"{sec} .bar button[data-filter='all']")
+    page.fill(f"{sec} input.search", "college_physics")
+    expect(page.locator(f"{sec} .count")).to_have_attribute("data-count", "3")
+    page.click(f"{sec} tbody.rows tr[data-id='mmlu/college_physics/1']")
+    rec = next(r for r in recs if r["id"] == "mmlu/college_physics/1")
+    assert page.inner_text(f"{sec} pre.prompt").strip() == rec["prompt"].strip()
+    assert page.inner_text(f"{sec} pre.target") == rec["target"]
+    # a query across the shared few-shot prefix (stored once) and a sample's own text
+    gsm = [r for r in recs if r["benchmark"] == "gsm8k"]
+    shared = os.path.commonprefix([r["prompt"] for r in gsm])
+    query = (shared[-10:] + gsm[1]["prompt"][len(shared):len(shared) + 12]).lower()
+    assert "\n" not in query and not any(query in r["prompt"][len(shared):].lower() for r in gsm)
+    page.fill(f"{sec} input.search", query)
+    expected_hits = sum(query in r["prompt"].lower() for r in recs)
+    assert expected_hits >= 1
+    expect(page.locator(f"{sec} .count")).to_have_attribute("data-count", str(expected_hits))
+    page.select_option(f"{sec} select.extra", "gsm8k")
+    page.fill(f"{sec} input.search", "")
+    expect(page.locator(f"{sec} .count")).to_have_attribute("data-count", str(sum(r["benchmark"] == "gsm8k" for r in recs) + 1))
+
+
+def test_compare_lists_exactly_the_changed_samples_with_the_gate_test(runs, tmp_path, open_page):
+    old = {r["id"]: r["scores"][r["metric"]] for r in samples(runs["a"])}
+    new = {r["id"]: r["scores"][r["metric"]] for r in samples(runs["b"])}
+    flips = {"right→wrong": {i for i in new if old[i] == 1 and new[i] == 0},
+             "wrong→right": {i for i in new if old[i] == 0 and new[i] == 1}}
+    assert flips["right→wrong"] and flips["wrong→right"]
+    opened = open_page(report(runs["b"], tmp_path / "c.html", "--compare", str(runs["a"])))
+    page = opened.page
+    page.click("nav button[data-tab=compare]")
+    sec = "#sec-compare"
+    assert set(listed_ids(page, sec)) == flips["right→wrong"] | flips["wrong→right"]
+    for kind, ids in flips.items():
+        page.click(f"{sec} .bar button[data-filter='{kind}']")
+        assert set(listed_ids(page, sec)) == ids
+    # the p-values are the ones the --baseline gate of run b computed during its pytest session
+    gate = json.loads((runs["b"] / "results.json").read_text())["gates"]["baseline"]
+    rows = page.eval_on_selector_all(".compare-table tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))")
+    for row in rows:
+        assert row[7] == f"{gate[row[0]]['p_value']:.3g}" or float(row[7]) == pytest.approx(gate[row[0]]["p_value"], rel=1e-2)
+        assert row[5] == gate[row[0]]["test"] and int(row[6]) == gate[row[0]]["n_paired"]
+    assert opened.blocked == [] and opened.errors == []
+
+
+def test_dimensions_radar_and_perf_section(runs, tmp_path, open_page, scripted_perf):
+    run = tmp_path / "dims"
+    shutil.copytree(runs["a"], run)
+    res = json.loads((run / "results.json").read_text())
+    res["dimensions"] = {"Safety": {"benchmarks": {"xstest": {"metric": "refusal", "score": 0.2, "lower_is_better": True}}, "n": 10},
+                         "Hallucination": {"benchmarks": {"halueval": {"metric": "acc", "score": 0.7}}, "n": 10},
+                         "Instruction Following": {"benchmarks": {"ifeval": {"metric": "acc", "score": 0.5}}, "n": 10}}
+    (run / "results.json").write_text(json.dumps(res))
+    opened = open_page(report(run, tmp_path / "d.html", "--perf", str(scripted_perf)))
+    page = opened.page
+    assert page.locator("svg.radar .radar-shape").count() == 1
+    assert page.locator(".dim-table tbody tr").count() == 3
+    page.click("nav button[data-tab=perf]")
+    summary = json.loads((scripted_perf / "summary.json").read_text())
+    rows = page.eval_on_selector_all(".perf-table tbody tr", "rs => rs.map(r => r.cells[0].innerText)")
+    assert rows == [str(r["parallel"]) for r in summary["runs"]]
+    frame = page.frame_locator("iframe.perf")
+    assert frame.locator("svg").count() >= 4  # the perf report's own histograms and time series
+    assert opened.blocked == [] and opened.errors == []
+
+
+def test_bad_run_folder_is_a_clear_error(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "report", "html", str(tmp_path / "nope"),
+                           "-o", str(tmp_path / "x.html")], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and f"{tmp_path / 'nope' / 'results.json'}: not found" in proc.stderr
+
+
+ARENA = DATA.parent / "arena"
+
+
+def test_arena_leaderboard_heat_map_and_battle_browser(tmp_path, open_page):
+    from tests.reports.arena_fixture import build_arena_run
+
+    if not (ARENA / "evalscope").is_dir():
+        pytest.fail(f"real arena data not found at {ARENA}")
+    run, reviews = build_arena_run(ARENA, tmp_path / "arena-run")
+    opened = open_page(report(run, tmp_path / "a.html"))
+    page = opened.page
+    page.click("nav button[data-tab=arena]")
+    arena = json.loads((run / "results.json").read_text())["arena"]
+    shown = page.eval_on_selector_all(".arena-table tbody tr", "rs => rs.map(r => [r.cells[1].innerText, r.cells[6].innerText, r.cells[7].innerText, r.cells[8].innerText])")
+    assert shown == [[r["model"], str(r["win"]), str(r["loss"]), str(r["tie"])] for r in arena["leaderboard"]["*"]]
+    cat = "数学解题"
+    page.select_option("select.lb-category", cat)
+    shown = page.eval_on_selector_all(".arena-table tbody tr", "rs => rs.map(r => r.cells[9].innerText)")
+    assert shown == [f"{r['win_rate_adjusted']:.4f}" for r in arena["leaderboard"][cat]]
+    models = arena["models"]
+    assert page.locator("svg.heatmap rect.cell").count() == len(models) ** 2
+    sec = "#sec-arena"
+    assert count(page, sec) == len(reviews) == 634
+    for category in ("翻译", "其他", "CODING"):
+        page.select_option(f"{sec} select.extra", category)
+        assert count(page, sec) == sum(r["display_category"] == category for r in reviews), category
+    page.click(f"{sec} .bar button[data-filter='tie']")
+    assert count(page, sec) == sum(r["display_category"] == "CODING" and r["win"] == "tie" for r in reviews)
+    assert opened.blocked == [] and opened.errors == []
