@@ -68,7 +68,8 @@ def load_cases(source: str | Path, *, limit: int | None = None, subset: str | Se
     expected_output/reference (none: None). A relative path is looked up beside the calling
     module, then in the working directory. The subset is the file stem (or `subset`).
     Built-in (`load_cases("gsm8k")`): the same samples, prompts and targets as `evals/gsm8k.py`
-    in this run (`--dataset-dir`, `--dataset-args`), optionally only the named `subset`(s).
+    in this run (`--dataset-dir`, `--dataset-args`; a `dataset_dir` given here wins), optionally
+    only the named `subset`(s).
     `limit` keeps the first N cases of each subset; `--limit` applies as well."""
     from benchgate.engine.state import active_state
 
@@ -170,15 +171,16 @@ def _builtin_cases(path: Path, state, limit: int | None, subset, dataset_dir) ->
     from benchgate.engine.items import import_benchmark
 
     bench = import_benchmark(path)
-    if state is not None:
+    if state is not None and dataset_dir is None:
         ctx = state.context_for(bench)
-    else:
+    else:  # an explicit dataset_dir wins over the run's --dataset-dir/--dataset-hub
         import os
 
         folder = dataset_dir or os.environ.get("BENCHGATE_DATASET_DIR")
         ctx = RunContext(dataset_dir=Path(folder) if folder else None,
                          dataset_hub="local" if folder else "modelscope",
-                         args=bench.effective_args(None))
+                         args=state.context_for(bench).args if state is not None
+                         else bench.effective_args(None))
     names = bench.subsets(ctx)
     wanted = [subset] if isinstance(subset, str) else (list(subset) if subset else None)
     wanted = wanted or ctx.args.get("subset_list")
