@@ -250,28 +250,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
                                 "(use --model smoke for the built-in smoke-test model)")
 
 
-def _runs_samples_here(session: pytest.Session) -> bool:
-    """This process runs benchmark samples that need a model (serial run or xdist worker)."""
-    state = get_state(session.config)
-    return bool(state.groups) and bool(state.options.model) and not state.options.dry_run \
-        and not session.config.option.collectonly
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """Fail fast: in a serial run, load the model before the first sample, so a model or API
-    that cannot be used is one usage error (exit 4), not one failure per sample. (xdist: the
-    controller checks it when the first worker has collected; a worker that still fails to
-    load stops itself after its first sample.)"""
-    if _is_worker(session.config) or session.config.pluginmanager.has_plugin("dsession"):
+    """Fail fast: in a serial run, load every model the selected tests use before the first
+    of them (the --model, the judge of judge metrics, the arena's candidates and judge), so a
+    model or API that cannot be used is one usage error (exit 4) naming it, not one failure
+    per sample. (xdist: the controller checks them when the first worker has collected; a
+    worker that still fails to load one stops itself after its first sample.)"""
+    if _is_worker(session.config) or session.config.pluginmanager.has_plugin("dsession") \
+            or session.config.option.collectonly:
         return
-    if _runs_samples_here(session):
-        from benchgate.models.factory import ModelUnavailable
+    from benchgate.models.factory import ModelUnavailable
 
-        try:
-            get_state(session.config).predictor.load()
-        except ModelUnavailable as e:
-            raise pytest.UsageError(f"benchgate: {e}") from None
+    try:
+        get_state(session.config).check_models(load=True)
+    except ModelUnavailable as e:
+        raise pytest.UsageError(f"benchgate: {e}") from None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -289,19 +283,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
     """xdist controller: else when the first worker reports sample tests."""
     if any(_is_sample_id(i) for i in ids):
-        _check_model_once(node.config)
+        _check_model_once(node.config, ids)
 
 
-def _check_model_once(config: pytest.Config) -> None:
+def _check_model_once(config: pytest.Config, ids: list[str] | None = None) -> None:
+    """The controller's cheap check of every model the run uses (see EvalState.check_models)."""
     state = get_state(config)
-    if state.model_checked or state.options.dry_run or not state.options.model \
-            or config.option.collectonly:
+    if state.model_checked or config.option.collectonly:
         return
     state.model_checked = True
-    from benchgate.models.factory import ModelUnavailable, check_model
+    from benchgate.models.factory import ModelUnavailable
 
     try:
-        check_model(state.options)
+        state.check_models(load=False, selected=ids)
     except ModelUnavailable as e:
         raise pytest.UsageError(f"benchgate: {e}") from None
 

@@ -12,6 +12,7 @@ import yaml
 
 from benchgate.argspec import Arg, check_args
 from benchgate.models.base import GenerationConfig
+from benchgate.models.factory import ModelRole, judge_role
 
 GROUP = "benchgate"
 JUDGE_URL_ENV = "BENCHGATE_JUDGE_API_URL"
@@ -276,6 +277,7 @@ class ModelOptions:
     cache_path: Path = field(default_factory=lambda: benchgate_home() / "predictions.sqlite")
     dry_run: bool = False
     cache_timeout: float = 60.0
+    role: ModelRole = field(default_factory=ModelRole)  # how messages name it (the run's --model)
 
 
 def judge_generation_config(text: str | dict | None) -> GenerationConfig:
@@ -403,7 +405,8 @@ class RunOptions:
                             api_url=self.judge_api_url or os.environ.get(JUDGE_URL_ENV) or None,
                             api_key=self.judge_api_key or os.environ.get(JUDGE_KEY_ENV) or None,
                             seed=self.seed, use_cache=self.use_cache, cache_path=self.cache_path,
-                            dry_run=False, cache_timeout=self.cache_timeout)
+                            dry_run=False, cache_timeout=self.cache_timeout,
+                            role=judge_role(self.judge_model))
 
     def public(self) -> dict[str, Any]:
         """The configuration as written to results.json (no secrets: the API key never, the API

@@ -218,18 +218,60 @@ class EvalState:
     def _pending(self, group: tuple) -> list["SampleItem"]:
         return [m for m in self.groups.get(group, []) if m.prediction is None and not m.ran]
 
+    def uses_judge(self) -> bool:
+        """Whether the benchmark samples of this run ask the judge (a `judge` dataset arg):
+        those selected (after collection), else those the options name (xdist controller)."""
+        if self.options.dry_run or not self.options.judge_model:
+            return False
+        if self.groups:
+            return any(items and items[0].ctx.args.get("judge") for items in self.groups.values())
+        return any(args.get("judge") for name, args in self.options.dataset_args.items()
+                   if self.wants(name))
+
+    def check_models(self, load: bool, selected: list[str] | None = None) -> None:
+        """Fail fast: raise ModelUnavailable, with one line per model that cannot be used, when
+        a model the run needs cannot be: the --model of benchmark samples, the judge of judge
+        metrics, the arena's candidates and judge. `load`: load them now (a serial run, about
+        to use them; only what the selected tests need); else the cheap check of the xdist
+        controller (API probed, config read, no weights; `selected`: the test ids a worker
+        collected, when known)."""
+        from benchgate.models.factory import ModelUnavailable, check_model
+
+        errors: list[str] = []
+        checks = []
+        opts = self.options
+        if opts.model and not opts.dry_run and (self.groups or not load):
+            checks.append(self.predictor.load if load else (lambda: check_model(opts)))
+        if self.uses_judge():
+            judge = self.judge
+            checks.append(judge.predictor.load if load else (lambda: check_model(judge.options)))
+        for check in checks:
+            try:
+                check()
+            except ModelUnavailable as e:
+                errors.append(str(e))
+        if self.arena is not None:
+            errors += self.arena.model_errors(load, selected)
+        if errors:
+            raise ModelUnavailable("\n".join(dict.fromkeys(errors)))
+
     @property
     def fatal(self) -> str | None:
-        """Why the model of this process could not be loaded (the run stops), else None."""
-        return self._predictor.load_error if self._predictor is not None else None
+        """Why a model this process needs (the --model, the judge, an arena candidate or judge)
+        could not be loaded (the run stops), else None."""
+        found = [p.load_error for p in (self._predictor, self._judge and self._judge.predictor)
+                 if p is not None and p.load_error]
+        if self.arena is not None:
+            found += self.arena.load_errors()
+        return "\n".join(dict.fromkeys(found)) or None
 
     def summary(self) -> dict:
         """What this process tells the controller: model identity, effective args, timings."""
         out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()},
                      "collection_s": self.collection_s}
         predictor = self._predictor
-        if predictor is not None and predictor.load_error:
-            out["fatal"] = predictor.load_error
+        if self.fatal:
+            out["fatal"] = self.fatal
         if predictor is not None and predictor.cache_warning:
             out["warnings"] = [predictor.cache_warning]
         if predictor is not None and predictor.loaded:

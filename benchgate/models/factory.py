@@ -1,10 +1,55 @@
 """Turn `--model` (and friends) into a model backend, and say clearly when that is impossible."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from benchgate.models.base import BackendError, ModelBackend
 
 WHAT_MODEL_TAKES = ("--model takes a local checkpoint directory, a hub id (--model-hub modelscope or "
                     "huggingface), or one of smoke, dummy, oracle, wrong, replay:FILE")
+
+
+@dataclass(frozen=True)
+class ModelRole:
+    """Which model of the run this is, for the messages saying it cannot be used: how they
+    name it and the settings a user changes to fix it. The default is the run's --model; a
+    judge or an arena candidate has its own (see `judge_role`, `arena_candidate_role`)."""
+
+    subject: str = ""  # e.g. "the judge --judge-model 'gpt-4'"; "" names it "--model 'NAME'"
+    model_setting: str = "--model"
+    url_setting: str = "--api-url"
+    key_setting: str = "--api-key or $BENCHGATE_API_KEY"
+
+    def name(self, model: str | None) -> str:
+        return self.subject or f"{self.model_setting} {model!r}"
+
+
+def judge_role(model: str) -> ModelRole:
+    """The judge of judge metrics (--judge-*)."""
+    return ModelRole(f"the judge --judge-model {model!r}", "--judge-model", "--judge-api-url",
+                     "--judge-api-key or $BENCHGATE_JUDGE_API_KEY")
+
+
+def arena_judge_role(name: str, model: str, config: str) -> ModelRole:
+    """The arena's reviewer (its model from reviews_gen.reviewer.args or --judge-model)."""
+    where = f"reviews_gen.reviewer.args of {config}"
+    return ModelRole(f"the arena judge {name!r}" + (f" (model {model!r})" if model != name else ""),
+                     f"--judge-model or model in {where}", f"--judge-api-url or api_url in {where}",
+                     f"--judge-api-key, the variable named by api_key_env in {where}, or "
+                     f"$BENCHGATE_JUDGE_API_KEY")
+
+
+def arena_candidate_role(name: str, model: str, config: str) -> ModelRole:
+    """An arena candidate that answers with a model (answers_gen.NAME)."""
+    where = f"answers_gen.{name} of {config}"
+    return ModelRole(f"arena candidate {name!r}" + (f" (model {model!r})" if model != name else ""),
+                     f"model_id_or_path in {where}",
+                     f"api_url in {where}", f"the variable named by api_key_env in {where}, or --api-key")
+
+
+def role_of(options) -> ModelRole:
+    """The role of a model's options (RunOptions: the run's --model)."""
+    return getattr(options, "role", None) or ModelRole()
 
 
 class ModelUnavailable(BackendError):
@@ -27,7 +72,8 @@ def load_backend(options) -> ModelBackend:
 
         backend = OpenAIBackend(options.api_url, model, options.model_args, options.generation,
                                 api_key=options.api_key, chat_template=True)
-        backend.probe()
+        role = role_of(options)
+        backend.probe(url_setting=role.url_setting, key_setting=role.key_setting)
         return backend
     if model == "dummy":
         from benchgate.models.builtin import DummyBackend
@@ -82,29 +128,35 @@ def check_model(options) -> None:
 
 
 def load_failure_message(options, error: BaseException) -> str:
-    """One message naming the model, what was tried, why it failed and what to do."""
+    """One message naming the model (as its role names it: --model, the judge, an arena
+    candidate), what was tried, why it failed and what to do."""
     if isinstance(error, ModelUnavailable):
         return str(error)
     from benchgate.models.openai_api import ServerUnavailableError, sanitize_url
 
     model = options.model or ""
+    role = role_of(options)
+    who = role.name(model)
     reason = f"{type(error).__name__}: {error}".strip().rstrip(".")
     if len(reason) > 800:
         reason = reason[:800] + " ..."
     if isinstance(error, ServerUnavailableError):
-        return f"--model {model!r}: {error}"
+        return f"{who}: {error}"
     api_url = getattr(options, "api_url", None)
     if api_url:
-        return (f"--model {model!r} over the API at {sanitize_url(api_url)} could not be set up: "
+        return (f"{who} over the API at {sanitize_url(api_url)} could not be set up: "
                 f"{reason}")
     if model.startswith("replay:"):
-        return (f"--model {model!r}: the replay file cannot be used: {reason}. Pass a samples.jsonl of an "
+        return (f"{who}: the replay file cannot be used: {reason}. Pass a samples.jsonl of an "
                 f"earlier run, or a JSONL file of {{\"id\", \"response\"}} lines")
     if model == "smoke":
-        return (f"--model smoke: the built-in smoke model could not be built or loaded under "
+        return (f"{who}: the built-in smoke model could not be built or loaded under "
                 f"$BENCHGATE_HOME: {reason}. Check that $BENCHGATE_HOME is writable")
     from benchgate.models.resolve import ModelDownloadError
 
-    hint = "" if isinstance(error, ModelDownloadError) else f". {WHAT_MODEL_TAKES}"
-    return (f"--model {model!r} could not be loaded (tried: a local directory, else the {getattr(options, 'model_hub', 'modelscope')} "
+    hint = "" if isinstance(error, ModelDownloadError) else \
+        f". {WHAT_MODEL_TAKES.replace('--model', role.model_setting, 1)}"
+    if role.model_setting != "--model":  # a judge or a candidate may be served over an API
+        hint += f"; for a model behind an OpenAI-compatible API, set {role.url_setting}"
+    return (f"{who} could not be loaded (tried: a local directory, else the {getattr(options, 'model_hub', 'modelscope')} "
             f"hub, then transformers from_pretrained): {reason}{hint}")

@@ -518,12 +518,14 @@ class OpenAIBackend:
         except (aiohttp.ClientError, OSError) as e:
             raise RetryableError(self._redact(f"{type(e).__name__}: {e}")) from None
 
-    def probe(self, timeout: float = 10.0, attempts: int = 2) -> None:
+    def probe(self, timeout: float = 10.0, attempts: int = 2, *, url_setting: str = "--api-url",
+              key_setting: str = "--api-key or $BENCHGATE_API_KEY") -> None:
         """Fail fast, once, when the server cannot be used at all: it cannot be reached (refused,
         unknown host, no answer within `timeout`, after `attempts` tries) or it refuses the API
         key (401/403 on GET /models). Raises ServerUnavailableError saying what was tried and
-        what to do. Any other answer (200, or a server without /models) passes: per-request
-        errors stay per request. A 200 answer also gives the fingerprint's server_model."""
+        what to do (the settings to check: `url_setting`, `key_setting`). Any other answer (200,
+        or a server without /models) passes: per-request errors stay per request. A 200 answer
+        also gives the fingerprint's server_model."""
         where = f"the API at {sanitize_url(self.base_url)}"
         timeout = min(timeout, self.args.timeout)
         last: RequestError | None = None
@@ -531,7 +533,7 @@ class OpenAIBackend:
             try:
                 status, raw = _run(lambda: self._get_models(timeout))
             except FatalRequestError as e:
-                raise ServerUnavailableError(f"{where}: {e}; check --api-url") from None
+                raise ServerUnavailableError(f"{where}: {e}; check {url_setting}") from None
             except RetryableError as e:
                 last = e
                 if attempt + 1 < attempts:
@@ -540,13 +542,13 @@ class OpenAIBackend:
             if status in (401, 403):
                 raise ServerUnavailableError(self._redact(
                     f"{where} refused the API key: HTTP {status} from GET /models: "
-                    f"{_error_message(raw)}; pass the right key with --api-key or $BENCHGATE_API_KEY"))
+                    f"{_error_message(raw)}; pass the right key with {key_setting}"))
             if status == 200 and not self._server_model_fetched:
                 self._server_model = self._model_entry(raw)
                 self._server_model_fetched = True
             return
         raise ServerUnavailableError(
-            f"{where} cannot be reached (GET /models, {attempts} tries: {last}); check --api-url "
+            f"{where} cannot be reached (GET /models, {attempts} tries: {last}); check {url_setting} "
             f"and that the server is running")
 
     async def _fetch_model_entry(self) -> dict | None:
