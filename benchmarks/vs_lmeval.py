@@ -214,8 +214,9 @@ def write_tasks(folder: Path, data: Path, subjects: list[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- running
-def timed(cmd: list[str], env: dict, log: Path) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MiB of the process tree) of a command; fails loudly."""
+def timed(cmd: list[str], env: dict, log: Path) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS in MiB, CPU seconds user+system) of a command and the processes
+    it waited for; fails loudly. CPU seconds compare fairly on a machine shared with others."""
     start = time.perf_counter()
     with open(log, "w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -224,17 +225,17 @@ def timed(cmd: list[str], env: dict, log: Path) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(cmd)}\n"
                          f"{log.read_text()[-4000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def run_lm_eval(exe: Path, model: Path, tasks: list[str], include: Path, out: Path, limit: int | None,
-                batch_size: int, env: dict) -> tuple[float, float, dict]:
+                batch_size: int, env: dict) -> tuple[float, float, float, dict]:
     cmd = [str(exe), "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
            "--tasks", ",".join(tasks), "--include_path", str(include), "--batch_size", str(batch_size),
            "--device", "cpu", "--log_samples", "--output_path", str(out)]
     if limit is not None:
         cmd += ["--limit", str(limit)]
-    wall, rss = timed(cmd, env, out.with_suffix(".log"))
+    wall, rss, cpu = timed(cmd, env, out.with_suffix(".log"))
     samples: dict[tuple, dict] = {}
     for task in tasks:
         files = sorted(out.rglob(f"samples_{task}_*.jsonl"))
@@ -247,11 +248,11 @@ def run_lm_eval(exe: Path, model: Path, tasks: list[str], include: Path, out: Pa
             first = args[0] if isinstance(args, list) else next(iter(args.values()))
             context = first[0] if isinstance(first, list) else first["arg_0"]
             samples[(task, int(row["doc_id"]))] = {"lls": lls, "prompt": context}
-    return wall, rss, samples
+    return wall, rss, cpu, samples
 
 
 def run_benchgate(model: Path, dataset: str, dataset_args: dict, limit: int | None, out: Path,
-                  model_args: str, env: dict) -> tuple[float, float, dict]:
+                  model_args: str, env: dict) -> tuple[float, float, float, dict]:
     cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
            "--model", str(model), "--model-args", model_args, "--datasets", dataset,
            "--dataset-args", json.dumps({dataset: dataset_args}), "--dataset-dir", str(DATA),
@@ -259,13 +260,13 @@ def run_benchgate(model: Path, dataset: str, dataset_args: dict, limit: int | No
     if limit is not None:
         cmd += ["--limit", str(limit)]
     out.mkdir(parents=True, exist_ok=True)
-    wall, rss = timed(cmd, env, out / "run.log")
+    wall, rss, cpu = timed(cmd, env, out / "run.log")
     samples = {}
     for line in (out / "samples.jsonl").read_text().splitlines():
         row = json.loads(line)
         samples[(row["subset"], row["index"])] = {"lls": [tuple(x) for x in row["loglikelihoods"]],
                                                   "prompt": row["prompt"]}
-    return wall, rss, samples
+    return wall, rss, cpu, samples
 
 
 def agreement(ours: dict, theirs: dict, key_map) -> dict:
@@ -327,18 +328,19 @@ def main() -> None:
     for name in args.only:
         tasks, limit, dataset, dargs, key_map = workloads[name]
         print(f"[{name}] lm-eval ...", flush=True)
-        lw, lrss, theirs = run_lm_eval(exe, model, tasks, tasks_dir, out / f"lm_eval-{name}", limit, bs, env)
+        lw, lrss, lcpu, theirs = run_lm_eval(exe, model, tasks, tasks_dir, out / f"lm_eval-{name}", limit, bs, env)
         print(f"[{name}] benchgate ...", flush=True)
-        bw, brss, ours = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-{name}",
+        bw, brss, bcpu, ours = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-{name}",
                                        f"batch_size={bs},dtype=float32", env)
-        entry = {"samples": len(ours), "lm_eval": {"wall_s": lw, "peak_rss_mib": lrss, "samples": len(theirs)},
-                 "benchgate": {"wall_s": bw, "peak_rss_mib": brss},
+        entry = {"samples": len(ours),
+                 "lm_eval": {"wall_s": lw, "cpu_s": lcpu, "peak_rss_mib": lrss, "samples": len(theirs)},
+                 "benchgate": {"wall_s": bw, "cpu_s": bcpu, "peak_rss_mib": brss},
                  "agreement": agreement(ours, theirs, key_map)}
         if not args.no_reuse_run:
             print(f"[{name}] benchgate prefix_cache=false ...", flush=True)
-            nw, nrss, plain = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-noreuse-{name}",
+            nw, nrss, ncpu, plain = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-noreuse-{name}",
                                             f"batch_size={bs},dtype=float32,prefix_cache=false", env)
-            entry["benchgate_no_reuse"] = {"wall_s": nw, "peak_rss_mib": nrss,
+            entry["benchgate_no_reuse"] = {"wall_s": nw, "cpu_s": ncpu, "peak_rss_mib": nrss,
                                            "agreement_with_reuse": agreement(ours, plain, lambda k: k)}
         report["workloads"][name] = entry
         rows.append((name, entry))
@@ -346,12 +348,16 @@ def main() -> None:
     print(f"\nmodel {model.name}; lm-eval {args.lm_eval_version} (hf, batch {bs}); benchgate batch {bs}; "
           f"float32, CPU threads: torch default\n")
     print("| workload | samples | lm-eval s | benchgate s | lm-eval samples/s | benchgate samples/s | "
-          "ratio | peak RSS MiB lm-eval / benchgate | no-reuse s | max abs diff | argmax same | prompts same |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "ratio | CPU s lm-eval / benchgate / no-reuse | peak RSS MiB lm-eval / benchgate | no-reuse s | "
+          "max abs diff | argmax same | prompts same |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, e in rows:
         n, lw, bw, a = e["samples"], e["lm_eval"]["wall_s"], e["benchgate"]["wall_s"], e["agreement"]
         nr = e.get("benchgate_no_reuse", {}).get("wall_s")
+        ncpu = e.get("benchgate_no_reuse", {}).get("cpu_s")
         print(f"| {name} | {n} | {lw:.1f} | {bw:.1f} | {n / lw:.1f} | {n / bw:.1f} | {lw / bw:.1f}x | "
+              f"{e['lm_eval']['cpu_s']:.0f} / {e['benchgate']['cpu_s']:.0f} / "
+              f"{'-' if ncpu is None else f'{ncpu:.0f}'} | "
               f"{e['lm_eval']['peak_rss_mib']:.0f} / {e['benchgate']['peak_rss_mib']:.0f} | "
               f"{'-' if nr is None else f'{nr:.1f}'} | {a['max_abs_diff']:.2g} | "
               f"{a['argmax_same']}/{a['compared']} | {a['prompt_same']}/{a['compared']} |")
