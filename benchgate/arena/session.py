@@ -21,8 +21,8 @@ from benchgate.arena.questions import QuestionFileError, load_questions, load_re
 from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions, RunOptions,
                                       parse_kv)
 from benchgate.judge.model import Judge, detect_kind
-from benchgate.models.factory import arena_judge_role
 from benchgate.judge.templates import TemplateError, load_templates, select_template
+from benchgate.models.factory import arena_judge_role
 
 
 def _usage(message: str) -> pytest.UsageError:
@@ -128,7 +128,7 @@ class ArenaSession:
                or os.environ.get(JUDGE_KEY_ENV) or None)
         api_url = o.judge_api_url or r.api_url or os.environ.get(JUDGE_URL_ENV) or None
         model = o.judge_model or r.model
-        role = arena_judge_role((self.judge_names() or ['judge'])[0], model, str(self.config.path))
+        role = arena_judge_role((self.judge_names() or ["judge"])[0], model, str(self.config.path))
         return ModelOptions(model=model, model_args={**r.model_args, **o.judge_model_args},
                             generation=generation, chat_template=True, model_hub=o.model_hub,
                             api_url=api_url, api_key=key, seed=o.seed, use_cache=o.use_cache,

@@ -227,13 +227,17 @@ def test_the_key_is_nowhere(producer, tmp_path, run_evals):
 
 
 def test_api_url_credentials_and_query_are_not_written_to_results():
+    """Neither --api-url nor --judge-api-url: credentials and query are dropped; no key in repr."""
     from types import SimpleNamespace
 
     from benchgate.engine.options import RunOptions
 
     fields = {f: None for f in RunOptions.__dataclass_fields__}
     opts = RunOptions(**{**fields, "generation": SimpleNamespace(key=lambda: {}),
-                         "api_url": f"https://user:{KEY}@api.example.com/v1/?api-key={KEY}", "shard": None})
+                         "judge_generation": SimpleNamespace(key=lambda: {}),
+                         "api_url": f"https://user:{KEY}@api.example.com/v1/?api-key={KEY}", "shard": None,
+                         "judge_api_url": f"https://user:{KEY}@judge.example.com/v1?key={KEY}", "judge_api_key": KEY})
     assert opts.public()["api_url"] == "https://api.example.com/v1"
+    assert opts.public()["judge_api_url"] == "https://judge.example.com/v1"
     assert KEY not in repr(opts) and KEY not in str(opts.public())
     assert os.environ.get("BENCHGATE_API_KEY") != KEY
