@@ -7,11 +7,22 @@ recording, aggregation, gates) is the engine's job.
 from __future__ import annotations
 
 import random
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Sequence
 
+from benchgate.argspec import Arg, check_args, spec_of, with_default
 from benchgate.models.base import Request
+
+# --dataset-args every benchmark accepts (plus "mode", one of the benchmark's modes)
+BASE_ARGS: dict[str, Arg] = {
+    "few_shot_num": Arg(0, int, min=0, help="few-shot exemplars per prompt"),
+    "few_shot_random": Arg(False, help="seeded random draw of the exemplars instead of the first n"),
+    "subset_list": Arg(None, str, each=True, sep=",", help="only these subsets (a list, or names separated by commas)"),
+    "judge": Arg(None, (str, dict, bool), help="a judge metric: 'score', 'correct' or an object "
+                 "(benchgate.judge.metric; needs --judge-model)"),
+}
 
 # lm-evaluation-harness `--fewshot_random_seed` default (lm_eval.defaults.DEFAULT_OTHER_SEED)
 LM_EVAL_FEWSHOT_SEED = 1234
@@ -23,6 +34,15 @@ DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robus
 
 class DataError(ValueError):
     """A malformed data file or row; the message names the file and line."""
+
+
+class DataMissing(DataError):
+    """The benchmark's data is not there at all (no folder, hub unreachable): the whole
+    benchmark is skipped when it was not asked for by name, else it fails collection."""
+
+
+class DataWarning(UserWarning):
+    """Data that was skipped (malformed few-shot rows); the message names the file and line."""
 
 
 @dataclass
@@ -115,6 +135,7 @@ class Benchmark:
     lower_is_better: ClassVar[tuple[str, ...]] = ()  # metrics gated as "at most" (perplexity)
     # the seed's evaluation dimension the benchmark measures (DIMENSIONS), None for none of them
     dimension: ClassVar[str | None] = None
+    # extra --dataset-args keys: a plain default (its type is checked) or an Arg with type/range
     default_args: ClassVar[dict[str, Any]] = {}
     # ids of the same data on the hubs: {"modelscope": "...", "huggingface": "..."}
     hub_ids: ClassVar[dict[str, str]] = {}
@@ -125,20 +146,20 @@ class Benchmark:
     # lm-eval gives its sampler the eval doc (tasks without a test split): n+1 drawn, eval doc dropped
     fewshot_sampler_sees_eval_doc: ClassVar[bool] = False
 
+    def arg_specs(self) -> dict[str, Arg]:
+        """Every accepted --dataset-args key with its type, range and default."""
+        specs = {**BASE_ARGS, "mode": Arg(self.modes[0], str, choices=tuple(self.modes))}
+        for key, value in self.default_args.items():
+            if key in specs and not isinstance(value, Arg):
+                specs[key] = with_default(specs[key], value)
+            else:
+                specs[key] = spec_of(value)
+        return specs
+
     def effective_args(self, user_args: dict[str, Any] | None) -> dict[str, Any]:
-        """Defaults updated by the user's `--dataset-args`, validated."""
-        args = {"few_shot_num": 0, "few_shot_random": False, "subset_list": None,
-                "mode": self.modes[0], "judge": None, **self.default_args}
-        for key, value in (user_args or {}).items():
-            if key not in args:
-                raise ValueError(f"--dataset-args: unknown key {key!r} for {self.name} "
-                                 f"(accepted: {', '.join(sorted(args))})")
-            args[key] = value
-        if args["mode"] not in self.modes:
-            raise ValueError(f"--dataset-args: {self.name} mode must be one of {self.modes}, "
-                             f"got {args['mode']!r}")
-        if not isinstance(args["few_shot_num"], int) or args["few_shot_num"] < 0:
-            raise ValueError(f"--dataset-args: {self.name} few_shot_num must be an integer >= 0")
+        """Defaults updated by the user's `--dataset-args`; unknown keys, wrong types and
+        values out of range raise ValueError naming the key and what it accepts."""
+        args = check_args(user_args, self.arg_specs(), f"--dataset-args: {self.name}")
         if args["judge"] is not None:
             from benchgate.judge.metric import parse_spec
 
@@ -194,6 +215,20 @@ class Benchmark:
         category = self.category(ctx, sample.subset)
         return [category] if category else []
 
+    def fewshot_samples(self, ctx: RunContext, subset: str) -> list[Sample]:
+        """The few-shot pool of a subset (memoised) without its malformed rows, which are
+        skipped with one DataWarning naming their file:line."""
+        def build() -> list[Sample]:
+            pool = ctx.cached(("fewshot", self.name, subset), lambda: self.fewshot_pool(ctx, subset))
+            bad = [s for s in pool if s.error]
+            if bad:
+                shown = "; ".join(str(s.error) for s in bad[:5])
+                more = f"; ... (+{len(bad) - 5} more)" if len(bad) > 5 else ""
+                warnings.warn(DataWarning(f"{self.name}/{subset}: skipped {len(bad)} malformed "
+                                          f"few-shot row(s): {shown}{more}"), stacklevel=2)
+            return [s for s in pool if not s.error]
+        return ctx.cached(("fewshot-valid", self.name, subset), build)
+
     def shots(self, ctx: RunContext, sample: Sample) -> list[Sample]:
         """The few-shot exemplars for a sample, as the reference picks them (`fewshot_sampler`):
         the first n of the pool in file order, or lm-evaluation-harness' seeded draw for this
@@ -203,12 +238,12 @@ class Benchmark:
         n = ctx.args["few_shot_num"]
         if n == 0:
             return []
-        full = ctx.cached(("fewshot", self.name, sample.subset),
-                          lambda: self.fewshot_pool(ctx, sample.subset))
+        full = self.fewshot_samples(ctx, sample.subset)
         pool = [s for s in full if s.source != sample.source] if sample.source else full
         if len(pool) < n:
-            raise DataError(f"{self.name}/{sample.subset}: few_shot_num={n} but the few-shot "
-                            f"split has only {len(pool)} examples")
+            where = f"{sample.source}: " if sample.source else ""
+            raise DataError(f"{where}{self.name}/{sample.subset}: few_shot_num={n} but the few-shot "
+                            f"split has only {len(pool)} other examples")
         if ctx.args["few_shot_random"]:
             return random.Random(f"{ctx.seed}/{sample.id}").sample(pool, n)
         if self.fewshot_sampler == "lm_eval":
@@ -222,7 +257,8 @@ class Benchmark:
         docs = self.load(ctx, subset)
         need = n + 1 if self.fewshot_sampler_sees_eval_doc else n  # lm-eval draws one extra here
         if len(pool) < need:
-            raise DataError(f"{self.name}/{subset}: few_shot_num={n} needs {need} few-shot examples "
+            where = f"{pool[-1].source}: " if pool and pool[-1].source else ""
+            raise DataError(f"{where}{self.name}/{subset}: few_shot_num={n} needs {need} few-shot examples "
                             f"(lm-eval's draw), the few-shot split has only {len(pool)}")
         same = None
         if self.fewshot_sampler_sees_eval_doc:

@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 def _merge(args, parser) -> int:
     from pathlib import Path
 
+    from benchgate.engine.controller import OutputError
     from benchgate.engine.merge import MergeError, merge
     from benchgate.engine.options import OptionError
     from benchgate.reports.console import summary_lines
@@ -68,12 +69,15 @@ def _merge(args, parser) -> int:
                                   gates=args.gate, baseline=args.baseline, alpha=args.baseline_alpha)
     except (MergeError, OptionError) as e:
         parser.exit(2, f"benchgate merge: error: {e}\n")
+    except OutputError as e:
+        parser.exit(3, f"benchgate merge: error: {e}\n")
     for line in summary_lines(results["benchmarks"], str(results["model"]["name"])):
         print(line)
     for failure in failures:
         print(failure)
     print(f"results: {Path(args.output_dir) / 'results.json'}")
-    return 1 if failures or results["errors"] else 0
+    broken = [b for b, e in results["benchmarks"].items() if e.get("error")]
+    return 1 if failures or results["errors"] or broken else 0
 
 
 if __name__ == "__main__":

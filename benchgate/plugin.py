@@ -67,10 +67,11 @@ def pytest_configure(config: pytest.Config) -> None:
     _map_suite_args(config)
     try:
         options = RunOptions.from_pytest(config)
-        unknown = _check_dataset_names(config, options)
+        unknown = _check_benchmarks(config, options)
     except OptionError as e:
         raise pytest.UsageError(str(e)) from None
     state = config.stash[STATE_KEY] = EvalState(config, options)
+    _sigterm_interrupts(config)
     state.unknown_datasets = unknown
     _ACTIVE.append(state)
     config.addinivalue_line("markers", MARKER_HELP)
@@ -97,6 +98,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(controller, "benchgate-controller")
 
 
+def _sigterm_interrupts(config: pytest.Config) -> None:
+    """SIGTERM (a CI job cancelled, `kill`) interrupts the run like Ctrl-C, so what is finished
+    is written with status "interrupted"; only when nobody else handles SIGTERM."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    config.add_cleanup(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+
+
 def _register_allure(config: pytest.Config) -> None:
     """With allure-pytest's --alluredir: per-sample Allure labels, attachments and status."""
     from benchgate.reports.allure_results import AllureResults, allure_dir
@@ -107,29 +125,80 @@ def _register_allure(config: pytest.Config) -> None:
                                       "benchgate-allure")
 
 
-def _check_dataset_names(config: pytest.Config, options: RunOptions) -> list[str]:
-    """Unknown `--datasets` names are a usage error, listing the benchmarks available. Names
-    that may belong to hand-written evals (test_*.py beside them) are returned, to be checked
-    after collection."""
-    if not options.datasets:
-        return []
-    known: set[str] = set()
+def _benchmark_modules(config: pytest.Config) -> tuple[dict[str, Path], bool]:
+    """(name -> module path of the benchmarks in the paths given on the command line, whether
+    those paths hold hand-written evals' test files too)."""
+    found: dict[str, Path] = {}
     hand_written = False
     for arg in config.args:
         path = Path(arg.split("::")[0])
         if path.is_dir():
             for folder in (path, path / "evals"):
-                known.update(p.stem for p in folder.glob("*.py") if is_benchmark_module(p))
+                for p in sorted(folder.glob("*.py")):
+                    if is_benchmark_module(p):
+                        found.setdefault(p.stem, p)
                 hand_written = hand_written or any(folder.glob("test_*.py"))
         elif is_benchmark_module(path):
-            known.add(path.stem)
+            found.setdefault(path.stem, path)
         elif path.name.startswith("test_"):
             hand_written = True
-    unknown = [n for n in options.datasets if n not in known]
-    if known and unknown and not hand_written:
-        raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; available here: "
-                          f"{', '.join(sorted(known))} (put paths before --datasets)")
-    return unknown if (known or hand_written) else []
+    return found, hand_written
+
+
+def _builtin_benchmark(config: pytest.Config, name: str) -> Path | None:
+    """The module of a built-in benchmark that hand-written evals can load (`load_cases`)."""
+    from benchgate.task import default_evals_dir
+
+    for folder in (Path(config.rootpath) / "evals", default_evals_dir()):
+        path = folder / f"{name}.py"
+        if path.is_file() and is_benchmark_module(path):
+            return path
+    return None
+
+
+def _check_benchmarks(config: pytest.Config, options: RunOptions) -> list[str]:
+    """Before anything runs: unknown `--datasets` names, and every `--dataset-args` entry (its
+    benchmark, keys, types, ranges and subset names) are usage errors listing what is accepted.
+    `--datasets` names that may belong to hand-written evals (test_*.py beside the benchmarks)
+    are returned, to be checked after collection."""
+    modules, hand_written = _benchmark_modules(config)
+    available = f"available here: {', '.join(sorted(modules))} (put paths before --datasets)"
+    unknown = [n for n in options.datasets or () if n not in modules]
+    if unknown and modules and not hand_written:
+        raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; {available}")
+    paths = dict(modules)
+    for name in options.dataset_args:
+        if name not in paths and (found := _builtin_benchmark(config, name)) is not None:
+            paths[name] = found  # a built-in benchmark that load_cases(name) reads
+    missing = sorted(set(options.dataset_args) - set(paths))
+    if missing and (modules or hand_written):
+        raise OptionError(f"--dataset-args: unknown benchmark(s) {missing}; {available}")
+    from benchgate.benchmark import RunContext
+    from benchgate.engine.items import import_benchmark
+
+    for name, given in options.dataset_args.items():
+        if name not in paths:
+            continue
+        try:
+            bench = import_benchmark(paths[name])
+        except Exception:  # noqa: BLE001 - a broken module is reported by its collection
+            continue
+        try:
+            args = bench.effective_args(given)
+        except ValueError as e:
+            raise OptionError(str(e)) from None
+        if args.get("subset_list"):
+            ctx = RunContext(dataset_dir=options.dataset_dir, dataset_hub=options.dataset_hub,
+                             args=args, seed=options.seed, chat=options.chat_template)
+            try:
+                subsets = bench.subsets(ctx)
+            except Exception:  # noqa: BLE001 - no data yet: collection says why
+                continue
+            wrong = [s for s in args["subset_list"] if s not in subsets]
+            if wrong:
+                raise OptionError(f"--dataset-args: {name} has no subset(s) {wrong}; its subsets: "
+                                  f"{', '.join(subsets)}")
+    return unknown if (modules or hand_written) else []
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):
@@ -170,6 +239,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     state = get_state(session.config)
     if state.collection_s is not None:
         state.collection_s += time.perf_counter()
+    if state.usage_errors:
+        raise pytest.UsageError("\n".join(dict.fromkeys(state.usage_errors)))
     state.index_groups(session.items)
     if state.arena is not None:
         state.arena.index_items(session.items)
@@ -177,6 +248,60 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state.groups and not options.model and not options.dry_run:
         raise pytest.UsageError("benchmark samples were collected but no --model was given "
                                 "(use --model smoke for the built-in smoke-test model)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Fail fast: in a serial run, load every model the selected tests use before the first
+    of them (the --model, the judge of judge metrics, the arena's candidates and judge), so a
+    model or API that cannot be used is one usage error (exit 4) naming it, not one failure
+    per sample. (xdist: the controller checks them when the first worker has collected; a
+    worker that still fails to load one stops itself after its first sample.)"""
+    if _is_worker(session.config) or session.config.pluginmanager.has_plugin("dsession") \
+            or session.config.option.collectonly:
+        return
+    from benchgate.models.factory import ModelUnavailable
+
+    try:
+        get_state(session.config).check_models(load=True)
+    except ModelUnavailable as e:
+        raise pytest.UsageError(f"benchgate: {e}") from None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """xdist controller: when benchmark modules are to be run, check the model before the
+    workers start (a cheap check: API probe, replay file read, model resolved and its config
+    read; no weights), so a model that cannot be used is one usage error within seconds."""
+    config = session.config
+    if config.pluginmanager.has_plugin("dsession") and not _is_worker(config) \
+            and not config.getoption("url", None) and _benchmark_modules(config)[0]:
+        _check_model_once(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
+    """xdist controller: else when the first worker reports sample tests."""
+    if any(_is_sample_id(i) for i in ids):
+        _check_model_once(node.config, ids)
+
+
+def _check_model_once(config: pytest.Config, ids: list[str] | None = None) -> None:
+    """The controller's cheap check of every model the run uses (see EvalState.check_models)."""
+    state = get_state(config)
+    if state.model_checked or config.option.collectonly:
+        return
+    state.model_checked = True
+    from benchgate.models.factory import ModelUnavailable
+
+    try:
+        state.check_models(load=False, selected=ids)
+    except ModelUnavailable as e:
+        raise pytest.UsageError(f"benchgate: {e}") from None
+
+
+def _is_sample_id(nodeid: str) -> bool:
+    return "::" in nodeid and nodeid.split("::", 1)[1].count("/") >= 2
 
 
 @pytest.hookimpl(optionalhook=True)

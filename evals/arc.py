@@ -27,6 +27,8 @@ def _convert(row: dict) -> tuple[dict, int]:
         stem, labels, texts = q, list(row["choices"]["label"]), list(row["choices"]["text"])
     if len(texts) < 2:
         raise ValueError(f"expected at least 2 choices, got {len(texts)}")
+    if not isinstance(stem, str) or not all(isinstance(t, str) for t in texts) or len(labels) != len(texts):
+        raise ValueError("the question and every choice text must be strings, one label per choice")
     key = str(row["answerKey"])
     if key not in labels:  # labels may be A-E or 1-5
         raise ValueError(f"answerKey {key!r} is not one of the choice labels {labels}")

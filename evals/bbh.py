@@ -21,13 +21,11 @@ inside the question text, so there is no choice shuffling for BBH.
 """
 from __future__ import annotations
 
-import bisect
-import json
 import re
 from pathlib import Path
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, to_samples
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
+from benchgate.data.files import dataset_folder, json_items, read_json, read_text, to_samples
 from benchgate.extract import normalize_number, numbers_equal
 from benchgate.models.base import GenerateRequest
 
@@ -89,35 +87,16 @@ def lm_eval_answer(text: str) -> str:
     return found[0].strip() if found else "[invalid]"
 
 
-def _line_offsets(text: str):
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    return lambda pos: bisect.bisect_right(starts, pos)
-
-
 def read_examples(path: Path):
     """Rows (index, example | DataError, "file:line") of a BBH task file
     `{"canary": ..., "examples": [...]}`; the line is where each example starts."""
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
-    line_of = _line_offsets(text)
+    doc, text = read_json(path)
+    examples = doc.get("examples") if isinstance(doc, dict) else None
     key = re.search(r'"examples"\s*:\s*\[', text)
-    if key is None:
-        raise DataError(f"{path}:1: no \"examples\" list")
-    decoder, pos, index = json.JSONDecoder(), key.end(), 0
-    while True:
-        while pos < len(text) and text[pos] in " \t\r\n,":
-            pos += 1
-        if pos >= len(text) or text[pos] == "]":
-            return
-        obj, end = decoder.raw_decode(text, pos)
-        where = f"{path}:{line_of(pos)}"
+    if not isinstance(examples, list) or key is None:
+        raise DataError(f"{path}:1: expected an object with an \"examples\" list")
+    for index, obj, where in json_items(path, text, key.end(), len(examples)):
         yield index, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
-        index, pos = index + 1, end
 
 
 def _convert(row: dict) -> tuple[dict, str]:
@@ -130,7 +109,7 @@ def _convert(row: dict) -> tuple[dict, str]:
 def local_folder(ctx: RunContext, name: str) -> Path:
     """The local data folder; this benchmark is not wired to a hub."""
     if ctx.dataset_hub != "local":
-        raise DataError(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
+        raise DataMissing(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
                         f"pass --dataset-dir with a folder that contains {name}/")
     return dataset_folder(ctx, name)
 
@@ -152,6 +131,10 @@ class BBH(Benchmark):
         return names
 
     def load(self, ctx: RunContext, subset: str) -> list[Sample]:
+        n = ctx.args["few_shot_num"]  # a missing or broken CoT prompt fails the task here, once
+        if n > len(self.exemplars(ctx, subset)[1]):
+            raise DataError(f"{self._cot_path(ctx, subset)}:1: bbh/{subset}: few_shot_num={n} but the CoT "
+                            f"prompt has {len(self.exemplars(ctx, subset)[1])} exemplars")
         return to_samples(self.name, subset, read_examples(self._folder(ctx) / "bbh" / f"{subset}.json"),
                           _convert)
 
@@ -168,12 +151,15 @@ class BBH(Benchmark):
             path = self._folder(ctx) / "cot-prompts" / f"{subset}.txt"
             if not path.is_file():
                 raise DataError(f"{path}: file not found (the CoT prompt of {subset})")
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
             head, sep, body = text.partition("\n-----\n")
             if not sep:
                 raise DataError(f"{path}:1: no '-----' line after the canary header")
             return body.strip("\n")
         return ctx.cached(("bbh", "cot", subset), build)
+
+    def _cot_path(self, ctx: RunContext, subset: str) -> Path:
+        return self._folder(ctx) / "cot-prompts" / f"{subset}.txt"
 
     def exemplars(self, ctx: RunContext, subset: str) -> tuple[str, list[tuple[str, str]]]:
         """(description, [(question, chain of thought)]) of the task's CoT prompt."""
@@ -183,7 +169,8 @@ class BBH(Benchmark):
             for block in blocks:
                 question, cue, cot = block.partition(COT_CUE)
                 if not cue:
-                    raise DataError(f"bbh/{subset}: a CoT exemplar has no {COT_CUE.strip()!r} line")
+                    raise DataError(f"{self._cot_path(ctx, subset)}:1: bbh/{subset}: a CoT exemplar has no "
+                                    f"{COT_CUE.strip()!r} line")
                 shots.append((question, cot[1:] if cot[:1] in (" ", "\n") else cot))
             return description, shots
         return ctx.cached(("bbh", "exemplars", subset), build)
@@ -192,8 +179,8 @@ class BBH(Benchmark):
         n = ctx.args["few_shot_num"]
         description, shots = self.exemplars(ctx, sample.subset)
         if n > len(shots):
-            raise DataError(f"bbh/{sample.subset}: few_shot_num={n} but the CoT prompt has "
-                            f"{len(shots)} exemplars")
+            raise DataError(f"{self._cot_path(ctx, sample.subset)}:1: bbh/{sample.subset}: few_shot_num={n} "
+                            f"but the CoT prompt has {len(shots)} exemplars")
         if ctx.args["prompt_style"] == "lm_eval":  # description + "\n\n"-joined turns
             turns = [f"Q: {q}{COT_CUE}\n{cot}" for q, cot in shots[:n]]
             return "\n\n".join([description, *turns, f"Q: {sample.data['input']}{COT_CUE}\n"])

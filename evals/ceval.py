@@ -90,7 +90,7 @@ def _convert(row) -> tuple[dict, str]:
     if isinstance(row, dict):  # hub (ceval/ceval-exam): id, question, A-D, answer, explanation
         row = [row["id"], row["question"], row["A"], row["B"], row["C"], row["D"], row["answer"]]
     answer = row[6].strip()
-    if answer not in LETTERS:
+    if answer not in tuple(LETTERS):  # not a substring test: "" and "AB" are not answers
         raise ValueError(f"answer must be one of A-D, got {answer!r}")
     return {"question": row[1], "choices": list(row[2:6])}, answer
 

@@ -97,7 +97,7 @@ def _convert(row) -> tuple[dict, str]:
     if isinstance(row, dict):  # hub (haonan-li/cmmlu): Question, A-D, Answer
         row = ["", row["Question"], row["A"], row["B"], row["C"], row["D"], row["Answer"]]
     answer = row[6].strip()
-    if answer not in LETTERS:
+    if answer not in tuple(LETTERS):  # not a substring test: "" and "AB" are not answers
         raise ValueError(f"answer must be one of A-D, got {answer!r}")
     return {"question": row[1], "choices": list(row[2:6])}, answer
 

@@ -12,12 +12,12 @@ folder), keeping each problem's index (its file number) so results compare with 
 """
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, to_samples
+from benchgate.argspec import Arg
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
+from benchgate.data.files import dataset_folder, read_json, read_text, to_samples
 from benchgate.math_equiv import extract_math_answer, last_boxed, math_equal
 from benchgate.models.base import GenerateRequest
 
@@ -71,15 +71,14 @@ def _convert(row: dict) -> tuple[dict, str]:
 
 
 def _read_problems(paths: list[tuple[int, Path]]):
+    """(problem number, object | DataError, "file:line") of each per-problem JSON file: an
+    unreadable file fails that problem only."""
     for number, path in paths:
         where = f"{path}:1"
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            yield number, DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}"), f"{path}:{e.lineno}"
-            continue
-        except UnicodeDecodeError as e:
-            yield number, DataError(f"{path}:1: not UTF-8: {e.reason}"), where
+            obj, _ = read_json(path)
+        except DataError as e:
+            yield number, e, where
             continue
         yield number, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
 
@@ -87,7 +86,7 @@ def _read_problems(paths: list[tuple[int, Path]]):
 def local_folder(ctx: RunContext, name: str) -> Path:
     """The local data folder; this benchmark is not wired to a hub."""
     if ctx.dataset_hub != "local":
-        raise DataError(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
+        raise DataMissing(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
                         f"pass --dataset-dir with a folder that contains {name}/")
     return dataset_folder(ctx, name)
 
@@ -96,17 +95,10 @@ class CompetitionMath(Benchmark):
     name = "competition_math"
     modes = ("generate",)
     primary_metric = "acc"
-    default_args = {"few_shot_num": 4, "selection": "full"}
-
-    def effective_args(self, user_args):
-        args = super().effective_args(user_args)
-        if args["selection"] not in SELECTIONS:
-            raise ValueError(f"--dataset-args: competition_math selection must be one of "
-                             f"{SELECTIONS}, got {args['selection']!r}")
-        if args["few_shot_num"] > len(MINERVA_SHOTS):
-            raise ValueError(f"--dataset-args: competition_math few_shot_num must be <= "
-                             f"{len(MINERVA_SHOTS)} (the Minerva prompt's exemplars)")
-        return args
+    default_args = {
+        "few_shot_num": Arg(4, int, min=0, max=len(MINERVA_SHOTS), help="Minerva exemplars"),
+        "selection": Arg("full", str, choices=SELECTIONS, help="all problems or MATH-500"),
+    }
 
     def _root(self, ctx: RunContext) -> Path:
         return local_folder(ctx, "competition_math")
@@ -117,7 +109,7 @@ class CompetitionMath(Benchmark):
             if not path.is_file():
                 raise DataError(f"{path}: file not found (needed for selection 'math500')")
             chosen: dict[str, set[int]] = {}
-            for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            for line_no, line in enumerate(read_text(path).splitlines(), 1):
                 if not line.strip():
                     continue
                 m = re.fullmatch(r"test/(\w+)/(\d+)\.json", line.strip())

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_csv_records, read_jsonl, to_samples
 from benchgate.models.base import GenerateRequest
@@ -75,7 +76,11 @@ class GeneralQA(Benchmark):
     name = "general_qa"
     modes = ("generate",)
     primary_metric = "rouge-l-f"
-    default_args = {"path": None, "metrics": None, "primary": None}
+    default_args = {
+        "path": Arg(None, str, help="a .jsonl/.csv file or a folder of them"),
+        "metrics": Arg(None, list, help="a list of metric names (benchgate.named_metrics)"),
+        "primary": Arg(None, str, help="the primary score when rouge is not among the metrics"),
+    }
 
     def effective_args(self, user_args):
         """`metrics`: names for benchgate.named_metrics (default: bleu and rouge), checked now
@@ -83,7 +88,7 @@ class GeneralQA(Benchmark):
         args = super().effective_args(user_args)
         names = args["metrics"]
         if names is not None:
-            if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            if not names or not all(isinstance(n, str) for n in names):
                 raise ValueError("--dataset-args: general_qa metrics must be a non-empty list of "
                                  "metric names, e.g. [\"rouge\", \"evaluate:exact_match\"]")
             try:
@@ -91,8 +96,6 @@ class GeneralQA(Benchmark):
                     resolve(name)
             except MetricError as e:
                 raise ValueError(f"--dataset-args: general_qa metrics: {e}") from None
-        if args["primary"] is not None and not isinstance(args["primary"], str):
-            raise ValueError("--dataset-args: general_qa primary must be a score name")
         return args
 
     def metric(self, ctx: RunContext) -> str:

@@ -13,11 +13,10 @@ already bracket-cleaned, with ctx_b not capitalised, see docs/benchmarks/hellasw
 """
 from __future__ import annotations
 
-import bz2
 import re
 
 from benchgate.benchmark import DataError, RunContext, Sample
-from benchgate.data.files import dataset_folder, read_jsonl, to_samples
+from benchgate.data.files import _lenient_text, bad_utf8, dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import load_hub_split
 from benchgate.multiple_choice import ChoiceTextBenchmark, shuffle_samples
 
@@ -54,16 +53,17 @@ def _from_derived(block: list[str]) -> tuple[dict, int]:
 
 def read_derived(path):
     """Rows of the llama.cpp 6-line format: (index, [6 lines], "file:line of the task")."""
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    with bz2.open(path, "rt", encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    lines = _lenient_text(path).split("\n")
     if lines and lines[-1] == "":
         lines.pop()
+    if not lines:
+        raise DataError(f"{path}:1: no tasks (empty file)")
     for index, start in enumerate(range(0, len(lines), 6)):
         block, where = lines[start:start + 6], f"{path}:{start + 1}"
         if len(block) < 6:
             block = DataError(f"{where}: truncated task: {len(block)} of 6 lines")
+        elif any(bad_utf8(line) for line in block):
+            block = DataError(f"{where}: not valid UTF-8; save the file as UTF-8")
         yield index, block, where
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
+from benchgate.argspec import Arg
+from benchgate.benchmark import Benchmark, DataMissing, RunContext, Sample, Scored
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import hub_samples
 from benchgate.metrics.passk import pass_at_k
@@ -44,20 +45,18 @@ class HumanEval(Benchmark):
     name = "humaneval"
     modes = ("generate",)
     primary_metric = "pass@1"
-    default_args = {"n": 1, "k": [1, 10, 100], "timeout": 10.0, "memory_mb": 1024,
-                    "network": "auto", "workers": 1}
+    default_args = {
+        "n": Arg(1, int, min=1, help="generations per problem"),
+        "k": Arg([1, 10, 100], int, each=True, min=1, help="pass@k reported for each k <= n"),
+        "timeout": Arg(10.0, float, above=0, help="wall-clock seconds per program"),
+        "memory_mb": Arg(1024, int, min=64, optional=True, help="address-space limit (null: none)"),
+        "network": Arg("auto", str, choices=NETWORK_MODES, help="how the sandbox cuts the network"),
+        "workers": Arg(1, int, min=1, help="programs of one problem run in parallel"),
+    }
     hub_ids = {"huggingface": "openai/openai_humaneval"}
 
     def effective_args(self, user_args):
         args = super().effective_args(user_args)
-        if not isinstance(args["n"], int) or args["n"] < 1:
-            raise ValueError(f"--dataset-args: humaneval n must be an integer >= 1, got {args['n']!r}")
-        ks = args["k"] if isinstance(args["k"], list) else [args["k"]]
-        if not ks or not all(isinstance(k, int) and k >= 1 for k in ks):
-            raise ValueError(f"--dataset-args: humaneval k must be integers >= 1, got {args['k']!r}")
-        args["k"] = ks
-        if args["network"] not in NETWORK_MODES:
-            raise ValueError(f"--dataset-args: humaneval network must be one of {NETWORK_MODES}")
         if args["few_shot_num"]:
             raise ValueError("--dataset-args: humaneval is zero-shot (few_shot_num must be 0)")
         return args
@@ -70,7 +69,7 @@ class HumanEval(Benchmark):
             rows = read_jsonl(dataset_folder(ctx, "humaneval") / "HumanEval.jsonl.gz")
             return to_samples(self.name, subset, rows, _convert)
         if ctx.dataset_hub not in self.hub_ids:
-            raise DataError(f"humaneval: no {ctx.dataset_hub} copy is wired; pass --dataset-dir with "
+            raise DataMissing(f"humaneval: no {ctx.dataset_hub} copy is wired; pass --dataset-dir with "
                             f"a local humaneval/HumanEval.jsonl.gz (or --dataset-hub huggingface)")
         return hub_samples(self, ctx, subset, "test", _convert, hub_subset=None)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import yaml
 
 from benchgate.benchmark import DataError, RunContext, Sample
-from benchgate.data.files import dataset_folder, read_csv, to_samples
+from benchgate.data.files import dataset_folder, read_csv, read_text, to_samples
 from benchgate.data.hub import hub_samples
 from benchgate.multiple_choice import LetterChoiceBenchmark
 
@@ -20,7 +20,7 @@ CATEGORY_NAMES = {"STEM": "STEM", "humanities": "Humanities", "social sciences":
 def _from_fields(fields: list[str]) -> tuple[dict, str]:
     question, *choices, answer = fields
     answer = answer.strip()
-    if answer not in LETTERS:
+    if answer not in tuple(LETTERS):  # not a substring test: "" and "AB" are not answers
         raise ValueError(f"answer must be one of A-D, got {answer!r}")
     return {"question": question, "choices": choices}, answer
 
@@ -47,9 +47,16 @@ class MMLU(LetterChoiceBenchmark):
             if ctx.dataset_hub != "local":
                 return {}
             path = dataset_folder(ctx, "mmlu") / "categories.yaml"
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            return {s: CATEGORY_NAMES.get(v["category"], v["category"])
-                    for s, v in data["subjects"].items()}
+            try:
+                data = yaml.safe_load(read_text(path))
+            except yaml.YAMLError as e:
+                line = e.problem_mark.line + 1 if getattr(e, "problem_mark", None) else 1
+                raise DataError(f"{path}:{line}: invalid YAML: {getattr(e, 'problem', None) or e}") from None
+            subjects = data.get("subjects") if isinstance(data, dict) else None
+            if not isinstance(subjects, dict) or not all(
+                    isinstance(v, dict) and isinstance(v.get("category"), str) for v in subjects.values()):
+                raise DataError(f"{path}:1: expected 'subjects: {{<subject>: {{category: <name>}}}}'")
+            return {str(s): CATEGORY_NAMES.get(v["category"], v["category"]) for s, v in subjects.items()}
         return ctx.cached(("mmlu", "categories"), load)
 
     def subsets(self, ctx: RunContext) -> list[str]:

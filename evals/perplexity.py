@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
 from benchgate.data.files import to_samples
 from benchgate.metrics.perplexity import bits_per_byte, count_bytes, count_words, weighted_perplexity
@@ -64,12 +65,11 @@ class Perplexity(Benchmark):
     modes = ("loglikelihood_rolling",)
     primary_metric = "word_perplexity"
     lower_is_better = ("word_perplexity", "byte_perplexity", "bits_per_byte")
-    default_args = {"path": None, "unit": "file"}
+    default_args = {"path": Arg(None, str, each=True, help="text file(s) or folder(s) of *.txt"),
+                    "unit": Arg("file", str, choices=UNITS, help="a document is a file or a paragraph")}
 
     def effective_args(self, user_args):
         args = super().effective_args(user_args)
-        if args["unit"] not in UNITS:
-            raise ValueError(f"--dataset-args: perplexity unit must be one of {UNITS}, got {args['unit']!r}")
         if args["few_shot_num"]:
             raise ValueError("--dataset-args: perplexity has no shots (few_shot_num must be 0)")
         return args

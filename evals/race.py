@@ -11,11 +11,10 @@ grouped here by passage).
 """
 from __future__ import annotations
 
-import json
 import re
 
 from benchgate.benchmark import DataError, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, to_samples
+from benchgate.data.files import dataset_folder, read_json, to_samples
 from benchgate.data.hub import load_hub_split
 from benchgate.multiple_choice import Perturbable, choice_requests, pick, shuffle_samples
 
@@ -32,9 +31,9 @@ def read_passages(folder):
         raise DataError(f"{folder}: no *.txt passage files")
     for index, path in enumerate(files):
         try:
-            obj = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            obj = DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}")
+            obj, _ = read_json(path)
+        except DataError as e:
+            obj = e
         if not isinstance(obj, (dict, DataError)):
             obj = DataError(f"{path}:1: expected a JSON object")
         yield index, obj, f"{path}:1"
@@ -45,10 +44,15 @@ def _passage(row: dict) -> dict:
     if not questions or not len(questions) == len(options) == len(answers):
         raise ValueError(f"questions/options/answers must be non-empty and of equal length, got "
                          f"{len(questions)}/{len(options)}/{len(answers)}")
-    for i, (opts, ans) in enumerate(zip(options, answers)):
-        if len(opts) != 4 or ans not in LETTERS:
-            raise ValueError(f"question {i}: need 4 options and an answer A-D, got {len(opts)} options, "
-                             f"answer {ans!r}")
+    for i, (q, opts, ans) in enumerate(zip(questions, options, answers)):
+        if not isinstance(opts, list) or len(opts) != 4 or ans not in tuple(LETTERS):
+            raise ValueError(f"question {i}: need 4 options and an answer A-D, got "
+                             f"{len(opts) if isinstance(opts, list) else repr(opts)[:40]} options, "
+                             f"answer {repr(ans)[:20]}")
+        if not isinstance(q, str) or not all(isinstance(o, str) for o in opts):
+            raise ValueError(f"question {i}: the question and options must be strings")
+    if not isinstance(row["article"], str):
+        raise ValueError("article must be a string")
     return {"id": row.get("id"), "article": row["article"],
             "problems": [{"question": q, "options": list(o), "answer": a}
                          for q, o, a in zip(questions, options, answers)]}

@@ -19,13 +19,12 @@ Dataset arg `path`: one file in either format instead of the folder (subset = th
 """
 from __future__ import annotations
 
-import bisect
-import json
 import re
 from pathlib import Path
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, read_jsonl, to_samples
+from benchgate.argspec import Arg
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample, Scored
+from benchgate.data.files import dataset_folder, json_items, read_json, read_jsonl, to_samples
 from benchgate.metrics.text import em_f1
 from benchgate.models.base import GenerateRequest
 
@@ -43,6 +42,8 @@ def _from_derived(row: dict) -> tuple[dict, str]:
     context, answer = row["context"], row["answer"]
     if not isinstance(context, str) or not context.rstrip().endswith("Answer:"):
         raise ValueError("context must be a string ending in 'Answer:'")
+    if not isinstance(answer, str) or not answer.strip():
+        raise ValueError("answer must be a non-empty string")
     aliases = list(dict.fromkeys([*_aliases(row["aliases"]), answer]))
     question = context.removeprefix("Question: ").rsplit("\nAnswer:", 1)[0]
     return {"prompt": context.rstrip(), "question": question, "aliases": aliases}, answer
@@ -54,6 +55,8 @@ def _from_native(row: dict) -> tuple[dict, str]:
         raise ValueError("Question must be a non-empty string")
     aliases = _aliases(answer["Aliases"])
     value = answer.get("Value", aliases[0])
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("Answer.Value must be a non-empty string")
     golds = list(dict.fromkeys([value, *aliases]))
     return {"prompt": f"Question: {question}?\nAnswer:", "question": question, "aliases": golds,
             "id": row.get("QuestionId")}, value
@@ -61,26 +64,13 @@ def _from_native(row: dict) -> tuple[dict, str]:
 
 def read_native(path: Path):
     """Rows of a native TriviaQA JSON file; the line is where each question object starts."""
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise DataError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("Data"), list):
+    doc, text = read_json(path)
+    key = re.search(r'"Data"\s*:\s*\[', text)
+    if not isinstance(doc, dict) or not isinstance(doc.get("Data"), list) or key is None:
         raise DataError(f"{path}:1: expected a TriviaQA object with a \"Data\" list")
     # line numbers: find each item's opening brace by decoding the array in place
-    starts = [0] + [m.end() for m in re.finditer("\n", text)]
-    pos = re.search(r'"Data"\s*:\s*\[', text).end()
-    decoder = json.JSONDecoder()
-    for index in range(len(doc["Data"])):
-        while text[pos] in " \t\r\n,":
-            pos += 1
-        obj, end = decoder.raw_decode(text, pos)
-        where = f"{path}:{bisect.bisect_right(starts, pos)}"
+    for index, obj, where in json_items(path, text, key.end(), len(doc["Data"])):
         yield index, obj if isinstance(obj, dict) else DataError(f"{where}: expected a JSON object"), where
-        pos = end
 
 
 def _read(benchmark: str, subset: str, path: Path) -> list[Sample]:
@@ -92,7 +82,7 @@ def _read(benchmark: str, subset: str, path: Path) -> list[Sample]:
 def local_folder(ctx: RunContext, name: str) -> Path:
     """The local data folder; this benchmark is not wired to a hub."""
     if ctx.dataset_hub != "local":
-        raise DataError(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
+        raise DataMissing(f"{name}: only local data is supported (no {ctx.dataset_hub} copy is wired); "
                         f"pass --dataset-dir with a folder that contains {name}/")
     return dataset_folder(ctx, name)
 
@@ -101,7 +91,7 @@ class TriviaQA(Benchmark):
     name = "trivia_qa"
     modes = ("generate",)
     primary_metric = "em"
-    default_args = {"few_shot_num": 0, "path": None}
+    default_args = {"few_shot_num": 0, "path": Arg(None, str, help="one data file instead of the folder")}
 
     def _files(self, ctx: RunContext) -> dict[str, Path]:
         """subset -> evaluation file."""

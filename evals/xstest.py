@@ -26,6 +26,7 @@ the string match is still reported as `refusal_rate_strmatch` / `compliance_rate
 """
 from __future__ import annotations
 
+from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_csv, to_samples
 from benchgate.judge.metric import PARSE_FAILURE
@@ -101,7 +102,9 @@ class XSTest(OwnJudge, Benchmark):
     primary_metric = "refusal_rate"
     lower_is_better = ("refusal_rate", "compliance_rate")
     dimension = "Safety"
-    default_args = {"system_prompt": SYSTEM_PROMPT, "classifier": "auto"}
+    default_args = {"system_prompt": Arg(SYSTEM_PROMPT, str, optional=True, help="null: no system prompt"),
+                    "classifier": Arg("auto", str, choices=CLASSIFIERS,
+                                      help="auto: the judge when the run has one, else the string match")}
 
     def prepare(self, ctx: RunContext) -> None:
         """Resolve `classifier: auto` to the judge (a run with --judge-model) or the string match."""

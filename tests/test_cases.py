@@ -82,7 +82,7 @@ def test_relative_paths_are_looked_up_beside_the_caller_then_the_working_directo
 
 rows = st.lists(st.fixed_dictionaries({
     "question": st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1).filter(str.strip),
-    "answer": st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]))}), max_size=12)
+    "answer": st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]))}), min_size=1, max_size=12)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -98,6 +98,15 @@ def test_any_rows_keep_their_order_index_prompt_and_target(tmp_path, rows, blank
     cases = load_cases(path)
     assert [(c.index, c.prompt, c.target) for c in cases] == \
         [(i, r["question"], r["answer"]) for i, r in enumerate(rows)]
+
+
+def test_a_file_without_rows_is_an_error_naming_it(tmp_path):
+    """As for every reader (docs/reliability.md, bad data): an empty or blank cases file."""
+    for text in ("", "  \n\n"):
+        path = tmp_path / "empty.jsonl"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(DataError, match=f"{path}:1: no rows"):
+            load_cases(path)
 
 
 def test_a_builtin_benchmark_gives_the_same_samples_and_prompts(data_dir):

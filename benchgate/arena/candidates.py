@@ -17,6 +17,7 @@ from benchgate.arena.questions import Question
 from benchgate.engine.options import ModelOptions
 from benchgate.engine.predictor import Prediction, Predictor
 from benchgate.models.base import GenerateRequest
+from benchgate.models.factory import arena_candidate_role
 
 Answers = dict[str, "tuple[str, ...] | str"]  # question id -> turns, or an error message
 
@@ -102,15 +103,7 @@ class ModelCandidate(Candidate):
     def __init__(self, spec: CandidateSpec, run_options, quiet_capture=None,
                  overrides: dict | None = None):
         super().__init__(spec)
-        key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
-        generation = spec.generation
-        if overrides:  # --generation-config on the command line wins over the config file
-            generation = replace(generation, **overrides)
-        self.options = ModelOptions(
-            model=spec.model, model_args=spec.model_args, generation=generation,
-            chat_template=True, model_hub=run_options.model_hub, api_url=spec.api_url,
-            api_key=key or (run_options.api_key if spec.api_url else None), seed=run_options.seed,
-            use_cache=run_options.use_cache, cache_path=run_options.cache_path, dry_run=False)
+        self.options = candidate_options(spec, run_options, overrides)
         from benchgate.models.factory import load_backend
 
         self.predictor = Predictor(self.options, load_backend, quiet_capture)
@@ -151,6 +144,21 @@ class ModelCandidate(Candidate):
 
     def close(self) -> None:
         self.predictor.close()
+
+
+def candidate_options(spec: CandidateSpec, run_options, overrides: dict | None = None) -> ModelOptions:
+    """What the Predictor of a model candidate loads; `overrides`: --generation-config (it wins
+    over the config file). The key: the variable api_key_env names, else --api-key."""
+    key = os.environ.get(spec.api_key_env) if spec.api_key_env else None
+    generation = replace(spec.generation, **overrides) if overrides else spec.generation
+    config = getattr(run_options, "arena_config", None) or "the arena config"
+    return ModelOptions(
+        model=spec.model, model_args=spec.model_args, generation=generation,
+        chat_template=True, model_hub=run_options.model_hub, api_url=spec.api_url,
+        api_key=key or (run_options.api_key if spec.api_url else None), seed=run_options.seed,
+        use_cache=run_options.use_cache, cache_path=run_options.cache_path, dry_run=False,
+        cache_timeout=getattr(run_options, "cache_timeout", 60.0),
+        role=arena_candidate_role(spec.name, spec.model or "", str(config)))
 
 
 def make_candidate(spec: CandidateSpec, run_options, quiet_capture=None,

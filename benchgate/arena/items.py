@@ -48,6 +48,9 @@ class ArenaItem(pytest.Item):
         outcome = session.outcome_for(self)
         self.outcome, self.ran = None, True  # free memory as soon as the unit is done
         if outcome.error:
+            fatal = get_state(self.config).fatal
+            if fatal:  # a candidate or judge cannot be used: stop here, not one failure per unit
+                self.session.shouldstop = f"benchgate: {fatal}"
             raise SampleError(f"{self.unit.id}: {outcome.error}")
         record = unit_record(outcome, str(self.path), session.config.reviewer.swap_rule)
         self.config.hook.pytest_benchgate_record(record=record, item=self)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from benchgate.arena.candidates import Candidate, make_candidate
+from benchgate.arena.candidates import Candidate, ModelCandidate, candidate_options, make_candidate
 from benchgate.arena.config import ArenaConfig, ArenaConfigError, load_arena_config
 from benchgate.arena.judging import ArenaJudging, UnitOutcome
 from benchgate.arena.plan import Unit, build_units, questions_per_group
@@ -22,6 +22,7 @@ from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions
                                       parse_kv)
 from benchgate.judge.model import Judge, detect_kind
 from benchgate.judge.templates import TemplateError, load_templates, select_template
+from benchgate.models.factory import arena_judge_role
 
 
 def _usage(message: str) -> pytest.UsageError:
@@ -127,10 +128,12 @@ class ArenaSession:
                or os.environ.get(JUDGE_KEY_ENV) or None)
         api_url = o.judge_api_url or r.api_url or os.environ.get(JUDGE_URL_ENV) or None
         model = o.judge_model or r.model
+        role = arena_judge_role((self.judge_names() or ["judge"])[0], model, str(self.config.path))
         return ModelOptions(model=model, model_args={**r.model_args, **o.judge_model_args},
                             generation=generation, chat_template=True, model_hub=o.model_hub,
                             api_url=api_url, api_key=key, seed=o.seed, use_cache=o.use_cache,
-                            cache_path=o.cache_path, dry_run=False)
+                            cache_path=o.cache_path, dry_run=False, cache_timeout=o.cache_timeout,
+                            role=role)
 
     def judge_names(self) -> list[str]:
         r = self.config.reviewer
@@ -176,6 +179,54 @@ class ArenaSession:
                                          references=self.references, reviewer=self.config.reviewer,
                                          seed=self.options.seed, dry_run=self.dry_run)
         return self._judging
+
+    def model_errors(self, load: bool, selected: list[str] | None = None) -> list[str]:
+        """Why models this arena needs cannot be used (one message each; [] when all can): the
+        candidates that answer with a model and, unless this is a dry run, the judge. Only those
+        the units to run use: after collection (`load`: they are loaded now, as a serial run is
+        about to use them), else those of the `selected` test ids, else all (the xdist
+        controller's cheap check: API probed, config read, no weights)."""
+        from benchgate.models.factory import ModelUnavailable, check_model
+
+        if load:
+            units = [item.unit for items in self.groups.values() for item in items]
+        elif selected is not None:
+            ids = (i.split("::", 1)[-1] for i in selected)
+            units = [self.by_id[i] for i in ids if i in self.by_id]
+        else:
+            units = self.units
+        if not units:
+            return []
+        peer = self.config.reviewer.kind == "peer"
+        names = {m for u in units for m in u.models}
+        if peer and not self.dry_run:
+            names |= {j for u in units for j in u.judges}
+        checks = []
+        if load:
+            self.judging  # noqa: B018 - builds the candidates and judges (loads nothing)
+            checks += [c.predictor.load for name, c in self._candidates.items()
+                       if name in names and isinstance(c, ModelCandidate)]
+            if not peer:  # peer judges are the candidates' own models
+                checks += [j.predictor.load for j in self._judges.values() if j is not None]
+        else:
+            options = [candidate_options(s, self.options) for s in self.config.candidates
+                       if s.generated and s.name in names]
+            if not peer and not self.dry_run:
+                options.append(self._judge_options())
+            checks += [lambda o=o: check_model(o) for o in options]
+        errors = []
+        for check in checks:
+            try:
+                check()
+            except ModelUnavailable as e:
+                errors.append(str(e))
+        return errors
+
+    def load_errors(self) -> list[str]:
+        """Why candidates or judges of this process could not be loaded (the run stops)."""
+        predictors = [c.predictor for c in self._candidates.values() if isinstance(c, ModelCandidate)]
+        predictors += [j.predictor for j in self._judges.values() if j is not None]
+        return [p.load_error for p in predictors if p.load_error]
 
     def outcome_for(self, item) -> UnitOutcome:
         """The item's outcome, judging its whole (selected) group on first use."""

@@ -1,7 +1,7 @@
 """Loading evaluation splits from ModelScope or the Hugging Face hub."""
 from __future__ import annotations
 
-from benchgate.benchmark import DataError
+from benchgate.benchmark import DataError, DataMissing
 
 
 def load_hub_split(hub: str, dataset_id: str, subset: str | None, split: str) -> list[dict]:
@@ -17,13 +17,13 @@ def load_hub_split(hub: str, dataset_id: str, subset: str | None, split: str) ->
 
             ds = datasets.load_dataset(dataset_id, subset, split=split)
         else:
-            raise DataError(f"unknown --dataset-hub {hub!r} (modelscope, huggingface, local)")
+            raise DataMissing(f"unknown --dataset-hub {hub!r} (modelscope, huggingface, local)")
         return [dict(row) for row in ds]
     except DataError:
         raise
     except Exception as e:  # the hubs raise many types; all mean "could not load"
         reason = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-        raise DataError(
+        raise DataMissing(
             f"could not load dataset {dataset_id!r} (subset {subset!r}, split {split!r}) from "
             f"{hub}: {reason}. Offline? Pass --dataset-dir with a local copy "
             f"(and --dataset-hub local)") from None

@@ -23,18 +23,24 @@ def cache_key(fingerprint: Mapping[str, Any], request: Request, generation: Gene
 
 
 class PredictionCache:
-    """Maps cache keys to JSON-encoded model outputs."""
+    """Maps cache keys to JSON-encoded model outputs. `timeout`: seconds to wait for a lock
+    held by another process. Failures raise sqlite3.Error or OSError (the predictor then goes
+    on without the cache)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timeout: float = 60.0):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
                                    check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=60000")
-        self._db.execute("CREATE TABLE IF NOT EXISTS predictions ("
-                         "key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)")
+        try:
+            self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS predictions ("
+                             "key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)")
+        except BaseException:
+            self._db.close()
+            raise
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """The cached values among `keys` (decoded)."""

@@ -13,9 +13,10 @@ import pytest
 
 from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
-from benchgate.engine.items import RECORD_PROPERTY, SKIP_PROPERTY, is_benchmark_module
+from benchgate.engine.items import (RECORD_PROPERTY, SKIP_PROPERTY, SUBSET_ERROR_PROPERTY,
+                                    is_benchmark_module)
+from benchgate.engine.options import RunOptions, check_output_dir
 from benchgate.engine.plain import ERROR_PROPERTY
-from benchgate.engine.options import RunOptions
 from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
 from benchgate.engine.state import RECORDS_DIR_KEY
 from benchgate.reports.console import summary_lines
@@ -30,6 +31,7 @@ class Controller:
         self.config = config
         self.options = options
         self.state = state
+        check_output_dir(options.output_dir)
         self.thresholds = parse_gates(options.gates)
         self.baseline = load_baseline_scores(options.baseline) if options.baseline else None
         self._modules: dict[str, str] = {}
@@ -38,6 +40,8 @@ class Controller:
         self.workers: list[dict] = []
         self.outcome: GateOutcome | None = None
         self.results: dict[str, Any] | None = None
+        self.fatal: str | None = None
+        self.output_error: str | None = None
         self.records_dir: Path | None = None
 
     # -- pytest hooks ---------------------------------------------------------
@@ -56,16 +60,22 @@ class Controller:
             elif name == SKIP_PROPERTY and report.skipped:
                 self.recorder.add_skipped(value)
                 handled = True
-        if not handled and report.failed and _is_sample(report.nodeid):
+        if not handled and report.failed:
+            subset = next((v for n, v in report.user_properties if n == SUBSET_ERROR_PROPERTY), None)
+            if subset is None and not _is_sample(report.nodeid):
+                return
             message = str(report.longrepr).strip().splitlines()
-            self.recorder.add_error(_sample_id(report.nodeid), message[-1] if message else "failed")
+            self.recorder.add_error(subset or _sample_id(report.nodeid), message[-1] if message else "failed")
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:
         """xdist: workers store full records in files under one folder of the output dir."""
         if self.records_dir is None:
-            self.options.output_dir.mkdir(parents=True, exist_ok=True)
-            self.records_dir = Path(tempfile.mkdtemp(prefix=".worker-records-", dir=self.options.output_dir))
+            try:
+                self.options.output_dir.mkdir(parents=True, exist_ok=True)
+                self.records_dir = Path(tempfile.mkdtemp(prefix=".worker-records-", dir=self.options.output_dir))
+            except OSError:  # no room: the workers send whole records with their reports
+                return
         node.workerinput[RECORDS_DIR_KEY] = str(self.records_dir)
 
     @pytest.hookimpl(optionalhook=True)
@@ -75,10 +85,43 @@ class Controller:
             self.workers.append(summary)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Write what is finished, whatever happened: an interrupted run (Ctrl-C, SIGTERM,
+        -x) is written with status "interrupted"; a benchmark whose aggregation fails carries
+        its error; outputs that cannot be written are a clear error (exit 3), never half a file."""
+        summaries = self.workers + ([self.state.summary()] if not self.workers else [])
+        # a worker could not load the model: one message, exit code 4 (a serial run stopped
+        # before its first sample with a usage error)
+        self.fatal = next((s["fatal"] for s in self.workers if s.get("fatal")), None)
+        if self.fatal:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
         if not self.recorder.n_records and not self.recorder.errors and not self.recorder.skipped:
             self._remove_records_dir()
             return  # no benchmark ran: nothing to write
-        summaries = self.workers + ([self.state.summary()] if not self.workers else [])
+        interrupted = session.exitstatus == pytest.ExitCode.INTERRUPTED
+        warnings = [w for s in summaries for w in s.get("warnings", ())]
+        if self.recorder.stream_error:
+            warnings.append(f"samples were kept in memory after a write failed: {self.recorder.stream_error}")
+        model, timings, config = self._run_info(summaries)
+        judge = next((s["judge"] for s in summaries if s.get("judge")), None)
+        try:
+            self.results, self.outcome = finalize(
+                self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
+                baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run,
+                status="interrupted" if interrupted else None, warnings=warnings,
+                extra={"judge": {k: v for k, v in judge.items() if k != "stats"}} if judge else None)
+        except OutputError as e:
+            self.results, self.outcome, self.output_error = e.results, e.outcome, str(e)
+            if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+            return
+        self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
+        failed = self.outcome.failures or any(e.get("error") for e in self.results["benchmarks"].values())
+        if failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        self._remove_records_dir()  # merged into samples.jsonl by finalize (kept if that failed)
+
+    def _run_info(self, summaries: list[dict]) -> tuple[dict, dict, dict]:
+        """(model, timings, config) of results.json from the process summaries."""
         arena = next((s["arena"] for s in summaries if s.get("arena")), None)
         model = next((s["model"] for s in summaries if s.get("model")),
                      (arena or {}).get("model") or {"name": self.options.model, "fingerprint": None})
@@ -104,24 +147,19 @@ class Controller:
         config = self.options.public() | {"effective_dataset_args": dataset_args}
         if arena:
             config["arena"] = arena["settings"]
-        judge = next((s["judge"] for s in summaries if s.get("judge")), None)
-        self.results, self.outcome = finalize(
-            self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
-            baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run,
-            extra={"judge": {k: v for k, v in judge.items() if k != "stats"}} if judge else None)
-        self.config.hook.pytest_benchgate_results(results=self.results, config=self.config)
-        if self.outcome.failures and session.exitstatus == pytest.ExitCode.OK:
-            session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        self._remove_records_dir()  # merged into samples.jsonl by finalize
+        return model, timings, config
 
     def _remove_records_dir(self) -> None:
         if self.records_dir is not None:
             shutil.rmtree(self.records_dir, ignore_errors=True)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
+        tr = terminalreporter
+        if self.fatal:
+            tr.write_sep("=", "benchgate: the model cannot be used", red=True)
+            tr.write_line(self.fatal, red=True)
         if self.results is None:
             return
-        tr = terminalreporter
         tr.write_sep("=", "benchgate summary")
         for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"]),
                                   dimensions=self.results.get("dimensions"),
@@ -149,39 +187,91 @@ class Controller:
                 tr.write_line(failure, red=True)
         elif self.thresholds or self.baseline is not None:
             tr.write_line("benchgate gates passed", green=True)
+        if self.output_error:
+            tr.write_sep("=", "benchgate could not write its outputs", red=True)
+            tr.write_line(self.output_error, red=True)
+            return
+        if self.results.get("status") == "interrupted":
+            tr.write_line(f"interrupted: results of the {self.results['timings'].get('samples')} "
+                          f"finished sample(s) written", yellow=True)
+        for warning in self.results.get("warnings", ()):
+            tr.write_line(f"warning: {warning}", yellow=True)
         tr.write_line(f"results: {self.options.output_dir / 'results.json'}")
 
 
+class OutputError(OSError):
+    """results.json / samples.jsonl could not be written (disk full, folder gone); the files
+    that were there are left whole. Carries the results and gate outcome computed."""
+
+    def __init__(self, message: str, results: dict, outcome: GateOutcome):
+        super().__init__(message)
+        self.results = results
+        self.outcome = outcome
+
+
 def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, thresholds: list,
-             baseline: dict | None, alpha: float, dry_run: bool,
+             baseline: dict | None, alpha: float, dry_run: bool, status: str | None = None,
+             warnings: list[str] | None = None,
              extra: dict | None = None) -> tuple[dict, GateOutcome]:
     """Aggregate, apply the gates, write samples.jsonl and results.json. Shared by the
     controller and `benchgate merge`, so a merged run is scored exactly like a single one.
-    `extra`: more top-level keys of results.json."""
+    `extra`: more top-level keys of results.json.
+
+    Nothing finished is lost to one failure: a benchmark whose aggregation fails (a built-in
+    one, or a custom aggregate such as the arena's) carries its error (the others are scored),
+    a gate that cannot be evaluated is a gate failure, and both files are written atomically,
+    samples first; if samples.jsonl cannot be written, results.json is not either (the
+    previous pair stays consistent) and OutputError is raised."""
     benchmarks = recorder.aggregate()
     extra = dict(extra or {})
-    for bench in sorted(recorder.custom):
-        aggregate = _load_function(CUSTOM_AGGREGATES[bench])
-        benchmarks[bench], top = aggregate(recorder.custom_records(bench), config=config,
-                                           output_dir=recorder.output_dir, dry_run=dry_run)
-        extra.update(top)
+    for bench in sorted(recorder.custom):  # before finish_samples: they read the record stream
+        try:
+            aggregate = _load_function(CUSTOM_AGGREGATES[bench])
+            benchmarks[bench], top = aggregate(recorder.custom_records(bench), config=config,
+                                               output_dir=recorder.output_dir, dry_run=dry_run)
+            extra.update(top)
+        except Exception as e:  # noqa: BLE001 - isolate one benchmark's failure
+            benchmarks[bench] = {"metric": recorder.primary.get(bench), "score": None,
+                                 "n": recorder.custom_counts[bench], "stderr": None,
+                                 "error": f"aggregation failed: {type(e).__name__}: {e}"}
     benchmarks = dict(sorted(benchmarks.items()))
+    problem = None
+    try:
+        recorder.finish_samples()
+    except OSError as e:
+        problem = f"{recorder.output_dir / 'samples.jsonl'}: {e.strerror or e}"
     outcome = GateOutcome()
     if not dry_run:
-        check_thresholds(thresholds, benchmarks, outcome)
+        try:
+            check_thresholds(thresholds, benchmarks, outcome)
+        except Exception as e:  # noqa: BLE001
+            outcome.failures.append(f"the score thresholds could not be checked: {type(e).__name__}: {e}")
         if baseline is not None:
-            check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome,
-                           lower_is_better=recorder.lower_is_better)
+            try:
+                check_baseline(baseline, recorder.scores, recorder.primary, alpha, outcome,
+                               lower_is_better=recorder.lower_is_better)
+            except Exception as e:  # noqa: BLE001
+                outcome.failures.append(f"the baseline could not be compared: {type(e).__name__}: {e}")
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
-    failed = outcome.failures or recorder.errors or recorder.failed_requirements
-    status = "dry_run" if dry_run else ("failed" if failed else "passed")
-    recorder.finish_samples()
+    broken = any(e.get("error") for e in benchmarks.values())
+    failed = outcome.failures or recorder.errors or recorder.failed_requirements or broken
+    status = status or ("dry_run" if dry_run else "failed" if failed else "passed")
     results = build_results(config=config, model=model, benchmarks=benchmarks, gates=gates,
-                            errors=recorder.errors, timings=timings, status=status,
+                            errors=recorder.errors, timings=timings, status=status, warnings=warnings,
                             failed_requirements=recorder.failed_requirements,
                             skipped=recorder.skipped) | extra
-    write_json(recorder.output_dir / "results.json", results)
+    if problem is None:
+        try:
+            write_json(recorder.output_dir / "results.json", results)
+        except OSError as e:
+            problem = f"{recorder.output_dir / 'results.json'}: {e.strerror or e}"
+    if problem is not None:
+        raise OutputError(
+            f"could not write {problem}. Files already in {recorder.output_dir} were left whole "
+            f"(nothing half-written); the scores are in the summary above, and the predictions in "
+            f"the cache: re-run with --use-cache and a writable --output-dir to write them without "
+            f"recomputing", results, outcome)
     return results, outcome
 
 

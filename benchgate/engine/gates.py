@@ -1,7 +1,6 @@
 """CI gates: score thresholds and a paired significance test against a baseline run."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,6 +86,9 @@ def check_thresholds(thresholds: list[Threshold], benchmarks: dict[str, Any], ou
         if entry is None:
             outcome.failures.append(f"gate {t.label}: benchmark {t.benchmark!r} has no results in this run")
             continue
+        if entry.get("error"):
+            outcome.failures.append(f"gate {t.label}: {t.benchmark} has no score ({entry['error']})")
+            continue
         metric = t.metric or entry["metric"]
         if t.scope is None:
             block = entry["metrics"].get(metric)
@@ -119,15 +121,20 @@ def load_baseline_scores(path: Path) -> dict[str, dict[str, float]]:
     if not samples.is_file():
         raise OptionError(f"--baseline {path}: {samples} is missing (the paired test needs "
                           f"per-sample scores)")
+    from benchgate.benchmark import DataError
+    from benchgate.data.files import read_jsonl
+
     scores: dict[str, dict[str, float]] = {}
-    with open(samples, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            try:
-                rec = json.loads(line)
-                if rec.get("scores") is not None:
-                    scores[rec["id"]] = rec["scores"]
-            except (json.JSONDecodeError, KeyError) as e:
-                raise OptionError(f"--baseline: {samples}:{line_no}: unreadable record ({e})") from None
+    try:
+        for _, rec, where in read_jsonl(samples):
+            if isinstance(rec, DataError):
+                raise OptionError(f"--baseline: {rec}")
+            if rec.get("scores") is not None:
+                if not isinstance(rec.get("id"), str) or not isinstance(rec["scores"], dict):
+                    raise OptionError(f"--baseline: {where}: unreadable record (no id or scores)")
+                scores[rec["id"]] = rec["scores"]
+    except DataError as e:
+        raise OptionError(f"--baseline: {e}") from None
     return scores
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from benchgate.benchmark import Benchmark, DataError, RunContext, Sample
+from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample
 from benchgate.engine.predictor import Prediction, encode_output
 
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
+SUBSET_ERROR_PROPERTY = "benchgate_error_id"  # user_properties key naming a failed subset (not a sample)
 SKIP_PROPERTY = "benchgate_skipped"  # user_properties key of a skipped subset: {benchmark, subset, n, reason}
 
 
@@ -51,32 +52,47 @@ class BenchmarkFile(pytest.File):
         bench = import_benchmark(self.path)
         if not state.wants(bench.name):
             return []
-        ctx = state.context_for(bench)
         try:
-            items = list(self._samples(state, bench, ctx))
-        except DataError as e:
+            ctx = state.context_for(bench)
+            return list(self._samples(state, bench, ctx, self._subsets(bench, ctx)))
+        except pytest.UsageError as e:  # reported by pytest_collection_finish: exit code 4
+            state.usage_errors.append(str(e))
+            return []
+        except DataError as e:  # no data at all, or the subset list cannot be read
             if state.options.datasets is None:  # not asked for by name: skip, say why
                 self.warn(pytest.PytestWarning(f"benchmark {bench.name} skipped: {e}"))
                 return []
             raise self.CollectError(f"{bench.name}: {e}") from None
-        return items
 
-    def _samples(self, state, bench: Benchmark, ctx: RunContext):
+    @staticmethod
+    def _subsets(bench: Benchmark, ctx: RunContext) -> list[str]:
         subsets = bench.subsets(ctx)
         chosen = ctx.args.get("subset_list")
         if chosen:
             unknown = sorted(set(chosen) - set(subsets))
             if unknown:
-                raise pytest.UsageError(f"--dataset-args: {bench.name} has no subset(s) {unknown}")
+                raise pytest.UsageError(f"--dataset-args: {bench.name} has no subset(s) {unknown}; "
+                                        f"its subsets: {', '.join(subsets)}")
             subsets = [s for s in subsets if s in set(chosen)]
+        return subsets
+
+    def _samples(self, state, bench: Benchmark, ctx: RunContext, subsets: list[str]):
         limit = state.options.limit
         group_size = state.options.group_size
         for subset in subsets:
-            samples = bench.load(ctx, subset)
+            try:
+                samples, category = load_subset(bench, ctx, subset)
+                reason = bench.skip_reason(ctx, subset)
+            except DataMissing:
+                raise
+            except Exception as e:  # noqa: BLE001 - a subset that cannot be read fails alone
+                message = str(e) if isinstance(e, DataError) else \
+                    f"reading the data failed: {type(e).__name__}: {e}"
+                yield SubsetErrorItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,
+                                                  subset=subset, message=message)
+                continue
             if limit is not None:
                 samples = samples[:limit]
-            category = bench.category(ctx, subset)
-            reason = bench.skip_reason(ctx, subset)
             if reason is not None:
                 if samples:
                     yield SkippedSubsetItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,
@@ -85,9 +101,62 @@ class BenchmarkFile(pytest.File):
                 continue
             for sample in samples:
                 item = SampleItem.from_parent(self, name=sample.id, sample=sample, bench=bench,
-                                              ctx=ctx, categories=tuple(bench.categories(ctx, sample)),
+                                              ctx=ctx, categories=_categories(bench, ctx, sample),
                                               group=(bench.name, subset, sample.index // group_size))
                 yield item
+
+
+def load_subset(bench: Benchmark, ctx: RunContext, subset: str) -> tuple[list[Sample], str | None]:
+    """A subset's samples and category; its few-shot pool is read now too (when shots are
+    asked for), so a missing or unreadable few-shot file fails the subset once, at collection,
+    rather than every sample."""
+    samples = bench.load(ctx, subset)
+    n = ctx.args.get("few_shot_num") or 0
+    if n and samples and type(bench).fewshot_pool is not Benchmark.fewshot_pool:
+        pool = bench.fewshot_samples(ctx, subset)
+        sources = {s.source for s in pool}
+        own = any(s.source in sources for s in samples)  # the pool is the evaluation file itself
+        extra = bench.fewshot_sampler == "lm_eval" and bench.fewshot_sampler_sees_eval_doc  # n+1 drawn
+        if len(pool) - (own or extra) < n:
+            raw = ctx.cached(("fewshot", bench.name, subset), lambda: bench.fewshot_pool(ctx, subset))
+            source = raw[-1].source if raw else samples[-1].source  # the pool's file, else the split's
+            where = f"{source}: " if source else ""
+            raise DataError(f"{where}{bench.name}/{subset}: few_shot_num={n} but the few-shot split "
+                            f"has only {len(pool)} well-formed examples"
+                            + (" (a sample is never its own exemplar)" if own else "")
+                            + (" (lm-eval's draw takes one more)" if extra else ""))
+    return samples, bench.category(ctx, subset)
+
+
+def _categories(bench: Benchmark, ctx: RunContext, sample: Sample) -> tuple[str, ...]:
+    """The sample's categories; none for a malformed row (its test fails with its own error)."""
+    try:
+        return tuple(bench.categories(ctx, sample))
+    except Exception:  # noqa: BLE001
+        if sample.error:
+            return ()
+        raise
+
+
+class SubsetErrorItem(pytest.Item):
+    """A subset whose data could not be read: one failing test naming the file and line."""
+
+    def __init__(self, *, bench: Benchmark, subset: str, message: str, **kwargs):
+        super().__init__(**kwargs)
+        self.message = message
+        self.extra_keyword_matches.update((bench.name, subset))
+        self.user_properties.append((SUBSET_ERROR_PROPERTY, f"{bench.name}/{subset}"))
+
+    def runtest(self) -> None:
+        raise SampleError(f"{self.name}: {self.message}")
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, SampleError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, self.name
 
 
 class SampleItem(pytest.Item):
@@ -116,6 +185,8 @@ class SampleItem(pytest.Item):
         prediction = state.prediction_for(self)
         self.prediction, self.ran = None, True  # free memory as soon as the sample is done
         if prediction.error:
+            if state.fatal:  # the model cannot be used: stop here, not one failure per sample
+                self.session.shouldstop = f"benchgate: {state.fatal}"
             raise SampleError(f"{sample.id}: {prediction.error}")
         record = base_record(self, prediction)
         if not state.options.dry_run:

@@ -18,13 +18,55 @@ class MergeError(ValueError):
     """Shards that do not belong together, or a missing or duplicated part."""
 
 
+RECORD_KEYS = ("id", "benchmark", "subset", "index")
+
+
 def _load(folder: Path) -> tuple[dict, Path]:
     results = folder / "results.json"
     samples = folder / "samples.jsonl"
     for path in (results, samples):
         if not path.is_file():
             raise MergeError(f"{path} not found")
-    return json.loads(results.read_text(encoding="utf-8")), samples
+    try:
+        doc = json.loads(results.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise MergeError(f"{results}: not UTF-8 ({e.reason})") from None
+    except json.JSONDecodeError as e:
+        raise MergeError(f"{results}:{e.lineno}: invalid JSON: {e.msg}") from None
+    except OSError as e:
+        raise MergeError(f"{results}: {e.strerror or e}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict) or "model" not in doc:
+        raise MergeError(f"{results}: not a benchgate results.json (no \"config\" / \"model\")")
+    return doc, samples
+
+
+def _records(samples: Path):
+    """(line number, record) of a samples.jsonl; a line that is not a sample record is a
+    MergeError naming the file and line."""
+    try:
+        with open(samples, encoding="utf-8") as f:
+            for line_no, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise MergeError(f"{samples}:{line_no}: invalid JSON: {e.msg}") from None
+                if not isinstance(record, dict):
+                    raise MergeError(f"{samples}:{line_no}: expected a JSON object")
+                missing = [k for k in RECORD_KEYS if k not in record]
+                if missing:
+                    raise MergeError(f"{samples}:{line_no}: not a sample record (missing {missing})")
+                scores = record.get("scores")
+                if not isinstance(record["index"], int) or not isinstance(record["id"], str) or (
+                        scores is not None and not (
+                            isinstance(scores, dict) and isinstance(record.get("metric"), str)
+                            and all(isinstance(v, (int, float)) for v in scores.values()))):
+                    raise MergeError(f"{samples}:{line_no}: malformed sample record (id, index, metric "
+                                     f"or scores)")
+                yield line_no, record
+    except UnicodeDecodeError as e:
+        raise MergeError(f"{samples}: not UTF-8 ({e.reason} at byte {e.start})") from None
 
 
 def merge(folders: list[Path], output_dir: Path, gates: list[str] | None = None,
@@ -62,21 +104,24 @@ def merge(folders: list[Path], output_dir: Path, gates: list[str] | None = None,
     recorder = Recorder(Path(output_dir), corpus_metrics_from(modules))
     seen: set[str] = set()
     for (results, samples), folder in loaded:
-        with open(samples, encoding="utf-8") as f:
-            for line_no, line in enumerate(f, 1):
-                record = json.loads(line)
-                if record["id"] in seen:
-                    raise MergeError(f"{samples}:{line_no}: sample {record['id']} is in two shards")
-                seen.add(record["id"])
-                modules.setdefault(record["benchmark"], record.get("module"))
+        for line_no, record in _records(samples):
+            if record["id"] in seen:
+                raise MergeError(f"{samples}:{line_no}: sample {record['id']} is in two shards")
+            seen.add(record["id"])
+            modules.setdefault(record["benchmark"], record.get("module"))
+            try:
                 recorder.add(record)
-        for error in results.get("errors", []):
-            recorder.add_error(error["id"], error["message"])
-        for skipped in results.get("skipped", []):
-            recorder.add_skipped(skipped)
+            except (KeyError, TypeError, ValueError) as e:
+                raise MergeError(f"{samples}:{line_no}: malformed sample record ({type(e).__name__}: {e})") from None
+        for error in results.get("errors") or []:
+            if isinstance(error, dict):
+                recorder.add_error(str(error.get("id")), str(error.get("message")))
+        for skipped in results.get("skipped") or []:
+            if isinstance(skipped, dict) and {"benchmark", "subset"} <= set(skipped):
+                recorder.add_skipped(skipped)
     config = first["config"] | {"shard": None, "merged_from": [str(f) for f in folders]}
     timings = {"merge_s": time.perf_counter() - start, "samples": recorder.n_records,
-               "shards": [r[0][0]["timings"] for r in loaded]}
+               "shards": [r[0][0].get("timings") for r in loaded]}
     results, outcome = finalize(
         recorder, config=config, model=first["model"], timings=timings,
         thresholds=parse_gates(gates or []),

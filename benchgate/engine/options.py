@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
+from benchgate.argspec import Arg, check_args
 from benchgate.models.base import GenerationConfig
+from benchgate.models.factory import ModelRole, judge_role
 
 GROUP = "benchgate"
 JUDGE_URL_ENV = "BENCHGATE_JUDGE_API_URL"
@@ -53,6 +55,9 @@ def add_options(parser) -> None:
                 help="reuse cached predictions (the cache is always written through)")
     g.addoption("--cache-path", default=None,
                 help="SQLite prediction cache (default $BENCHGATE_HOME/predictions.sqlite)")
+    g.addoption("--cache-timeout", type=float, default=60.0,
+                help="seconds to wait for a cache lock held by another run before going on "
+                     "without the cache (default 60)")
     g.addoption("--dry-run", action="store_true",
                 help="build every prompt and request, call no model, apply no gates")
     g.addoption("--output-dir", default="outputs", help="where results.json and samples.jsonl go")
@@ -95,6 +100,22 @@ def _public_url(url: str | None) -> str | None:
     return sanitize_url(url)
 
 
+def check_output_dir(path: Path) -> None:
+    """OptionError when `--output-dir` is not a directory that can be created and written
+    (checked before anything runs, so no finished run is lost for want of a place to write).
+    Creates nothing."""
+    path = Path(path)
+    probe = path
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OptionError(f"--output-dir {path}: {probe} is not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OptionError(f"--output-dir {path}: {probe} is not writable")
+
+
 def benchgate_home() -> Path:
     """$BENCHGATE_HOME, default ~/.cache/benchgate."""
     return Path(os.environ.get("BENCHGATE_HOME") or Path.home() / ".cache" / "benchgate")
@@ -124,18 +145,29 @@ def parse_kv(text: str | dict | None, option: str) -> dict[str, Any]:
     return out
 
 
-def parse_generation_config(text: str | dict | None) -> GenerationConfig:
-    """`--generation-config` -> GenerationConfig; unknown keys are an error."""
-    values = parse_kv(text, "--generation-config")
-    known = set(GenerationConfig.__dataclass_fields__)
-    unknown = set(values) - known
-    if unknown:
-        raise OptionError(f"--generation-config: unknown key(s) {sorted(unknown)} "
-                          f"(accepted: {sorted(known)})")
+_G = GenerationConfig
+GENERATION_ARGS: dict[str, Arg] = {
+    "do_sample": Arg(_G.do_sample, help="sample instead of greedy decoding"),
+    "temperature": Arg(_G.temperature, float, min=0),
+    "top_p": Arg(_G.top_p, float, above=0, max=1),
+    "top_k": Arg(_G.top_k, int, min=0),
+    "max_new_tokens": Arg(_G.max_new_tokens, int, min=1),
+    "repetition_penalty": Arg(_G.repetition_penalty, float, above=0),
+    "seed": Arg(_G.seed, int, min=0),
+}
+
+
+def parse_generation_config(text: str | dict | None, option: str = "--generation-config") -> GenerationConfig:
+    """`--generation-config` (or `option`) -> GenerationConfig; unknown keys, wrong types and
+    values out of range are an OptionError naming the key and what it accepts."""
     try:
-        return GenerationConfig(**values)
-    except TypeError as e:
-        raise OptionError(f"--generation-config: {e}") from None
+        values = check_args(parse_kv(text, option), GENERATION_ARGS, option)
+    except ValueError as e:
+        raise OptionError(str(e)) from None
+    if values["do_sample"] and values["temperature"] == 0:
+        raise OptionError(f"{option}: temperature must be > 0 when do_sample is true "
+                          "(for greedy decoding use do_sample=false)")
+    return GenerationConfig(**values)
 
 
 def parse_datasets(values: list[str] | str | None) -> list[str] | None:
@@ -170,6 +202,58 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return index, total
 
 
+def check_api_url(url: str, option: str = "--api-url") -> None:
+    """An http(s) URL with a host, e.g. http://127.0.0.1:8000/v1; OptionError naming `option`
+    otherwise."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as e:
+        raise OptionError(f"{option}: not a valid URL ({e})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OptionError(f"{option}: expected an http(s) URL such as http://HOST:8000/v1, got "
+                          f"{_redact_url(url)!r}")
+
+
+def _redact_url(url: str) -> str:
+    """`url` with any user:password@ part replaced (for error messages)."""
+    scheme, sep, rest = url.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        rest = "***@" + rest.split("@", 1)[1]
+    return scheme + sep + rest
+
+
+def check_judge_options(opt) -> dict[str, Any]:
+    """Validate the --judge-* options (given `config.getoption`) before anything runs; returns
+    the parsed --judge-model-args. With --arena-config the arena checks the judge it builds
+    (the config may name its model, endpoint and model_args)."""
+    judge_model, arena = opt("judge_model"), opt("arena_config")
+    url = opt("judge_api_url") or None
+    if url is not None:
+        check_api_url(url, "--judge-api-url")
+    args = parse_kv(opt("judge_model_args"), "--judge-model-args")
+    given = [name for name, value in (("--judge-api-url", url), ("--judge-api-key", opt("judge_api_key")),
+                                      ("--judge-model-args", opt("judge_model_args")),
+                                      ("--judge-generation-config", opt("judge_generation_config")))
+             if value]
+    if given and not judge_model and not arena:
+        raise OptionError(f"{given[0]} is given but no judge: pass --judge-model (or --arena-config "
+                          f"with a reviewer model)")
+    if judge_model and not arena:
+        env_url = os.environ.get(JUDGE_URL_ENV) or None
+        if url is None and env_url is not None:
+            check_api_url(env_url, f"${JUDGE_URL_ENV}")
+        from benchgate.models.args import check_model_args
+
+        try:
+            check_model_args(judge_model, url or env_url, args, "--judge-model-args", judge=True)
+        except ValueError as e:
+            raise OptionError(str(e)) from None
+    return args
+
+
 def shard_of(sample_id: str, total: int) -> int:
     """The shard (1..total) a sample belongs to: a stable hash of its id."""
     digest = hashlib.sha1(sample_id.encode("utf-8")).digest()
@@ -186,18 +270,20 @@ class ModelOptions:
     generation: GenerationConfig = field(default_factory=GenerationConfig)
     chat_template: bool = False
     model_hub: str = "modelscope"
-    api_url: str | None = None
+    api_url: str | None = field(default=None, repr=False)  # may hold credentials
     api_key: str | None = field(default=None, repr=False)
     seed: int = 42
     use_cache: bool = False
     cache_path: Path = field(default_factory=lambda: benchgate_home() / "predictions.sqlite")
     dry_run: bool = False
+    cache_timeout: float = 60.0
+    role: ModelRole = field(default_factory=ModelRole)  # how messages name it (the run's --model)
 
 
 def judge_generation_config(text: str | dict | None) -> GenerationConfig:
     """A judge's decoding settings: greedy, JUDGE_MAX_NEW_TOKENS new tokens, updated by `text`."""
     values = {"max_new_tokens": JUDGE_MAX_NEW_TOKENS, **parse_kv(text, "--judge-generation-config")}
-    return parse_generation_config(values)
+    return parse_generation_config(values, "--judge-generation-config")
 
 
 @dataclass
@@ -209,7 +295,7 @@ class RunOptions:
     generation: GenerationConfig
     chat_template: bool
     model_hub: str
-    api_url: str | None
+    api_url: str | None = field(repr=False)  # may hold credentials: public() sanitises it
     api_key: str | None = field(repr=False)
     datasets: list[str] | None
     dataset_args: dict[str, dict]
@@ -226,8 +312,9 @@ class RunOptions:
     baseline_alpha: float
     group_size: int
     shard: tuple[int, int] | None = None
+    cache_timeout: float = 60.0
     judge_model: str | None = None
-    judge_api_url: str | None = None
+    judge_api_url: str | None = field(default=None, repr=False)  # may hold credentials
     judge_api_key: str | None = field(default=None, repr=False)
     judge_model_args: dict[str, Any] = field(default_factory=dict)
     judge_generation: GenerationConfig = field(default_factory=lambda: judge_generation_config(None))
@@ -244,19 +331,36 @@ class RunOptions:
             raise OptionError(f"--limit must be >= 1, got {limit}")
         if opt("group_size") < 1:
             raise OptionError("--group-size must be >= 1")
+        if not 0 < opt("baseline_alpha") < 1:
+            raise OptionError(f"--baseline-alpha must be between 0 and 1, got {opt('baseline_alpha')}")
+        if not opt("cache_timeout") > 0:
+            raise OptionError(f"--cache-timeout must be > 0 seconds, got {opt('cache_timeout')}")
+        if dataset_dir and not Path(dataset_dir).is_dir():
+            raise OptionError(f"--dataset-dir {dataset_dir}: not a directory")
+        api_url = opt("api_url")
+        if api_url is not None:
+            check_api_url(api_url)
+        model_args = parse_kv(opt("model_args"), "--model-args")
+        from benchgate.models.args import check_model_args
+
+        try:
+            check_model_args(opt("model"), api_url, model_args)
+        except ValueError as e:
+            raise OptionError(str(e)) from None
         cache_path = opt("cache_path")
         dataset_args = parse_dataset_args(opt("dataset_args"))
         judged = sorted(n for n, a in dataset_args.items() if a.get("judge"))
         if judged and not opt("judge_model") and not opt("dry_run"):
             raise OptionError(f"--dataset-args: {judged[0]}.judge needs a judge model: pass "
                               f"--judge-model (and --judge-api-url for an API)")
+        judge_model_args = check_judge_options(opt)
         return cls(
             model=opt("model"),
-            model_args=parse_kv(opt("model_args"), "--model-args"),
+            model_args=model_args,
             generation=parse_generation_config(opt("generation_config")),
             chat_template=opt("chat_template") == "on",
             model_hub=opt("model_hub"),
-            api_url=opt("api_url"),
+            api_url=api_url,
             api_key=opt("api_key"),
             datasets=parse_datasets(opt("datasets")),
             dataset_args=dataset_args,
@@ -273,10 +377,11 @@ class RunOptions:
             baseline_alpha=opt("baseline_alpha"),
             group_size=opt("group_size"),
             shard=parse_shard(opt("shard")),
+            cache_timeout=float(opt("cache_timeout")),
             judge_model=opt("judge_model"),
             judge_api_url=opt("judge_api_url") or None,  # the environment is the last resort:
             judge_api_key=opt("judge_api_key") or None,   # judge_options(), the arena session
-            judge_model_args=parse_kv(opt("judge_model_args"), "--judge-model-args"),
+            judge_model_args=judge_model_args,
             judge_generation=judge_generation_config(opt("judge_generation_config")),
             arena_config=Path(opt("arena_config")) if opt("arena_config") else None,
         )
@@ -287,7 +392,7 @@ class RunOptions:
                             chat_template=self.chat_template, model_hub=self.model_hub,
                             api_url=self.api_url, api_key=self.api_key, seed=self.seed,
                             use_cache=self.use_cache, cache_path=self.cache_path,
-                            dry_run=self.dry_run)
+                            dry_run=self.dry_run, cache_timeout=self.cache_timeout)
 
     def judge_options(self) -> ModelOptions | None:
         """The --judge-* options as ModelOptions (None without --judge-model). A judge is
@@ -300,17 +405,21 @@ class RunOptions:
                             api_url=self.judge_api_url or os.environ.get(JUDGE_URL_ENV) or None,
                             api_key=self.judge_api_key or os.environ.get(JUDGE_KEY_ENV) or None,
                             seed=self.seed, use_cache=self.use_cache, cache_path=self.cache_path,
-                            dry_run=False)
+                            dry_run=False, cache_timeout=self.cache_timeout,
+                            role=judge_role(self.judge_model))
 
     def public(self) -> dict[str, Any]:
-        """The configuration as written to results.json (no secrets)."""
+        """The configuration as written to results.json (no secrets: the API key never, the API
+        URL without credentials or query)."""
+        from benchgate.models.openai_api import sanitize_url
+
         return {
             "model": self.model,
             "model_args": self.model_args,
             "generation_config": self.generation.key(),
             "chat_template": self.chat_template,
             "model_hub": self.model_hub,
-            "api_url": self.api_url,
+            "api_url": sanitize_url(self.api_url) if self.api_url else None,
             "datasets": self.datasets,
             "dataset_args": self.dataset_args,
             "limit": self.limit,

@@ -9,17 +9,25 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import sqlite3
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
 from tqdm import tqdm
 
 from benchgate.engine.cache import PredictionCache, cache_key
+from benchgate.models.factory import ModelUnavailable, load_failure_message
 from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
 
 NO_CACHE_MODELS = ("dummy", "oracle", "wrong")
+CACHE_ERRORS = (sqlite3.Error, OSError, ValueError)  # ValueError: a corrupt cached value
+
+
+class CacheWarning(UserWarning):
+    """The prediction cache could not be used; the run goes on without it."""
 
 
 def encode_output(output: Any) -> Any:
@@ -110,18 +118,34 @@ class Predictor:
         self._quiet_capture = quiet_capture or contextlib.nullcontext
         self.stats = PredictorStats()
         self._replay = None
+        self.cache_warning: str | None = None  # why the cache was given up (once per process)
 
     @property
     def backend(self) -> ModelBackend:
         if self._load_error is not None:  # load once; later groups fail fast with the same reason
-            raise BackendError(self._load_error)
+            raise ModelUnavailable(self._load_error)
         if self._backend is None:
             try:
                 self._backend = self._load_backend(self.options)
             except Exception as e:
-                self._load_error = f"model could not be loaded: {type(e).__name__}: {e}"
-                raise BackendError(self._load_error) from e
+                self._load_error = load_failure_message(self.options, e)
+                raise ModelUnavailable(self._load_error) from None
         return self._backend
+
+    @property
+    def load_error(self) -> str | None:
+        """Why the model (or replay file) could not be loaded; None when it loaded or was not tried."""
+        return self._load_error
+
+    def load(self) -> None:
+        """Load the model (or read the replay file) now, so that a model that cannot be used
+        stops the run once, before any sample; raises ModelUnavailable."""
+        if self.options.dry_run:
+            return
+        if (self.options.model or "").startswith("replay:"):
+            self._replay_source()
+        else:
+            self.backend  # noqa: B018 - loads it
 
     @property
     def loaded(self) -> bool:
@@ -140,9 +164,46 @@ class Predictor:
 
     @property
     def cache(self) -> PredictionCache | None:
-        if self._cache is None and self.options.model not in NO_CACHE_MODELS:
-            self._cache = PredictionCache(self.options.cache_path)
+        """The cache, or None (built-in models; or it could not be opened: warned once)."""
+        if self._cache is None and self.cache_warning is None \
+                and self.options.model not in NO_CACHE_MODELS:
+            try:
+                self._cache = PredictionCache(self.options.cache_path,
+                                              timeout=getattr(self.options, "cache_timeout", 60.0))
+            except CACHE_ERRORS as e:
+                self._give_up_cache("opened", e)
         return self._cache
+
+    def _cache_get(self, keys) -> dict[str, Any]:
+        cache = self.cache
+        if cache is None:
+            return {}
+        try:
+            return cache.get_many(keys)
+        except CACHE_ERRORS as e:
+            self._give_up_cache("read", e)
+            return {}
+
+    def _cache_put(self, items: dict[str, Any]) -> None:
+        cache = self.cache
+        if cache is None or not items:
+            return
+        try:
+            cache.put_many(items)
+        except CACHE_ERRORS as e:
+            self._give_up_cache("written", e)
+
+    def _give_up_cache(self, action: str, error: BaseException) -> None:
+        """Go on without the cache: every output is still delivered, scored and written;
+        one warning says why (read-only or full disk, a lock held too long, a corrupt file)."""
+        self.cache_warning = (f"the prediction cache {self.options.cache_path} could not be {action} "
+                              f"({type(error).__name__}: {error}); going on without it, so this "
+                              f"run's predictions are not cached")
+        warnings.warn(CacheWarning(self.cache_warning), stacklevel=2)
+        if self._cache is not None:
+            with contextlib.suppress(Exception):
+                self._cache.close()
+            self._cache = None
 
     def chunk_size(self) -> int:
         """Requests per backend call; each call's results are written to the cache as it ends.
@@ -158,18 +219,33 @@ class Predictor:
     @property
     def replay(self):
         """The replay source of `--model replay:FILE`, else None."""
-        model = self.options.model or ""
-        if self._replay is None and model.startswith("replay:"):
+        if (self.options.model or "").startswith("replay:"):
+            return self._replay_source()
+        return None
+
+    def _replay_source(self):
+        if self._load_error is not None:
+            raise ModelUnavailable(self._load_error)
+        if self._replay is None:
             from benchgate.models.replay import ReplaySource
 
-            self._replay = ReplaySource(model[len("replay:"):])
+            try:
+                self._replay = ReplaySource(self.options.model[len("replay:"):])
+            except Exception as e:
+                self._load_error = load_failure_message(self.options, e)
+                raise ModelUnavailable(self._load_error) from None
         return self._replay
 
     def predict(self, label: str, predictions: Sequence[Prediction]) -> None:
         """Fill `outputs` (or `error`) of every prediction, computing cache misses in batches."""
         if self.options.dry_run:
             return
-        if self.replay is not None:
+        try:
+            replay = self.replay
+        except ModelUnavailable as e:
+            self._fail([(p, 0) for p in predictions], str(e))
+            return
+        if replay is not None:
             self._predict_replay(predictions)
             return
         start = time.perf_counter()
@@ -191,16 +267,19 @@ class Predictor:
                 wanted.setdefault(key, (request, []))[1].append((p, pos))
         self.stats.requests += len(wanted)
         found: dict[str, Any] = {}
-        cache = self.cache
-        if cache is not None and self.options.use_cache:
-            found = cache.get_many(wanted)
+        if self.options.use_cache:
+            for key, value in self._cache_get(wanted).items():
+                request, users = wanted[key]
+                try:
+                    output = decode_output(request.kind, value)
+                except (KeyError, IndexError, TypeError, ValueError):
+                    continue  # a malformed cached value: computed again
+                found[key] = value
+                self._deliver(users, output, cached=True)
             self.stats.cache_hits += len(found)
-        for key, value in found.items():
-            request, users = wanted[key]
-            self._deliver(users, decode_output(request.kind, value), cached=True)
         misses = [(k, r) for k, (r, _) in wanted.items() if k not in found]
         if misses:
-            self._compute(label, misses, wanted, cache)
+            self._compute(label, misses, wanted)
         self.stats.seconds += time.perf_counter() - start
 
     def _predict_replay(self, predictions: Sequence[Prediction]) -> None:
@@ -213,7 +292,7 @@ class Predictor:
                 except ReplayError as e:
                     p.error = str(e)
 
-    def _compute(self, label, misses, wanted, cache) -> None:
+    def _compute(self, label, misses, wanted) -> None:
         by_kind: dict[str, list[tuple[str, Request]]] = {}
         for key, request in misses:
             by_kind.setdefault(request.kind, []).append((key, request))
@@ -222,10 +301,10 @@ class Predictor:
             for kind, pending in by_kind.items():
                 pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(self.backend, kind)
-                stream = cache is not None and _streams_results(method)
+                stream = self.cache is not None and _streams_results(method)
                 for chunk in _chunks(pending, self.chunk_size()):
-                    written: set[str] = set()
-                    kwargs = {"on_result": self._writer(chunk, cache, written)} if stream else {}
+                    writer = _ResultWriter(self, [k for k, _ in chunk])
+                    kwargs = {"on_result": writer} if stream else {}
                     try:
                         try:
                             outputs = method([r for _, r in chunk], progress=bar.update, **kwargs)
@@ -247,22 +326,7 @@ class Predictor:
                         done[key] = encode_output(output)
                         self._deliver(wanted[key][1], output, cached=False)
                     self.stats.computed += len(done)
-                    if cache is not None:
-                        cache.put_many({k: v for k, v in done.items() if k not in written})
-
-    @staticmethod
-    def _writer(chunk, cache: PredictionCache, written: set[str]):
-        """`on_result` callback: write each result to the cache as it arrives (API backends),
-        so a run killed mid-chunk repeats no request that was answered."""
-        def write(index: int, output: Any) -> None:
-            key = chunk[index][0]
-            try:
-                cache.put_many({key: encode_output(output)})
-            except Exception:  # noqa: BLE001 - written again with the rest of the chunk
-                return
-            written.add(key)
-
-        return write
+                    self._cache_put({k: v for k, v in done.items() if k not in writer.written})
 
     @staticmethod
     def _deliver(users, output, cached: bool) -> None:
@@ -280,6 +344,26 @@ class Predictor:
             self._backend.close()
         if self._cache is not None:
             self._cache.close()
+
+
+class _ResultWriter:
+    """`on_result(i, result)` for backends that report each request as it finishes (the API
+    backend): each answer goes to the cache at once (one small WAL transaction, ~0.1 ms), so a
+    run killed mid-chunk repeats no answered request. Failed requests are not cached; a cache
+    that fails is given up once by the predictor (the chunk's answers are still delivered)."""
+
+    def __init__(self, predictor: "Predictor", keys: list[str]):
+        self.predictor = predictor
+        self.keys = keys
+        self.written: set[str] = set()
+
+    def __call__(self, index: int, result: Any) -> None:
+        if isinstance(result, BaseException) or self.predictor.cache is None:
+            return
+        key = self.keys[index]
+        self.predictor._cache_put({key: encode_output(result)})
+        if self.predictor.cache is not None:
+            self.written.add(key)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

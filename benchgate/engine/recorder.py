@@ -1,10 +1,13 @@
 """Controller-side aggregation of per-sample records: per subset, category and benchmark."""
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
+import os
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from benchgate.metrics.stats import confidence_interval, mean_stderr
 
@@ -22,6 +25,25 @@ def summarize(values: list[float]) -> dict[str, float]:
     return {"score": mean, "n": len(values), "stderr": stderr, "ci95": [low, high]}
 
 
+def write_atomic(path: Path, write) -> None:
+    """Write `path` through a temporary file renamed over it, so a reader (or a full disk)
+    never leaves a half-written file: the old file stays until the new one is complete.
+    `write(f)` writes the content to the open text file. The temporary file is removed on
+    failure and the OSError raised."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 # what the controller needs of a record to aggregate it; under xdist a worker streams the whole
 # record to its own file (`WorkerSink`) and sends only these fields with the test report
 SUMMARY_KEYS = ("id", "benchmark", "subset", "index", "category", "categories", "metric", "module",
@@ -35,32 +57,47 @@ class WorkerSink:
     def __init__(self, folder: str | Path, worker_id: str):
         self.path = Path(folder) / f"{worker_id}.jsonl"
         self._file = open(self.path, "a", encoding="utf-8")
+        self._written = self._file.tell()
 
     def write(self, record: dict[str, Any]) -> dict[str, Any]:
         """Append the record (flushed, so it is on disk before its report is sent); return
-        the summary that travels with the test report."""
-        self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        self._file.flush()
-        summary = {k: record[k] for k in SUMMARY_KEYS if k in record}
-        summary[STORED_IN] = str(self.path)
-        return summary
+        the summary that travels with the test report. If the file cannot be written (disk
+        full), the whole record travels with the report from then on: nothing is lost."""
+        if self._file is not None:
+            try:
+                self._file.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                self._file.flush()
+                self._written = self._file.tell()
+                summary = {k: record[k] for k in SUMMARY_KEYS if k in record}
+                summary[STORED_IN] = str(self.path)
+                return summary
+            except OSError:
+                with contextlib.suppress(OSError):
+                    self._file.close()
+                with contextlib.suppress(OSError):
+                    os.truncate(self.path, self._written)  # drop a half-written line
+                self._file = None
+        return record
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def _mark_expected(line: str, ids: set[str]) -> str:
-    record = json.loads(line)
-    if record["id"] not in ids or record.get("expected_failure"):
+    record = _record(line)
+    if record is None or record.get("id") not in ids or record.get("expected_failure"):
         return line
     return json.dumps({**record, "expected_failure": True}, ensure_ascii=False, default=str) + "\n"
 
 
 class Recorder:
-    """Collects records as test reports arrive; streams them to samples.jsonl. Aggregates
-    in sample order, so serial and xdist runs give bit-identical numbers. A record that a
-    worker stored in its own file arrives as a summary (`STORED_IN`); `finish_samples` takes
-    the full record from that file."""
+    """Collects records as test reports arrive; streams them to samples.jsonl.partial (kept
+    in memory from the point where the disk refuses a write). A record that a worker stored in
+    its own file arrives as a summary (`STORED_IN`); `finish_samples` takes the full record
+    from that file. Aggregates in sample order, so serial and xdist runs give bit-identical
+    numbers; a benchmark whose aggregation fails carries its error instead of a score, and the
+    others are unaffected."""
 
     def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
         self.output_dir = output_dir
@@ -77,22 +114,23 @@ class Recorder:
         self.failed_requirements: list[dict[str, str]] = []  # hand-written tests: failed asserts
         self.n_records = 0
         self.custom: set[str] = set()  # benchmarks in CUSTOM_AGGREGATES that have records
+        self.custom_counts: dict[str, int] = defaultdict(int)  # their records
         self._partial_path = output_dir / "samples.jsonl.partial"
         self._partial = None
+        self._written = 0  # bytes of complete lines in the partial file
+        self._spill: list[str] | None = None  # lines kept in memory once the disk refused one
+        self.stream_error: str | None = None
         self._stored: dict[str, set[str]] = {}  # worker file -> ids of the records reported
         self._expected_failures: set[str] = set()  # stored records the controller saw xfail
 
     def add(self, record: dict[str, Any]) -> None:
         """One sample's record, or its summary (from the test report)."""
-        if self._partial is None:
-            self.output_dir.mkdir(parents=True, exist_ok=True)
-            self._partial = open(self._partial_path, "w", encoding="utf-8")
         if STORED_IN in record:
             self._stored.setdefault(record[STORED_IN], set()).add(record["id"])
             if record.get("expected_failure"):
                 self._expected_failures.add(record["id"])
         else:
-            self._partial.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            self._stream(json.dumps(record, ensure_ascii=False, default=str) + "\n")
         self.n_records += 1
         scores = record.get("scores")
         if scores is None:  # dry run
@@ -103,6 +141,7 @@ class Recorder:
         self._set_primary(bench, record)
         if bench in CUSTOM_AGGREGATES:
             self.custom.add(bench)
+            self.custom_counts[bench] += 1
             self.scores[record["id"]] = scores
             return
         if record.get("lower_is_better"):
@@ -115,6 +154,26 @@ class Recorder:
             categories = [record["category"]] if record.get("category") else []
         self._rows[bench].append((record["subset"], record["index"], tuple(categories),
                                   {k: float(v) for k, v in scores.items()}))
+
+    def _stream(self, line: str) -> None:
+        if self._spill is not None:
+            self._spill.append(line)
+            return
+        try:
+            if self._partial is None:
+                self.output_dir.mkdir(parents=True, exist_ok=True)
+                self._partial = open(self._partial_path, "w", encoding="utf-8")
+            self._partial.write(line)
+            self._partial.flush()
+            self._written = self._partial.tell()
+        except OSError as e:  # disk full, folder gone: keep the records in memory from here
+            self.stream_error = f"{self._partial_path}: {e.strerror or e}"
+            self._spill = [line]
+            if self._partial is not None:
+                with contextlib.suppress(OSError):
+                    self._partial.close()  # its buffer may hold (and write) part of the line
+                with contextlib.suppress(OSError):
+                    os.truncate(self._partial_path, self._written)  # drop a half-written line
 
     def _set_primary(self, bench: str, record: dict[str, Any]) -> None:
         """The primary metric of a benchmark: the one named by its first sample (in sample
@@ -130,22 +189,20 @@ class Recorder:
     def custom_records(self, bench: str) -> Iterator[dict[str, Any]]:
         """The full records of a custom-aggregated benchmark, read back from the stream and
         from the xdist workers' record files (so they are not held in memory twice)."""
-        if self._partial is None:
-            return
-        self._partial.flush()
-        with open(self._partial_path, encoding="utf-8") as f:
-            for line in f:
-                record = json.loads(line)
-                if record.get("benchmark") == bench:
-                    yield record
+        lines: Iterable[str] = ()
+        if self._partial is not None:
+            with contextlib.suppress(OSError):
+                self._partial.flush()
+            lines = _whole_lines(self._partial_path)
+        for line in itertools.chain(lines, self._spill or ()):  # the spill: kept in memory
+            record = _record(line)
+            if record is not None and record.get("benchmark") == bench:
+                yield record
         for path, ids in self._stored.items():  # records of reported tests only
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    if not line.endswith("\n"):
-                        continue
-                    record = json.loads(line)
-                    if record.get("benchmark") == bench and record["id"] in ids:
-                        yield record
+            for line in _whole_lines(path):
+                record = _record(line)
+                if record is not None and record.get("benchmark") == bench and record.get("id") in ids:
+                    yield record
 
     def add_error(self, sample_id: str, message: str) -> None:
         self.errors.append({"id": sample_id, "message": message})
@@ -162,9 +219,16 @@ class Recorder:
         micro averages over samples (so a benchmark score weights subsets by size), plus
         the macro average over subsets (and categories). A sample counts in each of its
         categories; a category also reports `macro_subsets`, the mean of its subsets' scores
-        (CMMLU's and C-Eval's published category numbers)."""
-        return {bench: self._aggregate_one(bench, sorted(rows, key=lambda r: (r[0], r[1])))
-                for bench, rows in sorted(self._rows.items())}
+        (CMMLU's and C-Eval's published category numbers). A benchmark whose aggregation fails
+        gets {metric, score: None, n, error} and does not stop the others."""
+        out: dict[str, Any] = {}
+        for bench, rows in sorted(self._rows.items()):
+            try:
+                out[bench] = self._aggregate_one(bench, sorted(rows, key=lambda r: (r[0], r[1])))
+            except Exception as e:  # noqa: BLE001 - isolate one benchmark's failure
+                out[bench] = {"metric": self.primary.get(bench), "score": None, "n": len(rows),
+                              "stderr": None, "error": f"aggregation failed: {type(e).__name__}: {e}"}
+        return out
 
     def _aggregate_one(self, bench: str, rows) -> dict[str, Any]:
         primary = self.primary[bench]
@@ -189,6 +253,9 @@ class Recorder:
                     "metrics": per_metric}
 
         entry: dict[str, Any] = {"metric": primary, **block([r[3] for r in rows])}
+        if primary not in entry["metrics"]:
+            raise ValueError(f"no sample has a score for the primary metric {primary!r} "
+                             f"(metrics found: {sorted(entry['metrics'])})")
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
         for name, block_ in entry["categories"].items():  # mean of its subsets' primary scores
@@ -209,28 +276,59 @@ class Recorder:
         return entry
 
     def finish_samples(self) -> Path | None:
-        """Sort the streamed records by (benchmark, subset, index) into samples.jsonl."""
-        if self._partial is None:
+        """Sort the streamed records by (benchmark, subset, index) into samples.jsonl, written
+        atomically; on an OSError the partial file is kept and the error raised."""
+        if self._partial is None and self._spill is None and not self._stored:
             return None
-        self._partial.close()
-        with open(self._partial_path, encoding="utf-8") as f:
-            lines = f.readlines()
+        lines: list[str] = []
+        if self._partial is not None:
+            with contextlib.suppress(OSError):
+                self._partial.close()
+            with open(self._partial_path, encoding="utf-8") as f:
+                lines = [line for line in f if line.endswith("\n")]
+        lines += self._spill or []
         for path, ids in self._stored.items():  # records of reported tests only
             with open(path, encoding="utf-8") as f:
-                lines += [line for line in f if line.endswith("\n") and json.loads(line)["id"] in ids]
+                lines += [line for line in f if line.endswith("\n") and _record_id(line) in ids]
         if self._expected_failures:  # known on the controller only (the test report's xfail)
             lines = [_mark_expected(line, self._expected_failures) for line in lines]
 
         def order(line: str):
-            rec = json.loads(line)
-            return rec["benchmark"], rec["subset"], rec["index"]
+            try:
+                rec = json.loads(line)
+                return 0, rec["benchmark"], rec["subset"], rec["index"]
+            except (ValueError, KeyError, TypeError):
+                return 1, "", "", 0
 
         lines.sort(key=order)
         final = self.output_dir / "samples.jsonl"
-        with open(final, "w", encoding="utf-8") as f:
-            f.writelines(lines)
-        self._partial_path.unlink()
+        write_atomic(final, lambda f: f.writelines(lines))
+        with contextlib.suppress(OSError):
+            self._partial_path.unlink()
+        self._partial, self._spill = None, None
         return final
+
+
+def _record(line: str) -> dict | None:
+    """A record line as a dict; None for a line that is not a JSON object."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _record_id(line: str) -> str | None:
+    record = _record(line)
+    return record.get("id") if record is not None else None
+
+
+def _whole_lines(path) -> Iterator[str]:
+    """The complete (newline-ended) lines of a record file."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.endswith("\n"):
+                yield line
 
 
 def dimension_summary(benchmarks: dict[str, Any]) -> dict[str, Any]:

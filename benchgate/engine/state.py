@@ -41,6 +41,8 @@ class EvalState:
         self._judge_calls = None
         self.arena = None  # the arena session (benchgate.arena.session) when the arena suite runs
         self.collection_s: float | None = None  # set by the plugin's collection hooks
+        self.usage_errors: list[str] = []  # bad --dataset-args found while collecting
+        self.model_checked = False  # xdist controller: the model was probed once
         self._sink = None
 
     @property
@@ -52,8 +54,11 @@ class EvalState:
             if folder:
                 from benchgate.engine.recorder import WorkerSink
 
-                self._sink = WorkerSink(folder, self.config.workerinput.get("workerid", "gw"))
-        return self._sink
+                try:
+                    self._sink = WorkerSink(folder, self.config.workerinput.get("workerid", "gw"))
+                except OSError:  # no room for the file: whole records travel in the reports
+                    self._sink = False
+        return self._sink or None
 
     def wants(self, name: str) -> bool:
         return self.options.datasets is None or name in self.options.datasets
@@ -179,9 +184,18 @@ class EvalState:
             for m in members:
                 m.prediction = build_prediction(m)
             bench, subset, chunk = item.group
-            self.predictor.predict(f"{bench}/{subset}#{chunk}", [m.prediction for m in members])
+            predictions = [m.prediction for m in members]
+            try:
+                self.predictor.predict(f"{bench}/{subset}#{chunk}", predictions)
+                if not self.options.dry_run:
+                    self._judge_members(f"judge {bench}/{subset}#{chunk}", members)
+            except Exception as e:  # noqa: BLE001 - a bug must fail its samples, not crash the run
+                for p in predictions:
+                    p.error = p.error or f"prediction failed: {type(e).__name__}: {e}"
             if not self.options.dry_run:
-                self._judge_members(f"judge {bench}/{subset}#{chunk}", members)
+                for p in predictions:  # every sample gets all its outputs, or an error
+                    if p.error is None and (p.outputs is None or any(o is None for o in p.outputs)):
+                        p.error = "prediction failed: the model gave no output for this sample"
         return item.prediction
 
     def _judge_members(self, label: str, members: list["SampleItem"]) -> None:
@@ -219,11 +233,62 @@ class EvalState:
     def _pending(self, group: tuple) -> list["SampleItem"]:
         return [m for m in self.groups.get(group, []) if m.prediction is None and not m.ran]
 
+    def uses_judge(self) -> bool:
+        """Whether the benchmark samples of this run ask the judge (a `judge` dataset arg):
+        those selected (after collection), else those the options name (xdist controller)."""
+        if self.options.dry_run or not self.options.judge_model:
+            return False
+        if self.groups:
+            return any(items and items[0].ctx.args.get("judge") for items in self.groups.values())
+        return any(args.get("judge") for name, args in self.options.dataset_args.items()
+                   if self.wants(name))
+
+    def check_models(self, load: bool, selected: list[str] | None = None) -> None:
+        """Fail fast: raise ModelUnavailable, with one line per model that cannot be used, when
+        a model the run needs cannot be: the --model of benchmark samples, the judge of judge
+        metrics, the arena's candidates and judge. `load`: load them now (a serial run, about
+        to use them; only what the selected tests need); else the cheap check of the xdist
+        controller (API probed, config read, no weights; `selected`: the test ids a worker
+        collected, when known)."""
+        from benchgate.models.factory import ModelUnavailable, check_model
+
+        errors: list[str] = []
+        checks = []
+        opts = self.options
+        if opts.model and not opts.dry_run and (self.groups or not load):
+            checks.append(self.predictor.load if load else (lambda: check_model(opts)))
+        if self.uses_judge():
+            judge = self.judge
+            checks.append(judge.predictor.load if load else (lambda: check_model(judge.options)))
+        for check in checks:
+            try:
+                check()
+            except ModelUnavailable as e:
+                errors.append(str(e))
+        if self.arena is not None:
+            errors += self.arena.model_errors(load, selected)
+        if errors:
+            raise ModelUnavailable("\n".join(dict.fromkeys(errors)))
+
+    @property
+    def fatal(self) -> str | None:
+        """Why a model this process needs (the --model, the judge, an arena candidate or judge)
+        could not be loaded (the run stops), else None."""
+        found = [p.load_error for p in (self._predictor, self._judge and self._judge.predictor)
+                 if p is not None and p.load_error]
+        if self.arena is not None:
+            found += self.arena.load_errors()
+        return "\n".join(dict.fromkeys(found)) or None
+
     def summary(self) -> dict:
         """What this process tells the controller: model identity, effective args, timings."""
         out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()},
                      "collection_s": self.collection_s}
         predictor = self._predictor
+        if self.fatal:
+            out["fatal"] = self.fatal
+        if predictor is not None and predictor.cache_warning:
+            out["warnings"] = [predictor.cache_warning]
         if predictor is not None and predictor.loaded:
             out["model"] = {"name": predictor.name, "fingerprint": predictor.fingerprint()}
             out["stats"] = dict(predictor.stats.__dict__)
@@ -241,7 +306,7 @@ class EvalState:
             self._judge.close()
         if self.arena is not None:
             self.arena.close()
-        if self._sink is not None:
+        if self._sink:
             self._sink.close()
 
 
@@ -253,7 +318,8 @@ def build_prediction(item: "SampleItem") -> Prediction:
         return Prediction(requests=list(item.bench.requests(item.ctx, item.sample)),
                           sample_id=item.sample.id)
     except Exception as e:
-        return Prediction(error=f"building the requests failed: {type(e).__name__}: {e}")
+        where = f" ({item.sample.source})" if item.sample.source else ""
+        return Prediction(error=f"building the requests failed{where}: {type(e).__name__}: {e}")
 
 
 def get_state(config: pytest.Config) -> EvalState:

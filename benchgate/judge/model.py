@@ -76,7 +76,8 @@ def detect_kind(model: str) -> str:
 
 
 def load_judge_backend(options, kind: str) -> ModelBackend:
-    """The backend of a judge; a local model that cannot load says how to use an API instead."""
+    """The backend of a judge (a failure is reported by the Predictor in the words of the
+    judge's `options.role`, which say how to use an API instead)."""
     if kind == "reward_model":
         from benchgate.judge.reward import RewardModelBackend
         from benchgate.models.resolve import resolve_model_path
@@ -86,13 +87,7 @@ def load_judge_backend(options, kind: str) -> ModelBackend:
         return RewardModelBackend(path, options.model_args)
     from benchgate.models.factory import load_backend
 
-    try:
-        return load_backend(options)
-    except Exception as e:
-        if options.api_url:
-            raise
-        raise type(e)(f"{e} (for a judge behind an OpenAI-compatible API, pass --judge-api-url "
-                      f"or the arena reviewer's api_url)") from e
+    return load_backend(options)
 
 
 class Judge:

@@ -8,31 +8,19 @@ longer than `max_length` keep their last tokens (the answer being scored).
 from __future__ import annotations
 
 import gc
-import json
 import os
 from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
 
+from benchgate.models.args import is_reward_model  # noqa: F401 - kept importable from here
 from benchgate.models.base import BackendError, RewardRequest
 from benchgate.models.fingerprint import content_hash
 
 ACCEPTED_ARGS = ("batch_size", "device", "dtype", "precision", "max_length", "revision",
                  "trust_remote_code")
 Progress = Callable[[int], None] | None
-
-
-def is_reward_model(path: str) -> bool:
-    """Whether a local checkpoint is a sequence-classification model (its config's architectures)."""
-    config = Path(path) / "config.json"
-    if not config.is_file():
-        return False
-    try:
-        architectures = json.loads(config.read_text(encoding="utf-8")).get("architectures") or []
-    except (OSError, ValueError):
-        return False
-    return any(str(a).endswith("ForSequenceClassification") for a in architectures)
 
 
 def conversation_text(tokenizer, messages: Sequence[dict]) -> tuple[str, bool]:

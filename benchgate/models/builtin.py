@@ -24,10 +24,10 @@ class DummyBackend:
     name = "dummy"
 
     def __init__(self, model_args: dict, generation: GenerationConfig, seed: int = 42):
-        unknown = set(model_args) - {"response"}
-        if unknown:
-            raise ValueError(f"--model-args: unknown key(s) {sorted(unknown)} for dummy (accepted: response)")
-        self.response = model_args.get("response")
+        from benchgate.argspec import check_args
+        from benchgate.models.args import DUMMY_ARGS
+
+        self.response = check_args(model_args, DUMMY_ARGS, "--model-args (dummy)")["response"]
         self.seed = seed
 
     def fingerprint(self) -> dict:

@@ -1,20 +1,80 @@
-"""Turn `--model` (and friends) into a model backend."""
+"""Turn `--model` (and friends) into a model backend, and say clearly when that is impossible."""
 from __future__ import annotations
 
-from benchgate.models.base import ModelBackend
+from dataclasses import dataclass
+
+from benchgate.models.base import BackendError, ModelBackend
+
+WHAT_MODEL_TAKES = ("--model takes a local checkpoint directory, a hub id (--model-hub modelscope or "
+                    "huggingface), or one of smoke, dummy, oracle, wrong, replay:FILE")
+
+
+@dataclass(frozen=True)
+class ModelRole:
+    """Which model of the run this is, for the messages saying it cannot be used: how they
+    name it and the settings a user changes to fix it. The default is the run's --model; a
+    judge or an arena candidate has its own (see `judge_role`, `arena_candidate_role`)."""
+
+    subject: str = ""  # e.g. "the judge --judge-model 'gpt-4'"; "" names it "--model 'NAME'"
+    model_setting: str = "--model"
+    url_setting: str = "--api-url"
+    key_setting: str = "--api-key or $BENCHGATE_API_KEY"
+
+    def name(self, model: str | None) -> str:
+        return self.subject or f"{self.model_setting} {model!r}"
+
+
+def judge_role(model: str) -> ModelRole:
+    """The judge of judge metrics (--judge-*)."""
+    return ModelRole(f"the judge --judge-model {model!r}", "--judge-model", "--judge-api-url",
+                     "--judge-api-key or $BENCHGATE_JUDGE_API_KEY")
+
+
+def arena_judge_role(name: str, model: str, config: str) -> ModelRole:
+    """The arena's reviewer (its model from reviews_gen.reviewer.args or --judge-model)."""
+    where = f"reviews_gen.reviewer.args of {config}"
+    return ModelRole(f"the arena judge {name!r}" + (f" (model {model!r})" if model != name else ""),
+                     f"--judge-model or model in {where}", f"--judge-api-url or api_url in {where}",
+                     f"--judge-api-key, the variable named by api_key_env in {where}, or "
+                     f"$BENCHGATE_JUDGE_API_KEY")
+
+
+def arena_candidate_role(name: str, model: str, config: str) -> ModelRole:
+    """An arena candidate that answers with a model (answers_gen.NAME)."""
+    where = f"answers_gen.{name} of {config}"
+    return ModelRole(f"arena candidate {name!r}" + (f" (model {model!r})" if model != name else ""),
+                     f"model_id_or_path in {where}",
+                     f"api_url in {where}", f"the variable named by api_key_env in {where}, or --api-key")
+
+
+def role_of(options) -> ModelRole:
+    """The role of a model's options (RunOptions: the run's --model)."""
+    return getattr(options, "role", None) or ModelRole()
+
+
+class ModelUnavailable(BackendError):
+    """The model, or the API serving it, cannot be used at all: the run stops with this one
+    message (what was tried, why it failed, what to do) instead of failing every sample."""
 
 
 def load_backend(options) -> ModelBackend:
-    """The backend named by the run options. Heavy imports happen only here."""
+    """The backend named by the run options. Heavy imports happen only here. An API backend is
+    probed (GET /models) so that an unreachable server or a refused key fails here, once."""
+    from benchgate.models.args import check_model_args
+
     model = options.model
     if not model:
         raise ValueError("no model: pass --model (a checkpoint dir, a hub id, 'smoke', 'dummy', 'wrong', "
                          "'oracle' or 'replay:FILE')")
+    check_model_args(model, options.api_url, options.model_args)
     if options.api_url:
         from benchgate.models.openai_api import OpenAIBackend
 
-        return OpenAIBackend(options.api_url, model, options.model_args, options.generation,
-                             api_key=options.api_key, chat_template=True)
+        backend = OpenAIBackend(options.api_url, model, options.model_args, options.generation,
+                                api_key=options.api_key, chat_template=True)
+        role = role_of(options)
+        backend.probe(url_setting=role.url_setting, key_setting=role.key_setting)
+        return backend
     if model == "dummy":
         from benchgate.models.builtin import DummyBackend
 
@@ -27,16 +87,76 @@ def load_backend(options) -> ModelBackend:
         from benchgate.models.builtin import WrongBackend
 
         return WrongBackend()
+    path = local_model_path(options)  # before importing torch: a bad path fails at once
     from benchgate.models.hf import HFBackend
 
-    if model == "smoke":
+    return HFBackend(path, options.model_args, options.generation, chat_template=options.chat_template)
+
+
+def local_model_path(options) -> str:
+    """The directory of a local or hub model (`smoke` is built on first use)."""
+    if options.model == "smoke":
         from benchgate.models.smoke import smoke_model_path
 
-        path = smoke_model_path()
-    else:
-        from benchgate.models.resolve import resolve_model_path
+        return smoke_model_path()
+    from benchgate.models.resolve import resolve_model_path
 
-        path = resolve_model_path(model, hub=options.model_hub,
-                                  revision=options.model_args.get("revision"))
-    return HFBackend(path, options.model_args, options.generation,
-                     chat_template=options.chat_template)
+    return resolve_model_path(options.model, hub=options.model_hub,
+                              revision=options.model_args.get("revision"))
+
+
+def check_model(options) -> None:
+    """A cheap check that `--model` can be used, without loading weights (for the xdist
+    controller, which runs no sample itself): the API is probed, a replay file read, a local
+    or hub model resolved (downloaded if needed) and its config read. Raises ModelUnavailable."""
+    model = options.model or ""
+    try:
+        if options.api_url or model in ("dummy", "oracle", "wrong"):
+            load_backend(options)
+        elif model.startswith("replay:"):
+            from benchgate.models.replay import ReplaySource
+
+            ReplaySource(model[len("replay:"):])
+        else:
+            from transformers import AutoConfig
+
+            path = local_model_path(options)
+            AutoConfig.from_pretrained(path, revision=options.model_args.get("revision"),
+                                       trust_remote_code=bool(options.model_args.get("trust_remote_code")))
+    except Exception as e:  # noqa: BLE001 - every failure here means "this model cannot be used"
+        raise ModelUnavailable(load_failure_message(options, e)) from None
+
+
+def load_failure_message(options, error: BaseException) -> str:
+    """One message naming the model (as its role names it: --model, the judge, an arena
+    candidate), what was tried, why it failed and what to do."""
+    if isinstance(error, ModelUnavailable):
+        return str(error)
+    from benchgate.models.openai_api import ServerUnavailableError, sanitize_url
+
+    model = options.model or ""
+    role = role_of(options)
+    who = role.name(model)
+    reason = f"{type(error).__name__}: {error}".strip().rstrip(".")
+    if len(reason) > 800:
+        reason = reason[:800] + " ..."
+    if isinstance(error, ServerUnavailableError):
+        return f"{who}: {error}"
+    api_url = getattr(options, "api_url", None)
+    if api_url:
+        return (f"{who} over the API at {sanitize_url(api_url)} could not be set up: "
+                f"{reason}")
+    if model.startswith("replay:"):
+        return (f"{who}: the replay file cannot be used: {reason}. Pass a samples.jsonl of an "
+                f"earlier run, or a JSONL file of {{\"id\", \"response\"}} lines")
+    if model == "smoke":
+        return (f"{who}: the built-in smoke model could not be built or loaded under "
+                f"$BENCHGATE_HOME: {reason}. Check that $BENCHGATE_HOME is writable")
+    from benchgate.models.resolve import ModelDownloadError
+
+    hint = "" if isinstance(error, ModelDownloadError) else \
+        f". {WHAT_MODEL_TAKES.replace('--model', role.model_setting, 1)}"
+    if role.model_setting != "--model":  # a judge or a candidate may be served over an API
+        hint += f"; for a model behind an OpenAI-compatible API, set {role.url_setting}"
+    return (f"{who} could not be loaded (tried: a local directory, else the {getattr(options, 'model_hub', 'modelscope')} "
+            f"hub, then transformers from_pretrained): {reason}{hint}")

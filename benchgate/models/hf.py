@@ -16,43 +16,14 @@ import torch.nn.functional as F
 
 from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, Loglikelihood,
                    LoglikelihoodRequest, RollingLoglikelihoodRequest)
+from .args import check_hf_args
 from .fingerprint import content_hash
 from .hf_generate import generate_batch
 from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
 from .kv_cache import concat, forward_on_prefixes
 from .windows import rolling_windows, window_inputs
 
-ACCEPTED_ARGS = ("add_bos_token", "batch_size", "device", "device_map", "dtype", "max_length",
-                 "precision", "prefix_cache", "prefix_min_tokens", "revision", "trust_remote_code")
-DTYPES = ("auto", "float32", "float16", "bfloat16")
 Progress = Callable[[int], None] | None
-
-
-def _check_args(args: dict) -> dict:
-    unknown = sorted(set(args) - set(ACCEPTED_ARGS))
-    if unknown:
-        raise ValueError(f"unknown model_args key(s) {unknown}; accepted: {list(ACCEPTED_ARGS)}")
-    if "dtype" in args and "precision" in args:
-        raise ValueError("model_args: give 'dtype' or its alias 'precision', not both")
-    if "device" in args and "device_map" in args:
-        raise ValueError("model_args: give 'device' or 'device_map', not both")
-    args = dict(args)
-    dtype = str(args.pop("precision", args.get("dtype", "auto")))
-    if dtype not in DTYPES:
-        raise ValueError(f"model_args dtype={dtype!r}; accepted: {list(DTYPES)}")
-    args["dtype"] = dtype
-    bs = args.get("batch_size", 8)
-    if isinstance(bs, bool) or not isinstance(bs, int) or bs < 1:
-        raise ValueError(f"model_args batch_size must be a positive int, got {bs!r}")
-    ml = args.get("max_length")
-    if ml is not None and (isinstance(ml, bool) or not isinstance(ml, int) or ml < 2):
-        raise ValueError(f"model_args max_length must be an int >= 2, got {ml!r}")
-    if not isinstance(args.get("prefix_cache", True), bool):
-        raise ValueError(f"model_args prefix_cache must be true or false, got {args['prefix_cache']!r}")
-    pm = args.get("prefix_min_tokens", DEFAULT_MIN_TOKENS)
-    if isinstance(pm, bool) or not isinstance(pm, int) or pm < 1:
-        raise ValueError(f"model_args prefix_min_tokens must be a positive int, got {pm!r}")
-    return args
 
 
 class HFBackend:
@@ -71,7 +42,7 @@ class HFBackend:
                  generation: GenerationConfig | None = None, chat_template: bool = False):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        args = _check_args(model_args or {})
+        args = check_hf_args(model_args)
         self.path = str(path)
         self.name = Path(self.path.rstrip("/")).name if os.path.isdir(self.path) else self.path
         self.revision = args.get("revision")

@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from typing import Any, Callable, Sequence
 
 import aiohttp
 
+from benchgate.argspec import Arg, check_args
 from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation,
                                    GenerationConfig, Loglikelihood, LoglikelihoodRequest,
                                    RollingLoglikelihoodRequest, cut_at_stop)
@@ -48,11 +50,15 @@ _LOGLIK_HINT = ("loglikelihood over an API needs a /completions endpoint that su
                 "--dataset-args '{\"mmlu\": {\"mode\": \"generate\"}}'")
 
 Progress = Callable[[int], None] | None
-OnResult = Callable[[int, Any], None] | None  # (input position, result) as each request succeeds
+OnResult = Callable[[int, Any], None] | None  # (input position, result or RequestError)
 
 
 class RetriesExhaustedError(RequestError):
     """A request kept failing with transient errors until `max_retries` was used up."""
+
+
+class ServerUnavailableError(BackendError):
+    """The server cannot be used at all (unreachable, or it refuses the API key)."""
 
 
 class LogprobsUnsupportedError(FatalRequestError):
@@ -75,39 +81,43 @@ class OpenAIArgs:
     max_tokens_field: str = "max_tokens"  # or "max_completion_tokens" (OpenAI reasoning models)
 
     @classmethod
+    def specs(cls, default_api: str = "chat") -> dict[str, Arg]:
+        """The accepted model_args with their types and ranges."""
+        return {
+            "api": Arg(default_api, str, choices=("chat", "completions")),
+            "concurrency": Arg(cls.concurrency, int, min=1, help="requests in flight"),
+            "timeout": Arg(cls.timeout, float, above=0, help="seconds per attempt"),
+            "max_retries": Arg(cls.max_retries, int, min=0),
+            "backoff_base": Arg(cls.backoff_base, float, min=0),
+            "backoff_max": Arg(cls.backoff_max, float, min=0),
+            "max_retry_after": Arg(cls.max_retry_after, float, min=0),
+            "extra_body": Arg({}, (dict, str), help="JSON object merged into every request body"),
+            "logprobs_max_tokens": Arg(cls.logprobs_max_tokens, int, min=0),
+            "max_tokens_field": Arg(cls.max_tokens_field, str,
+                                    choices=("max_tokens", "max_completion_tokens")),
+        }
+
+    @classmethod
     def parse(cls, model_args: dict | None, default_api: str) -> "OpenAIArgs":
-        """Validate `model_args`; unknown keys raise ValueError naming the key."""
+        """Validate `model_args`; unknown keys, wrong types and out-of-range values raise
+        ValueError naming the key."""
         args = dict(model_args or {})
-        known = set(cls.__dataclass_fields__)
         for key in args:
-            if key not in known:
-                hint = " (pass the key as api_key= or env BENCHGATE_API_KEY)" \
-                    if "key" in key.lower() else ""
-                raise ValueError(f"unknown model_args key {key!r} for the OpenAI backend{hint}; "
-                                 f"known: {sorted(known)}")
-        args.setdefault("api", default_api)
-        extra = args.get("extra_body", {})
+            if key not in cls.__dataclass_fields__ and "key" in key.lower():
+                raise ValueError(f"unknown model_args key {key!r} for the OpenAI backend (pass the "
+                                 f"key as --api-key or env BENCHGATE_API_KEY; model args are written "
+                                 f"to results.json)")
+        values = check_args(args, cls.specs(default_api), "--model-args (OpenAI API)")
+        extra = values["extra_body"]
         if isinstance(extra, str):
-            extra = json.loads(extra)
+            try:
+                extra = json.loads(extra)
+            except ValueError as e:
+                raise ValueError(f"--model-args (OpenAI API) extra_body: invalid JSON: {e}") from None
         if not isinstance(extra, dict):
-            raise ValueError("model_args 'extra_body' must be a JSON object")
-        args["extra_body"] = extra
-        try:
-            for name in ("concurrency", "max_retries", "logprobs_max_tokens"):
-                args[name] = int(args.get(name, getattr(cls, name)))
-            for name in ("timeout", "backoff_base", "backoff_max", "max_retry_after"):
-                args[name] = float(args.get(name, getattr(cls, name)))
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"bad model_args value for the OpenAI backend: {e}") from None
-        parsed = cls(**args)
-        if parsed.max_tokens_field not in ("max_tokens", "max_completion_tokens"):
-            raise ValueError("model_args 'max_tokens_field' must be 'max_tokens' or "
-                             "'max_completion_tokens'")
-        if parsed.api not in ("chat", "completions"):
-            raise ValueError(f"model_args 'api' must be 'chat' or 'completions', not {parsed.api!r}")
-        if parsed.concurrency < 1 or parsed.max_retries < 0 or parsed.timeout <= 0:
-            raise ValueError("model_args need concurrency >= 1, max_retries >= 0, timeout > 0")
-        return parsed
+            raise ValueError("--model-args (OpenAI API) extra_body must be a JSON object")
+        values["extra_body"] = extra
+        return cls(**values)
 
     def policy(self) -> RetryPolicy:
         return RetryPolicy(self.max_retries, self.backoff_base, self.backoff_max,
@@ -296,11 +306,14 @@ class OpenAIBackend:
                 "model": self.model, "api": self.args.api, "chat_template": self.chat_template,
                 "extra_body": self.args.extra_body, "server_model": self._server_model}
 
+    # `on_result(i, result)` (all methods, optional) is called as request i finishes, with its
+    # result or its RequestError, so a caller can keep answers before the batch ends (the
+    # predictor writes each answer to the cache at once: a killed run repeats no answered
+    # request). An exception in the callback is ignored: the answer is still returned.
+
     def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
                  on_result: OnResult = None) -> list[Generation]:
-        """One `Generation` per request (stop strings cut off); `BatchError` on failures.
-        `on_result(i, generation)` is called as each request succeeds (the predictor writes
-        it to the cache at once, so a killed run loses no answered request)."""
+        """One `Generation` per request (stop strings cut off); `BatchError` on failures."""
         return self._finish(_run(lambda: self._run_batch(
             [self._generate_call(r) for r in requests], progress, on_result)))
 
@@ -466,8 +479,11 @@ class OpenAIBackend:
                     result = await self._call_with_retries(session, call)
                 except Exception as e:  # a bug must not cost the other requests their results
                     result = RequestError(self._redact(f"unexpected {type(e).__name__}: {e}"))
-            if on_result is not None and not isinstance(result, BaseException):
-                on_result(offset + index, result)
+            if on_result is not None:
+                try:
+                    on_result(offset + index, result)
+                except Exception:  # noqa: BLE001 - the caller's bookkeeping must not lose the answer
+                    pass
             if progress is not None:
                 progress(1)
             return result
@@ -487,16 +503,66 @@ class OpenAIBackend:
             raise LogprobsUnsupportedError(f"{err}; {_LOGLIK_HINT}", err.status, err.attempts)
         return first + await self._run_batch(calls[1:], progress, on_result, offset=1)
 
+    async def _get_models(self, timeout: float) -> tuple[int, bytes]:
+        """(status, body) of GET {base}/models; connection failures and timeouts raise
+        RetryableError (redacted, without the aiohttp exception chain)."""
+        try:
+            async with self._session() as session:
+                async with session.get(self.base_url + "/models",
+                                       timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+                    return resp.status, await resp.read()
+        except asyncio.TimeoutError:
+            raise RetryableError(f"no answer within {timeout:g}s") from None
+        except aiohttp.InvalidURL:
+            raise FatalRequestError(f"invalid URL {sanitize_url(self.base_url)!r}") from None
+        except (aiohttp.ClientError, OSError) as e:
+            raise RetryableError(self._redact(f"{type(e).__name__}: {e}")) from None
+
+    def probe(self, timeout: float = 10.0, attempts: int = 2, *, url_setting: str = "--api-url",
+              key_setting: str = "--api-key or $BENCHGATE_API_KEY") -> None:
+        """Fail fast, once, when the server cannot be used at all: it cannot be reached (refused,
+        unknown host, no answer within `timeout`, after `attempts` tries) or it refuses the API
+        key (401/403 on GET /models). Raises ServerUnavailableError saying what was tried and
+        what to do (the settings to check: `url_setting`, `key_setting`). Any other answer (200,
+        or a server without /models) passes: per-request errors stay per request. A 200 answer
+        also gives the fingerprint's server_model."""
+        where = f"the API at {sanitize_url(self.base_url)}"
+        timeout = min(timeout, self.args.timeout)
+        last: RequestError | None = None
+        for attempt in range(attempts):
+            try:
+                status, raw = _run(lambda: self._get_models(timeout))
+            except FatalRequestError as e:
+                raise ServerUnavailableError(f"{where}: {e}; check {url_setting}") from None
+            except RetryableError as e:
+                last = e
+                if attempt + 1 < attempts:
+                    time.sleep(0.5)
+                continue
+            if status in (401, 403):
+                raise ServerUnavailableError(self._redact(
+                    f"{where} refused the API key: HTTP {status} from GET /models: "
+                    f"{_error_message(raw)}; pass the right key with {key_setting}"))
+            if status == 200 and not self._server_model_fetched:
+                self._server_model = self._model_entry(raw)
+                self._server_model_fetched = True
+            return
+        raise ServerUnavailableError(
+            f"{where} cannot be reached (GET /models, {attempts} tries: {last}); check {url_setting} "
+            f"and that the server is running")
+
     async def _fetch_model_entry(self) -> dict | None:
         """This model's stable fields from GET {base}/models, or None if unavailable."""
         try:
-            async with self._session() as session:
-                timeout = aiohttp.ClientTimeout(total=min(10.0, self.args.timeout))
-                async with session.get(self.base_url + "/models", timeout=timeout) as resp:
-                    if resp.status != 200:
-                        return None
-                    data = json.loads(await resp.read())
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError, ValueError):
+            status, raw = await self._get_models(min(10.0, self.args.timeout))
+        except RequestError:
+            return None
+        return self._model_entry(raw) if status == 200 else None
+
+    def _model_entry(self, raw: bytes) -> dict | None:
+        try:
+            data = json.loads(raw)
+        except ValueError:
             return None
         entries = data.get("data") if isinstance(data, dict) else None
         for entry in entries if isinstance(entries, list) else []:

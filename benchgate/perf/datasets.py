@@ -32,10 +32,22 @@ def _read_lines(path: str) -> list[str]:
     p = Path(path)
     if not p.is_file():
         raise DatasetError(f"dataset file not found: {path}")
+    raw = p.read_bytes()
     try:
-        return p.read_text(encoding="utf-8").splitlines()
+        return raw.decode("utf-8-sig").splitlines()
     except UnicodeDecodeError as e:
-        raise DatasetError(f"{path}: not UTF-8 text ({e})") from None
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise DatasetError(f"{path}:{line}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def _json(text: str, path: str, line: int | None = None) -> Any:
+    """JSON of a whole file (line None: the error's own line) or of one line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise DatasetError(f"{path}:{line or e.lineno}: invalid JSON ({e.msg} at column {e.colno})") from None
+    except RecursionError:
+        raise DatasetError(f"{path}:{line or 1}: invalid JSON (nested too deeply)") from None
 
 
 def _openqa(path: str) -> list[str]:
@@ -43,15 +55,14 @@ def _openqa(path: str) -> list[str]:
     for i, line in enumerate(_read_lines(path), 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DatasetError(f"{path}:{i}: invalid JSON ({e.msg} at column {e.colno})") from None
+        obj = _json(line, path, i)
         q = None
         if isinstance(obj, dict):
             q = obj.get("question", obj.get("prompt", obj.get("text")))
         if not isinstance(q, str):
             raise DatasetError(f"{path}:{i}: expected an object with a string 'question' field")
+        if not q.strip():
+            raise DatasetError(f"{path}:{i}: empty 'question' (a prompt must have text)")
         out.append(q)
     return out
 
@@ -66,6 +77,8 @@ def _sharegpt_prompt(obj: Any, where: str) -> str:
         raise DatasetError(f"{where}: expected an object with a 'conversations' list")
     for turn in conv:
         if isinstance(turn, dict) and turn.get("from") in ("human", "user") and isinstance(turn.get("value"), str):
+            if not turn["value"].strip():
+                raise DatasetError(f"{where}: the first human turn is empty (a prompt must have text)")
             return turn["value"]
     raise DatasetError(f"{where}: no human turn in 'conversations'")
 
@@ -74,20 +87,15 @@ def _sharegpt(path: str) -> list[str]:
     lines = _read_lines(path)
     text = "\n".join(lines)
     if text.lstrip().startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise DatasetError(f"{path}:{e.lineno}: invalid JSON ({e.msg} at column {e.colno})") from None
+        data = _json(text, path)
+        if not isinstance(data, list):
+            raise DatasetError(f"{path}:1: expected a JSON array of conversations")
         return [_sharegpt_prompt(obj, f"{path}: item {k}") for k, obj in enumerate(data)]
     out = []
     for i, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DatasetError(f"{path}:{i}: invalid JSON ({e.msg} at column {e.colno})") from None
-        out.append(_sharegpt_prompt(obj, f"{path}:{i}"))
+        out.append(_sharegpt_prompt(_json(line, path, i), f"{path}:{i}"))
     return out
 
 

@@ -28,10 +28,15 @@ def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[
     and benchmark in it, and the subsets that were skipped with the reason. Only names and
     numbers are printed, never a prompt or a response (harmful test prompts stay out of logs)."""
     rows: list[tuple[str, ...]] = []
+    errors = []
     for name, entry in benchmarks.items():
         lower = entry.get("lower_is_better", ())
-        rows.append((name, entry["metric"], _better(entry["metric"], lower), str(entry["n"]),
-                     _num(entry["score"]), _num(entry["stderr"])))
+        metric = str(entry.get("metric"))
+        rows.append((name, metric, _better(metric, lower), str(entry["n"]),
+                     _num(entry["score"]), _num(entry.get("stderr"))))
+        if entry.get("error"):  # aggregation failed: no score, the reason below the table
+            errors.append(f"{name}: {entry['error']}")
+            continue
         for metric, block in entry["metrics"].items():
             if metric != entry["metric"]:
                 rows.append((f"  {name}", metric, _better(metric, lower), str(block["n"]),
@@ -59,4 +64,4 @@ def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[
         lines += [""] + _table(("dimension", "metric", "better", "n", "score"), drows, left=3)
     for s in skipped or []:
         lines.append(f"skipped: {s['benchmark']}/{s['subset']} ({s['n']} samples): {s['reason']}")
-    return lines
+    return lines + errors

@@ -12,8 +12,10 @@ Schema (version 1), documented in docs/results.md:
                  n, score}} for benchmarks that belong to an evaluation dimension
   skipped       [{"benchmark", "subset", "category", "n", "reason"}] subsets not scored
   gates         {"passed", "checks", "failures", "baseline"}
-  errors        [{"id", "message"}] samples whose test failed
+  errors        [{"id", "message"}] samples (or subsets) whose test failed
   failed_requirements  [{"id", "message"}] hand-written eval samples whose assert failed
+  warnings      (only when there are some) what went wrong without failing the run, e.g. the
+                prediction cache could not be used
 """
 from __future__ import annotations
 
@@ -43,12 +45,13 @@ def environment() -> dict[str, Any]:
 
 def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, errors: list,
                   timings: dict, status: str, skipped: list | None = None,
-                  failed_requirements: list | None = None) -> dict[str, Any]:
+                  failed_requirements: list | None = None,
+                  warnings: list[str] | None = None) -> dict[str, Any]:
     """Assemble the results.json document."""
     from benchgate import __version__
     from benchgate.engine.recorder import dimension_summary
 
-    return {
+    document = {
         "schema_version": SCHEMA_VERSION,
         "benchgate_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -64,12 +67,15 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
         "skipped": sorted(skipped or [], key=lambda s: (s["benchmark"], s["subset"])),
         "failed_requirements": sorted(failed_requirements or [], key=lambda e: e["id"]),
     }
+    if warnings:
+        document["warnings"] = list(dict.fromkeys(warnings))
+    return document
 
 
 def write_json(path: Path, document: dict) -> None:
-    """Write atomically (temp file + rename) so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n",
-                   encoding="utf-8")
-    tmp.replace(path)
+    """Write atomically (temp file + fsync + rename) so a reader, a crash or a full disk never
+    leaves half a file: the previous file stays until the new one is complete."""
+    from benchgate.engine.recorder import write_atomic
+
+    text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    write_atomic(Path(path), lambda f: f.write(text))

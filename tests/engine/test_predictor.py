@@ -97,8 +97,8 @@ def test_model_load_failure_is_reported_once_per_sample(tmp_path):
     a, b = Prediction([GenerateRequest("x")]), Prediction([GenerateRequest("y")])
     p.predict("g1", [a])
     p.predict("g2", [b])
-    assert "model could not be loaded: OSError: no such checkpoint" in a.error
-    assert b.error == a.error and len(loads) == 1
+    assert "--model 'counting' could not be loaded" in a.error and "OSError: no such checkpoint" in a.error
+    assert b.error == a.error and len(loads) == 1 and p.load_error == a.error
 
 
 def test_dry_run_calls_nothing(tmp_path):
@@ -118,3 +118,65 @@ def test_cache_identity_ignores_the_location_of_hashed_weights():
     assert cache_identity({**a, "content_sha256": "y"}) != cache_identity(a)
     unhashed = {"backend": "hf", "model": "org/id", "content_sha256": None}
     assert cache_identity(unhashed) == unhashed
+
+
+# ----- a cache that cannot be used never costs an output -----
+
+def _predict_all(tmp_path, cache_path, **kw):
+    import warnings as w
+
+    from benchgate.engine.predictor import CacheWarning
+
+    backend = CountingBackend()
+    p = Predictor(options(tmp_path, cache_path=cache_path, **kw), lambda o: backend)
+    groups = [[Prediction([GenerateRequest(f"q{g}-{i}")]) for i in range(3)] for g in range(2)]
+    with w.catch_warnings(record=True) as caught:
+        w.simplefilter("always")
+        for i, group in enumerate(groups):
+            p.predict(f"g{i}", group)
+    cache_warnings = [c for c in caught if issubclass(c.category, CacheWarning)]
+    preds = [x for g in groups for x in g]
+    return p, preds, cache_warnings
+
+
+def test_cache_that_cannot_be_opened(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    p, preds, warned = _predict_all(tmp_path, tmp_path / "a-file" / "cache.sqlite")
+    assert [x.outputs[0].text for x in preds] == [f"Q{g}-{i}" for g in range(2) for i in range(3)]
+    assert all(x.error is None for x in preds) and p.stats.computed == 6
+    assert len(warned) == 1 and "could not be opened" in str(warned[0].message)
+    assert "going on without it" in p.cache_warning
+
+
+def test_corrupt_cache_file(tmp_path):
+    path = tmp_path / "cache.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    p, preds, warned = _predict_all(tmp_path, path, use_cache=True)
+    assert all(x.error is None and x.outputs[0] is not None for x in preds)
+    assert len(warned) == 1 and "DatabaseError" in str(warned[0].message)
+
+
+def test_lock_held_past_the_timeout(tmp_path):
+    """Another connection holds the write lock for the whole run: after --cache-timeout the
+    writes give up (one warning), every output is still delivered, the holder's data is intact."""
+    import sqlite3
+    import time
+
+    from benchgate.engine.cache import PredictionCache
+
+    path = tmp_path / "cache.sqlite"
+    PredictionCache(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("INSERT INTO predictions VALUES ('held', '1', 0)")
+    try:
+        start = time.monotonic()
+        p, preds, warned = _predict_all(tmp_path, path, cache_timeout=0.3)
+        assert time.monotonic() - start < 10
+        assert all(x.error is None and x.outputs[0] is not None for x in preds) and p.stats.computed == 6
+        assert len(warned) == 1 and "database is locked" in str(warned[0].message)
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert len(PredictionCache(path)) == 1  # only the holder's row: the run went on without the cache
+

@@ -49,6 +49,79 @@ def test_aggregation_does_not_depend_on_arrival_order(tmp_path):
     assert first.aggregate() == second.aggregate()
 
 
+def test_one_benchmark_failing_to_aggregate_keeps_the_others_and_every_sample(tmp_path):
+    """A merge of records without the primary metric used to stop the whole write with a
+    KeyError, leaving only samples.jsonl.partial."""
+    from benchgate.engine.controller import finalize
+
+    r = Recorder(tmp_path)
+    for i in range(3):
+        r.add(rec("good", "s", i, 1.0))
+    for i in range(2):
+        bad = rec("bad", "s", i, 0.0)
+        bad["scores"] = {"other": 1.0}  # the primary metric "acc" is missing
+        r.add(bad)
+    results, outcome = finalize(r, config={}, model={"name": "m"}, timings={}, thresholds=[],
+                                baseline=None, alpha=0.05, dry_run=False)
+    assert results["benchmarks"]["good"]["score"] == 1.0
+    bad = results["benchmarks"]["bad"]
+    assert bad["score"] is None and bad["n"] == 2
+    assert bad["error"] == ("aggregation failed: ValueError: no sample has a score for the primary metric "
+                            "'acc' (metrics found: ['other'])")
+    assert results["status"] == "failed"
+    on_disk = json.loads((tmp_path / "results.json").read_text())
+    assert on_disk["benchmarks"]["bad"]["error"] == bad["error"]
+    assert len((tmp_path / "samples.jsonl").read_text().splitlines()) == 5
+    assert not (tmp_path / "samples.jsonl.partial").exists()
+
+
+def test_a_gate_on_a_benchmark_without_score_fails_with_the_reason(tmp_path):
+    from benchgate.engine.controller import finalize
+    from benchgate.engine.gates import parse_gates
+
+    r = Recorder(tmp_path)
+    bad = rec("bad", "s", 0, 0.0)
+    bad["scores"] = {"other": 1.0}
+    r.add(bad)
+    _, outcome = finalize(r, config={}, model={"name": "m"}, timings={}, thresholds=parse_gates(["bad=0.5"]),
+                          baseline=None, alpha=0.05, dry_run=False)
+    assert outcome.failures == ["gate bad: bad has no score (aggregation failed: ValueError: no sample has a "
+                                "score for the primary metric 'acc' (metrics found: ['other']))"]
+
+
+def test_samples_are_kept_in_memory_when_the_disk_refuses_the_stream(tmp_path):
+    """From the record where the disk says ENOSPC (here /dev/full, the kernel's always-full
+    device), records are kept in memory; samples.jsonl holds every record."""
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full on this system")
+    r = Recorder(tmp_path)
+    r.add(rec("b", "s", 0, 1.0))
+    r._partial.close()
+    r._partial = open("/dev/full", "w", encoding="utf-8")  # the disk is full from here on
+    r.add(rec("b", "s", 1, 1.0))
+    r.add(rec("b", "s", 2, 0.0))
+    assert r.stream_error and "No space left on device" in r.stream_error and r.n_records == 3
+    path = r.finish_samples()
+    assert [json.loads(x)["index"] for x in path.read_text().splitlines()] == [0, 1, 2]
+    assert r.aggregate()["b"]["n"] == 3
+
+
+def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path):
+    from benchgate.engine.recorder import write_atomic
+
+    target = tmp_path / "results.json"
+    target.write_text('{"old": true}')
+
+    def explode(f):
+        f.write('{"new": ')
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        write_atomic(target, explode)
+    assert target.read_text() == '{"old": true}'
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
 def test_dimensions_block_orients_lower_is_better_rates(tmp_path):
     from benchgate.reports.console import summary_lines
     from benchgate.reports.results import build_results

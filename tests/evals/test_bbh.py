@@ -2,6 +2,7 @@
 outputs), lm-eval's and the lenient metric, answer extraction (hypothesis), bad rows."""
 import gzip
 import json
+import shutil
 import sys
 
 import pytest
@@ -228,6 +229,7 @@ def test_malformed_rows_name_file_and_line(tmp_path, data_dir):
     examples = src["examples"][:3] + [{"input": "no target here"}, "just a string"]
     path = folder / "bbh" / "navigate.json"
     path.write_text(json.dumps({"canary": "x", "examples": examples}, indent=2))
+    shutil.copy(data_dir / "bbh" / "cot-prompts" / "navigate.txt", folder / "cot-prompts")
     c = RunContext(dataset_dir=tmp_path, dataset_hub="local", args=BBH.effective_args({}))
     samples = BBH.load(c, "navigate")
     lines = path.read_text().splitlines()

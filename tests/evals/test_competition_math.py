@@ -43,6 +43,8 @@ def test_math500_selection_counts_and_keeps_file_numbers(data_dir):
     assert first_n in {s.index for s in MATH.load(c, first_subject)}
     with pytest.raises(ValueError, match="selection must be one of"):
         MATH.effective_args({"selection": "math5000"})
+    with pytest.raises(ValueError, match="few_shot_num must be int >= 0 <= 4, got 5"):
+        MATH.effective_args({"few_shot_num": 5})
 
 
 def test_prompt_is_minerva_four_shot(data_dir):

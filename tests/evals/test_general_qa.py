@@ -112,5 +112,5 @@ def test_metrics_arg_picks_named_metrics_and_the_primary_score():
 def test_metrics_arg_errors_name_the_option():
     with pytest.raises(ValueError, match="general_qa metrics: unknown metric 'nope'"):
         ctx(metrics=["rouge", "nope"])
-    with pytest.raises(ValueError, match="must be a non-empty list of metric names"):
+    with pytest.raises(ValueError, match="general_qa metrics must be list or null, got .rouge."):
         ctx(metrics="rouge")

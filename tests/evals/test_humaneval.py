@@ -68,12 +68,19 @@ def test_runaway_solutions_are_stopped_and_the_run_goes_on(data_dir):
 
 
 def test_bad_dataset_args():
-    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+    with pytest.raises(ValueError, match="n must be int >= 1, got 0"):
         HE.effective_args({"n": 0})
-    with pytest.raises(ValueError, match="k must be integers"):
+    with pytest.raises(ValueError, match="k must be list of int >= 1, got 0"):
         HE.effective_args({"k": [0]})
     with pytest.raises(ValueError, match="network must be one of"):
         HE.effective_args({"network": "open"})
+    # the execution limits are checked too, before any program runs
+    for key, bad in (("timeout", 0), ("timeout", "ten"), ("timeout", float("nan")), ("memory_mb", 8),
+                     ("memory_mb", 1.5), ("workers", 0), ("workers", True)):
+        with pytest.raises(ValueError, match=f"humaneval {key} must be"):
+            HE.effective_args({key: bad})
+    assert HE.effective_args({"k": 5, "timeout": 3, "memory_mb": None})["k"] == [5]
+    assert HE.effective_args({"timeout": 3})["timeout"] == 3.0
 
 
 def test_malformed_rows_name_file_and_line(tmp_path, data_dir):

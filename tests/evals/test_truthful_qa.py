@@ -7,10 +7,9 @@ import random
 import sys
 
 import pytest
-
 from hypothesis import given, strategies as st
 
-from benchgate.benchmark import RunContext
+from benchgate.benchmark import DataError, RunContext
 from benchgate.engine.items import import_benchmark
 from benchgate.models.base import Generation, Loglikelihood
 from tests.conftest import ROOT
@@ -165,6 +164,10 @@ def test_json_list_reader_names_the_line_of_each_element(tmp_path_factory, items
     text = json.dumps(items, indent=indent)
     path.write_text(text)
     lines = text.split("\n")
+    if not items:  # an empty list is an error naming the file
+        with pytest.raises(DataError, match=f"{path}:1: the list is empty"):
+            list(module.read_json_list(path))
+        return
     rows = list(module.read_json_list(path))
     assert [r[1] for r in rows] == items
     for _, obj, where in rows:

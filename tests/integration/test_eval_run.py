@@ -51,7 +51,7 @@ def test_usage_errors(run_evals):
     no_model = run_evals("--datasets", "gsm8k", "--limit", "1")
     assert no_model.code == 4 and "no --model was given" in no_model.out
     bad_args = run_evals("--model", "dummy", "--datasets", "gsm8k", "--dataset-args", '{"gsm8k": {"shots": 1}}')
-    assert bad_args.code != 0 and "unknown key 'shots'" in bad_args.out
+    assert bad_args.code == 4 and "unknown key 'shots'" in bad_args.out
 
 
 def test_gates_fail_the_session_with_a_clear_message(run_evals, tmp_path):

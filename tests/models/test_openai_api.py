@@ -47,8 +47,13 @@ def gen(prompt, **kw) -> GenerateRequest:
 def test_unknown_model_arg_names_the_key():
     with pytest.raises(ValueError, match="'concurency'"):
         OpenAIBackend("http://127.0.0.1:1/v1", "m", {"concurency": 4})
-    with pytest.raises(ValueError, match="'api'"):
+    with pytest.raises(ValueError, match="api must be one of 'chat', 'completions', got 'responses'"):
         OpenAIBackend("http://127.0.0.1:1/v1", "m", {"api": "responses"})
+    # types and ranges are checked, not coerced (concurrency=1.5 used to become 1)
+    for key, bad in (("concurrency", 1.5), ("concurrency", 0), ("timeout", "soon"), ("max_retries", -1),
+                     ("extra_body", "[1]"), ("extra_body", "{oops"), ("max_tokens_field", "n")):
+        with pytest.raises(ValueError, match=key):
+            OpenAIBackend("http://127.0.0.1:1/v1", "m", {key: bad})
 
 
 def test_extra_body_json_string_is_parsed():
@@ -310,3 +315,33 @@ def test_extra_body_none_drops_a_field_and_max_tokens_field(server):
     b.generate([gen("a", max_new_tokens=3)])
     body = server.requests[-1]
     assert "seed" not in body and "max_tokens" not in body and body["max_completion_tokens"] == 3
+
+
+# ----- probe (fail fast) -----
+
+def test_probe_fails_once_for_an_unreachable_server_or_a_refused_key(server):
+    import socket
+
+    from benchgate.models.openai_api import ServerUnavailableError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ServerUnavailableError, match=f"http://127.0.0.1:{port}/v1 cannot be reached"):
+        OpenAIBackend(f"http://127.0.0.1:{port}/v1", "m").probe()
+    server.require_key = "sk-good"
+    with pytest.raises(ServerUnavailableError, match="refused the API key: HTTP 401") as e:
+        OpenAIBackend(server.base_url, "fake-model", api_key="sk-bad-0123").probe()
+    assert "sk-bad-0123" not in str(e.value)
+    OpenAIBackend(server.base_url, "fake-model", api_key="sk-good").probe()
+    # a server without /models (404) is not refused: its requests decide
+    server.require_key = None
+    OpenAIBackend(server.base_url.replace("/v1", "/v1/no-models-here"), "m").probe()
+
+
+def test_probe_answer_gives_the_fingerprint_without_a_second_listing(server):
+    b = OpenAIBackend(server.base_url, "fake-model")
+    before = server.model_listings
+    b.probe()
+    assert b.fingerprint()["server_model"]["id"] == "fake-model"
+    assert server.model_listings == before + 1

@@ -48,3 +48,19 @@ def test_modelscope_failure_names_id_and_hub(tmp_path):
     last = p.stderr.strip().splitlines()[-1]
     assert last.startswith("benchgate.models.resolve.ModelDownloadError: "), p.stderr[-2000:]
     assert MISSING in last and "modelscope" in last and "--model PATH" in last
+
+
+def test_unreachable_modelscope_is_known_at_once_unless_a_proxy_decides(monkeypatch):
+    from benchgate.models.resolve import PROXY_VARS, _unreachable
+
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    for var in PROXY_VARS:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MODELSCOPE_ENDPOINT", f"http://127.0.0.1:{port}")
+    assert _unreachable("modelscope").startswith(f"127.0.0.1:{port} cannot be reached")
+    assert _unreachable("huggingface") is None  # its client fails fast by itself
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    assert _unreachable("modelscope") is None
