@@ -24,8 +24,8 @@ from typing import Any, Sequence
 
 import pytest
 
-from benchgate.engine.plain import RAN_KEY, RUN_KEY, ModelCallError, sample_of
-from benchgate.judge.metric import PARSE_FAILURE, JudgeInput, judge_prompts, judge_scores, parse_spec
+from benchgate.engine.plain import RUN_KEY, ModelCallError, pending_members, sample_of
+from benchgate.judge.metric import JudgeInput, judge_prompts, judge_scores, parse_spec
 from benchgate.judge.model import JudgePrompt, JudgeReply
 
 NO_JUDGE = ("no judge configured: pass --judge-model (and --judge-api-url for a judge behind an "
@@ -214,10 +214,7 @@ class JudgeCalls:
         if tried in self._tried:
             return None
         self._tried.add(tried)
-        members = [m for m in self._state.plain_groups.get(sample.group, [item])
-                   if not m.stash.get(RAN_KEY, False)]
-        if item not in members:
-            members.append(item)
+        members = pending_members(self._state, sample.group, item)
         asked: list[tuple[Any, JudgePrompt]] = []
         for m in members:
             case = sample_of(m).case

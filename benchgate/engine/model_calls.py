@@ -18,7 +18,8 @@ from typing import Any, Sequence
 import pytest
 
 from benchgate.cases import Case
-from benchgate.engine.plain import (PREFETCHED_KEY, RAN_KEY, RUN_KEY, ModelCallError, sample_of)
+from benchgate.engine.plain import (PREFETCHED_KEY, RAN_KEY, RUN_KEY, ModelCallError, pending_members,
+                                    sample_of)
 from benchgate.engine.predictor import Prediction
 from benchgate.models.base import GenerateRequest, Generation, Loglikelihood, LoglikelihoodRequest
 
@@ -164,10 +165,7 @@ class Model:
         if tried in self._tried:
             return None
         self._tried.add(tried)
-        members = [m for m in self._state.plain_groups.get(sample.group, [item])
-                   if not m.stash.get(RAN_KEY, False)]
-        if item not in members:
-            members.append(item)
+        members = pending_members(self._state, sample.group, item)
         predictions, keys = [], []
         for m in members:
             case = sample_of(m).case

@@ -188,6 +188,15 @@ def analyse(items: list[pytest.Item], group_size: int) -> None:
             item.extra_keyword_matches.add(sample.category)
 
 
+def pending_members(state, group: tuple, item: pytest.Item) -> list[pytest.Item]:
+    """The tests of a prediction group that have not run yet, `item` (running now) included:
+    whose model or judge calls a prefetch may answer in one batch."""
+    members = [m for m in state.plain_groups.get(group, [item]) if not m.stash.get(RAN_KEY, False)]
+    if item not in members:
+        members.append(item)
+    return members
+
+
 def sample_of(item: pytest.Item) -> PlainSample | None:
     return item.stash.get(SAMPLE_KEY, None)
 

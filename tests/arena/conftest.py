@@ -39,6 +39,19 @@ def write_baseline_answers(tmp: Path, question_file: Path, model_id: str = "text
     return path
 
 
+def one_per_category(arena_dir, tmp_path):
+    """MT-bench's first question of each of its 8 categories (a question file of 8 lines)."""
+    seen, lines = set(), []
+    for line in (arena_dir / "mt_bench" / "question.jsonl").read_text(encoding="utf-8").splitlines():
+        category = json.loads(line)["category"]
+        if category not in seen:
+            seen.add(category)
+            lines.append(line)
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def few_evalscope_questions(arena_dir, tmp_path) -> Path:
     """The first 3 questions of EvalScope's question file (a copy: a path change, nothing else)."""

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from tests.arena.conftest import (evalscope_config, write_baseline_answers, write_config)
+from tests.arena.conftest import (evalscope_config, one_per_category, write_baseline_answers,
+                                  write_config)
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -28,19 +29,6 @@ BOARD_KEYS = {"model", "elo", "bt_rating", "bt_ci95", "win_rate_vs_baseline", "w
 
 def strip_time(rows):
     return [{k: v for k, v in r.items() if k != "tstamp"} for r in rows]
-
-
-def one_per_category(arena_dir, tmp_path):
-    """MT-bench's first question of each of its 8 categories (a question file of 8 lines)."""
-    seen, lines = set(), []
-    for line in (arena_dir / "mt_bench" / "question.jsonl").read_text(encoding="utf-8").splitlines():
-        category = json.loads(line)["category"]
-        if category not in seen:
-            seen.add(category)
-            lines.append(line)
-    path = tmp_path / "questions.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_dir, tmp_path):

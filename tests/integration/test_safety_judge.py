@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import csv
 import json
-import re
 from collections import Counter
 from functools import lru_cache
 

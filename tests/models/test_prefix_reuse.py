@@ -11,7 +11,7 @@ import torch
 
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
-from benchgate.models.base import GenerateRequest as G, GenerationConfig, LoglikelihoodRequest as LL
+from benchgate.models.base import GenerationConfig, LoglikelihoodRequest as LL
 from tests.conftest import ROOT
 
 TOL = 1e-4

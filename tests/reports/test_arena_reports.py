@@ -18,7 +18,7 @@ from collections import Counter
 
 import pytest
 
-from tests.arena.conftest import write_config
+from tests.arena.conftest import one_per_category, write_config
 from tests.conftest import ROOT
 from tests.reports.allure_files import attachment, by_name, labels
 from tests.reports.test_html_report import count, listed_ids, report
@@ -30,19 +30,6 @@ MODELS = {"m1": {"model_id_or_path": "dummy", "model_args": {"response": "short"
           "m3": {"model_id_or_path": "dummy"}}
 SWAP = "swap_position"
 SEC = "#sec-arena"
-
-
-def _questions(arena_dir, tmp):
-    """MT-bench's first question of each of its 8 categories (two turns each)."""
-    seen, lines = set(), []
-    for line in (arena_dir / "mt_bench" / "question.jsonl").read_text(encoding="utf-8").splitlines():
-        category = json.loads(line)["category"]
-        if category not in seen:
-            seen.add(category)
-            lines.append(line)
-    path = tmp / "questions.jsonl"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 class Run:
@@ -58,7 +45,7 @@ class Run:
 def arena_runs(tmp_path_factory, arena_dir, benchgate_home) -> dict[str, Run]:
     """Three real dry runs, each with --alluredir."""
     tmp = tmp_path_factory.mktemp("arena-reports")
-    questions = _questions(arena_dir, tmp)
+    questions = one_per_category(arena_dir, tmp)
     prompts = arena_dir / "judge_prompts.jsonl"
     refs = arena_dir / "mt_bench" / "reference_answer" / "gpt-4.jsonl"
     configs = {
