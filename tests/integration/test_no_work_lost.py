@@ -32,9 +32,16 @@ def eval_cmd(server, out, cache, data_dir, *args):
             "--api-url", server.base_url, "--model", "fake-model", *args]
 
 
+def _default_sigint() -> None:
+    # as in a terminal: a shell starting the suite in the background (`cmd &`) hands its children
+    # SIGINT ignored, and Python then installs no KeyboardInterrupt handler at all
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(cmd, benchgate_home):
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, env={**os.environ, "BENCHGATE_HOME": str(benchgate_home)})
+                            start_new_session=True, preexec_fn=_default_sigint,
+                            env={**os.environ, "BENCHGATE_HOME": str(benchgate_home)})
 
 
 def cache_rows(path) -> int:

@@ -1,6 +1,7 @@
 """The reports on a real run of the hand-written examples (examples/qa: `record.metrics` over
-capitals.jsonl; examples/regression: a failed requirement) with `--model dummy --model-args
-response=Paris` (right on France, wrong elsewhere, no 30-day window): Allure results, the GitHub
+capitals.jsonl; examples/regression: a failed requirement; examples/judged: skipped, no judge)
+with `--model dummy --model-args response=Paris` (right on France, wrong elsewhere, no 30-day
+window): Allure results, the GitHub
 summary and annotations, the leaderboard and the HTML report.
 
 Expected values come from examples/qa/capitals.jsonl, the run's samples.jsonl / results.json
@@ -51,6 +52,13 @@ def _capitals():
 def test_allure_results_of_hand_written_evals(examples_run):
     found = by_name(examples_run["allure"])
     capitals = _capitals()
+    # examples/judged without --judge-model: every test skipped, with the reason, in Allure too
+    explanations = [x for x in (ROOT / "examples" / "judged" / "explanations.jsonl").read_text().splitlines()
+                    if x.strip()]
+    judged = {name: found.pop(name) for name in list(found) if name.startswith("test_explanation[")}
+    assert sorted(judged) == sorted(f"test_explanation[explanations/{i}]" for i in range(len(explanations)))
+    for result in judged.values():
+        assert result["status"] == "skipped" and "no judge configured" in result["statusDetails"]["message"]
     assert set(found) == set(capitals) | {REFUND}
     assert len({r["historyId"] for r in found.values()}) == len(found)
     for sid, row in capitals.items():
