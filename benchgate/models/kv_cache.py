@@ -97,21 +97,21 @@ def _buffered_cache(chains: Sequence[Sequence[KV]], past: list[int], lmax: int, 
     layers = []
     for i, (k0, v0) in enumerate(template):
         bufs = []
-        for t in (k0, v0):
+        for which, t in enumerate((k0, v0)):  # 0: keys, 1: values
             buf = torch.empty((batch, t.shape[1], lmax + width, t.shape[3]), dtype=t.dtype, device=t.device)
             if shared:  # every row continues the same prefix: one broadcast copy
                 offset = 0
                 for seg in chains[0]:
                     n = seg[i][0].shape[-2]
-                    buf[:, :, offset:offset + n] = seg[i][len(bufs)]
+                    buf[:, :, offset:offset + n] = seg[i][which]
                     offset += n
             else:
                 for j, chain in enumerate(chains):
                     offset = lmax - past[j]
-                    buf[j, :, :offset] = 0
+                    buf[j, :, :offset] = 0  # before a shorter prefix: masked, but never garbage
                     for seg in chain or ():
                         n = seg[i][0].shape[-2]
-                        buf[j, :, offset:offset + n] = seg[i][len(bufs)][0]
+                        buf[j, :, offset:offset + n] = seg[i][which][0]
                         offset += n
             bufs.append(buf)
         layers.append(BufferLayer(bufs[0], bufs[1], lmax))
