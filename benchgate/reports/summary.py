@@ -85,30 +85,17 @@ def summary_markdown(run: Path, baseline: Path | None = None, alpha: float | Non
         lines += ["", *_arena_lines(arena, checks.get("arena", []),
                                     comparison.get("arena") if baseline else None, bool(baseline))]
     failures = failure_messages(results, comparison)
-    if failures:
-        lines += ["", f"### {len(failures)} failure(s)", ""]
-        lines += [f"- {_cell(f)}" for f in failures[:50]]
-        if len(failures) > 50:
-            lines.append(f"- … and {len(failures) - 50} more (results.json)")
+    lines += _capped(f"{len(failures)} failure(s)", failures, 50, lambda f: f"- {_cell(f)}")
     errors = results.get("errors") or []
-    if errors:
-        lines += ["", f"### {len(errors)} sample error(s)", ""]
-        lines += [f"- `{e['id']}`: {_cell(e['message'][:300])}" for e in errors[:20]]
-        if len(errors) > 20:
-            lines.append(f"- … and {len(errors) - 20} more (results.json)")
+    lines += _capped(f"{len(errors)} sample error(s)", errors, 20,
+                     lambda e: f"- `{e['id']}`: {_cell(e['message'][:300])}")
     failed = results.get("failed_requirements") or []
-    if failed:
-        lines += ["", f"### {len(failed)} failed requirement(s) (an assert in a hand-written eval)", ""]
-        lines += [f"- `{e['id']}`: {_cell(str(e.get('message', ''))[:300])}" for e in failed[:20]]
-        if len(failed) > 20:
-            lines.append(f"- … and {len(failed) - 20} more (results.json)")
+    lines += _capped(f"{len(failed)} failed requirement(s) (an assert in a hand-written eval)", failed, 20,
+                     lambda e: f"- `{e['id']}`: {_cell(str(e.get('message', ''))[:300])}")
     skipped = results.get("skipped") or []
-    if skipped:
-        lines += ["", f"### {len(skipped)} subset(s) not scored in this run (never counted as 0)", ""]
-        lines += [f"- {s.get('benchmark')}/{s.get('subset')} ({s.get('n')} samples): {_cell(str(s.get('reason', '')))}"
-                  for s in skipped[:20]]
-        if len(skipped) > 20:
-            lines.append(f"- … and {len(skipped) - 20} more (results.json)")
+    lines += _capped(f"{len(skipped)} subset(s) not scored in this run (never counted as 0)", skipped, 20,
+                     lambda s: f"- {s.get('benchmark')}/{s.get('subset')} ({s.get('n')} samples): "
+                               f"{_cell(str(s.get('reason', '')))}")
     regressed = {name: t["regressed"] for name, t in comparison.items() if t["regressed"]}
     if regressed:
         lines += ["", "<details><summary>samples that got worse against the baseline</summary>", ""]
@@ -146,6 +133,16 @@ def _dimension_lines(dims: dict, base: dict | None) -> list[str]:
             old = (base.get(name) or {}).get("score")
             row += [_fmt(old), "–" if old is None or d.get("score") is None else f"{d['score'] - old:+.4f}"]
         out.append("| " + " | ".join(_cell(c) for c in row + [members]) + " |")
+    return out
+
+
+def _capped(title: str, items: list, limit: int, line) -> list[str]:
+    """A `### title` section listing the first `limit` items (none: no section)."""
+    if not items:
+        return []
+    out = ["", f"### {title}", "", *(line(x) for x in items[:limit])]
+    if len(items) > limit:
+        out.append(f"- … and {len(items) - limit} more (results.json)")
     return out
 
 
