@@ -14,8 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from benchgate.benchmark import DataError
-from benchgate.data.files import read_jsonl
+from benchgate.data.files import read_jsonl_strictly
 
 
 class AnswerFileError(ValueError):
@@ -67,13 +66,7 @@ def read_answers(path: str | Path) -> dict[str, dict[str, tuple[str, ...]]]:
     """{model: {question id: turns}} of an answer file."""
     path = Path(path)
     out: dict[str, dict[str, tuple[str, ...]]] = {}
-    try:
-        rows = list(read_jsonl(path))
-    except DataError as e:
-        raise AnswerFileError(str(e)) from None
-    for _, row, where in rows:
-        if isinstance(row, DataError):
-            raise AnswerFileError(str(row))
+    for _, row, where in read_jsonl_strictly(path, AnswerFileError):
         for model, qid, turns in _entries(row, where):
             out.setdefault(model, {})[qid] = turns
     if not out:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchgate.benchmark import DataError
-from benchgate.data.files import read_jsonl
+from benchgate.data.files import read_jsonl_strictly
 
 
 class QuestionFileError(ValueError):
@@ -54,13 +53,7 @@ def load_questions(path: str | Path) -> list[Question]:
     path = Path(path)
     out: list[Question] = []
     seen: set[str] = set()
-    try:
-        rows = list(read_jsonl(path))
-    except DataError as e:
-        raise QuestionFileError(str(e)) from None
-    for index, row, where in rows:
-        if isinstance(row, DataError):
-            raise QuestionFileError(str(row))
+    for index, row, where in read_jsonl_strictly(path, QuestionFileError):
         raw = row.get("question_id")
         if raw is None or isinstance(raw, bool) or not isinstance(raw, (int, str)):
             raise QuestionFileError(f"{where}: 'question_id' (int or str) is missing")
@@ -93,13 +86,7 @@ def load_references(path: str | Path, questions: list[Question]) -> dict[str, tu
     by_text = {q.turns[0]: q.id for q in questions}
     known = {q.id for q in questions}
     refs: dict[str, tuple[str, ...]] = {}
-    try:
-        rows = list(read_jsonl(Path(path)))
-    except DataError as e:
-        raise QuestionFileError(str(e)) from None
-    for _, row, where in rows:
-        if isinstance(row, DataError):
-            raise QuestionFileError(str(row))
+    for _, row, where in read_jsonl_strictly(path, QuestionFileError):
         if "choices" in row:
             choices = row["choices"]
             if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):

@@ -171,6 +171,19 @@ def read_jsonl(path: Path) -> Iterator[Row]:
         raise DataError(f"{path}:1: no rows (empty file)")
 
 
+
+def read_jsonl_strictly(path: str | Path, error: type[Exception]) -> Iterator[tuple[int, dict, str]]:
+    """`read_jsonl` for files that must be whole: the file's or the first bad line's DataError
+    is raised as `error` (same message, naming file:line) when iteration reaches it."""
+    try:
+        rows = list(read_jsonl(Path(path)))
+    except DataError as e:
+        raise error(str(e)) from None
+    for index, row, where in rows:
+        if isinstance(row, DataError):
+            raise error(str(row))
+        yield index, row, where
+
 def read_json(path: Path) -> tuple[Any, str]:
     """(document, text) of a JSON file; invalid UTF-8 or JSON is a DataError naming file:line."""
     text = read_text(path)

@@ -19,8 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Sequence
 
-from benchgate.benchmark import DataError
-from benchgate.data.files import read_jsonl
+from benchgate.data.files import read_jsonl_strictly
 from benchgate.judge.verdicts import FORMATS, kind_of
 
 NEED_REF_CATEGORIES = ("math", "reasoning", "coding")  # FastChat NEED_REF_CATS
@@ -127,14 +126,8 @@ def template_from_row(row: dict, where: str) -> JudgeTemplate:
 def load_templates(path: str | Path) -> list[JudgeTemplate]:
     """All templates of a FastChat/EvalScope judge prompt file, in file order."""
     path = Path(path)
-    try:
-        rows = list(read_jsonl(path))
-    except DataError as e:
-        raise TemplateError(str(e)) from None
     templates = []
-    for _, row, where in rows:
-        if isinstance(row, DataError):
-            raise TemplateError(str(row))
+    for _, row, where in read_jsonl_strictly(path, TemplateError):
         templates.append(template_from_row(row, where))
     if not templates:
         raise TemplateError(f"{path}: no judge templates")
