@@ -15,11 +15,26 @@ def cache_key(fingerprint: Mapping[str, Any], request: Request, generation: Gene
     """sha256 of model fingerprint + request + generation config (generation requests only;
     the config holds the seed and the request its repeat index, so sampled generations are
     keyed by both)."""
-    payload: dict[str, Any] = {"model": fingerprint, "request": request.key()}
-    if request.kind == "generate":
-        payload["generation"] = generation.key()
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return CacheKeys(fingerprint, generation)(request)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+class CacheKeys:
+    """`cache_key` for many requests of one model: the fingerprint and the generation config
+    are serialised once. The blob hashed is the sorted-key JSON of {"generation", "model",
+    "request"}, written part by part (json.dumps of the whole gives the same text)."""
+
+    def __init__(self, fingerprint: Mapping[str, Any], generation: GenerationConfig):
+        self._model = '"model": ' + _json(fingerprint) + ', "request": '
+        self._generation = '{"generation": ' + _json(generation.key()) + ", "
+
+    def __call__(self, request: Request) -> str:
+        head = self._generation if request.kind == "generate" else "{"
+        blob = head + self._model + _json(request.key()) + "}"
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
 class PredictionCache:

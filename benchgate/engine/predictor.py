@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import queue
 import sqlite3
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from tqdm import tqdm
 
-from benchgate.engine.cache import PredictionCache, cache_key
+from benchgate.engine.cache import CacheKeys, PredictionCache
 from benchgate.models.factory import ModelUnavailable, load_failure_message
 from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
@@ -257,13 +259,13 @@ class Predictor:
             for p in predictions:
                 p.error = p.error or str(e)
             return
-        gen = self.options.generation
+        key_of = CacheKeys(fingerprint, self.options.generation)
         for p in predictions:
             if p.error is not None:
                 continue
             p.outputs = [None] * len(p.requests)
             for pos, request in enumerate(p.requests):
-                key = cache_key(fingerprint, request, gen)
+                key = key_of(request)
                 wanted.setdefault(key, (request, []))[1].append((p, pos))
         self.stats.requests += len(wanted)
         found: dict[str, Any] = {}
@@ -301,10 +303,11 @@ class Predictor:
             for kind, pending in by_kind.items():
                 pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(self.backend, kind)
-                stream = self.cache is not None and _streams_results(method)
+                stream = _streams_results(method)
                 for chunk in _chunks(pending, self.chunk_size()):
-                    writer = _ResultWriter(self, [k for k, _ in chunk])
-                    kwargs = {"on_result": writer} if stream else {}
+                    cache = self.cache if stream else None
+                    writer = _ResultWriter(cache, [k for k, _ in chunk]) if cache is not None else None
+                    kwargs = {"on_result": writer} if writer is not None else {}
                     try:
                         try:
                             outputs = method([r for _, r in chunk], progress=bar.update, **kwargs)
@@ -318,6 +321,10 @@ class Predictor:
                         for key, _ in chunk:
                             self._fail(wanted[key][1], message)
                         continue
+                    finally:
+                        written = writer.close() if writer is not None else set()
+                        if writer is not None and writer.error is not None:
+                            self._give_up_cache("written", writer.error)
                     done = {}
                     for (key, _), output in zip(chunk, outputs):
                         if isinstance(output, BaseException):
@@ -326,7 +333,7 @@ class Predictor:
                         done[key] = encode_output(output)
                         self._deliver(wanted[key][1], output, cached=False)
                     self.stats.computed += len(done)
-                    self._cache_put({k: v for k, v in done.items() if k not in writer.written})
+                    self._cache_put({k: v for k, v in done.items() if k not in written})
 
     @staticmethod
     def _deliver(users, output, cached: bool) -> None:
@@ -348,22 +355,50 @@ class Predictor:
 
 class _ResultWriter:
     """`on_result(i, result)` for backends that report each request as it finishes (the API
-    backend): each answer goes to the cache at once (one small WAL transaction, ~0.1 ms), so a
-    run killed mid-chunk repeats no answered request. Failed requests are not cached; a cache
-    that fails is given up once by the predictor (the chunk's answers are still delivered)."""
+    backend). Each answer is queued to a writer thread that stores it in the cache at once,
+    in one small WAL transaction per burst of answers (a group commit), so a run killed
+    mid-chunk repeats no answered request, and the backend's event loop never waits on SQLite
+    (which releases the GIL while it writes). Failed requests are not cached. `close()` writes
+    what is left and ends the thread; a cache that fails is left in `error` and no longer
+    written (the chunk's answers are still delivered)."""
 
-    def __init__(self, predictor: "Predictor", keys: list[str]):
-        self.predictor = predictor
+    _STOP = object()
+
+    def __init__(self, cache: PredictionCache, keys: list[str]):
+        self.cache = cache
         self.keys = keys
         self.written: set[str] = set()
+        self.error: BaseException | None = None
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write, name="benchgate-cache-writer", daemon=True)
+        self._thread.start()
 
     def __call__(self, index: int, result: Any) -> None:
-        if isinstance(result, BaseException) or self.predictor.cache is None:
-            return
-        key = self.keys[index]
-        self.predictor._cache_put({key: encode_output(result)})
-        if self.predictor.cache is not None:
-            self.written.add(key)
+        if not isinstance(result, BaseException):
+            self._queue.put((self.keys[index], result))
+
+    def _write(self) -> None:
+        stop = False
+        while not stop:
+            batch = [self._queue.get()]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    batch.append(self._queue.get_nowait())
+            stop = any(item is self._STOP for item in batch)
+            items = {k: encode_output(r) for k, r in (i for i in batch if i is not self._STOP)}
+            if items and self.error is None:
+                try:
+                    self.cache.put_many(items)
+                except CACHE_ERRORS as e:
+                    self.error = e
+                else:
+                    self.written.update(items)
+
+    def close(self) -> set[str]:
+        """Write what is queued, stop the thread; the keys written."""
+        self._queue.put(self._STOP)
+        self._thread.join()
+        return self.written
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -468,28 +468,32 @@ class OpenAIBackend:
 
     async def _run_batch(self, calls: list[_Call], progress: Progress,
                          on_result: OnResult = None, offset: int = 0) -> list:
-        """Run `calls` with at most `concurrency` in flight; results in input order."""
+        """Run `calls` with at most `concurrency` in flight; results in input order. As many
+        workers as the concurrency take the next call as one finishes (no task per request
+        queued behind a semaphore: the first requests go out at once, and each costs less)."""
         if not calls:
             return []
-        sem = asyncio.Semaphore(self.args.concurrency)
+        results: list = [None] * len(calls)
+        pending = iter(range(len(calls)))  # shared by the workers: each index is taken once
 
-        async def one(session: aiohttp.ClientSession, index: int, call: _Call) -> Any:
-            async with sem:
+        async def worker(session: aiohttp.ClientSession) -> None:
+            for index in pending:
                 try:
-                    result = await self._call_with_retries(session, call)
+                    result = await self._call_with_retries(session, calls[index])
                 except Exception as e:  # a bug must not cost the other requests their results
                     result = RequestError(self._redact(f"unexpected {type(e).__name__}: {e}"))
-            if on_result is not None:
-                try:
-                    on_result(offset + index, result)
-                except Exception:  # noqa: BLE001 - the caller's bookkeeping must not lose the answer
-                    pass
-            if progress is not None:
-                progress(1)
-            return result
+                results[index] = result
+                if on_result is not None:
+                    try:
+                        on_result(offset + index, result)
+                    except Exception:  # noqa: BLE001 - the caller's bookkeeping must not lose the answer
+                        pass
+                if progress is not None:
+                    progress(1)
 
         async with self._session() as session:
-            return list(await asyncio.gather(*(one(session, i, c) for i, c in enumerate(calls))))
+            await asyncio.gather(*(worker(session) for _ in range(min(self.args.concurrency, len(calls)))))
+        return results
 
     async def _run_probed(self, calls: list[_Call], progress: Progress,
                           on_result: OnResult = None) -> list:

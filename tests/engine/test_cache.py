@@ -1,7 +1,12 @@
+import hashlib
+import json
 import multiprocessing as mp
 
+from hypothesis import given, strategies as st
+
 from benchgate.engine.cache import PredictionCache, cache_key
-from benchgate.models.base import GenerateRequest, GenerationConfig, LoglikelihoodRequest
+from benchgate.models.base import (GenerateRequest, GenerationConfig, LoglikelihoodRequest,
+                                   RewardRequest, RollingLoglikelihoodRequest)
 
 FP = {"name": "m", "hash": "abc"}
 
@@ -26,6 +31,36 @@ def test_sampling_keys_include_seed_and_repeat():
         FP, GenerateRequest("x"), GenerationConfig(do_sample=True, seed=2))
     # repeat 0 keeps the key of a request that never had a repeat index
     assert GenerateRequest("x", repeat=0).key() == GenerateRequest("x").key()
+
+
+def _documented_key(fingerprint, request, generation) -> str:
+    """The key every cache so far was written with: sha256 of the whole payload's JSON."""
+    payload = {"model": fingerprint, "request": request.key()}
+    if request.kind == "generate":
+        payload["generation"] = generation.key()
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_text = st.text(max_size=40)
+_messages = st.lists(st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant"]),
+                                            "content": _text}), min_size=1, max_size=3).map(tuple)
+_requests = st.one_of(
+    st.builds(GenerateRequest, st.one_of(_text, _messages), stop=st.lists(_text, max_size=2).map(tuple),
+              max_new_tokens=st.none() | st.integers(1, 99), repeat=st.integers(0, 3), cache_tag=_text),
+    st.builds(LoglikelihoodRequest, _text, _text),
+    st.builds(RollingLoglikelihoodRequest, _text),
+    st.builds(RewardRequest, _messages, cache_tag=_text))
+
+
+@given(fingerprint=st.dictionaries(_text, st.one_of(_text, st.integers(), st.booleans(), st.none(),
+                                                     st.dictionaries(_text, _text, max_size=2)), max_size=4),
+       request=_requests, generation=st.builds(GenerationConfig, max_new_tokens=st.integers(1, 9),
+                                               do_sample=st.booleans(), seed=st.integers(0, 9)))
+def test_keys_stay_those_of_existing_caches(fingerprint, request, generation):
+    """Keys are built part by part for speed; they must equal the whole payload's hash, or
+    every cache written before would be missed."""
+    assert cache_key(fingerprint, request, generation) == _documented_key(fingerprint, request, generation)
 
 
 def test_loglikelihood_key_ignores_generation_config():

@@ -1,5 +1,6 @@
 """The Judge object against a real scripted OpenAI-compatible server on 127.0.0.1."""
 import sqlite3
+import time
 
 import pytest
 
@@ -62,14 +63,23 @@ def test_faults_are_retried_and_failures_reported_per_prompt(server, tmp_path):
 
 
 def test_each_answer_is_cached_as_it_arrives(server, tmp_path):
-    """A killed run must lose no answered judgment: with one request in flight, every request
-    finds all earlier answers already in the SQLite cache."""
+    """A killed run must lose no answered judgment: with one request in flight, every earlier
+    answer reaches the SQLite cache while the run goes on (a writer thread commits it within
+    milliseconds; the run itself has not ended)."""
     path = tmp_path / "cache.sqlite"
     seen = []
 
-    def planner(n, body):
+    def count() -> int:
+        if not path.exists():
+            return 0
         with sqlite3.connect(path) as db:
-            seen.append(db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0])
+            return db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0]
+
+    def planner(n, body):
+        deadline = time.monotonic() + 2.0
+        while count() < n and time.monotonic() < deadline:
+            time.sleep(0.002)
+        seen.append(count())
         return None
 
     server.planner = planner
