@@ -17,6 +17,8 @@ BUILTIN = ("dummy", "oracle", "wrong")
 
 HF_ARGS: dict[str, Arg] = {
     "add_bos_token": Arg(False, help="encode with the tokenizer's special tokens (lm-eval: off)"),
+    "attn_implementation": Arg(None, str, help="transformers attention: sdpa (its default), eager, "
+                                               "flash_attention_2 ..."),
     "batch_size": Arg(8, int, min=1, help="rows per forward pass"),
     "device": Arg(None, str, help="cpu, cuda, cuda:1 ... (default: cuda when available)"),
     "device_map": Arg(None, (str, dict), help="transformers device_map, e.g. auto"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import inspect
 import os
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -21,6 +22,7 @@ from .fingerprint import content_hash
 from .hf_generate import generate_batch
 from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
 from .kv_cache import concat, forward_on_prefixes
+from .pair_tokens import encode_pairs
 from .windows import rolling_windows, window_inputs
 
 Progress = Callable[[int], None] | None
@@ -57,6 +59,8 @@ class HFBackend:
         load: dict = {"revision": self.revision, "trust_remote_code": trust, "dtype": dtype}
         if "device_map" in args:
             load["device_map"] = args["device_map"]
+        if args.get("attn_implementation"):
+            load["attn_implementation"] = args["attn_implementation"]
         self.model = AutoModelForCausalLM.from_pretrained(self.path, **load)
         if "device_map" not in args:
             device = args.get("device") or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -100,8 +104,7 @@ class HFBackend:
             if n:
                 ctx, cont = ctx[:-n], ctx[-n:] + cont
             pairs.append((ctx, cont))
-        texts = sorted({c for c, _ in pairs if c} | {c + k for c, k in pairs if c})
-        enc = dict(zip(texts, self._encode_many(texts)))
+        enc, enc_whole, _ = encode_pairs(self.tokenizer, pairs, self.add_bos_token)
         bare = sorted({k for c, k in pairs if not c})
         enc_bare = dict(zip(bare, self._encode_many(bare, special=False)))
         out = []
@@ -109,7 +112,7 @@ class HFBackend:
             if not ctx:
                 out.append(([self.prefix_token_id], list(enc_bare[cont])))
             else:
-                ctx_toks, whole = enc[ctx], enc[ctx + cont]
+                ctx_toks, whole = enc[ctx], enc_whole[(ctx, cont)]
                 out.append((list(ctx_toks), list(whole[len(ctx_toks):])))
         return out
 
@@ -195,8 +198,19 @@ class HFBackend:
             else:
                 shared.append((j, row[1]))
         plain.sort(key=lambda kv: (-len(inputs[kv[1][0]]), kv[0]))
-        # rows on a prefix: longest own input first
-        shared.sort(key=lambda jm: (plan.offset(jm[0]) - len(inputs[jm[1][0]]), jm[0]))
+        # rows on a prefix: longest own input first; with the shared-prefix attention, rows of
+        # one prefix together (most rows first), so that a batch's rows continue the same one
+        own = {j: (plan.offset(j) - len(inputs[m[0]]), j) for j, m in shared}
+        if self.prefix.shared_attention:
+            size = Counter(id(plan.parent[j]) for j, _ in shared)
+
+            def group(j: int) -> tuple:
+                node = plan.parent[j]
+                return -size[id(node)], node.length, node.rep
+
+            shared.sort(key=lambda jm: (group(jm[0]), own[jm[0]]))
+        else:
+            shared.sort(key=lambda jm: own[jm[0]])
         return plan, shared, plain
 
     @torch.inference_mode()
@@ -228,7 +242,8 @@ class HFBackend:
                     for k, (_, members) in enumerate(batch))
         keep = max(lens) - first if self._keep_arg else None
         logits, _ = forward_on_prefixes(self.model, self.prefix.kwarg, [plan.chain(j) for j, _ in batch],
-                                        rows, self.pad_token_id, logits_to_keep=keep)
+                                        rows, self.pad_token_id, logits_to_keep=keep,
+                                        shared_attention=self.prefix.shared_attention)
         self._count(lens)
         self._collect(batch, pairs, logits, lens, first if keep is not None else 0, results)
 

@@ -54,6 +54,7 @@ class PrefixReuse:
         self._enabled = enabled
         self._checked = not enabled
         self.reason: str | None = None if enabled else "turned off (prefix_cache=false)"
+        self.shared_attention = False  # set by the self-check (see shared_attention.py)
         self.store: OrderedDict[tuple, KV] = OrderedDict()
         self.stats = {"prefix_forward_tokens": 0, "prefix_reused_tokens": 0}
 
@@ -71,37 +72,57 @@ class PrefixReuse:
 
     def _self_check(self) -> str | None:
         """Compare batched prefix reuse (two rows, prefixes of different lengths) with plain
-        forwards on a few tokens; a model whose positions or masks ignore the cache differs."""
+        forwards on a few tokens; a model whose positions or masks ignore the cache differs.
+        Then the same for two rows on one prefix with the shared-prefix attention, which is
+        used only where it passes too."""
         vocab = int(getattr(self.model.config, "vocab_size", 0) or 0)
         if vocab < 8:
             return "unknown vocabulary size"
         toks = [(7 * i + 3) % vocab for i in range(40)]
         other = [(11 * i + 5) % vocab for i in range(40)]
-        rows = [toks[:24], toks[:9] + other[:12]]
         saved, self.store = self.store, OrderedDict()
         min_tokens, self.min_tokens = self.min_tokens, 4
         try:
             plan = self.plan([toks[:17], toks[:17] + other[:3], toks[:9], toks[:9] + other[:5]])
-            chains = [plan.chain(0), plan.chain(2)]
-            starts = [plan.offset(0), plan.offset(2)]
-            if starts != [17, 9]:
-                return f"unexpected plan {starts}"
-            logits, _ = forward_on_prefixes(self.model, self.kwarg, chains,
-                                            [r[s:] for r, s in zip(rows, starts)], self.pad_token_id)
-            device = next(self.model.parameters()).device
-            tol = 1e-3 if self.model.dtype == torch.float32 else 5e-2
-            for j, (r, s) in enumerate(zip(rows, starts)):
-                full = self.model(input_ids=torch.tensor([r], device=device), use_cache=False).logits
-                want = F.log_softmax(full[0, s:].float(), -1)
-                got = F.log_softmax(logits[j, :len(r) - s].float(), -1)
-                diff = (want - got).abs().max().item()
-                if not diff <= tol:
-                    return f"self-check differs from a full forward by {diff:.3g}"
+            if [plan.offset(0), plan.offset(2)] != [17, 9]:
+                return f"unexpected plan {[plan.offset(0), plan.offset(2)]}"
+            reason = self._compare(plan, [(0, toks[:24]), (2, toks[:9] + other[:12])], False)
+            if reason:
+                return reason
+            from .shared_attention import unusable_reason
+
+            if unusable_reason(self.model) is None:  # else: each row gets its own copy of the prefix
+                differs = self._compare(plan, [(0, toks[:24]), (0, toks[:17] + other[:9])], True)
+                self.shared_attention = differs is None
+                if differs:
+                    warnings.warn(f"shared-prefix attention off for this model ({differs}): each row "
+                                  f"gets its own copy of the prefix", RuntimeWarning, stacklevel=3)
         except Exception as e:  # noqa: BLE001 - any failure means: do not use it
             return f"self-check failed: {type(e).__name__}: {e}"
         finally:
             self.store, self.min_tokens = saved, min_tokens
             self.stats = {k: 0 for k in self.stats}
+        return None
+
+    def _compare(self, plan: Plan, rows: list[tuple[int, list[int]]], shared: bool) -> str | None:
+        """None when rows forwarded on the plan's prefixes give a full forward's numbers."""
+        chains = [plan.chain(i) for i, _ in rows]
+        starts = [plan.offset(i) for i, _ in rows]
+        try:
+            logits, _ = forward_on_prefixes(self.model, self.kwarg, chains,
+                                            [r[s:] for (_, r), s in zip(rows, starts)], self.pad_token_id,
+                                            shared_attention=shared)
+        except Exception as e:  # noqa: BLE001 - any failure means: do not use it
+            return f"self-check failed: {type(e).__name__}: {e}"
+        device = next(self.model.parameters()).device
+        tol = 1e-3 if self.model.dtype == torch.float32 else 5e-2
+        for j, ((_, r), s) in enumerate(zip(rows, starts)):
+            full = self.model(input_ids=torch.tensor([r], device=device), use_cache=False).logits
+            want = F.log_softmax(full[0, s:].float(), -1)
+            got = F.log_softmax(logits[j, :len(r) - s].float(), -1)
+            diff = (want - got).abs().max().item()
+            if not diff <= tol:
+                return f"self-check differs from a full forward by {diff:.3g}"
         return None
 
     # ------------------------------------------------------------------ planning

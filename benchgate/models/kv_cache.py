@@ -144,13 +144,20 @@ def kv_length(chain: Sequence[KV]) -> int:
 @torch.inference_mode()
 def forward_on_prefixes(model, kwarg: str, chains: Sequence[Sequence[KV]], rows: Sequence[list[int]],
                         pad_token_id: int, logits_to_keep: int | None = None,
-                        want_kv: bool = False) -> tuple[torch.Tensor | None, list[KV] | None]:
+                        want_kv: bool = False, shared_attention: bool = False
+                        ) -> tuple[torch.Tensor | None, list[KV] | None]:
     """Forward `rows[j]` on top of the cached prefix `chains[j]` (segments, possibly none).
 
     Returns the logits (of the last `logits_to_keep` input positions when given) and, with
     `want_kv`, each row's own new KV (its real tokens only), copied so that it outlives the batch.
-    The cached prefixes are only read, never changed.
+    The cached prefixes are only read, never changed. `shared_attention`: when every row
+    continues the same prefix and no KV is wanted, attend to it once for all rows
+    (`shared_attention.forward_on_shared_prefix`) instead of copying it into a padded batch.
     """
+    if shared_attention and not want_kv and chains and chains[0] and all(c is chains[0] for c in chains):
+        from .shared_attention import forward_on_shared_prefix
+
+        return forward_on_shared_prefix(model, concat(chains[0]), rows, pad_token_id, logits_to_keep), None
     device = next(model.parameters()).device
     past = [kv_length(c) if c else 0 for c in chains]
     lmax, width, batch = max(past), max(len(r) for r in rows), len(rows)

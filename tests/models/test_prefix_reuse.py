@@ -58,6 +58,7 @@ def pair(smoke_path):
     on = HFBackend(smoke_path, args, cfg)
     off = HFBackend(smoke_path, {**args, "prefix_cache": False}, cfg)
     assert on.prefix.enabled and not off.prefix.enabled
+    assert on.prefix.shared_attention  # rows on one prefix attend to it once (shared_attention.py)
     yield on, off
     on.close()
     off.close()
@@ -195,6 +196,50 @@ def test_model_without_full_attention_falls_back(smoke_path, tmp_path):
     got = b.loglikelihood(reqs)
     assert [(g.logprob, g.is_greedy) for g in got] == b._score(b._encode_pairs(reqs), [0, 1], None, "x")
     assert b.stats["forward_rows"] == 4  # full forwards only
+
+
+@pytest.mark.parametrize("kv_heads", [4, 2])
+def test_shared_prefix_attention_equals_full_forward(smoke_path, tmp_path, kv_heads):
+    """Rows of different lengths on one cached prefix, attended once for all rows (also with
+    grouped-query attention): every real position's log-probabilities are a full forward's."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from benchgate.models.kv_cache import cache_layers
+    from benchgate.models.shared_attention import forward_on_shared_prefix, unusable_reason
+
+    tok = AutoTokenizer.from_pretrained(smoke_path)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=kv_heads, max_position_embeddings=256)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config).eval()
+    assert unusable_reason(model) is None
+    prefix_ids = [(13 * i + 5) % config.vocab_size for i in range(40)]
+    rows = [[(7 * i + j) % config.vocab_size for i in range(n)] for j, n in enumerate([9, 3, 14, 1])]
+    with torch.inference_mode():
+        out = model(input_ids=torch.tensor([prefix_ids]), use_cache=True)
+        prefix = cache_layers(getattr(out, "cache", None) or out.past_key_values)
+        got = forward_on_shared_prefix(model, prefix, rows, pad_token_id=0)
+        kept = forward_on_shared_prefix(model, prefix, rows, pad_token_id=0, logits_to_keep=5)
+        for j, r in enumerate(rows):
+            full = model(input_ids=torch.tensor([prefix_ids + r]), use_cache=False).logits[0, len(prefix_ids):]
+            want = torch.log_softmax(full, -1)
+            assert (torch.log_softmax(got[j, :len(r)], -1) - want).abs().max().item() <= TOL
+            width = max(map(len, rows))
+            for pos in range(max(0, width - 5), len(r)):  # the last 5 positions of the padded batch
+                assert (torch.log_softmax(kept[j, pos - (width - 5)], -1) - want[pos]).abs().max() <= TOL
+
+
+def test_shared_prefix_attention_only_where_it_can_work(smoke_path):
+    """Eager attention (or any but sdpa) keeps the per-row prefix copies: same numbers."""
+    from benchgate.models.hf import HFBackend
+
+    b = HFBackend(smoke_path, {"dtype": "float32", "attn_implementation": "eager"})
+    assert b.prefix.enabled and not b.prefix.shared_attention
+    ctx = "The following are questions about physics and chemistry.\n\nWhat is 2 + 3?\nAnswer:"
+    reqs = [LL(ctx, " five"), LL(ctx, " six"), LL(ctx + " 5\n\nWhat is 1 + 1?\nAnswer:", " two")]
+    off = HFBackend(smoke_path, {"dtype": "float32", "attn_implementation": "eager", "prefix_cache": False})
+    got, want = b.loglikelihood(reqs), off.loglikelihood(reqs)
+    assert max(abs(g.logprob - w.logprob) for g, w in zip(got, want)) <= TOL
 
 
 def test_prefix_cache_arg_is_checked(smoke_path):

@@ -1,0 +1,115 @@
+"""Attention for a batch whose rows all continue one cached prefix (an MMLU subject's few-shot
+header), without a per-row copy of that prefix and without a padding mask.
+
+The rows' queries attend to the prefix's keys/values as one long block of queries (the rows
+folded into it: one large attention call instead of a batch of small ones), and to their own
+tokens causally (rows right-padded, so a real token never sees a pad). The two partial
+attentions are merged by their log-sum-exps, which is exact up to float rounding (the
+decomposition of Hydragen, Juravsky et al. 2024). CPU only (`aten::_scaled_dot_product_flash_
+attention_for_cpu` returns the log-sum-exp), transformers 5 (`AttentionInterface`, and the
+model passes extra forward keywords down to its attention). The backend's self-check compares
+it with full forwards before it is used, as it does for the cached prefixes themselves.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Sequence
+
+import torch
+
+NAME = "benchgate_shared_prefix"
+_registered: bool | None = None
+
+
+def _flash():
+    return getattr(torch.ops.aten, "_scaled_dot_product_flash_attention_for_cpu", None)
+
+
+def _repeat_heads(t: torch.Tensor, heads: int) -> torch.Tensor:
+    return t if t.shape[1] == heads else t.repeat_interleave(heads // t.shape[1], dim=1)
+
+
+def _attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0,
+               shared_prefix=None, **kwargs):
+    """transformers attention function: the merged prefix + own-token attention when the
+    forward was given `shared_prefix` (per layer (keys, values), each (1, kv_heads, P, dim)),
+    else plain SDPA."""
+    from transformers.integrations.sdpa_attention import sdpa_attention_forward
+
+    if shared_prefix is None:
+        return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling,
+                                      dropout=dropout, **kwargs)
+    flash = _flash()
+    pk, pv = shared_prefix[module.layer_idx]
+    batch, heads, width, dim = query.shape
+    pk, pv = _repeat_heads(pk, heads), _repeat_heads(pv, heads)
+    key, value = _repeat_heads(key, heads), _repeat_heads(value, heads)
+    folded = query.transpose(0, 1).reshape(1, heads, batch * width, dim)
+    out_p, lse_p = flash(folded, pk, pv, 0.0, False, scale=scaling)
+    out_p = out_p.reshape(heads, batch, width, dim).transpose(0, 1)
+    lse_p = lse_p.reshape(heads, batch, width).transpose(0, 1)
+    out_s, lse_s = flash(query, key, value, 0.0, True, scale=scaling)
+    lse = torch.logaddexp(lse_p, lse_s)
+    out = (out_p.float() * (lse_p - lse).exp().unsqueeze(-1)
+           + out_s.float() * (lse_s - lse).exp().unsqueeze(-1)).to(query.dtype)
+    return out.transpose(1, 2).contiguous(), None
+
+
+def _register() -> bool:
+    global _registered
+    if _registered is None:
+        try:
+            from transformers import AttentionInterface
+            from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+        except ImportError:
+            _registered = False
+        else:
+            AttentionInterface.register(NAME, _attention)
+            AttentionMaskInterface.register(NAME, sdpa_mask)
+            _registered = True
+    return _registered
+
+
+def unusable_reason(model) -> str | None:
+    """Why this model cannot use the shared-prefix attention, or None."""
+    if _flash() is None:
+        return "this torch has no CPU flash attention"
+    if next(model.parameters()).device.type != "cpu":
+        return "not on the CPU"
+    if getattr(model.config, "_attn_implementation", None) != "sdpa":
+        return f"attention implementation {getattr(model.config, '_attn_implementation', None)!r}, not sdpa"
+    if not _register():
+        return "this transformers has no AttentionInterface"
+    return None
+
+
+@contextlib.contextmanager
+def _implementation(model) -> Iterator[None]:
+    config = model.config
+    before = config._attn_implementation
+    config._attn_implementation = NAME
+    try:
+        yield
+    finally:
+        config._attn_implementation = before
+
+
+@torch.inference_mode()
+def forward_on_shared_prefix(model, prefix: Sequence[tuple[torch.Tensor, torch.Tensor]],
+                             rows: Sequence[list[int]], pad_token_id: int,
+                             logits_to_keep: int | None = None) -> torch.Tensor:
+    """Logits of `rows` (right-padded) each continuing the same cached `prefix` (per layer
+    keys and values of shape (1, kv_heads, P, dim)); `logits_to_keep` as in the model."""
+    device = next(model.parameters()).device
+    length = prefix[0][0].shape[-2]
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_token_id, dtype=torch.long)
+    for j, r in enumerate(rows):
+        ids[j, :len(r)] = torch.tensor(r, dtype=torch.long)
+    positions = (length + torch.arange(width)).expand(len(rows), width)
+    kwargs = {"logits_to_keep": logits_to_keep} if logits_to_keep is not None else {}
+    shared = [(k.contiguous(), v.contiguous()) for k, v in prefix]
+    with _implementation(model):
+        out = model(input_ids=ids.to(device), position_ids=positions.to(device), use_cache=False,
+                    shared_prefix=shared, **kwargs)
+    return out.logits
