@@ -13,7 +13,9 @@
    judge stage of an arena run (both turns) at concurrency 1 (4 questions: 96 judgments) and
    32 (80 questions: 1,920 judgments, 3 s at the ideal rate, so the judge's one-time start-up,
    ~0.3 s here, weighs as it does in a real run), rate = judgments / prediction time of the run
-   (the `dummy` candidates take microseconds). Speed-up = rate(32) / rate(1); ideal = 32
+   (the `dummy` candidates take microseconds), and judging alone: the same minus the prediction
+   time of the candidates' answers (the same run as a dry run, which calls no judge).
+   Speed-up = rate(32) / rate(1); ideal = 32
    (target: at least 90%, as the API backend reaches; api_end_to_end.py measures it the same
    way, with more samples at higher concurrency). The run at 32 is repeated (5 times) and
    every figure printed with the median, as the 2-core machine's noise is a few percent.
@@ -90,20 +92,27 @@ def api_judge(folder: Path, repeats: int = 5) -> None:
     try:
         url = proc.stdout.readline().strip()
         rates: dict[int, list[float]] = {}
+        judging: dict[int, list[float]] = {}
         for c, limit, times in ((1, 4, 1), (32, 80, repeats)):
+            base = [sys.executable, "-m", "pytest", "arena", "-q", "-p", "no:cacheprovider",
+                    "--arena-config", str(config(folder, "all")), "--limit", str(limit), "--group-size", "100000"]
+            # the candidates' answers alone (a dry run calls no judge): subtracted below
+            _, dry = run(base + ["--dry-run", "--cache-path", str(folder / f"dry{c}.sqlite")], folder / f"answers-{c}")
+            answers_s = dry["timings"]["prediction_s"]
             for i in range(times):
-                cmd = [sys.executable, "-m", "pytest", "arena", "-q", "-p", "no:cacheprovider",
-                       "--arena-config", str(config(folder, "all")), "--limit", str(limit),
-                       "--judge-api-url", url, "--judge-model-args", f"concurrency={c}",
-                       "--group-size", "100000", "--cache-path", str(folder / f"api{c}-{i}.sqlite")]
+                cmd = base + ["--judge-api-url", url, "--judge-model-args", f"concurrency={c}",
+                              "--cache-path", str(folder / f"api{c}-{i}.sqlite")]
                 _, res = run(cmd, folder / f"api-{c}-{i}")
                 n, seconds = res["arena"]["counts"]["judgments"], res["timings"]["prediction_s"]
                 rates.setdefault(c, []).append(n / seconds)
+                judging.setdefault(c, []).append(n / (seconds - answers_s))
                 print(f"API judge at 50 ms, concurrency {c:2d}: {n} judgments in {seconds:.2f} s "
-                      f"= {n / seconds:.1f} judgments/s (ideal {c / 0.05:.0f}/s)")
-        ups = [r / rates[1][0] / 32 for r in rates[32]]
-        print(f"arena judge speed-up at concurrency 32, of the ideal 32: "
-              f"{', '.join(f'{u:.1%}' for u in ups)}; median {statistics.median(ups):.1%}")
+                      f"= {n / seconds:.1f} judgments/s (ideal {c / 0.05:.0f}/s); without the "
+                      f"candidates' answers ({answers_s * 1000:.0f} ms): {n / (seconds - answers_s):.1f}/s")
+        for label, r in (("whole prediction time", rates), ("judging alone", judging)):
+            ups = [x / r[1][0] / 32 for x in r[32]]
+            print(f"arena judge speed-up at concurrency 32, of the ideal 32 ({label}): "
+                  f"{', '.join(f'{u:.1%}' for u in ups)}; median {statistics.median(ups):.1%}")
         bare1 = backend_rate(url, 1, 96)
         bare = [backend_rate(url, 32, 1920) / bare1 / 32 for _ in range(repeats)]
         print(f"the bare API backend, same machine, same prompt sizes: {bare1:.1f} requests/s at "
