@@ -76,6 +76,8 @@ def unusable_reason(model) -> str | None:
         return "this torch has no CPU flash attention"
     if next(model.parameters()).device.type != "cpu":
         return "not on the CPU"
+    if getattr(model.config, "sub_configs", None):
+        return "a model of several parts (sub-configs)"
     if getattr(model.config, "_attn_implementation", None) != "sdpa":
         return f"attention implementation {getattr(model.config, '_attn_implementation', None)!r}, not sdpa"
     if not _register():
