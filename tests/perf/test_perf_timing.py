@@ -7,6 +7,9 @@ from benchgate.perf.api import run_perf
 from benchgate.perf.config import PerfConfig
 from benchgate.perf.scripted_server import Script, expected_timings
 
+# wall-clock accuracy: skipped beside other xdist workers, run alone by .ci/run (tests/conftest.py)
+pytestmark = pytest.mark.timing
+
 TOL = 0.02  # the bar: within 2% of the truth
 
 # Role-only first chunk, several tokens per chunk, usage requested. Times long enough that the
