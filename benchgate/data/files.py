@@ -82,8 +82,15 @@ def _lenient_text(path: Path) -> str:
 
 
 def bad_utf8(text: str) -> bool:
-    """Whether `text` (from `_lenient_text`) holds bytes that were not valid UTF-8."""
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    """Whether `text` (from `_lenient_text`) holds bytes that were not valid UTF-8: their lone
+    surrogates are the only characters strict UTF-8 cannot encode (checked in C, not per char)."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 Row = tuple[int, "list[str] | dict | DataError", str]
