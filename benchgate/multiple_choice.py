@@ -224,9 +224,16 @@ class LetterChoiceBenchmark(Perturbable):
 
     def prompt(self, ctx: RunContext, sample: Sample) -> str:
         shots = self.shots(ctx, sample)
-        if "labels" in sample.data:  # exemplars use the same kind of labels as the question
-            shots = [self.labelled(s) for s in shots]
-        text = "".join(f"{self.question(s)}{self.letter_prefix}{self.label(s.target)}\n\n" for s in shots)
+        relabel = "labels" in sample.data  # exemplars use the same kind of labels as the question
+
+        def exemplars() -> str:
+            picked = [self.labelled(s) for s in shots] if relabel else shots
+            return "".join(f"{self.question(s)}{self.letter_prefix}{self.label(s.target)}\n\n" for s in picked)
+
+        # built once per set of exemplars, not once per sample; the entry holds the exemplars,
+        # so the ids in its key cannot be reused by other objects
+        text = ctx.cached(("mc-exemplars", self.name, relabel, tuple(map(id, shots))),
+                          lambda: (tuple(shots), exemplars()))[1] if shots else ""
         return self.head(sample) + text + self.question(sample)
 
     def sample_requests(self, ctx: RunContext, sample: Sample):

@@ -328,7 +328,8 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
     report = outcome.get_result()
     if report.when == "teardown" and hasattr(item, "junit_properties"):
-        report.user_properties = item.junit_properties()
+        # without --junitxml nobody reads them: only drop the record's copy
+        report.user_properties = item.junit_properties() if getattr(item.config.option, "xmlpath", None) else []
 
 
 @pytest.hookimpl(trylast=True)

@@ -5,11 +5,14 @@ and the collection time of those 14,042 samples.
 
 `total_s` in results.json runs from the controller's configure to session end: collection,
 prediction (dummy: hashing only), scoring, recording, aggregation and writing outputs.
+For scale, it also times plain pytest running as many empty tests (the same span): the
+floor that pytest itself puts under one test on this machine.
 """
 from __future__ import annotations
 
 import sys
 
+from _pytest_floor import bare_pytest_seconds
 from _run import collect_seconds, run_evals
 
 
@@ -24,6 +27,10 @@ def main() -> None:
               f"session {t['total_s']:.2f} s = {1000 * t['total_s'] / t['samples']:.3f} ms/sample "
               f"(collection {t['collection_s'] or 0:.2f} s, prediction {t['prediction_s']:.2f} s); "
               f"process wall {wall:.2f} s")
+        bare = bare_pytest_seconds(t["samples"], *extra)
+        print(f"  plain pytest, {t['samples']} empty tests {' '.join(extra) or 'serial'}: {bare:.2f} s = "
+              f"{1000 * bare / t['samples']:.3f} ms/test; the engine adds "
+              f"{1000 * (t['total_s'] - bare) / t['samples']:.3f} ms/sample")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from benchgate.models.base import GenerationConfig, Request
+from benchgate.models.base import GenerationConfig, LoglikelihoodRequest, Request
+
+# json.dumps(..., ensure_ascii=False)'s own string encoder (the C one where built)
+_encode_str = json.encoder.c_encode_basestring or json.encoder.py_encode_basestring
 
 
 def cache_key(fingerprint: Mapping[str, Any], request: Request, generation: GenerationConfig) -> str:
@@ -30,10 +33,20 @@ class CacheKeys:
     def __init__(self, fingerprint: Mapping[str, Any], generation: GenerationConfig):
         self._model = '"model": ' + _json(fingerprint) + ', "request": '
         self._generation = '{"generation": ' + _json(generation.key()) + ", "
+        self._context: tuple[str, str] = ("", '""')  # the last context and its JSON
 
     def __call__(self, request: Request) -> str:
-        head = self._generation if request.kind == "generate" else "{"
-        blob = head + self._model + _json(request.key()) + "}"
+        if type(request) is LoglikelihoodRequest:
+            # the choices of a sample share one long context: encode it once
+            ctx, enc = self._context
+            if request.context is not ctx and request.context != ctx:
+                ctx, enc = request.context, _encode_str(request.context)
+                self._context = (ctx, enc)
+            blob = ("{" + self._model + '{"context": ' + enc + ', "continuation": '
+                    + _encode_str(request.continuation) + ', "kind": "loglikelihood"}}')
+        else:
+            head = self._generation if request.kind == "generate" else "{"
+            blob = head + self._model + _json(request.key()) + "}"
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -1,6 +1,7 @@
 """Collection: a benchmark module becomes one pytest item per sample."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from pathlib import Path
@@ -252,8 +253,13 @@ def source_location(source: str) -> tuple[Path | None, int]:
     """'path:line' -> (Path, line); (None, 0) when there is no readable location."""
     path, _, line = (source or "").rpartition(":")
     if path and line.isdigit() and int(line) >= 1:
-        return Path(path), int(line)
+        return _path(path), int(line)
     return None, 0
+
+
+@functools.lru_cache(maxsize=256)
+def _path(path: str) -> Path:
+    return Path(path)  # one per data file, not one per sample
 
 
 class SkippedSubsetItem(pytest.Item):

@@ -17,6 +17,16 @@ def _rng(seed: int, request) -> random.Random:
     return random.Random(f"{seed}:{digest}")
 
 
+def _uniform(seed: int, request, low: float, high: float) -> float:
+    """A seeded uniform draw from a hash of the request (no Random object, no JSON per request)."""
+    if isinstance(request, LoglikelihoodRequest):
+        text = f"{seed}\x00{request.context}\x00{request.continuation}"
+    else:
+        text = f"{seed}\x00{request.text}"
+    u = int.from_bytes(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:8], "big") / 2.0 ** 64
+    return low + (high - low) * u
+
+
 class DummyBackend:
     """No model: a fixed response (`--model-args response=...`) or seeded-random answers.
     Loglikelihoods are seeded random numbers, so multiple choice scores near chance."""
@@ -31,17 +41,18 @@ class DummyBackend:
         self.seed = seed
 
     def fingerprint(self) -> dict:
-        return {"name": "dummy", "response": self.response, "seed": self.seed}
+        # "draws": 2 since log-likelihoods are drawn by `_uniform` (caches of earlier draws miss)
+        return {"name": "dummy", "response": self.response, "seed": self.seed, "draws": 2}
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest], progress: Progress = None):
-        out = [Loglikelihood(-_rng(self.seed, r).uniform(0.1, 20.0), False) for r in requests]
+        out = [Loglikelihood(-_uniform(self.seed, r, 0.1, 20.0), False) for r in requests]
         if progress:
             progress(len(requests))
         return out
 
     def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
                               progress: Progress = None) -> list[float]:
-        out = [-_rng(self.seed, r).uniform(1.0, 5.0) * max(1, len(r.text.split())) for r in requests]
+        out = [-_uniform(self.seed, r, 1.0, 5.0) * max(1, len(r.text.split())) for r in requests]
         if progress:
             progress(len(requests))
         return out

@@ -4,7 +4,7 @@ import multiprocessing as mp
 
 from hypothesis import given, strategies as st
 
-from benchgate.engine.cache import PredictionCache, cache_key
+from benchgate.engine.cache import CacheKeys, PredictionCache, cache_key
 from benchgate.models.base import (GenerateRequest, GenerationConfig, LoglikelihoodRequest,
                                    RewardRequest, RollingLoglikelihoodRequest)
 
@@ -61,6 +61,16 @@ def test_keys_stay_those_of_existing_caches(fingerprint, request, generation):
     """Keys are built part by part for speed; they must equal the whole payload's hash, or
     every cache written before would be missed."""
     assert cache_key(fingerprint, request, generation) == _documented_key(fingerprint, request, generation)
+
+
+@given(fingerprint=st.dictionaries(_text, _text, max_size=2), requests=st.lists(
+    st.builds(LoglikelihoodRequest, st.sampled_from(["", "Q: é?\nA:", "ctx \"q\" \\ \u2028"]) | _text, _text)
+    | _requests, max_size=8))
+def test_keys_of_one_batch_stay_those_of_existing_caches(fingerprint, requests):
+    """One CacheKeys over many requests (choices sharing a context) gives the documented keys."""
+    generation = GenerationConfig()
+    keys = CacheKeys(fingerprint, generation)
+    assert [keys(r) for r in requests] == [_documented_key(fingerprint, r, generation) for r in requests]
 
 
 def test_loglikelihood_key_ignores_generation_config():
