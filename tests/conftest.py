@@ -25,9 +25,9 @@ SAFETY = Path(os.environ.get("BENCHGATE_SAFETY_DIR") or DATA.parent / "safety")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip ``timing`` tests under ``-n`` with more than one worker: they check measured wall-clock
-    times against a known truth within 2%, and another worker's load on the same cores moves the
-    client's timings by more than that. ``.ci/run`` runs them alone after the parallel run."""
+    """Skip ``timing`` tests under ``-n`` with more than one worker: they assert on wall-clock
+    times (a known truth within 2%, or a bound), and another worker's load on the same cores
+    moves those times by more than that. ``.ci/run`` runs them alone after the parallel run."""
     if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) <= 1:
         return
     skip = pytest.mark.skip(reason="timing test: runs alone, not beside other xdist workers "
