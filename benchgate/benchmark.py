@@ -10,9 +10,10 @@ import random
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from benchgate.argspec import Arg, check_args, spec_of, with_default
+from benchgate.metrics.dimension import DimensionScore, headline
 from benchgate.models.base import Request
 
 # --dataset-args every benchmark accepts (plus "mode", one of the benchmark's modes)
@@ -179,6 +180,15 @@ class Benchmark:
         """The evaluation dimension of this run: "Robustness" when the run perturbs its
         samples (`perturb`), else the class's `dimension`."""
         return "Robustness" if ctx.args.get("perturb") else self.dimension
+
+    def dimension_score(self, metrics: Mapping[str, float], primary: str,
+                        lower: Sequence[str]) -> DimensionScore:
+        """This benchmark's score in its evaluation dimension, "behaves well" in [0, 1], from
+        its aggregate metrics ({name: value}) and the run's primary metric and lower-is-better
+        metrics (benchgate.metrics.dimension). Default: the primary metric, 1 - it when lower
+        is better. Override when the primary metric alone rewards bad behaviour (xstest's
+        over-refusal rate says nothing of unsafe compliance)."""
+        return headline(metrics, primary, lower)
 
     def lower_metrics(self, ctx: RunContext) -> tuple[str, ...]:
         """The metrics of this run for which lower is better (gated as "at most"); with the

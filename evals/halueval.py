@@ -22,6 +22,9 @@ Scoring as EvalScope: the verdict is read with `extract_verdict` (exactly one wh
 `acc` (share of its two judgments that are right), `acc_right` (the right answer judged not
 hallucinated), `acc_hallucinated` (the hallucinated answer caught), `yes_ratio`; per subset
 and benchmark also precision, recall and F1 of "Yes" (hallucinated) as EvalScope reports.
+
+Hallucination dimension score (`dimension_score`): the harmonic mean of `acc_hallucinated` and
+`acc_right`, so answering always "Yes" (or always "No") scores 0, not `acc`'s 0.5.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import re
 
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
+from benchgate.metrics.dimension import DimensionScore, both_sides
 from benchgate.models.base import GenerateRequest
 
 # RUCAIBox/HaluEval @ b7253db evaluation/qa/qa_evaluation_instruction.txt, verbatim (its quotes
@@ -106,6 +110,11 @@ class HaluEval(Benchmark):
         if args["prompt"] not in PROMPTS:
             raise ValueError(f"--dataset-args: halueval prompt must be one of {PROMPTS}, got {args['prompt']!r}")
         return args
+
+    def dimension_score(self, metrics, primary, lower) -> DimensionScore:
+        """Both sides: harmonic mean of acc_hallucinated and acc_right."""
+        return both_sides(metrics.get("acc_hallucinated"), metrics.get("acc_right"),
+                          "acc_hallucinated", "acc_right")
 
     def subsets(self, ctx: RunContext) -> list[str]:
         return ["qa"]

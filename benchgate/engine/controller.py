@@ -35,7 +35,8 @@ class Controller:
         self.thresholds = parse_gates(options.gates)
         self.baseline = load_baseline_scores(options.baseline) if options.baseline else None
         self._modules: dict[str, str] = {}
-        self.recorder = Recorder(options.output_dir, corpus_metrics_from(self._modules))
+        self.recorder = Recorder(options.output_dir, corpus_metrics_from(self._modules),
+                                 dimension_score_from(self._modules))
         self.started = time.perf_counter()
         self.workers: list[dict] = []
         self.outcome: GateOutcome | None = None
@@ -283,19 +284,35 @@ def _load_function(target: str):
     return getattr(importlib.import_module(module), name)
 
 
-def corpus_metrics_from(modules: dict[str, str | None]):
-    """A Recorder callback computing a benchmark's corpus metrics; its module is found by the
-    path its records carry, else as evals/<name>.py of this checkout."""
-    def compute(bench: str, scores: list[dict[str, float]]) -> dict[str, float]:
-        from benchgate.engine.items import import_benchmark
-        from benchgate.task import default_evals_dir
+def _benchmark_from(modules: dict[str, str | None], bench: str):
+    """The benchmark object of `bench`: its module is found by the path its records carry,
+    else as evals/<name>.py of this checkout; None for a hand-written eval."""
+    from benchgate.engine.items import import_benchmark
+    from benchgate.task import default_evals_dir
 
-        path = Path(modules.get(bench) or "")
-        if not path.is_file():
-            path = default_evals_dir() / f"{bench}.py"
-        if not path.is_file() or not is_benchmark_module(path):  # a hand-written eval: no corpus metrics
-            return {}
-        return import_benchmark(path).corpus_metrics(scores)
+    path = Path(modules.get(bench) or "")
+    if not path.is_file():
+        path = default_evals_dir() / f"{bench}.py"
+    if not path.is_file() or not is_benchmark_module(path):
+        return None
+    return import_benchmark(path)
+
+
+def corpus_metrics_from(modules: dict[str, str | None]):
+    """A Recorder callback computing a benchmark's corpus metrics (none for a hand-written eval)."""
+    def compute(bench: str, scores: list[dict[str, float]]) -> dict[str, float]:
+        benchmark = _benchmark_from(modules, bench)
+        return {} if benchmark is None else benchmark.corpus_metrics(scores)
+
+    return compute
+
+
+def dimension_score_from(modules: dict[str, str | None]):
+    """A Recorder callback evaluating a benchmark's own dimension score formula
+    (`Benchmark.dimension_score`); None for a hand-written eval (its headline metric counts)."""
+    def compute(bench: str, metrics: dict[str, float], primary: str, lower: list[str]):
+        benchmark = _benchmark_from(modules, bench)
+        return None if benchmark is None else benchmark.dimension_score(metrics, primary, lower)
 
     return compute
 

@@ -6,7 +6,7 @@ import json
 import time
 from pathlib import Path
 
-from benchgate.engine.controller import corpus_metrics_from, finalize
+from benchgate.engine.controller import corpus_metrics_from, dimension_score_from, finalize
 from benchgate.engine.gates import load_baseline_scores, parse_gates
 from benchgate.engine.recorder import Recorder
 
@@ -101,7 +101,7 @@ def merge(folders: list[Path], output_dir: Path, gates: list[str] | None = None,
         if missing:
             raise MergeError(f"missing shard(s) {missing}")
     modules: dict[str, str | None] = {}
-    recorder = Recorder(Path(output_dir), corpus_metrics_from(modules))
+    recorder = Recorder(Path(output_dir), corpus_metrics_from(modules), dimension_score_from(modules))
     seen: set[str] = set()
     for (results, samples), folder in loaded:
         for line_no, record in _records(samples):

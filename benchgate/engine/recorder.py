@@ -9,6 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from benchgate.metrics.dimension import DimensionScore, headline
 from benchgate.metrics.stats import confidence_interval, mean_stderr
 
 # Benchmarks whose results are not means of per-sample scores (the arena: ratings over
@@ -99,9 +100,13 @@ class Recorder:
     numbers; a benchmark whose aggregation fails carries its error instead of a score, and the
     others are unaffected."""
 
-    def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None):
+    def __init__(self, output_dir: Path, corpus_metrics: Callable[[str, list], dict] | None = None,
+                 dimension_score: Callable[[str, dict, str, list], DimensionScore | None] | None = None):
         self.output_dir = output_dir
         self.corpus_metrics = corpus_metrics or (lambda bench, scores: {})
+        # (benchmark, {metric: value}, primary, lower-is-better metrics) -> the benchmark's own
+        # dimension score (Benchmark.dimension_score); None: the headline metric, oriented
+        self.dimension_score = dimension_score or (lambda bench, metrics, primary, lower: None)
         # benchmark -> [(subset, index, categories, scores)]
         self._rows: dict[str, list[tuple[str, int, tuple[str, ...], dict[str, float]]]] = defaultdict(list)
         self.primary: dict[str, str] = {}
@@ -267,6 +272,10 @@ class Recorder:
             entry["lower_is_better"] = self.lower_is_better[bench]
         if self.dimension.get(bench):
             entry["dimension"] = self.dimension[bench]
+            values = {m: b["score"] for m, b in entry["metrics"].items() if b.get("score") is not None}
+            lower = list(entry.get("lower_is_better", ()))
+            own = self.dimension_score(bench, values, primary, lower) or headline(values, primary, lower)
+            entry["dimension_score"] = {"score": own.score, "formula": own.formula}
         skipped = [s for s in self.skipped if s["benchmark"] == bench]
         if skipped:
             entry["skipped"] = sorted(skipped, key=lambda s: s["subset"])
@@ -333,10 +342,12 @@ def _whole_lines(path) -> Iterator[str]:
 
 def dimension_summary(benchmarks: dict[str, Any]) -> dict[str, Any]:
     """The top-level `dimensions` block of results.json (docs/results.md): per evaluation
-    dimension, each member benchmark's headline (primary) metric, score and direction, the
-    number of samples, and `score`: the unweighted mean over the members of their headline
-    scores turned higher-is-better (a lower-is-better rate r counts as 1 - r), the one number
-    per dimension a radar chart draws. Every dimension headline metric is a rate in [0, 1]."""
+    dimension, each member benchmark's headline (primary) metric, score and direction, its
+    `dimension_score` ("behaves well", higher is better, in [0, 1]: the formula its module
+    declares, `Benchmark.dimension_score`, recorded as `formula`), the number of samples, and
+    `score`: the unweighted mean of the members' dimension scores, the one number per dimension
+    a radar chart draws. An entry written before dimension scores counts its headline score
+    turned higher-is-better (a lower-is-better rate r counts as 1 - r)."""
     out: dict[str, Any] = {}
     for name, entry in sorted(benchmarks.items()):
         dimension = entry.get("dimension")
@@ -344,12 +355,15 @@ def dimension_summary(benchmarks: dict[str, Any]) -> dict[str, Any]:
             continue
         lower = entry["metric"] in entry.get("lower_is_better", ())
         score = entry["score"]
+        own = entry.get("dimension_score")
+        if own is None:
+            own = {"score": None if score is None else (1.0 - score if lower else score),
+                   "formula": f"1 - {entry['metric']}" if lower else entry["metric"]}
         block = out.setdefault(dimension, {"benchmarks": {}, "n": 0})
-        block["benchmarks"][name] = {
-            "metric": entry["metric"], "score": score, "lower_is_better": lower,
-            "oriented_score": None if score is None else (1.0 - score if lower else score)}
+        block["benchmarks"][name] = {"metric": entry["metric"], "score": score, "lower_is_better": lower,
+                                     "dimension_score": own["score"], "formula": own["formula"]}
         block["n"] += entry["n"]
     for block in out.values():
-        oriented = [b["oriented_score"] for b in block["benchmarks"].values() if b["oriented_score"] is not None]
-        block["score"] = sum(oriented) / len(oriented) if oriented else None
+        scores = [b["dimension_score"] for b in block["benchmarks"].values() if b["dimension_score"] is not None]
+        block["score"] = sum(scores) / len(scores) if scores else None
     return out

@@ -58,9 +58,9 @@ def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[
         drows = []
         for dimension, block in dimensions.items():
             drows.append((dimension, "(mean, higher is better)", "", str(block["n"]), _num(block["score"])))
-            for name, b in block["benchmarks"].items():
-                drows.append((f"  {name}", b["metric"], LOWER if b["lower_is_better"] else "higher", "",
-                              _num(b["score"])))
+            for name, b in block["benchmarks"].items():  # its "behaves well" score and formula
+                own = b.get("dimension_score", b.get("oriented_score"))
+                drows.append((f"  {name}", b.get("formula") or b["metric"], "higher", "", _num(own)))
         lines += [""] + _table(("dimension", "metric", "better", "n", "score"), drows, left=3)
     for s in skipped or []:
         lines.append(f"skipped: {s['benchmark']}/{s['subset']} ({s['n']} samples): {s['reason']}")

@@ -13,8 +13,8 @@ W/L/T, battles, adjusted win rate and, with a baseline, the win rate against it;
 the mean rating, its CI, the number of ratings and the mean per turn.
 
 `--benchmark dimensions` gives one row per run over the evaluation dimensions (results.json
-`dimensions`): Model, Revision, Precision, each dimension's score (higher is better:
-lower-is-better members count as 1 - score) and Avg, their unweighted mean (empty
+`dimensions`): Model, Revision, Precision, each dimension's score (higher is better: the mean
+of its members' "behaves well" dimension scores, docs/results.md) and Avg, their unweighted mean (empty
 when the run lacks one of the dimensions, so every Avg is over the same axes).
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@ Schema (version 1), documented in docs/results.md:
   timings       {"total_s", "collection_s", "prediction_s", "samples", "samples_per_s"}
   benchmarks    {name: {metric, score, n, stderr, ci95, metrics, subsets, categories,
                  dimension?, lower_is_better?, skipped?}}
-  dimensions    {dimension: {benchmarks: {name: {metric, score, lower_is_better, oriented_score}},
+  dimensions    {dimension: {benchmarks: {name: {metric, score, lower_is_better, dimension_score, formula}},
                  n, score}} for benchmarks that belong to an evaluation dimension
   skipped       [{"benchmark", "subset", "category", "n", "reason"}] subsets not scored
   gates         {"passed", "checks", "failures", "baseline"}

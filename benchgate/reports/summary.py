@@ -126,7 +126,8 @@ def _dimension_lines(dims: dict, base: dict | None) -> list[str]:
     header = ["dimension", "score (higher is better)"] + (["baseline", "Δ"] if base is not None else []) + ["benchmarks"]
     out = ["### Evaluation dimensions", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, d in dims.items():
-        members = ", ".join(f"{b} {m.get('metric')} {_fmt(m.get('score'))}" + (" (lower is better)" if m.get("lower_is_better") else "")
+        members = ", ".join(f"{b} {_fmt(m.get('dimension_score', m.get('oriented_score')))}"
+                            + (f" = {m['formula']}" if m.get("formula") else "")
                             for b, m in (d.get("benchmarks") or {}).items())
         row = [name, _fmt(d.get("score"))]
         if base is not None:

@@ -27,7 +27,7 @@ def test_oracle_best_wrong_worst_dimensions_and_skips(run_evals):
     assert set(dims) == {"Safety", "Bias", "Hallucination", "Instruction Following"}
     assert set(dims["Safety"]["benchmarks"]) == {"safetybench", "xstest", "advbench", "bipia", "prompt_attack_zh"}
     assert dims["Safety"]["benchmarks"]["advbench"] == {"metric": "asr", "score": 0.0, "lower_is_better": True,
-                                                        "oriented_score": 1.0}
+                                                        "dimension_score": 1.0, "formula": "1 - asr"}
     assert all(d["score"] == 1.0 for d in dims.values())
     assert all(s["dimension"] for s in oracle.samples())
     # judge-scored BIPIA attacks are skipped with the reason, never scored

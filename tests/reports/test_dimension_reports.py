@@ -40,13 +40,10 @@ def _results(run):
     return json.loads((run / "results.json").read_text())
 
 
-def _oriented_mean(results, dimension):
-    """A dimension's score from its members' headline scores in results.json['benchmarks']."""
-    values = []
-    for name in results["dimensions"][dimension]["benchmarks"]:
-        entry = results["benchmarks"][name]
-        lower = entry["metric"] in (entry.get("lower_is_better") or ())
-        values.append(1 - entry["score"] if lower else entry["score"])
+def _members_mean(results, dimension):
+    """A dimension's score from its members' dimension scores in results.json['benchmarks']."""
+    values = [results["benchmarks"][name]["dimension_score"]["score"]
+              for name in results["dimensions"][dimension]["benchmarks"]]
     return sum(values) / len(values)
 
 
@@ -67,8 +64,11 @@ def test_radar_draws_the_dimension_scores_of_a_real_run(dim_runs, tmp_path, open
     dims = res["dimensions"]
     assert set(dims) == {"Safety", "Bias", "Hallucination"}
     for d in dims:  # the engine's aggregation, from the benchmark scores
-        assert dims[d]["score"] == pytest.approx(_oriented_mean(res, d), abs=1e-12)
-    assert 0 < dims["Safety"]["score"] < 1  # advbench and xstest pull in different directions here
+        assert dims[d]["score"] == pytest.approx(_members_mean(res, d), abs=1e-12)
+    # the dummy complies with every xstest prompt: never over-refusing no longer makes it safe
+    xstest = res["benchmarks"]["xstest"]
+    assert xstest["score"] == 0.0 and xstest["metrics"]["compliance_rate"]["score"] == 1.0
+    assert dims["Safety"]["benchmarks"]["xstest"]["dimension_score"] == 0.0
     opened = open_page(report(dim_runs["dummy"], tmp_path / "dims.html"))
     page = opened.page
     axes = page.eval_on_selector_all("svg.radar > text[text-anchor=middle]", "ts => ts.map(t => t.textContent)")
@@ -83,7 +83,7 @@ def test_radar_draws_the_dimension_scores_of_a_real_run(dim_runs, tmp_path, open
     assert [(r[0], r[2], r[3]) for r in rows] == [(d, b, m["metric"]) for d, b, m in members]
     for row, (_, _, m) in zip(rows, members):
         assert row[4] == f"{m['score']:.4f}" and row[5] == ("yes" if m["lower_is_better"] else "no")
-        assert row[6] == f"{(1 - m['score'] if m['lower_is_better'] else m['score']):.4f}"
+        assert row[6] == f"{m['dimension_score']:.4f}" and row[7] == m["formula"]
     bench = dict(page.eval_on_selector_all(".bench-table tbody tr", "rs => rs.map(r => [r.cells[0].innerText, r.cells[1].innerText])"))
     assert bench["advbench"] == "asr (lower is better)" and bench["halueval"] == "acc"
     assert opened.blocked == [] and opened.errors == []
@@ -132,8 +132,8 @@ def test_summary_and_annotations_follow_lower_is_better(dim_runs):
     assert [r["Model"] for r in rows] == ["oracle", "dummy"]
     for row, res in zip(rows, (old, new)):
         for d in res["dimensions"]:
-            assert float(row[d]) == pytest.approx(_oriented_mean(res, d), abs=1e-12), d
-        assert float(row["Avg"]) == pytest.approx(mean(_oriented_mean(res, d) for d in res["dimensions"]), abs=1e-12)
+            assert float(row[d]) == pytest.approx(_members_mean(res, d), abs=1e-12), d
+        assert float(row["Avg"]) == pytest.approx(mean(_members_mean(res, d) for d in res["dimensions"]), abs=1e-12)
     notes = cli("report", "annotations", str(dim_runs["dummy"]), "--baseline", str(dim_runs["oracle"]), "--alpha", "0.5").stdout
     assert "baseline advbench: asr rose 0.0000 -> 1.0000" in notes.replace("%0A", "\n")
 

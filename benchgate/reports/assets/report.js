@@ -233,9 +233,13 @@
   function dimensionScore(dims, d) {
     if (!dims || !dims[d]) return null;
     if (dims[d].score != null) return dims[d].score;  // as written by the engine
-    const vs = Object.values(dims[d].benchmarks || {}).map((b) => b.oriented_score ?? (b.score == null ? null
-      : (b.lower_is_better ? 1 - b.score : b.score))).filter((v) => v != null);
+    const vs = Object.values(dims[d].benchmarks || {}).map(memberScore).filter((v) => v != null);
     return vs.length ? vs.reduce((a, b) => a + b, 0) / vs.length : null;
+  }
+
+  // a member's "behaves well" score (its module's formula); older files: the headline, oriented
+  function memberScore(b) {
+    return b.dimension_score ?? b.oriented_score ?? (b.score == null ? null : (b.lower_is_better ? 1 - b.score : b.score));
   }
 
   function dimensionsView(D, root) {
@@ -244,13 +248,13 @@
     const series = [{ name: D.meta.model || "this run", values: axes.map((d) => dimensionScore(D.dimensions, d)) }];
     if (base) series.unshift({ name: `baseline: ${D.compare.baseline_model || D.compare.baseline_path}`, values: axes.map((d) => dimensionScore(base, d)) });
     root.append(el("h2", { text: "Evaluation dimensions" }), el("div", { class: "charts" },
-      radar("Dimensions (higher is better; lower-is-better scores shown as 1 − score)", axes, series)));
+      radar("Dimensions (higher is better: each benchmark's behaves-well score)", axes, series)));
     if (base) root.append(table(["dimension", "baseline", "this run", "Δ"], axes.map((d) => {
       const o = dimensionScore(base, d), n = dimensionScore(D.dimensions, d);
       return [d, o, n, o == null || n == null ? "–" : (n - o >= 0 ? "+" : "") + fmt(n - o)]; }), "dim-compare"));
-    root.append(table(["dimension", "dimension score", "benchmark", "metric", "score", "lower is better", "oriented score"], axes.flatMap((d) =>
+    root.append(table(["dimension", "dimension score", "benchmark", "metric", "score", "lower is better", "benchmark's dimension score", "formula"], axes.flatMap((d) =>
       Object.entries((D.dimensions[d] || {}).benchmarks || {}).map(([b, v]) => [d, dimensionScore(D.dimensions, d), b, v.metric, v.score,
-        v.lower_is_better ? "yes" : "no", v.oriented_score ?? (v.score == null ? null : (v.lower_is_better ? 1 - v.score : v.score))])), "dim-table"));
+        v.lower_is_better ? "yes" : "no", memberScore(v), v.formula || (v.lower_is_better ? `1 - ${v.metric}` : v.metric)])), "dim-table"));
   }
 
   function samplesView(D, root) {
