@@ -5,12 +5,15 @@ socket; aiohttp writes the body from a separate task, so at high concurrency a b
 waits on the client's own event loop before going out: that wait, ``start - called``, is reported
 as the *client send delay*, never folded into TTFT or latency):
 
-* TTFT: arrival of the first SSE data chunk that carries ``choices`` (a role-only first chunk
-  counts, as in EvalScope and vLLM ``bench serve``). ``first_content`` is also kept: the first
-  chunk with non-empty text.
+* TTFT: arrival of the first SSE data chunk that carries output: non-empty ``delta.content``,
+  ``delta.reasoning_content`` (or ``reasoning``), a tool call with a function name or arguments
+  (chat), non-empty ``text`` (completions), as EvalScope 1.14.1's ``_parse_chat_delta``
+  (perf/plugin/api/default_api.py). A role-only first chunk (``{"role": "assistant",
+  "content": ""}``, sent by most servers at once) is not output: its arrival is kept apart as
+  ``first_chunk`` (time to first byte of the stream).
 * latency: arrival of the last data chunk (the usage chunk included); non-streaming: the full body.
-* chunk times: arrival of every data chunk carrying ``choices`` (ITL = gaps between them;
-  "packages" = their count).
+* chunk times: arrival of every data chunk carrying output (ITL = gaps between them, as
+  EvalScope's ``inter_chunk_latency``; "packages" = their count).
 
 Arrival times are taken when the bytes are read from the socket (the connection's protocol
 stamps each read, see :func:`make_connector`), not when the request's coroutine gets to run:
@@ -40,7 +43,8 @@ except ImportError:  # pragma: no cover
 
 from .sse import SSEError, SSEParser
 
-__all__ = ["RequestRecord", "PreparedRequest", "send_request", "classify_exception", "make_connector"]
+__all__ = ["RequestRecord", "PreparedRequest", "send_request", "classify_exception", "make_connector",
+           "chat_delta_output"]
 
 
 if _ResponseHandler is not None:
@@ -83,7 +87,7 @@ class RequestRecord:
     """Outcome and timings of one request. Times are absolute perf_counter values."""
 
     __slots__ = (
-        "index", "scheduled", "dispatched", "start", "end", "ttft", "first_content", "latency",
+        "index", "scheduled", "dispatched", "start", "end", "ttft", "first_chunk", "latency",
         "chunk_times", "last_data", "text", "prompt", "usage_prompt", "usage_completion",
         "input_tokens", "output_tokens", "token_source", "success", "error_type", "error",
         "status", "finish_reason", "called", "content_chunks",
@@ -97,10 +101,10 @@ class RequestRecord:
         self.called = 0.0  # when send_request was entered
         self.start = 0.0  # when the body went to the socket (latency origin)
         self.end = 0.0
-        self.ttft: float | None = None
-        self.first_content: float | None = None
+        self.ttft: float | None = None  # first chunk carrying output (None: no output at all)
+        self.first_chunk: float | None = None  # first data chunk carrying choices (time to first byte)
         self.latency: float | None = None
-        self.chunk_times: list[float] = []
+        self.chunk_times: list[float] = []  # arrivals of the chunks carrying output
         self.content_chunks = 0  # chunks with non-empty text
         self.last_data: float | None = None
         self.text = ""
@@ -127,7 +131,7 @@ class RequestRecord:
 
     @property
     def itls(self) -> list[float]:
-        """Gaps between consecutive chunks that carry choices."""
+        """Gaps between consecutive chunks that carry output."""
         ts = self.chunk_times
         return [ts[i] - ts[i - 1] for i in range(1, len(ts))]
 
@@ -216,7 +220,7 @@ async def send_request(
                 rec.text = msg.get("content") or c0.get("text") or ""
                 rec.finish_reason = c0.get("finish_reason")
                 _usage(rec, obj.get("usage"))
-                rec.ttft = rec.latency = rec.first_content = now - start
+                rec.ttft = rec.latency = rec.first_chunk = now - start
                 rec.chunk_times = [now]
                 rec.content_chunks = 1 if rec.text else 0
                 rec.last_data = now
@@ -229,7 +233,7 @@ async def send_request(
             done = False
             finish = None
             last = None
-            first_content = None
+            first_chunk = None
             conn = resp.connection
             proto = conn.protocol if conn is not None else None
             if proto is None or not hasattr(proto, "bg_first"):
@@ -266,15 +270,23 @@ async def send_request(
                     last = now
                     choices = obj.get("choices")
                     if choices:
-                        times.append(now)
+                        if first_chunk is None:
+                            first_chunk = now
                         c0 = choices[0]
+                        if not isinstance(c0, dict):
+                            rec.end = now
+                            return _fail(rec, "sse_invalid_json", data[:200])
                         delta = c0.get("delta")
-                        piece = (delta.get("content") if delta else None) or c0.get("text")
+                        if delta is not None:
+                            piece, has_output = chat_delta_output(delta)
+                        else:
+                            piece = c0.get("text") if isinstance(c0.get("text"), str) else ""
+                            has_output = bool(piece)
+                        if has_output:
+                            times.append(now)
                         if piece:
                             parts.append(piece)
                             rec.content_chunks += 1
-                            if first_content is None:
-                                first_content = now
                         fr = c0.get("finish_reason")
                         if fr:
                             finish = fr
@@ -296,14 +308,14 @@ async def send_request(
             rec.end = perf_counter()
             rec.text = "".join(parts)
             rec.finish_reason = finish
-            if not times:
+            if first_chunk is None:
                 return _fail(rec, "stream_incomplete", "stream ended without any chunk carrying choices")
             if not done and finish is None:
                 return _fail(rec, "stream_incomplete", "stream ended without [DONE] or finish_reason")
-            rec.ttft = times[0] - start
-            rec.first_content = None if first_content is None else first_content - start
+            rec.first_chunk = first_chunk - start
+            rec.ttft = times[0] - start if times else None  # None: the stream carried no output
             rec.last_data = last
-            rec.latency = (last if last is not None else times[-1]) - start
+            rec.latency = (last if last is not None else first_chunk) - start
             rec.success = True
             return rec
     except asyncio.CancelledError:
@@ -313,6 +325,32 @@ async def send_request(
             raise
         rec.end = perf_counter()
         return _fail(rec, classify_exception(e), f"{type(e).__name__}: {e}")
+
+
+def chat_delta_output(delta: Any) -> tuple[str, bool]:
+    """(text, carries output) of a chat ``delta``, as EvalScope 1.14.1's ``_parse_chat_delta``:
+    the text is ``content`` + ``reasoning_content`` (else ``reasoning``); a delta without text
+    still carries output when a tool call has a function name or arguments, or a
+    ``reasoning_details`` entry has text or a summary. A role-only delta carries none."""
+    if not isinstance(delta, dict):
+        return "", False
+    content = delta.get("content")
+    reasoning = delta.get("reasoning_content")
+    if not isinstance(reasoning, str) or not reasoning:
+        reasoning = delta.get("reasoning")
+    text = (content if isinstance(content, str) else "") + (reasoning if isinstance(reasoning, str) else "")
+    if text:
+        return text, True
+    calls, details = delta.get("tool_calls"), delta.get("reasoning_details")
+    for call in calls if isinstance(calls, list) else ():
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict) and any(isinstance(function.get(k), str) and function[k]
+                                              for k in ("name", "arguments")):
+            return "", True
+    for detail in details if isinstance(details, list) else ():
+        if isinstance(detail, dict) and any(isinstance(detail.get(k), str) and detail[k] for k in ("text", "summary")):
+            return "", True
+    return "", False
 
 
 def _usage(rec: RequestRecord, usage: Any) -> None:

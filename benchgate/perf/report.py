@@ -59,40 +59,24 @@ def _box(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> 
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The two-column summary table."""
-    return _box([(k, _fmt(v)) for k, v in summary.items()], ("Key", "Value"))
+    return _box(_summary_rows(summary), ("Key", "Value"))
 
 
-PCT_COLUMNS = (("ttft", "TTFT (s)"), ("itl", "ITL (s)"), ("tpot", "TPOT (s)"), ("latency", "Latency (s)"),
+PCT_COLUMNS = (("ttft", "TTFT (s)"), ("first_chunk", "First chunk (s)"), ("itl", "ITL (s)"), ("tpot", "TPOT (s)"), ("latency", "Latency (s)"),
                ("queue_time", "Queue (s)"), ("send_delay", "Send delay (s)"), ("input_tokens", "Input tokens"),
                ("output_tokens", "Output tokens"), ("output_tok_per_s", "Output (tok/s)"))
 
 
 def format_percentiles(pct: dict[str, dict[str, Any]]) -> str:
     """Rows: percentiles 10..99 (+ mean); columns: metrics."""
-    rows = []
-    for p in [f"p{x}" for x in PERCENTILES] + ["mean"]:
-        row = [p[1:] + "%" if p != "mean" else "mean"]
-        for key, _ in PCT_COLUMNS:
-            v = pct[key].get(p)
-            row.append("n/a" if v is None else (f"{v:.4f}" if "tokens" not in key else f"{v:.1f}"))
-        rows.append(row)
-    return _box(rows, ["Percentile"] + [label for _, label in PCT_COLUMNS])
+    header, rows = _percentile_rows(pct)
+    return _box(rows, header)
 
 
 def format_sweep(points: list[dict[str, Any]]) -> str:
     """One row per sweep point."""
-    hdr = ["Conc.", "Rate", "Req/s", "Out tok/s", "Avg lat (s)", "P99 lat (s)", "Avg TTFT (s)",
-           "P99 TTFT (s)", "Avg TPOT (s)", "Success", "Failed"]
-    rows = []
-    for p in points:
-        s, q = p["summary"], p["percentiles"]
-        rows.append([str(s["Number of concurrency"]), _fmt(s["Request rate (req/s, requested)"]),
-                     _fmt(s["Request throughput (req/s)"]), _fmt(s["Output token throughput (tok/s)"]),
-                     _fmt(s["Average latency (s)"]), _fmt(q["latency"]["p99"]),
-                     _fmt(s["Average time to first token (s)"]), _fmt(q["ttft"]["p99"]),
-                     _fmt(s["Average time per output token (s)"]), str(s["Succeed requests"]),
-                     str(s["Failed requests"])])
-    return _box(rows, hdr)
+    header, rows = _sweep_rows(points)
+    return _box(rows, header)
 
 
 # ---------------------------------------------------------------------------------- SQLite
@@ -103,7 +87,7 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS requests (
   run_id INTEGER, idx INTEGER, success INTEGER, error_type TEXT, error TEXT, http_status INTEGER,
-  scheduled_s REAL, queue_s REAL, start_s REAL, end_s REAL, ttft_s REAL, first_content_s REAL,
+  scheduled_s REAL, queue_s REAL, start_s REAL, end_s REAL, ttft_s REAL, first_chunk_s REAL,
   latency_s REAL, tpot_s REAL, n_chunks INTEGER, chunk_times_json TEXT, input_tokens INTEGER,
   output_tokens INTEGER, token_source TEXT, finish_reason TEXT,
   PRIMARY KEY (run_id, idx)
@@ -128,7 +112,7 @@ def write_sqlite(path: Path, points: list[dict[str, Any]], runs: list[RunResult]
                 rows.append((
                     run_id, r.index, int(r.success), r.error_type, redact(r.error, secrets), r.status,
                     None if r.scheduled is None else r.scheduled - t0, r.queue_time, r.start - t0, r.end - t0,
-                    r.ttft, r.first_content, r.latency, r.tpot, len(r.chunk_times),
+                    r.ttft, r.first_chunk, r.latency, r.tpot, len(r.chunk_times),
                     json.dumps([round(t - r.start, 7) for t in r.chunk_times]),
                     r.input_tokens, r.output_tokens, r.token_source, r.finish_reason,
                 ))
@@ -245,6 +229,49 @@ def svg_sweep(points: list[dict[str, Any]]) -> str:
                      labels=[c for _, _, c in pts], x_from_zero=False)
 
 
+def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], cls: str, row_headers: bool = True) -> str:
+    """A real HTML table (the first cell of each row a row header); cells are escaped text."""
+    e = html.escape
+    head = "<thead><tr>" + "".join(f'<th scope="col">{e(h)}</th>' for h in header) + "</tr></thead>"
+    body = []
+    for r in rows:
+        cells = [(f'<th scope="row">{e(c)}</th>' if i == 0 and row_headers else f"<td>{e(c)}</td>")
+                 for i, c in enumerate(r)]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f'<table class="{cls}">{head}<tbody>{"".join(body)}</tbody></table>'
+
+
+def _summary_rows(summary: dict[str, Any]) -> list[list[str]]:
+    return [[k, _fmt(v)] for k, v in summary.items()]
+
+
+def _percentile_rows(pct: dict[str, dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """The percentile table of the console (format_percentiles) as header and rows of text."""
+    rows = []
+    for p in [f"p{x}" for x in PERCENTILES] + ["mean"]:
+        row = [p[1:] + "%" if p != "mean" else "mean"]
+        for key, _ in PCT_COLUMNS:
+            v = pct[key].get(p)
+            row.append("n/a" if v is None else (f"{v:.4f}" if "tokens" not in key else f"{v:.1f}"))
+        rows.append(row)
+    return ["Percentile"] + [label for _, label in PCT_COLUMNS], rows
+
+
+def _sweep_rows(points: list[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    hdr = ["Conc.", "Rate", "Req/s", "Out tok/s", "Avg lat (s)", "P99 lat (s)", "Avg TTFT (s)",
+           "P99 TTFT (s)", "Avg TPOT (s)", "Success", "Failed"]
+    rows = []
+    for p in points:
+        s, q = p["summary"], p["percentiles"]
+        rows.append([str(s["Number of concurrency"]), _fmt(s["Request rate (req/s, requested)"]),
+                     _fmt(s["Request throughput (req/s)"]), _fmt(s["Output token throughput (tok/s)"]),
+                     _fmt(s["Average latency (s)"]), _fmt(q["latency"]["p99"]),
+                     _fmt(s["Average time to first token (s)"]), _fmt(q["ttft"]["p99"]),
+                     _fmt(s["Average time per output token (s)"]), str(s["Succeed requests"]),
+                     str(s["Failed requests"])])
+    return hdr, rows
+
+
 def write_html(path: Path, title: str, config: dict[str, Any], points: list[dict[str, Any]],
                runs: list[RunResult], notes: list[str]) -> None:
     """The self-contained report page."""
@@ -255,7 +282,7 @@ def write_html(path: Path, title: str, config: dict[str, Any], points: list[dict
     if notes:
         body.append("<ul>" + "".join(f"<li>{e(n)}</li>" for n in notes) + "</ul>")
     if len(points) > 1:
-        body.append("<h2>Sweep</h2>" + svg_sweep(points) + "<pre>" + e(format_sweep(points)) + "</pre>")
+        body.append("<h2>Sweep</h2>" + svg_sweep(points) + _html_table(*_sweep_rows(points), "sweep"))
     for pt, run in zip(points, runs):
         s = pt["summary"]
         body.append(f"<h2>Concurrency {run.parallel}" + (f", rate {run.rate:g}/s" if run.rate else "") + "</h2>")
@@ -268,11 +295,15 @@ def write_html(path: Path, title: str, config: dict[str, Any], points: list[dict
         body.append(svg_lines([("completed req/s", ts["t"], ts["req_s"])], "Requests completed over time",
                               "time since start (s)", "requests/s"))
         body.append("</div>")
-        body.append("<pre>" + e(format_summary(s)) + "\n" + e(format_percentiles(pt["percentiles"])) + "</pre>")
+        body.append("<h3>Summary</h3>" + _html_table(("Key", "Value"), _summary_rows(s), "summary"))
+        body.append("<h3>Percentiles</h3>" + _html_table(*_percentile_rows(pt["percentiles"]), "percentiles"))
     body.append("<h2>Configuration</h2><pre>" + e(json.dumps(config, indent=2, default=str)) + "</pre>")
     page = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>" + e(title) + "</title><style>"
             "body{font-family:sans-serif;margin:20px}pre{font-size:12px;background:#f6f6f6;padding:8px;"
-            "overflow-x:auto}.plots{display:flex;flex-wrap:wrap;gap:10px}</style></head><body>"
+            "overflow-x:auto}.plots{display:flex;flex-wrap:wrap;gap:10px}table{border-collapse:collapse;"
+            "font-size:12px;margin:6px 0}th,td{border:1px solid #ccc;padding:2px 8px}td{text-align:right;"
+            "font-variant-numeric:tabular-nums}th[scope=row]{text-align:left;font-weight:normal}"
+            "thead th{background:#f0f0f0}</style></head><body>"
             + "\n".join(body) + "</body></html>")
     path.write_text(page, encoding="utf-8")
 

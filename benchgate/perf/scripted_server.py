@@ -7,8 +7,9 @@ accumulate. ``t_recv`` is when the request's body has been read.
 
 Stream shape (chat: ``delta.content``; completions: ``text``):
 
-* optional role-only first chunk (``role=1``) at ``ttft``; content chunks then follow at
-  ``ttft + itl, ttft + 2*itl, ...``; without it, content chunk k is at ``ttft + k*itl``;
+* optional role-only first chunk (``role=1``: ``{"role": "assistant", "content": ""}``, no
+  output) at once, as vLLM and most servers send it; content chunk k (from 0) at
+  ``ttft + k*itl`` either way, so ``ttft`` is the true time to the first output token;
 * ``n`` tokens ("tok " each), ``chunk`` tokens per chunk, the last chunk has ``finish_reason``;
 * a usage chunk (``choices: []``) right after the last content chunk when the request asks for
   ``stream_options.include_usage`` (``usage=always``/``never`` overrides), then ``data: [DONE]``.
@@ -84,17 +85,15 @@ class Script:
 def expected_timings(s: Script) -> dict[str, float]:
     """The exact truth of one request under script ``s`` (server-side clock, from t_recv)."""
     m = math.ceil(s.n / s.chunk)
-    content0 = s.ttft + (s.itl if s.role else 0.0)
-    last = content0 + (m - 1) * s.itl
-    chunks = m + (1 if s.role else 0)
+    last = s.ttft + (m - 1) * s.itl
     return {
-        "ttft": s.ttft,
-        "first_content": content0,
+        "ttft": s.ttft,  # the first content chunk
+        "first_chunk": 0.0 if s.role else s.ttft,  # the role-only chunk, sent at once
         "latency": last,
         "itl": s.itl,
         "tpot": (last - s.ttft) / (s.n - 1) if s.n > 1 else 0.0,
         "output_tokens": float(s.n),
-        "chunks": float(chunks),
+        "chunks": float(m),  # chunks carrying output
     }
 
 
@@ -236,14 +235,13 @@ class _Conn(asyncio.Protocol):
         def ev(obj: dict) -> bytes:
             return b"data: " + json.dumps(obj, separators=(",", ":")).encode() + b"\n\n"
 
-        t = s.ttft
-        if s.role:
+        if s.role:  # at once, carrying no output
             if chat:
-                out.append((t, ev({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
-                                                        "finish_reason": None}]})))
+                out.append((0.0, ev({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
+                                                          "finish_reason": None}]})))
             else:
-                out.append((t, ev({**base, "choices": [{"index": 0, "text": "", "finish_reason": None}]})))
-            t += s.itl
+                out.append((0.0, ev({**base, "choices": [{"index": 0, "text": "", "finish_reason": None}]})))
+        t = s.ttft
         left = s.n
         for k in range(m):
             c = min(s.chunk, left)

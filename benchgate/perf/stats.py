@@ -16,7 +16,7 @@ __all__ = ["summarize", "percentile_table", "throughput_series", "PCT_METRICS"]
 
 # name -> (record accessor, unit label); times in seconds
 PCT_METRICS = ("ttft", "itl", "tpot", "latency", "input_tokens", "output_tokens", "output_tok_per_s",
-               "queue_time", "send_delay", "first_content")
+               "queue_time", "send_delay", "first_chunk")
 
 
 def _vals(recs: list[RequestRecord], name: str) -> list[float]:
@@ -68,8 +68,8 @@ def summarize(run: RunResult) -> dict[str, Any]:
         "Failed requests": len(failed),
         "Request throughput (req/s)": len(ok) / wall if wall else 0.0,
         "Average latency (s)": mean(r.latency for r in ok),
-        "Average time to first token (s)": mean(r.ttft for r in ok),
-        "Average time to first content (s)": mean(r.first_content for r in ok if r.first_content is not None),
+        "Average time to first token (s)": mean(r.ttft for r in ok if r.ttft is not None),
+        "Average time to first chunk (s)": mean(r.first_chunk for r in ok if r.first_chunk is not None),
         "Output token throughput (tok/s)": out_tok / wall if wall else 0.0,
         "Total token throughput (tok/s)": (out_tok + in_tok) / wall if wall else 0.0,
         "Average time per output token (s)": mean(_vals(recs, "tpot")),
@@ -108,16 +108,22 @@ def percentile_table(run: RunResult) -> dict[str, dict[str, float | int | None]]
 def throughput_series(run: RunResult, window: float | None = None) -> dict[str, Any]:
     """Output tokens/s and completed requests/s over wall-clock windows (for the plot).
 
-    Each successful request's output tokens are spread evenly over its content chunks' arrival
-    times (the exact per-chunk count is unknown without a tokenizer pass per chunk).
+    With no ``window`` given, the run is cut into equal windows that span it exactly (none is
+    partial). Each successful request's output tokens are spread evenly over the arrival times of its
+    chunks that carry output (the exact per-chunk count is unknown without a tokenizer pass per chunk).
     """
     recs = run.records
     if not recs:
         return {"window": window, "t": [], "tok_s": [], "req_s": []}
     start = min(r.start for r in recs)
     end = run.t_end
-    if window is None:
-        window = max(0.1, (end - start) / 40)
+    if window is None and end > start:
+        # equal windows spanning the run exactly (about 40, at least ~0.1 s): no partial last
+        # window. The run ends at its last completion, so a short last window always holds that
+        # completion, and its count over its short width drew a spike at the end of the chart.
+        window = (end - start) / max(1, min(40, round((end - start) / 0.1)))
+    elif window is None:
+        window = 0.1
     times: list[float] = []
     weights: list[float] = []
     for r in recs:
