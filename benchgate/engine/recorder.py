@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from benchgate.metrics.dimension import DimensionScore, headline
-from benchgate.metrics.stats import confidence_interval, mean_stderr
+from benchgate.metrics.stats import mean_interval, mean_stderr
 
 # Benchmarks whose results are not means of per-sample scores (the arena: ratings over
 # battles). Their records are not aggregated here: `finalize` hands them to
@@ -19,11 +19,13 @@ from benchgate.metrics.stats import confidence_interval, mean_stderr
 CUSTOM_AGGREGATES = {"arena": "benchgate.arena.results:aggregate"}
 
 
-def summarize(values: list[float]) -> dict[str, float]:
-    """score (mean), n, stderr and a 95% confidence interval of per-sample values."""
+def summarize(values: list[float]) -> dict[str, Any]:
+    """score (mean), n, stderr and a 95% confidence interval of per-sample values, with its
+    method (`ci_method`): "wilson" for a rate (every value 0 or 1: the interval stays in
+    [0, 1]), else "normal" (mean -/+ 1.96 stderr; BLEU, perplexity, partial credit)."""
     mean, stderr = mean_stderr(values)
-    low, high = confidence_interval(mean, stderr)
-    return {"score": mean, "n": len(values), "stderr": stderr, "ci95": [low, high]}
+    low, high, method = mean_interval(values)
+    return {"score": mean, "n": len(values), "stderr": stderr, "ci95": [low, high], "ci_method": method}
 
 
 def write_atomic(path: Path, write) -> None:
@@ -268,6 +270,8 @@ class Recorder:
                      ([s[primary] for s in m if primary in s] for _, m in sorted(members[name].items())) if values]
             block_["macro_subsets"] = sum(means) / len(means) if means else None
         entry["ci95"] = entry["metrics"].get(primary, {}).get("ci95")
+        if entry["metrics"].get(primary, {}).get("ci_method"):
+            entry["ci_method"] = entry["metrics"][primary]["ci_method"]
         if self.lower_is_better.get(bench):
             entry["lower_is_better"] = self.lower_is_better[bench]
         if self.dimension.get(bench):

@@ -36,6 +36,7 @@ from .stats import (
     mean,
     mean_stderr,
     micro_average,
+    wilson_interval,
 )
 from .text import em_f1, exact_match, f1_score, lm_eval_exact_match, normalize_answer
 
@@ -44,6 +45,7 @@ __all__ = [
     "mean",
     "mean_stderr",
     "confidence_interval",
+    "wilson_interval",
     "bootstrap_stderr",
     "bootstrap_ci",
     "bootstrap_stderr_items",

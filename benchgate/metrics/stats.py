@@ -26,6 +26,9 @@ __all__ = [
     "mean",
     "mean_stderr",
     "confidence_interval",
+    "wilson_interval",
+    "is_rate",
+    "mean_interval",
     "bootstrap_stderr",
     "bootstrap_ci",
     "bootstrap_stderr_items",
@@ -72,6 +75,38 @@ def confidence_interval(mean: float, stderr: float, level: float = 0.95) -> tupl
         raise ValueError(f"stderr must be >= 0, got {se}")
     half = _z(level) * se
     return m - half, m + half
+
+
+def wilson_interval(successes: float, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion k/n (no continuity correction; scipy's
+    ``binomtest(k, n).proportion_ci(method="wilson")``): always inside [0, 1] and around k/n,
+    unlike the normal interval, which leaves [0, 1] for rates near 0 or 1 on few samples."""
+    n = check_int(n, "n", minimum=1)
+    k = check_finite(successes, "successes")
+    if not 0 <= k <= n:
+        raise ValueError(f"successes must be in [0, n={n}], got {k}")
+    z = _z(level)
+    p = k / n
+    denom = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    # exact in real numbers: 0 <= low <= k/n <= high <= 1 (low = 0 at k = 0, high = 1 at k = n);
+    # the clamps keep rounding (1 - 1e-16 at k = n) from breaking it
+    return min(max(0.0, center - half), p), max(min(1.0, center + half), p)
+
+
+def is_rate(values: Sequence[float]) -> bool:
+    """Whether per-sample values are outcomes of a proportion: every value is 0 or 1."""
+    return len(values) > 0 and all(v == 0.0 or v == 1.0 for v in values)
+
+
+def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, str]:
+    """(low, high, method) of the mean of per-sample values: Wilson for a rate (``is_rate``),
+    else the normal interval ``mean -/+ z * mean_stderr``."""
+    if is_rate(values):
+        return (*wilson_interval(float(sum(values)), len(values), level), "wilson")
+    m, se = mean_stderr(values)
+    return (*confidence_interval(m, se, level), "normal")
 
 
 def _bootstrap_stats(

@@ -268,3 +268,19 @@ def test_bbq_dimension_score_is_driven_by_the_bias_scores():
                  disamb_bias_score=0.3) == pytest.approx(0.84 / 1.3)
     missing = bbq.dimension_score({"accuracy_amb": 1.0, "amb_bias_score": 0.0}, "acc", [])
     assert missing.score is None and "this run has no accuracy_disamb" in missing.formula
+
+
+def test_rates_get_wilson_intervals_inside_0_1_others_normal(tmp_path):
+    """1 of 10 (a rate): Wilson [0.017875, 0.404151] (hand-computed in tests/metrics/test_stats.py),
+    not the normal [-0.096, 0.296]; a BLEU-like metric keeps mean -/+ 1.96 stderr."""
+    r = Recorder(tmp_path)
+    for i in range(10):
+        r.add({**rec("ifeval", "default", i, 0.0), "metric": "prompt_level_strict_acc",
+               "scores": {"prompt_level_strict_acc": float(i == 0), "bleu": [10.0, 30.0][i % 2]}})
+    out = r.aggregate()["ifeval"]
+    assert out["ci95"] == pytest.approx([0.017875, 0.404151], abs=3e-6) and out["ci_method"] == "wilson"
+    assert out["subsets"]["default"]["metrics"]["prompt_level_strict_acc"]["ci95"] == out["ci95"]
+    bleu = out["metrics"]["bleu"]
+    # mean 20, sample std sqrt(10 * 100 / 9), stderr = that / sqrt(10) = 3.333333
+    assert bleu["ci_method"] == "normal"
+    assert bleu["ci95"] == pytest.approx([20 - 1.959964 * 10 / 3, 20 + 1.959964 * 10 / 3], abs=1e-5)

@@ -171,3 +171,52 @@ def test_bootstrap_stderr_items_matches_numeric_version_and_handles_corpora():
     assert 0 < se < 50
     with pytest.raises(ValueError, match="empty"):
         bootstrap_stderr_items([], len)
+
+
+# ---------------------------------------------------------------- Wilson intervals of rates
+def test_wilson_interval_hand_computed():
+    """1 of 10 (ifeval's 10-sample case in issue 20, normal interval [-0.096, 0.296]). By hand:
+    z = 1.959964, z^2 = 3.841459; centre = (0.1 + z^2/20) / (1 + z^2/10) = 0.2920729 / 1.3841459
+    = 0.2110131; half = z * sqrt(0.1 * 0.9 / 10 + z^2 / 400) / 1.3841459 = z * 0.1363953 / 1.3841459
+    = 0.193138; so [0.017875, 0.404151]. Published values (Newcombe 1998, Stat Med 17:857, table
+    I, method 3): 81/263 -> [0.2553, 0.3662], 15/148 -> [0.0624, 0.1605], 0/20 -> [0, 0.1611],
+    1/29 -> [0.0061, 0.1718]."""
+    low, high = stats.wilson_interval(1, 10)
+    assert (low, high) == pytest.approx((0.017875, 0.404151), abs=3e-6)
+    for (k, n), published in {(81, 263): (0.2553, 0.3662), (15, 148): (0.0624, 0.1605),
+                              (0, 20): (0.0, 0.1611), (1, 29): (0.0061, 0.1718)}.items():
+        assert stats.wilson_interval(k, n) == pytest.approx(published, abs=6e-5), (k, n)
+    # 0 of 5: the interval starts at 0: [0, z^2/5 / (1 + z^2/5)] = [0, 0.768292 / 1.768292]
+    assert stats.wilson_interval(0, 5) == pytest.approx((0.0, 0.434482), abs=2e-6)
+    assert stats.wilson_interval(5, 5) == pytest.approx((1 - 0.434482, 1.0), abs=2e-6)
+    for bad in ((11, 10), (-1, 10), (1, 0)):
+        with pytest.raises(ValueError):
+            stats.wilson_interval(*bad)
+
+
+@SETTINGS
+@given(st.integers(min_value=1, max_value=5000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+       st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_wilson_interval_matches_scipy_and_stays_in_0_1(kn, level):
+    k, n = kn
+    low, high = stats.wilson_interval(k, n, level)
+    ref = sps.binomtest(k, n).proportion_ci(confidence_level=level, method="wilson")
+    assert (low, high) == pytest.approx((ref.low, ref.high), abs=1e-9)
+    assert 0.0 <= low <= k / n <= high <= 1.0
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from([0.0, 1.0]), min_size=1, max_size=300))
+def test_mean_interval_of_a_rate_is_wilson(values):
+    low, high, method = stats.mean_interval(values)
+    assert method == "wilson"
+    assert 0.0 <= low <= sum(values) / len(values) <= high <= 1.0
+
+
+@SETTINGS
+@given(st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=2, max_size=50)
+       .filter(lambda xs: not all(x in (0.0, 1.0) for x in xs)))
+def test_mean_interval_of_other_metrics_is_normal(values):
+    low, high, method = stats.mean_interval(values)
+    m, se = mean_stderr(values)
+    assert method == "normal" and (low, high) == pytest.approx(confidence_interval(m, se), abs=1e-9)

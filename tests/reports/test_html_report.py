@@ -149,3 +149,20 @@ def test_bad_run_folder_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "report", "html", str(tmp_path / "nope"),
                            "-o", str(tmp_path / "x.html")], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and f"{tmp_path / 'nope' / 'results.json'}: not found" in proc.stderr
+
+
+def test_rate_intervals_stay_in_0_1_in_the_page(runs, tmp_path, open_page):
+    """Accuracy is a rate: results.json gives Wilson intervals inside [0, 1] and the page shows
+    them as given; the per-subset intervals in results.json are Wilson's too."""
+    res = json.loads((runs["a"] / "results.json").read_text())
+    opened = open_page(report(runs["a"], tmp_path / "ci.html"))
+    rows = opened.page.eval_on_selector_all(".bench-table tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))")
+    for row in rows:
+        entry = res["benchmarks"][row[0]]
+        low, high = entry["ci95"]
+        assert entry["ci_method"] == "wilson" and 0.0 <= low <= entry["score"] <= high <= 1.0
+        assert row[5] == f"[{low:.4f}, {high:.4f}]"
+        for block in entry["subsets"].values():
+            ci = block["metrics"][entry["metric"]]["ci95"]
+            assert 0.0 <= ci[0] <= block["score"] <= ci[1] <= 1.0
+    assert opened.blocked == [] and opened.errors == []

@@ -213,7 +213,9 @@
     for (const n of names) {
       const b = D.benchmarks[n];
       const charts = el("div", { class: "charts" });
-      const ci = (s) => s.stderr != null && s.score != null ? [s.score - 1.96 * s.stderr, s.score + 1.96 * s.stderr] : null;
+      // the engine's interval of the primary metric (Wilson for rates, docs/metrics.md); older files: normal
+      const ci = (s) => ((s.metrics || {})[b.metric] || {}).ci95
+        || (s.stderr != null && s.score != null ? [s.score - 1.96 * s.stderr, s.score + 1.96 * s.stderr] : null);
       const cats = Object.entries(b.categories || {});
       if (cats.length) charts.append(barChart(`${n}: per category`, cats.map(([k, s]) => ({ label: k, score: s.score, ci: ci(s), n: s.n }))));
       const subs = Object.entries(b.subsets || {});
