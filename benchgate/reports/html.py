@@ -161,6 +161,26 @@ def comparison(run: Path, base: Path, results: dict, samples: list[dict],
             "dimensions": base_results.get("dimensions") or None}
 
 
+def status_reasons(results: dict[str, Any], limit: int = 5) -> list[str]:
+    """Why a run did not pass, in the console's words: each failed gate (name, value and
+    threshold: results.json `gates.failures`), each benchmark whose aggregation failed, the
+    failed samples and failed requirements (counted, the first few named), an interruption."""
+    reasons: list[str] = []
+    if results.get("status") == "interrupted":
+        reasons.append("interrupted before every sample ran (the scores cover the samples that did)")
+    reasons += list((results.get("gates") or {}).get("failures") or [])
+    for name, entry in (results.get("benchmarks") or {}).items():
+        if entry.get("error"):
+            reasons.append(f"{name}: {entry['error']}")
+    for key, what in (("errors", "sample(s) failed"), ("failed_requirements", "requirement(s) failed")):
+        items = results.get(key) or []
+        if items:
+            shown = "; ".join(f"{e['id']}: {str(e['message']).splitlines()[0][:200]}" for e in items[:limit])
+            more = f"; … and {len(items) - limit} more" if len(items) > limit else ""
+            reasons.append(f"{len(items)} {what}: {shown}{more}")
+    return reasons
+
+
 def build_payload(run: Path, compare: Path | None = None, perf: Path | None = None,
                   alpha: float | None = None) -> dict[str, Any]:
     """Everything the page shows, as one JSON-able document."""
@@ -175,7 +195,8 @@ def build_payload(run: Path, compare: Path | None = None, perf: Path | None = No
     config = results.get("config") or {}
     payload: dict[str, Any] = {
         "meta": {"model": (results.get("model") or {}).get("name") or config.get("model"),
-                 "status": results.get("status"), "created": results.get("created"),
+                 "status": results.get("status"), "status_reasons": status_reasons(results),
+                 "created": results.get("created"),
                  "benchgate_version": results.get("benchgate_version"), "seed": config.get("seed"),
                  "timings": results.get("timings"), "gates": results.get("gates"),
                  "failed_requirements": results.get("failed_requirements") or [],

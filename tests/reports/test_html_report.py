@@ -166,3 +166,49 @@ def test_rate_intervals_stay_in_0_1_in_the_page(runs, tmp_path, open_page):
             ci = block["metrics"][entry["metric"]]["ci95"]
             assert 0.0 <= ci[0] <= block["score"] <= ci[1] <= 1.0
     assert opened.blocked == [] and opened.errors == []
+
+
+def test_header_says_why_the_run_failed(tmp_path, data_dir, benchgate_home, open_page):
+    """A run whose gate failed (exit 1): under `status: failed` the header names the gate, its
+    value and its threshold, as results.json `gates.failures` and the console do."""
+    from tests.reports.conftest import make_run
+
+    run = make_run(tmp_path / "gated", data_dir, benchgate_home, "--model", "dummy", "--datasets", "mmlu",
+                   "--limit", "1", "--gate", "mmlu=0.99")
+    res = json.loads((run / "results.json").read_text())
+    assert res["status"] == "failed"
+    check = next(c for c in res["gates"]["checks"] if c["gate"] == "mmlu")
+    assert not check["passed"]
+    opened = open_page(report(run, tmp_path / "gated.html"))
+    page = opened.page
+    assert page.inner_text("#meta").startswith("status: failed")
+    reasons = page.eval_on_selector_all("#status-reasons li", "ls => ls.map(l => l.innerText)")
+    expected = (f"gate mmlu: acc = {check['score']:.4f} is under the threshold 0.9900")
+    assert reasons == [expected], reasons
+    assert reasons == res["gates"]["failures"]
+    assert opened.blocked == [] and opened.errors == []
+
+
+def test_header_of_a_passed_run_lists_no_reasons(runs, tmp_path, open_page):
+    res = json.loads((runs["a"] / "results.json").read_text())
+    assert res["status"] == "passed"
+    opened = open_page(report(runs["a"], tmp_path / "ok.html"))
+    assert opened.page.inner_text("#meta").startswith("status: passed")
+    assert opened.page.locator("#status-reasons").count() == 0
+
+
+def test_status_reasons_name_errors_and_broken_benchmarks():
+    from benchgate.reports.html import status_reasons
+
+    results = {"status": "failed", "gates": {"failures": ["gate gsm8k: acc = 0.1000 is under the threshold 0.5000"]},
+               "benchmarks": {"gsm8k": {"score": 0.1}, "bbh": {"score": None, "error": "aggregation failed: ValueError: x"}},
+               "errors": [{"id": f"mmlu/a/{i}", "message": f"boom {i}\ntraceback"} for i in range(7)],
+               "failed_requirements": [{"id": "mine/x/0", "message": "assert 1 == 2"}]}
+    assert status_reasons(results) == [
+        "gate gsm8k: acc = 0.1000 is under the threshold 0.5000",
+        "bbh: aggregation failed: ValueError: x",
+        "7 sample(s) failed: mmlu/a/0: boom 0; mmlu/a/1: boom 1; mmlu/a/2: boom 2; mmlu/a/3: boom 3; "
+        "mmlu/a/4: boom 4; … and 2 more",
+        "1 requirement(s) failed: mine/x/0: assert 1 == 2"]
+    assert status_reasons({"status": "interrupted"})[0].startswith("interrupted")
+    assert status_reasons({"status": "passed", "gates": {"failures": []}}) == []

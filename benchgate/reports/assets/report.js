@@ -492,6 +492,9 @@
     $("#title").textContent = `benchgate report — ${M.model}`;
     $("#meta").textContent = [`status: ${M.status}`, `created ${M.created}`, `benchgate ${M.benchgate_version}`,
       M.timings && M.timings.samples != null ? `${M.timings.samples} samples` : null, M.seed != null ? `seed ${M.seed}` : null].filter(Boolean).join(" · ");
+    // why the run did not pass: failed gates (name, value, threshold), errors (results.json)
+    if ((M.status_reasons || []).length) $("#meta").after(el("ul", { class: "status-reasons", id: "status-reasons" },
+      ...M.status_reasons.map((r) => el("li", { text: r }))));
     // an arena-only run has no benchmark or sample tabs (its units are in the arena's battle browser)
     const tabs = [];
     const benchmarks = Object.keys(D.benchmarks).filter((n) => !(D.arena && n === "arena"));
