@@ -1,0 +1,88 @@
+"""Replays of the authors' released judgments reproduce their published figures exactly:
+PandaLM's table (read from ../shared/judges/README.md) and every LLMBar statistics.json of
+GPT-4 and ChatGPT under Vanilla, Swap and CoT on the five sets."""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from benchgate.benchmark import RunContext
+from benchgate.engine.items import import_benchmark
+from benchgate.models.replay import ReplayError, ReplaySource
+from tests.conftest import ROOT
+
+JUDGES = ROOT.parent / "shared" / "judges"
+PANDALM = import_benchmark(ROOT / "evals" / "pandalm.py")
+LLMBAR = import_benchmark(ROOT / "evals" / "llmbar.py")
+
+
+@pytest.fixture(scope="module")
+def judges_dir() -> Path:
+    if not (JUDGES / "pandalm").is_dir():
+        pytest.fail(f"judge data not found at {JUDGES}")
+    return JUDGES
+
+
+def _published_pandalm(judges_dir: Path) -> dict[str, list[str]]:
+    """The README's table: judge -> [accuracy, macro P, macro R, macro F1] as printed."""
+    rows = re.findall(r"^\| (gpt-3\.5-turbo|PandaLM-7B) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$",
+                      (judges_dir / "README.md").read_text(encoding="utf-8"), re.M)
+    return {name: list(values) for name, *values in rows}
+
+
+def _replay(bench, ctx, path: Path, subset: str):
+    source = ReplaySource(path)
+    return [bench.score(ctx, s, source.outputs(s.id, bench.requests(ctx, s))).scores
+            for s in bench.load(ctx, subset)]
+
+
+@pytest.mark.parametrize(("judge", "file"), [("gpt-3.5-turbo", "gpt-3.5-turbo-testset-v1.json"),
+                                             ("PandaLM-7B", "pandalm-7b-testset-v1.json")])
+def test_pandalm_table_reproduced_to_the_printed_digits(judges_dir, judge, file):
+    published = _published_pandalm(judges_dir)[judge]
+    ctx = RunContext(judges_dir, "local", PANDALM.effective_args({}))
+    scores = _replay(PANDALM, ctx, judges_dir / "pandalm" / file, "test")
+    assert len(scores) == 999
+    corpus = PANDALM.corpus_metrics(scores)
+    acc = sum(s["acc"] for s in scores) / len(scores)
+    ours = [acc, corpus["macro_precision"], corpus["macro_recall"], corpus["macro_f1"]]
+    assert [f"{v:.{len(p.split('.')[1])}f}" for v, p in zip(ours, published)] == published
+    assert corpus["parse_failures"] == 0  # "garbage" and "0" are ties by the authors' rule
+
+
+CASES = [(j, s, subset) for j in ("GPT-4", "ChatGPT") for s in ("Vanilla", "Swap", "CoT")
+         for subset in ("Natural", "GPTInst", "GPTOut", "Manual", "Neighbor")]
+
+
+@pytest.mark.parametrize(("judge", "strategy", "subset"), CASES)
+def test_llmbar_statistics_reproduced(judges_dir, judge, strategy, subset):
+    folder = judges_dir / "llmbar" / ("Natural" if subset == "Natural" else f"Adversarial/{subset}")
+    base = folder / "evaluators" / judge / strategy
+    stats = json.loads((base / "statistics.json").read_text(encoding="utf-8"))
+    ctx = RunContext(judges_dir, "local", LLMBAR.effective_args({"prompt": strategy}))
+    scores = _replay(LLMBAR, ctx, base / "result.json", subset)
+    n = len(scores)
+    for key, metric in (("correct_False", "acc_original"), ("correct_True", "acc_swapped"),
+                        ("correct_both", "acc_both"), ("equal", "agreement")):
+        count = round(sum(s[metric] for s in scores))
+        assert f"{count} / {n} = {count / n * 100}%" == stats[key], key
+    assert f"{sum(s['acc'] for s in scores) / n * 100}%" == stats["correct_average"]
+
+
+def test_llmbar_result_outside_its_set_folder_is_refused(judges_dir, tmp_path):
+    source = judges_dir / "llmbar" / "Natural" / "evaluators" / "GPT-4" / "Vanilla" / "result.json"
+    copy = tmp_path / "result.json"
+    copy.write_bytes(source.read_bytes())
+    with pytest.raises(ReplayError, match="must lie at <set>/evaluators"):
+        ReplaySource(copy)
+
+
+def test_unknown_json_array_and_missing_key_name_the_file(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text('[{"a": 1}]')
+    with pytest.raises(ReplayError, match=f"{path}: a JSON array that is neither"):
+        ReplaySource(path)
+    path.write_text('[{"idx": 0, "gpt_result": "1"}, {"idx": 1}]')
+    with pytest.raises(ReplayError, match="row 1 has no 'gpt_result'"):
+        ReplaySource(path)
