@@ -12,7 +12,8 @@ every pair is judged in both orders, as the authors' statistics.json: `acc_origi
 (correct_False), `acc_swapped` (correct_True), `acc` (their mean, correct_average),
 `acc_both` (correct_both), `agreement` (equal: positional agreement); without it one order,
 `acc`. Bias on these labelled pairs: `first_position` (share of verdicts for the output
-shown first) and `longer_preferred`. A reply with no verdict is wrong and counted
+shown first) and `longer_preferred` (share of verdicts for the longer output, in characters;
+pairs of equal length left out). A reply with no verdict is wrong and counted
 (`parse_failure`, `parse_failures`), never a tie.
 """
 from __future__ import annotations
@@ -96,7 +97,8 @@ class LLMBar(Benchmark):
             pick = {"A": 1, "B": 2, "tie": 0}.get(position) if position else None
             chosen.append(pick if not pick or n == 0 else 3 - pick)
         d = sample.data
-        longer = 1 if len(d["output_1"]) >= len(d["output_2"]) else 2
+        n1, n2 = len(d["output_1"]), len(d["output_2"])
+        longer = None if n1 == n2 else (1 if n1 > n2 else 2)
         scores = llmbar_pair_scores(sample.target, chosen[0], chosen[1] if len(chosen) > 1 else None,
                                     positions, longer)
         return Scored({"verdicts": positions, "chosen": chosen}, scores)

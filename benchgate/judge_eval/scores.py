@@ -39,20 +39,21 @@ def pandalm_corpus(scores: Sequence[dict[str, float]]) -> dict[str, float]:
 
 
 def llmbar_pair_scores(gold: int, first: int | None, second: int | None, first_positions: list[str | None],
-                       longer: int) -> dict[str, float]:
+                       longer: int | None) -> dict[str, float]:
     """LLMBar's statistics for one pair: `first` is the output (1, 2; 0 a tie, None no verdict) the judge chose
     with the outputs in the original order, `second` with them swapped (None: one order only).
     acc_original = correct_False, acc_swapped = correct_True, acc = their mean
     (correct_average), acc_both = correct_both, agreement = equal (two failures count as
     equal, as the authors' script does). first_position: share of parsed verdicts that chose
-    the output shown first; longer_preferred: share that chose the longer output (`longer`)."""
+    the output shown first; longer_preferred: share that chose the longer output (`longer`;
+    None: equal lengths, no value)."""
     parsed = [p for p in first_positions if p is not None]
     picks = [w for w in (first, second) if w]  # outputs chosen (ties and failures left out)
     scores = {"parse_failure": sum(p is None for p in first_positions) / len(first_positions),
               "_gold": float(gold), "_pred": float(FAILED if first is None else first)}
     if parsed:
         scores["first_position"] = sum(p == "A" for p in parsed) / len(parsed)
-    if picks:
+    if picks and longer is not None:
         scores["longer_preferred"] = sum(w == longer for w in picks) / len(picks)
 
     ok_first = first == gold
