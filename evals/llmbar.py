@@ -14,13 +14,16 @@ every pair is judged in both orders, as the authors' statistics.json: `acc_origi
 `acc`. Bias on these labelled pairs: `first_position` (share of verdicts for the output
 shown first) and `longer_preferred` (share of verdicts for the longer output, in characters;
 pairs of equal length left out). A reply with no verdict is wrong and counted
-(`parse_failure`, `parse_failures`), never a tie.
+(`parse_failure`, `parse_failures`), never a tie. A panel judge (`--model panel:FILE`) is
+decided per order by majority vote, with each member's `acc_member_<name>` and the members'
+agreement (`benchgate.judge_eval.panel`).
 """
 from __future__ import annotations
 
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
+from benchgate.judge_eval.panel import members_corpus, metric_name, read_reply
 from benchgate.judge_eval.protocol import protocol_for
 from benchgate.judge_eval.scores import llmbar_corpus, llmbar_pair_scores
 from benchgate.models.base import GenerateRequest
@@ -89,22 +92,32 @@ class LLMBar(Benchmark):
         return out
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        protocol = self.protocol(ctx)
-        positions = [protocol.parse(o.text) for o in outputs]
-        # the output (1 or 2 of the row) each verdict chose; 0 a tie, None no verdict
-        chosen = []
-        for n, position in enumerate(positions):
-            pick = {"A": 1, "B": 2, "tie": 0}.get(position) if position else None
-            chosen.append(pick if not pick or n == 0 else 3 - pick)
+        readings = [read_reply(self.protocol(ctx).parse, o.text) for o in outputs]
+        positions = [r.position for r in readings]
+        chosen = [_chosen(n, p) for n, p in enumerate(positions)]
         d = sample.data
         n1, n2 = len(d["output_1"]), len(d["output_2"])
         longer = None if n1 == n2 else (1 if n1 > n2 else 2)
         scores = llmbar_pair_scores(sample.target, chosen[0], chosen[1] if len(chosen) > 1 else None,
                                     positions, longer)
-        return Scored({"verdicts": positions, "chosen": chosen}, scores)
+        extracted = {"verdicts": positions, "chosen": chosen}
+        for i, (name, _) in enumerate(readings[0].members):  # a panel: each member's verdicts
+            picks = [_chosen(n, r.members[i][1]) for n, r in enumerate(readings)]
+            key = metric_name(name)
+            scores[f"acc_member_{key}"] = sum(p == sample.target for p in picks) / len(picks)
+            scores[f"parse_failure_member_{key}"] = sum(p is None for p in picks) / len(picks)
+            scores[f"_m{i}"] = float(-1 if picks[0] is None else picks[0])
+            extracted.setdefault("members", {})[name] = picks
+        return Scored(extracted, scores)
 
     def corpus_metrics(self, scores):
-        return llmbar_corpus(scores)
+        return {**llmbar_corpus(scores), **members_corpus(scores)}
+
+
+def _chosen(order: int, position: str | None) -> int | None:
+    """The output (1 or 2 of the row) a verdict in the n-th order chose; 0 a tie, None none."""
+    pick = {"A": 1, "B": 2, "tie": 0}.get(position) if position else None
+    return pick if not pick or order == 0 else 3 - pick
 
 
 BENCHMARK = LLMBar()

@@ -13,7 +13,8 @@ released "garbage" count as tie, the authors' rule); `acc` and macro precision, 
 over {tie, 1, 2}; plus Cohen's `kappa` against the gold and the annotators' own agreement
 (`annotator_agreement`, `annotator_kappa`: the ceiling). A reply with no verdict is a parse
 failure: wrong, counted (`parse_failure`, `parse_failures`) and listed in samples.jsonl,
-never a tie.
+never a tie. A panel judge (`--model panel:FILE`) is decided by majority vote, with each
+member's `acc_member_<name>` and the members' agreement (`benchgate.judge_eval.panel`).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
 from benchgate.judge_eval.agreement import pandalm_gold
+from benchgate.judge_eval.panel import members_corpus, metric_name, read_reply
 from benchgate.judge_eval.protocol import protocol_for
 from benchgate.judge_eval.scores import FAILED, POSITION_LABEL, pandalm_corpus
 from benchgate.models.base import GenerateRequest
@@ -94,16 +96,28 @@ class PandaLM(Benchmark):
                                 cache_tag=f"judge:{protocol.name}")]
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        position = self.protocol(ctx).parse(outputs[0].text)
-        pred = FAILED if position is None else POSITION_LABEL[position]
+        reading = read_reply(self.protocol(ctx).parse, outputs[0].text)
+        pred = _label_of(reading.position)
         a1, a2, a3 = sample.data["annotators"]
-        return Scored({"verdict": pred if position is not None else None}, {
-            "acc": float(pred == sample.target), "parse_failure": float(position is None),
-            "_gold": float(sample.target), "_pred": float(pred), "_a1": float(a1), "_a2": float(a2),
-            "_a3": float(a3)})
+        scores = {"acc": float(pred == sample.target), "parse_failure": float(reading.position is None),
+                  "_gold": float(sample.target), "_pred": float(pred), "_a1": float(a1), "_a2": float(a2),
+                  "_a3": float(a3)}
+        extracted = {"verdict": pred if reading.position is not None else None}
+        for i, (name, position) in enumerate(reading.members):  # a panel: each member's verdict
+            label = _label_of(position)
+            scores[f"acc_member_{metric_name(name)}"] = float(label == sample.target)
+            scores[f"parse_failure_member_{metric_name(name)}"] = float(position is None)
+            scores[f"_m{i}"] = float(label)
+        if reading.members:
+            extracted["members"] = {name: _label_of(p) if p else None for name, p in reading.members}
+        return Scored(extracted, scores)
 
     def corpus_metrics(self, scores):
-        return pandalm_corpus(scores)
+        return {**pandalm_corpus(scores), **members_corpus(scores)}
+
+
+def _label_of(position: str | None) -> int:
+    return FAILED if position is None else POSITION_LABEL[position]
 
 
 BENCHMARK = PandaLM()

@@ -62,7 +62,9 @@ def check_hf_args(args: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def backend_kind(model: str | None, api_url: str | None) -> str:
-    """'api', 'dummy', 'oracle', 'wrong', 'replay' or 'hf' (smoke, a checkpoint dir, a hub id)."""
+    """'api', 'dummy', 'oracle', 'wrong', 'replay', 'panel' or 'hf' (smoke, a checkpoint dir, a hub id)."""
+    if (model or "").startswith("panel:"):
+        return "panel"
     if api_url:
         return "api"
     if model in BUILTIN:

@@ -1,0 +1,73 @@
+"""Juries on the judge benchmarks: a panel reply (`benchgate.models.panel`) is read member by
+member with the benchmark's verdict rule and decided by majority vote.
+
+`vote`: the position most of the parsed verdicts chose; equal top counts (one A, one B) are a
+tie, as FastChat and the arena treat disagreeing verdicts; no parsed verdict at all is no
+verdict. Member metrics carry the member's name: ``acc_member_<name>``,
+``parse_failure_member_<name>``; the members' original-order labels are kept as components
+``_m<i>`` for the agreement between members (`members_corpus`: Fleiss' kappa and mean pairwise
+Cohen's kappa).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Callable, Sequence
+
+from benchgate.judge_eval.agreement import cohen_kappa, fleiss_kappa
+from benchgate.models.panel import split_panel_reply
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A reply read: the (panel's) position and, for a panel, each member's name and position."""
+
+    position: str | None
+    members: tuple[tuple[str, str | None], ...] = ()
+
+
+def vote(positions: Sequence[str | None]) -> str | None:
+    """Majority of the parsed positions; equal top counts are a tie; none parsed: None."""
+    counts = Counter(p for p in positions if p is not None)
+    if not counts:
+        return None
+    top = max(counts.values())
+    winners = [p for p, c in counts.items() if c == top]
+    return winners[0] if len(winners) == 1 else "tie"
+
+
+def read_reply(parse: Callable[[str], str | None], text: str) -> Reading:
+    """One judge's reply parsed, or a panel reply parsed per member and voted."""
+    members = split_panel_reply(text)
+    if members is None:
+        return Reading(parse(text))
+    read = tuple((str(m.get("name", i)), parse(m["text"])) for i, m in enumerate(members))
+    return Reading(vote([p for _, p in read]), read)
+
+
+def metric_name(member: str) -> str:
+    """A member's name as it appears in metric names."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", member)
+
+
+def members_corpus(scores: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Agreement between the panel's members on their original-order labels (a parse failure
+    is its own label): Fleiss' kappa and the mean of the pairwise Cohen's kappas."""
+    rows = [s for s in scores if "_m0" in s]
+    if not rows:
+        return {}
+    k = 0
+    while f"_m{k}" in rows[0]:
+        k += 1
+    labels = [[int(s[f"_m{i}"]) for i in range(k)] for s in rows if all(f"_m{i}" in s for i in range(k))]
+    out = {}
+    fleiss = fleiss_kappa(labels)
+    if fleiss is not None:
+        out["members_fleiss_kappa"] = fleiss
+    pairs = [cohen_kappa([r[a] for r in labels], [r[b] for r in labels]) for a, b in combinations(range(k), 2)]
+    pairs = [p for p in pairs if p is not None]
+    if pairs:
+        out["members_pairwise_kappa"] = sum(pairs) / len(pairs)
+    return out
