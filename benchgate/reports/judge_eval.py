@@ -2,7 +2,8 @@
 (pandalm, llmbar; docs/judges.md), the confusion matrix of the judge's verdicts (the original
 order's) against the gold from the samples' `_gold`/`_pred` components, accuracy per subset and
 per category with the run's 95% CIs, the position and length bias on these labelled pairs, and
-the pairs whose verdict did not parse."""
+the pairs whose verdict did not parse; for a panel judge, its members side by side with the
+panel (accuracy, CI, parse failures) and their agreement."""
 from __future__ import annotations
 
 from collections import Counter
@@ -39,6 +40,7 @@ def judge_sections(benchmarks: dict[str, Any], samples: list[dict[str, Any]]) ->
         metrics = entry.get("metrics") or {}
         out.append({
             "benchmark": name, "n": len(rows),
+            "overall": {"score": (metrics.get("acc") or {}).get("score"), "ci95": (metrics.get("acc") or {}).get("ci95")},
             "confusion": {"gold": [LABELS.get(g, str(g)) for g in gold],
                           "predicted": [LABELS.get(p, str(p)) for p in pred],
                           "counts": [[pairs.get((g, p), 0) for p in pred] for g in gold]},
@@ -46,7 +48,11 @@ def judge_sections(benchmarks: dict[str, Any], samples: list[dict[str, Any]]) ->
             "bias": {m: {"score": metrics[m]["score"], "ci95": metrics[m].get("ci95")}
                      for m in BIAS_METRICS if m in metrics},
             "corpus": {m: metrics[m]["score"] for m in ("kappa", "macro_f1", "annotator_agreement",
-                                                         "annotator_kappa", "parse_failures") if m in metrics},
+                                                         "annotator_kappa", "parse_failures", "members_fleiss_kappa",
+                                                         "members_pairwise_kappa") if m in metrics},
+            "members": [{"name": m[len("acc_member_"):], "acc": metrics[m]["score"], "ci95": metrics[m].get("ci95"),
+                         "parse_failure": (metrics.get("parse_failure_member_" + m[len("acc_member_"):]) or {}).get("score")}
+                        for m in sorted(metrics) if m.startswith("acc_member_")],
             "failures": failures[:MAX_LISTED], "failures_total": len(failures),
         })
     return out

@@ -15,7 +15,7 @@ from benchgate.models.base import Generation, GenerationConfig
 from benchgate.models.openai_api import OpenAIBackend
 from benchgate.models.panel import PanelBackend, PanelSpecError, panel_reply, read_panel_spec
 from tests.conftest import ROOT
-from tests.judge_eval.test_scripted_judges import JUDGES, LLMBAR, mean, pairs, planted  # noqa: F401
+from tests.judge_eval.conftest import JUDGES, LLMBAR, mean, planted
 
 P = 0.7
 MAJORITY = P ** 3 + 3 * P ** 2 * (1 - P)
@@ -30,7 +30,7 @@ def test_vote_rule():
     assert read_reply(parse_llmbar, "Output (b)").members == ()
 
 
-def test_three_independent_70_percent_judges_vote_784_percent_right(pairs):  # noqa: F811
+def test_three_independent_70_percent_judges_vote_784_percent_right(pairs):
     ctx, items, facts = pairs
     servers = [FakeOpenAIServer(responder=planted(facts, P, f"judge-{i}")).start() for i in range(3)]
     try:
@@ -71,7 +71,7 @@ def test_panel_files_are_checked(tmp_path):
         read_panel_spec(path)
 
 
-def test_panel_run_end_to_end(tmp_path, pairs):  # noqa: F811
+def test_panel_run_end_to_end(tmp_path, pairs):
     facts = pairs[2]
     servers = [FakeOpenAIServer(responder=planted(facts, P, f"judge-{i}")).start() for i in range(2)]
     servers.append(FakeOpenAIServer(responder=lambda prompt: "no idea").start())

@@ -48,3 +48,29 @@ def test_judge_section_shows_confusion_accuracy_and_bias(tmp_path, benchgate_hom
     assert bias["same verdict in both orders"] == f"{int(stats['equal'].split(' / ')[0]) / 100:.4f}"
     assert bias["verdicts that did not parse"] == "0.0000"
     assert box.locator("ul.judge-failures li").count() == 0
+
+
+def test_panel_members_side_by_side(tmp_path, benchgate_home, open_page):
+    from benchgate.fixtures.servers import FakeOpenAIServer
+
+    answers = {"first": "Output (a)", "second": "Output (b)", "silent": "no verdict here"}
+    servers = {name: FakeOpenAIServer(responder=lambda prompt, a=a: a).start() for name, a in answers.items()}
+    try:
+        spec = {"members": [{"name": n, "model": "fake-model", "api_url": s.base_url} for n, s in servers.items()]}
+        (tmp_path / "panel.json").write_text(json.dumps(spec))
+        run = make_run(tmp_path / "run", JUDGES, benchgate_home, "--model", f"panel:{tmp_path / 'panel.json'}",
+                       "--datasets", "llmbar", "--dataset-args", '{"llmbar": {"subset_list": "GPTOut"}}')
+    finally:
+        for s in servers.values():
+            s.stop()
+    metrics = json.loads((run / "results.json").read_text())["benchmarks"]["llmbar"]["metrics"]
+    page = open_page(report(run, tmp_path / "panel.html")).page
+    page.click("nav button[data-tab=judges]")
+    rows = [[c.strip() for c in tr.locator("td").all_text_contents()]
+            for tr in page.locator("table.judge-members tbody tr").all()]
+    # always-first and always-second are each right in exactly one order of every pair; the
+    # silent member never parses; one vote each way is a tie, which is never right on LLMBar
+    assert [r[0] for r in rows] == ["first", "second", "silent", "panel (majority vote)"]
+    assert [r[1] for r in rows] == ["0.5000", "0.5000", "0.0000", "0.0000"]
+    assert rows[2][3] == "1.0000" and rows[3][3] == "0.0000"
+    assert metrics["acc"]["score"] == 0.0 and metrics["acc_member_first"]["score"] == 0.5

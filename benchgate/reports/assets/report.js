@@ -481,6 +481,12 @@
         agreement: "same verdict in both orders", parse_failure: "verdicts that did not parse" };
       box.append(el("h3", { text: "Position and length bias on these labelled pairs" }),
         table(["", "share", "95% CI"], Object.entries(J.bias).map(([k, m]) => [names[k] || k, m.score, ci(m)]), "judge-bias"));
+      if (J.members.length) {
+        box.append(el("h3", { text: "Panel: members side by side" }),
+          table(["judge", "accuracy", "95% CI", "unparsed verdicts"],
+            [...J.members.map((m) => [m.name, m.acc, ci(m), m.parse_failure]),
+             ["panel (majority vote)", J.overall.score, ci(J.overall), J.bias.parse_failure ? J.bias.parse_failure.score : null]], "judge-members"));
+      }
       if (Object.keys(J.corpus).length) box.append(table(["metric", "value"], Object.entries(J.corpus).map(([k, v]) => [k, v]), "judge-corpus"));
       box.append(el("h3", { text: `Verdicts that did not parse: ${J.failures_total}` }),
         el("ul", { class: "judge-failures" }, J.failures.map((id) => el("li", { text: id }))));
