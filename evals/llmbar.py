@@ -45,6 +45,7 @@ class LLMBar(Benchmark):
     name = "llmbar"
     modes = ("generate",)
     primary_metric = "acc"
+    lower_is_better = ("parse_failure", "parse_failures")
     dimension = "Judge"
     default_args = {
         "prompt": Arg("Vanilla", str, help="an LLMBar comparison prompt name (Vanilla, CoT, ...), Swap, or pandalm"),

@@ -60,6 +60,7 @@ class PandaLM(Benchmark):
     name = "pandalm"
     modes = ("generate",)
     primary_metric = "acc"
+    lower_is_better = ("parse_failure", "parse_failures")
     dimension = "Judge"
     default_args = {
         "prompt": Arg("pandalm", str, help="pandalm, or an LLMBar comparison prompt name (Vanilla, CoT, ...)"),
