@@ -23,10 +23,11 @@ from __future__ import annotations
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
-from benchgate.judge_eval.panel import members_corpus, metric_name, read_reply
+from benchgate.judge_eval.panel import members_corpus, read_reply
 from benchgate.judge_eval.protocol import protocol_for
 from benchgate.judge_eval.scores import llmbar_corpus, llmbar_pair_scores
 from benchgate.models.base import GenerateRequest
+from benchgate.models.panel import member_key
 
 SETS = ("Natural", "GPTInst", "GPTOut", "Manual", "Neighbor")
 
@@ -104,7 +105,7 @@ class LLMBar(Benchmark):
         extracted = {"verdicts": positions, "chosen": chosen}
         for i, (name, _) in enumerate(readings[0].members):  # a panel: each member's verdicts
             picks = [_chosen(n, r.members[i][1]) for n, r in enumerate(readings)]
-            key = metric_name(name)
+            key = member_key(name)
             scores[f"acc_member_{key}"] = sum(p == sample.target for p in picks) / len(picks)
             scores[f"parse_failure_member_{key}"] = sum(p is None for p in picks) / len(picks)
             scores[f"_m{i}"] = float(-1 if picks[0] is None else picks[0])

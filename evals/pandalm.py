@@ -24,10 +24,11 @@ from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
 from benchgate.judge_eval.agreement import pandalm_gold
-from benchgate.judge_eval.panel import members_corpus, metric_name, read_reply
+from benchgate.judge_eval.panel import members_corpus, read_reply
 from benchgate.judge_eval.protocol import protocol_for
 from benchgate.judge_eval.scores import FAILED, POSITION_LABEL, pandalm_corpus
 from benchgate.models.base import GenerateRequest
+from benchgate.models.panel import member_key
 
 GOLD_POSITION = {0: "tie", 1: "A", 2: "B"}
 WRONG_POSITION = {0: "A", 1: "B", 2: "A"}
@@ -106,8 +107,8 @@ class PandaLM(Benchmark):
         extracted = {"verdict": pred if reading.position is not None else None}
         for i, (name, position) in enumerate(reading.members):  # a panel: each member's verdict
             label = _label_of(position)
-            scores[f"acc_member_{metric_name(name)}"] = float(label == sample.target)
-            scores[f"parse_failure_member_{metric_name(name)}"] = float(position is None)
+            scores[f"acc_member_{member_key(name)}"] = float(label == sample.target)
+            scores[f"parse_failure_member_{member_key(name)}"] = float(position is None)
             scores[f"_m{i}"] = float(label)
         if reading.members:
             extracted["members"] = {name: _label_of(p) if p else None for name, p in reading.members}

@@ -10,7 +10,6 @@ Cohen's kappa).
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
@@ -45,11 +44,6 @@ def read_reply(parse: Callable[[str], str | None], text: str) -> Reading:
         return Reading(parse(text))
     read = tuple((str(m.get("name", i)), parse(m["text"])) for i, m in enumerate(members))
     return Reading(vote([p for _, p in read]), read)
-
-
-def metric_name(member: str) -> str:
-    """A member's name as it appears in metric names."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", member)
 
 
 def members_corpus(scores: Sequence[dict[str, float]]) -> dict[str, float]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -68,6 +69,11 @@ def read_panel_spec(path: str | Path) -> list[dict[str, Any]]:
     if dupes:
         raise PanelSpecError(f"{path}: member name(s) {dupes} appear more than once")
     return members
+
+
+def member_key(name: str) -> str:
+    """A member's name as it appears in metric names (letters, digits, underscores)."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
 
 
 def panel_reply(members: Sequence[tuple[str, Generation]]) -> str:
