@@ -1,7 +1,10 @@
 """Judging overhead of the judge benchmarks with replayed judges: prompt rendering, verdict
 parsing and scoring of all 1,418 pairs (PandaLM's 999 with gpt-3.5-turbo's released
 judgments, LLMBar's 419 in both orders with GPT-4's Vanilla ones), in process, plus the whole
-`pytest evals` session of the PandaLM replay for scale (engine included).
+`pytest evals` session of the PandaLM replay for scale (engine included); then API judging
+of LLMBar against benchmarks/api_fast_server.py at 50 ms a reply: the speed-up at concurrency
+32 over 1 as a share of the ideal 32, for one judge and for a panel of three (each member its
+own server; members called concurrently).
 
     python benchmarks/judge_overhead.py
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +68,49 @@ def pytest_session() -> dict:
         return json.loads((Path(tmp) / "results.json").read_text())["timings"]
 
 
+def _servers(n: int) -> tuple[list[subprocess.Popen], list[str]]:
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "api_fast_server.py"), "--latency", "0.05"],
+                              stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    return procs, [p.stdout.readline().strip() for p in procs]
+
+
+def _api_rate(model_args: list[str], concurrency: int, limit: int | None, tmp: str) -> float:
+    """Verdicts per second of the prediction stage of one llmbar run."""
+    out = tempfile.mkdtemp(dir=tmp)
+    cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider", "--datasets", "llmbar",
+           "--dataset-dir", str(JUDGES), "--output-dir", out, "--cache-path", f"{out}/c.sqlite", *model_args,
+           *(["--limit", str(limit)] if limit else [])]
+    cmd += ["--model-args", f"concurrency={concurrency}"]  # a panel: each member's, and the batch size
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    timings = json.loads((Path(out) / "results.json").read_text())["timings"]
+    return 2 * timings["samples"] / timings["prediction_s"]
+
+
+def api_speedup(repeats: int = 3) -> None:
+    procs, urls = _servers(3)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, members in (("one judge", 1), ("panel of 3", 3)):
+                def args(c: int) -> list[str]:
+                    if members == 1:
+                        return ["--model", "fake-model", "--api-url", urls[0]]
+                    spec = Path(tmp) / f"panel{c}.json"
+                    spec.write_text(json.dumps({"members": [
+                        {"name": f"m{i}", "model": "fake-model", "api_url": u}
+                        for i, u in enumerate(urls)]}))
+                    return ["--model", f"panel:{spec}"]
+                one = _api_rate(args(1), 1, 4, tmp)
+                ups = [_api_rate(args(32), 32, None, tmp) / one / 32 for _ in range(repeats)]
+                print(f"API judging at 50 ms, {label}: {one:.1f} verdicts/s at concurrency 1 (ideal 20); "
+                      f"speed-up at 32 over 1, of the ideal 32: {', '.join(f'{u:.1%}' for u in ups)}; "
+                      f"median {statistics.median(ups):.1%}")
+    finally:
+        for p in procs:
+            p.kill()
+
+
 def main() -> None:
     runs = [judge_all() for _ in range(5)]
     best = min(s for s, _ in runs)
@@ -73,6 +120,7 @@ def main() -> None:
     t = pytest_session()
     print(f"pytest evals --datasets pandalm --model replay:gpt-3.5-turbo-testset-v1.json: {t['samples']} "
           f"samples, session {t['total_s']:.2f} s = {1000 * t['total_s'] / t['samples']:.3f} ms/sample")
+    api_speedup()
 
 
 if __name__ == "__main__":

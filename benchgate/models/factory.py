@@ -102,14 +102,15 @@ def load_panel(options) -> ModelBackend:
 
     from benchgate.models.panel import PanelBackend, read_panel_spec
 
-    if options.api_url or options.model_args:
-        raise ValueError("--model panel:FILE: give each member's api_url and model_args in the file, "
-                         "not --api-url/--model-args")
+    if options.api_url:
+        raise ValueError("--model panel:FILE: give each member's api_url in the file, not --api-url")
     members = []
     for spec in read_panel_spec(options.model[len("panel:"):]):
         member = copy.copy(options)
         member.model, member.api_url = spec["model"], spec.get("api_url")
         member.model_args = dict(spec.get("model_args") or {})
+        if member.api_url and "concurrency" in options.model_args:  # --model-args concurrency=N
+            member.model_args.setdefault("concurrency", options.model_args["concurrency"])
         member.api_key = os.environ[spec["api_key_env"]] if spec.get("api_key_env") else options.api_key
         member.role = ModelRole(f"panel member {spec['name']!r} (model {spec['model']!r})",
                                 f"model in {options.model[len('panel:'):]}", "its api_url", "its api_key_env")

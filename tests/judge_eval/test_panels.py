@@ -95,3 +95,24 @@ def test_panel_run_end_to_end(tmp_path, pairs):
     # with one member silent, the panel's verdict is the two others' (a tie when they disagree)
     records = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
     assert len(records) == 46 and all(json.loads(r["response"][0])["panel"][2]["text"] == "no idea" for r in records)
+
+
+def test_panel_model_args_and_member_failures_name_the_member(tmp_path):
+    from benchgate.engine.options import ModelOptions
+    from benchgate.models.factory import ModelUnavailable, load_backend
+
+    with FakeOpenAIServer() as server:
+        spec = {"members": [{"name": "a", "model": "fake-model", "api_url": server.base_url},
+                            {"name": "b", "model": "fake-model", "api_url": server.base_url,
+                             "model_args": {"concurrency": 2}}]}
+        (tmp_path / "panel.json").write_text(json.dumps(spec))
+        panel = load_backend(ModelOptions(f"panel:{tmp_path / 'panel.json'}", {"concurrency": 5}))
+        assert [b.args.concurrency for _, b in panel.members] == [5, 2]  # a member's own setting wins
+        assert panel.fingerprint()["members"][0]["name"] == "a"
+    spec["members"][1]["api_url"] = "http://127.0.0.1:9/v1"
+    (tmp_path / "panel.json").write_text(json.dumps(spec))
+    with FakeOpenAIServer() as server:
+        spec["members"][0]["api_url"] = server.base_url
+        (tmp_path / "panel.json").write_text(json.dumps(spec))
+        with pytest.raises(ModelUnavailable, match="panel member 'b'"):
+            load_backend(ModelOptions(f"panel:{tmp_path / 'panel.json'}"))
