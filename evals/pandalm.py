@@ -19,11 +19,11 @@ member's `acc_member_<name>` and the members' agreement (`benchgate.judge_eval.p
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
-from benchgate.judge_eval.agreement import pandalm_gold
 from benchgate.judge_eval.panel import members_corpus, read_reply
 from benchgate.judge_eval.protocol import protocol_for
 from benchgate.judge_eval.scores import FAILED, POSITION_LABEL, pandalm_corpus
@@ -32,6 +32,13 @@ from benchgate.models.panel import member_key
 
 GOLD_POSITION = {0: "tie", 1: "A", 2: "B"}
 WRONG_POSITION = {0: "A", 1: "B", 2: "A"}
+
+
+def pandalm_gold(a1: int, a2: int, a3: int) -> int:
+    """The majority label of the three annotators; on a three-way split, the first's
+    (data/compute_metrics.py)."""
+    label, n = Counter((a1, a2, a3)).most_common(1)[0]
+    return label if n >= 2 else a1
 
 
 def _label(value, key: str) -> int:

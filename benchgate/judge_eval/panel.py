@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable, Sequence
 
-from benchgate.judge_eval.agreement import cohen_kappa, fleiss_kappa
+from benchgate.metrics.agreement import cohen_kappa, fleiss_kappa
 from benchgate.models.panel import split_panel_reply
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from benchgate.judge_eval.agreement import classification_report, cohen_kappa, fleiss_kappa, pairwise_agreement
+from benchgate.metrics.agreement import classification_report, cohen_kappa, fleiss_kappa, pairwise_agreement
 
 PANDALM_CLASSES = (0, 1, 2)
 POSITION_LABEL = {"A": 1, "B": 2, "tie": 0}

@@ -7,6 +7,7 @@ from benchgate.models.base import Generation
 from tests.conftest import ROOT, mean_score, score_all
 
 PANDALM = import_benchmark(ROOT / "evals" / "pandalm.py")
+MODULE = __import__("sys").modules[PANDALM.__class__.__module__]
 JUDGES = ROOT.parent / "shared" / "judges"
 
 
@@ -37,6 +38,10 @@ def test_verdicts_and_failures(reply, label):
     assert scored.extracted["verdict"] == label
     assert scored.scores["parse_failure"] == float(label is None)
     assert scored.scores["acc"] == float(label == 2)
+
+
+def test_gold_is_the_majority_else_the_first_annotator():
+    assert MODULE.pandalm_gold(2, 1, 1) == 1 and MODULE.pandalm_gold(0, 1, 2) == 0 and MODULE.pandalm_gold(2, 0, 1) == 2
 
 
 def test_corpus_metrics_hand_computed():

@@ -1,7 +1,6 @@
-"""Agreement of a judge with gold labels, and of raters with each other.
+"""Agreement of a judge with gold labels, and of raters with each other (judge benchmarks,
+panels of judges).
 
-- `pandalm_gold`: PandaLM's data/compute_metrics.py gold, the majority of three annotators
-  (a three-way split takes the first annotator's label).
 - `classification_report`: accuracy and macro precision/recall/F1 over given classes as
   scikit-learn's `precision_recall_fscore_support(average="macro")` (which compute_metrics.py
   calls): a class never predicted has precision 0, a class never in the gold recall 0, F1 the
@@ -15,12 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from itertools import combinations
 from typing import Hashable, Sequence
-
-
-def pandalm_gold(a1: int, a2: int, a3: int) -> int:
-    """The majority label of PandaLM's three annotators; on a three-way split, the first's."""
-    label, n = Counter((a1, a2, a3)).most_common(1)[0]
-    return label if n >= 2 else a1
 
 
 def classification_report(gold: Sequence[Hashable], pred: Sequence[Hashable],
