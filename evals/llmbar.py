@@ -23,7 +23,7 @@ from __future__ import annotations
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
-from benchgate.judge_eval.panel import members_corpus, read_reply
+from benchgate.judge_eval.panel import member_usage, members_corpus, read_reply
 from benchgate.judge_eval.protocol import protocol_for
 from benchgate.judge_eval.scores import llmbar_corpus, llmbar_pair_scores
 from benchgate.models.base import GenerateRequest
@@ -109,6 +109,7 @@ class LLMBar(Benchmark):
             scores[f"acc_member_{key}"] = sum(p == sample.target for p in picks) / len(picks)
             scores[f"parse_failure_member_{key}"] = sum(p is None for p in picks) / len(picks)
             scores[f"_m{i}"] = float(-1 if picks[0] is None else picks[0])
+            member_usage(scores, key, readings, i)
             extracted.setdefault("members", {})[name] = picks
         return Scored(extracted, scores)
 

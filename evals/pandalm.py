@@ -24,7 +24,7 @@ from collections import Counter
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
-from benchgate.judge_eval.panel import members_corpus, read_reply
+from benchgate.judge_eval.panel import member_usage, members_corpus, read_reply
 from benchgate.judge_eval.protocol import protocol_for
 from benchgate.judge_eval.scores import FAILED, POSITION_LABEL, pandalm_corpus
 from benchgate.models.base import GenerateRequest
@@ -117,6 +117,7 @@ class PandaLM(Benchmark):
             scores[f"acc_member_{member_key(name)}"] = float(label == sample.target)
             scores[f"parse_failure_member_{member_key(name)}"] = float(position is None)
             scores[f"_m{i}"] = float(label)
+            member_usage(scores, member_key(name), [reading], i)
         if reading.members:
             extracted["members"] = {name: _label_of(p) if p else None for name, p in reading.members}
         return Scored(extracted, scores)

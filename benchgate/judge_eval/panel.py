@@ -6,7 +6,8 @@ tie, as FastChat and the arena treat disagreeing verdicts; no parsed verdict at 
 verdict. Member metrics carry the member's name: ``acc_member_<name>``,
 ``parse_failure_member_<name>``; the members' original-order labels are kept as components
 ``_m<i>`` for the agreement between members (`members_corpus`: Fleiss' kappa and mean pairwise
-Cohen's kappa).
+Cohen's kappa), and their calls and tokens as ``calls_member_<name>``, ``tokens_member_<name>``
+(sums over the pairs; tokens as the member's API reported them).
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Reading:
 
     position: str | None
     members: tuple[tuple[str, str | None], ...] = ()
+    tokens: tuple[int, ...] = ()  # each member's prompt + completion tokens, where reported
 
 
 def vote(positions: Sequence[str | None]) -> str | None:
@@ -43,7 +45,15 @@ def read_reply(parse: Callable[[str], str | None], text: str) -> Reading:
     if members is None:
         return Reading(parse(text))
     read = tuple((str(m.get("name", i)), parse(m["text"])) for i, m in enumerate(members))
-    return Reading(vote([p for _, p in read]), read)
+    tokens = tuple(int((m.get("usage") or {}).get("prompt_tokens") or 0)
+                   + int((m.get("usage") or {}).get("completion_tokens") or 0) for m in members)
+    return Reading(vote([p for _, p in read]), read, tokens)
+
+
+def member_usage(scores: dict[str, float], key: str, readings: Sequence[Reading], i: int) -> None:
+    """A member's calls and tokens for one pair, as components summed by `members_corpus`."""
+    scores[f"_calls_member_{key}"] = float(len(readings))
+    scores[f"_tokens_member_{key}"] = float(sum(r.tokens[i] for r in readings if i < len(r.tokens)))
 
 
 def members_corpus(scores: Sequence[dict[str, float]]) -> dict[str, float]:
@@ -52,11 +62,13 @@ def members_corpus(scores: Sequence[dict[str, float]]) -> dict[str, float]:
     rows = [s for s in scores if "_m0" in s]
     if not rows:
         return {}
+    out: dict[str, float] = {}
+    for name in sorted({k for s in rows for k in s if k.startswith(("_calls_member_", "_tokens_member_"))}):
+        out[name[1:]] = float(sum(s.get(name, 0.0) for s in rows))
     k = 0
     while f"_m{k}" in rows[0]:
         k += 1
     labels = [[int(s[f"_m{i}"]) for i in range(k)] for s in rows if all(f"_m{i}" in s for i in range(k))]
-    out = {}
     fleiss = fleiss_kappa(labels)
     if fleiss is not None:
         out["members_fleiss_kappa"] = fleiss

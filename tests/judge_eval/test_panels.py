@@ -95,6 +95,12 @@ def test_panel_run_end_to_end(tmp_path, pairs):
     # with one member silent, the panel's verdict is the two others' (a tie when they disagree)
     records = [json.loads(line) for line in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
     assert len(records) == 46 and all(json.loads(r["response"][0])["panel"][2]["text"] == "no idea" for r in records)
+    # calls and tokens per member: two calls per pair; tokens as each reply's usage reported them
+    for n, name in enumerate(("j0", "j1", "j2")):
+        assert metrics[f"calls_member_{name}"]["score"] == 92.0
+        usage = [json.loads(resp)["panel"][n]["usage"] for r in records for resp in r["response"]]
+        assert all(u["prompt_tokens"] > 100 for u in usage)
+        assert metrics[f"tokens_member_{name}"]["score"] == sum(u["prompt_tokens"] + u["completion_tokens"] for u in usage)
 
 
 def test_panel_model_args_and_member_failures_name_the_member(tmp_path):
