@@ -81,14 +81,3 @@ def pairwise_agreement(ratings: Sequence[Sequence[Hashable]]) -> float:
     if not pairs:
         raise ValueError("pairwise_agreement needs items with at least two ratings")
     return sum(pairs) / len(pairs)
-
-
-def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score 95% interval of a binomial proportion."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))

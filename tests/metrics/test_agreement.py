@@ -4,8 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score, precision_recall_fscore_support
 
-from benchgate.metrics.agreement import (classification_report, cohen_kappa, fleiss_kappa, pairwise_agreement,
-                                         wilson_interval)
+from benchgate.metrics.agreement import (classification_report, cohen_kappa, fleiss_kappa, pairwise_agreement)
 
 labels = st.lists(st.tuples(st.sampled_from([0, 1, 2]), st.sampled_from([-1, 0, 1, 2])), min_size=1, max_size=60)
 
@@ -46,8 +45,3 @@ def test_fleiss_kappa_textbook_example():
 
 def test_pairwise_agreement():
     assert pairwise_agreement([[1, 1, 2], [0, 0, 0]]) == pytest.approx(4 / 6)
-
-
-def test_wilson_interval_hand_computed():
-    low, high = wilson_interval(70, 100)
-    assert (round(low, 4), round(high, 4)) == (0.6042, 0.7811)  # statsmodels proportion_confint(70, 100, method="wilson")
