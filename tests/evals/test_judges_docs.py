@@ -13,7 +13,8 @@ from tests.conftest import ROOT
 
 def _commands() -> list[str]:
     found = []
-    for doc in (ROOT / "docs" / "judges.md", ROOT / "README.md"):
+    for doc in (ROOT / "docs" / "judges.md", ROOT / "README.md", ROOT / "docs" / "benchmarks" / "pandalm.md",
+                ROOT / "docs" / "benchmarks" / "llmbar.md"):
         for block in re.findall(r"```bash\n(.*?)```", doc.read_text(encoding="utf-8"), re.S):
             found += [line for line in block.splitlines() if "../shared/judges" in line and line.startswith("pytest evals")]
     return sorted(set(found))
