@@ -13,7 +13,10 @@ released "garbage" count as tie, the authors' rule); `acc` and macro precision, 
 over {tie, 1, 2}; plus Cohen's `kappa` against the gold and the annotators' own agreement
 (`annotator_agreement`, `annotator_kappa`: the ceiling). A reply with no verdict is a parse
 failure: wrong, counted (`parse_failure`, `parse_failures`) and listed in samples.jsonl,
-never a tie. A panel judge (`--model panel:FILE`) is decided by majority vote, with each
+never a tie. Bias on these labelled pairs: `first_position` (share of decisive verdicts for
+response 1, shown first) and `longer_preferred` (for the longer response, equal lengths left
+out), beside the same shares of the gold (`first_position_gold`, `longer_preferred_gold`): a
+judge above the people's share prefers that position or length. A panel judge (`--model panel:FILE`) is decided by majority vote, with each
 member's `acc_member_<name>` and the members' agreement (`benchgate.judge_eval.panel`).
 """
 from __future__ import annotations
@@ -111,6 +114,15 @@ class PandaLM(Benchmark):
         scores = {"acc": float(pred == sample.target), "parse_failure": float(reading.position is None),
                   "_gold": float(sample.target), "_pred": float(pred), "_a1": float(a1), "_a2": float(a2),
                   "_a3": float(a3)}
+        d = sample.data
+        n1, n2 = len(d["response1"]), len(d["response2"])
+        longer = None if n1 == n2 else (1 if n1 > n2 else 2)
+        for metric, judged in (("first_position", pred), ("first_position_gold", sample.target)):
+            if judged in (1, 2):  # decisive verdicts: for response 1 (shown first)?
+                scores[metric] = float(judged == 1)
+        for metric, judged in (("longer_preferred", pred), ("longer_preferred_gold", sample.target)):
+            if judged in (1, 2) and longer is not None:
+                scores[metric] = float(judged == longer)
         extracted = {"verdict": pred if reading.position is not None else None}
         for i, (name, position) in enumerate(reading.members):  # a panel: each member's verdict
             label = _label_of(position)

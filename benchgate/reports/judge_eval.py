@@ -10,7 +10,8 @@ from collections import Counter
 from typing import Any
 
 LABELS = {0: "tie", 1: "1", 2: "2", -1: "no verdict"}
-BIAS_METRICS = ("first_position", "longer_preferred", "agreement", "parse_failure")
+BIAS_METRICS = ("first_position", "first_position_gold", "longer_preferred", "longer_preferred_gold",
+                "agreement", "parse_failure")
 ACC_METRICS = ("acc", "acc_original", "acc_swapped", "acc_both")
 MAX_LISTED = 500
 

@@ -44,6 +44,17 @@ def test_gold_is_the_majority_else_the_first_annotator():
     assert MODULE.pandalm_gold(2, 1, 1) == 1 and MODULE.pandalm_gold(0, 1, 2) == 0 and MODULE.pandalm_gold(2, 0, 1) == 2
 
 
+def test_position_and_length_bias_beside_the_gold():
+    c = ctx()
+    sample = PANDALM.load(c, "test")[0]  # gold 2; response1 is the longer one
+    assert len(sample.data["response1"]) > len(sample.data["response2"]) and sample.target == 2
+    scores = PANDALM.score(c, sample, [Generation("1")]).scores
+    assert (scores["first_position"], scores["first_position_gold"]) == (1.0, 0.0)
+    assert (scores["longer_preferred"], scores["longer_preferred_gold"]) == (1.0, 0.0)
+    tie = PANDALM.score(c, sample, [Generation("Tie")]).scores
+    assert "first_position" not in tie and tie["first_position_gold"] == 0.0
+
+
 def test_corpus_metrics_hand_computed():
     # gold 1,1,2,0 ; predicted 1,2,2,failure: acc 2/4; class 1: P 1, R 1/2; class 2: P 1/2, R 1; tie: P 0, R 0
     rows = [(1, 1), (1, 2), (2, 2), (0, -1)]

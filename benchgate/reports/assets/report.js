@@ -478,6 +478,7 @@
       box.append(el("h3", { text: "Accuracy per set" }), table(head, accRows(J.subsets), "judge-acc-subsets"));
       if (J.categories.length) box.append(el("h3", { text: "Accuracy per category" }), table(head, accRows(J.categories), "judge-acc-categories"));
       const names = { first_position: "chose the answer shown first", longer_preferred: "chose the longer answer",
+        first_position_gold: "people chose the answer shown first", longer_preferred_gold: "people chose the longer answer",
         agreement: "same verdict in both orders", parse_failure: "verdicts that did not parse" };
       box.append(el("h3", { text: "Position and length bias on these labelled pairs" }),
         table(["", "share", "95% CI"], Object.entries(J.bias).map(([k, m]) => [names[k] || k, m.score, ci(m)]), "judge-bias"));
