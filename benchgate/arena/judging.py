@@ -18,6 +18,7 @@ from benchgate.arena.config import ReviewerSpec
 from benchgate.arena.plan import Unit
 from benchgate.judge.model import Judge, JudgePrompt
 from benchgate.judge.templates import JudgeTemplate, select_template
+from benchgate.judge.panel_verdicts import panel_aware
 from benchgate.judge.verdicts import ARENA_HARD_LABELS, Verdict, VerdictError, get_parser
 
 REASK = "Please finish your judgment now: give your final verdict in exactly the required format."
@@ -215,7 +216,7 @@ class ArenaJudging:
         system, user = template.render(values)
         j.template = template.name
         j.prompt = JudgePrompt.of(system, user, {"template": template.name, "order": j.order})
-        task.parse = get_parser(self.reviewer.parser, template.output_format, self.kind)
+        task.parse = panel_aware(get_parser(self.reviewer.parser, template.output_format, self.kind), self.kind)
         task.output_format = template.output_format
 
     def _parse(self, task: _Task, text: str) -> None:

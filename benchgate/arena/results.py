@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from benchgate.arena.answers import answer_lines, evalscope_answer_lines, write_lines
+from benchgate.arena.panel import panel_agreement
 from benchgate.arena.ratings import ALL, RatingParams, category_function, load_category_mapping
 from benchgate.arena.records import review_rows
 from benchgate.arena.reviews import parse_rows
@@ -162,6 +163,7 @@ def aggregate(records: Iterable[dict], *, config: dict, output_dir: Path,
         "matrices": summary["matrices"] if summary else None,
         "bias": summary["bias"] if summary else None,
         "agreement": summary["agreement"] if summary else None,
+        "panel": panel_agreement(records),  # a panel reviewer: its members' agreement
         "peer": summary["peer"] if summary else None,
         "parse_failures": failures,
         "notes": (settings.get("notes") or []) + (summary["notes"] if summary else []),

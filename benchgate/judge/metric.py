@@ -14,6 +14,12 @@ A reply that does not parse is a parse failure: the sample gets no judge metric 
 excluded from the mean, never a 0) and ``judge_parse_failure`` = 1, so the failure rate is
 reported beside the metric. The judge runs after the model, for a whole prediction group
 in one batched, cached call (see `benchgate.engine.state`).
+
+A panel judge (``--judge-model panel:FILE``, `benchgate.models.panel`): each member's reply is
+parsed; ``judge_score`` is the mean of the members' ratings, ``judge_correct`` the majority
+verdict (an even split is a tie, 0.5); members whose reply does not parse do not count, and
+only when none parses is it a parse failure. Each member's value is kept as
+``judge_score_member_<name>`` / ``judge_correct_member_<name>``.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from typing import Any, Sequence
 from benchgate.judge.model import JudgePrompt, JudgeReply
 from benchgate.judge.templates import JudgeTemplate, TemplateError, load_templates
 from benchgate.judge.verdicts import VerdictError, parse_rating_fastchat
+from benchgate.models.panel import member_key, split_panel_reply
 
 METRICS = ("score", "correct")
 PARSE_FAILURE = "judge_parse_failure"
@@ -152,11 +159,17 @@ def judge_scores(spec: JudgeSpec, replies: Sequence[JudgeReply]) -> JudgeScores:
     scores: dict[str, float] = {}
     failed = 0
     for reply in replies:
-        try:
-            if spec.metric == "score":
-                value = parse_rating_fastchat(reply.text or "").rating
+        members = split_panel_reply(reply.text or "")
+        if members is not None:
+            value, detail = _panel_value(spec, members, name, scores)
+            details.append(detail)
+            if value is None:
+                failed += 1
             else:
-                value = float(parse_correct(reply.text or ""))
+                scores[name] = value
+            continue
+        try:
+            value = _value(spec, reply.text or "")
             details.append({"verdict": value, "parse_error": None})
             scores[name] = float(value)
         except VerdictError as e:
@@ -164,3 +177,33 @@ def judge_scores(spec: JudgeSpec, replies: Sequence[JudgeReply]) -> JudgeScores:
             details.append({"verdict": None, "parse_error": str(e)})
     scores[PARSE_FAILURE] = float(failed > 0)
     return JudgeScores(scores, details)
+
+
+def _value(spec: JudgeSpec, text: str) -> float:
+    if spec.metric == "score":
+        return float(parse_rating_fastchat(text).rating)
+    return float(parse_correct(text))
+
+
+def _panel_value(spec: JudgeSpec, members: list[dict[str, Any]], name: str,
+                 scores: dict[str, float]) -> tuple[float | None, dict[str, Any]]:
+    """A panel's value (mean rating, or majority verdict with an even split 0.5) and details."""
+    values, per_member = [], {}
+    for i, member in enumerate(members):
+        who = str(member.get("name", i))
+        try:
+            value = _value(spec, member["text"])
+        except VerdictError as e:
+            per_member[who] = {"verdict": None, "parse_error": str(e)}
+            continue
+        values.append(value)
+        per_member[who] = {"verdict": value, "parse_error": None}
+        scores[f"{name}_member_{member_key(who)}"] = value
+    if not values:
+        return None, {"verdict": None, "parse_error": "no panel member's reply parsed", "members": per_member}
+    if spec.metric == "score":
+        value = sum(values) / len(values)
+    else:
+        right = sum(values)
+        value = 1.0 if right * 2 > len(values) else (0.0 if right * 2 < len(values) else 0.5)
+    return value, {"verdict": value, "parse_error": None, "members": per_member}

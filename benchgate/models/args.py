@@ -14,6 +14,9 @@ from benchgate.argspec import Arg, accepted, check_args
 DTYPES = ("auto", "float32", "float16", "bfloat16")
 PREFIX_MIN_TOKENS = 16  # = benchgate.models.hf_prefix.DEFAULT_MIN_TOKENS (that module imports torch)
 BUILTIN = ("dummy", "oracle", "wrong")
+# `--model panel:FILE --model-args concurrency=N`: the API members' requests in flight (a
+# member's own model_args win) and the size of the predictor's batches for the panel
+PANEL_ARGS = {"concurrency": Arg(None, int, min=1, help="requests in flight per API member")}
 
 HF_ARGS: dict[str, Arg] = {
     "add_bos_token": Arg(False, help="encode with the tokenizer's special tokens (lm-eval: off)"),
@@ -62,7 +65,9 @@ def check_hf_args(args: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def backend_kind(model: str | None, api_url: str | None) -> str:
-    """'api', 'dummy', 'oracle', 'wrong', 'replay' or 'hf' (smoke, a checkpoint dir, a hub id)."""
+    """'api', 'dummy', 'oracle', 'wrong', 'replay', 'panel' or 'hf' (smoke, a checkpoint dir, a hub id)."""
+    if (model or "").startswith("panel:"):
+        return "panel"
     if api_url:
         return "api"
     if model in BUILTIN:
@@ -101,6 +106,8 @@ def _check_model_args(model: str | None, api_url: str | None, args: dict[str, An
         check_hf_args(args)
     elif kind == "dummy":
         check_args(args, DUMMY_ARGS, "--model-args (dummy)")
+    elif kind == "panel":
+        check_args(args, PANEL_ARGS, "--model-args (panel)")
     elif args:
         raise ValueError(f"--model-args: --model {model} takes no model args, got {sorted(args)}"
                          + (f"; dummy accepts {accepted(DUMMY_ARGS)}" if kind != "replay" else ""))

@@ -1,12 +1,13 @@
 """Turn `--model` (and friends) into a model backend, and say clearly when that is impossible."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from benchgate.models.base import BackendError, ModelBackend
 
 WHAT_MODEL_TAKES = ("--model takes a local checkpoint directory, a hub id (--model-hub modelscope or "
-                    "huggingface), or one of smoke, dummy, oracle, wrong, replay:FILE")
+                    "huggingface), or one of smoke, dummy, oracle, wrong, replay:FILE, panel:FILE")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ def load_backend(options) -> ModelBackend:
     if not model:
         raise ValueError("no model: pass --model (a checkpoint dir, a hub id, 'smoke', 'dummy', 'wrong', "
                          "'oracle' or 'replay:FILE')")
+    if model.startswith("panel:"):
+        return load_panel(options)
     check_model_args(model, options.api_url, options.model_args)
     if options.api_url:
         from benchgate.models.openai_api import OpenAIBackend
@@ -93,6 +96,31 @@ def load_backend(options) -> ModelBackend:
     return HFBackend(path, options.model_args, options.generation, chat_template=options.chat_template)
 
 
+def load_panel(options) -> ModelBackend:
+    """`--model panel:FILE`: each member loaded (and probed) as its own --model would be."""
+    import copy
+
+    from benchgate.models.panel import PanelBackend, read_panel_spec
+
+    if options.api_url:
+        raise ValueError("--model panel:FILE: give each member's api_url in the file, not --api-url")
+    members = []
+    for spec in read_panel_spec(options.model[len("panel:"):]):
+        member = copy.copy(options)
+        member.model, member.api_url = spec["model"], spec.get("api_url")
+        member.model_args = dict(spec.get("model_args") or {})
+        if member.api_url and "concurrency" in options.model_args:  # --model-args concurrency=N
+            member.model_args.setdefault("concurrency", options.model_args["concurrency"])
+        member.api_key = os.environ[spec["api_key_env"]] if spec.get("api_key_env") else options.api_key
+        member.role = ModelRole(f"panel member {spec['name']!r} (model {spec['model']!r})",
+                                f"model in {options.model[len('panel:'):]}", "its api_url", "its api_key_env")
+        try:
+            members.append((spec["name"], load_backend(member)))
+        except Exception as e:  # noqa: BLE001 - one message naming the member
+            raise ModelUnavailable(load_failure_message(member, e)) from None
+    return PanelBackend(members)
+
+
 def local_model_path(options) -> str:
     """The directory of a local or hub model (`smoke` is built on first use)."""
     if options.model == "smoke":
@@ -111,7 +139,7 @@ def check_model(options) -> None:
     or hub model resolved (downloaded if needed) and its config read. Raises ModelUnavailable."""
     model = options.model or ""
     try:
-        if options.api_url or model in ("dummy", "oracle", "wrong"):
+        if options.api_url or model in ("dummy", "oracle", "wrong") or model.startswith("panel:"):
             load_backend(options)
         elif model.startswith("replay:"):
             from benchgate.models.replay import ReplaySource

@@ -13,6 +13,7 @@ from typing import Any, Sequence
 from benchgate.benchmark import DataError
 from benchgate.data.files import read_jsonl
 from benchgate.models.base import Generation, Loglikelihood, Request
+from benchgate.models.replay_formats import ReleasedFileError, released_entries
 
 
 class ReplayError(ValueError):
@@ -27,6 +28,13 @@ class ReplaySource:
         if not self.path.is_file():
             raise ReplayError(f"replay file {self.path} not found")
         self.entries: dict[str, dict[str, Any]] = {}
+        try:  # the authors' released judgments of judge benchmarks (replay_formats)
+            released = released_entries(self.path)
+        except ReleasedFileError as e:
+            raise ReplayError(str(e)) from None
+        if released is not None:
+            self.entries = released
+            return
         for _, entry, where in read_jsonl(self.path):
             if isinstance(entry, DataError):
                 raise ReplayError(str(entry))

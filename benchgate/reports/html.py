@@ -11,7 +11,9 @@ the evaluation dimensions, a sample browser (search, right/wrong/partial/error f
 the baseline gate's paired test (benchgate.engine.gates.check_baseline), the samples that
 changed and the baseline's dimensions on the radar; arena runs: run facts, leaderboard per
 category and mode, win-rate heat map, judge bias, a browser of every judgment (category, model,
-decided / tie / parse-failure filters); perf outputs: summary table and the perf HTML report.
+decided / tie / parse-failure filters); judge benchmarks (pandalm, llmbar): confusion matrix
+against the gold, accuracy per set and category with CIs, position/length bias, unparsed
+verdicts (reports/judge_eval.py); perf outputs: summary table and the perf HTML report.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from benchgate.reports.judge_eval import judge_sections
 from benchgate.reports.run_data import (is_arena_unit, perf_folder, read_arena, read_perf,
                                         read_results, read_samples, results_path)
 from benchgate.reports.summary import baseline_comparison
@@ -204,6 +207,7 @@ def build_payload(run: Path, compare: Path | None = None, perf: Path | None = No
         "benchmarks": results.get("benchmarks") or {},
         "dimensions": results.get("dimensions") or None,
         "judge": results.get("judge") or None,
+        "judges": judge_sections(results.get("benchmarks") or {}, answers) or None,
         "samples": cols, "lists": lists,
         "compare": comparison(run, compare, results, samples, alpha) if compare else None,
         "arena": arena,

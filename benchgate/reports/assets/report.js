@@ -469,6 +469,38 @@
     return el("div", { class: "detail judgment-detail" }, question, answers, judgeBox);
   }
 
+  function judgesView(D, root) {
+    // judge benchmarks (reports/judge_eval.py): how the judge under test agrees with the gold
+    for (const J of D.judges) {
+      const box = el("div", { class: "judge-eval", "data-benchmark": J.benchmark });
+      box.append(el("h2", { text: `${J.benchmark}: the judge against the gold (${J.n} pairs)` }));
+      const C = J.confusion;
+      box.append(el("h3", { text: "Confusion matrix (rows: gold, columns: the judge's verdict)" }),
+        table(["gold \\ verdict", ...C.predicted], C.gold.map((g, i) => [g, ...C.counts[i].map(String)]), "judge-confusion"));
+      const ci = (m) => (m && m.ci95 ? `${fmt(m.ci95[0])} – ${fmt(m.ci95[1])}` : "–");
+      const accRows = (rows) => rows.map((r) => [r.name, String(r.n), r.acc ? r.acc.score : null, ci(r.acc),
+        r.acc_both ? r.acc_both.score : null, r.macro_subsets ?? null]);
+      const head = ["", "n", "accuracy", "95% CI", "both orders right", "mean of its sets"];
+      box.append(el("h3", { text: "Accuracy per set" }), table(head, accRows(J.subsets), "judge-acc-subsets"));
+      if (J.categories.length) box.append(el("h3", { text: "Accuracy per category" }), table(head, accRows(J.categories), "judge-acc-categories"));
+      const names = { first_position: "chose the answer shown first", longer_preferred: "chose the longer answer",
+        first_position_gold: "people chose the answer shown first", longer_preferred_gold: "people chose the longer answer",
+        agreement: "same verdict in both orders", parse_failure: "verdicts that did not parse" };
+      box.append(el("h3", { text: "Position and length bias on these labelled pairs" }),
+        table(["", "share", "95% CI"], Object.entries(J.bias).map(([k, m]) => [names[k] || k, m.score, ci(m)]), "judge-bias"));
+      if (J.members.length) {
+        box.append(el("h3", { text: "Panel: members side by side" }),
+          table(["judge", "accuracy", "95% CI", "unparsed verdicts"],
+            [...J.members.map((m) => [m.name, m.acc, ci(m), m.parse_failure]),
+             ["panel (majority vote)", J.overall.score, ci(J.overall), J.bias.parse_failure ? J.bias.parse_failure.score : null]], "judge-members"));
+      }
+      if (Object.keys(J.corpus).length) box.append(table(["metric", "value"], Object.entries(J.corpus).map(([k, v]) => [k, v]), "judge-corpus"));
+      box.append(el("h3", { text: `Verdicts that did not parse: ${J.failures_total}` }),
+        el("ul", { class: "judge-failures" }, J.failures.map((id) => el("li", { text: id }))));
+      root.append(box);
+    }
+  }
+
   function perfView(D, root) {
     const P = D.perf;
     root.append(el("h2", { text: "Serving stress test" }));
@@ -502,6 +534,7 @@
     if (D.samples.id.length || !D.arena) tabs.push(["samples", "Samples", samplesView]);
     if (D.compare) tabs.push(["compare", "Compare", compareView]);
     if (D.arena) tabs.push(["arena", "Arena", arenaView]);
+    if (D.judges) tabs.push(["judges", "Judges", judgesView]);
     if (D.perf) tabs.push(["perf", "Perf", perfView]);
     const nav = $("nav"), main = $("main");
     for (const [key, label, render] of tabs) {

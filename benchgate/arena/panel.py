@@ -1,0 +1,36 @@
+"""Agreement inside a panel reviewer (`--judge-model panel:FILE`): from the judgments' panel
+verdict labels (`benchgate.judge.panel_verdicts.member_verdicts`), per member the judgments it
+gave a verdict on and its parse failures, Fleiss' kappa across the members (over judgments
+every member parsed) and pairwise Cohen's kappa. None when no judgment came from a panel."""
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any, Iterable
+
+from benchgate.judge.panel_verdicts import member_verdicts
+from benchgate.metrics.agreement import cohen_kappa, fleiss_kappa
+
+
+def panel_agreement(records: Iterable[dict]) -> dict[str, Any] | None:
+    """The `panel` block of the arena's results (module doc)."""
+    rows = []
+    for rec in records:
+        for j in rec.get("judgments") or []:
+            members = member_verdicts(str(j.get("verdict") or "")) if j.get("verdict") is not None else None
+            if members:
+                rows.append(members)
+    if not rows:
+        return None
+    names = list(rows[0])
+    complete = [[r[n] for n in names] for r in rows if list(r) == names and all(r[n] is not None for n in names)]
+    out: dict[str, Any] = {
+        "members": [{"name": n, "verdicts": sum(r.get(n) is not None for r in rows),
+                     "parse_failures": sum(r.get(n) is None for r in rows)} for n in names],
+        "judgments": len(rows), "complete": len(complete),
+        "fleiss_kappa": fleiss_kappa(complete) if complete else None, "pairs": []}
+    for a, b in combinations(range(len(names)), 2):
+        kappa = cohen_kappa([r[a] for r in complete], [r[b] for r in complete]) if complete else None
+        out["pairs"].append({"judge_a": names[a], "judge_b": names[b], "n": len(complete),
+                             "agreement": sum(r[a] == r[b] for r in complete) / len(complete) if complete else None,
+                             "cohen_kappa": kappa})
+    return out

@@ -1,0 +1,103 @@
+"""How a judge benchmark asks its judge: the prompt for a pair and the rule reading the reply.
+
+`--dataset-args` keys (both judge benchmarks):
+- ``prompt``: ``pandalm`` (PandaLM-7B's prompt, verdict rule ``pandalm``), an LLMBar comparison
+  prompt name (``Vanilla``, ``Vanilla_NoRules``, ``CoT``, ``Vanilla_1shot``, ...; rule
+  ``llmbar``, or ``llmbar_cot`` for CoT prompts) or ``Swap`` (LLMBar's swap-and-synthesize:
+  the CoT prompt, read by ``llmbar_swap``; benchgate does not run the synthesize round, so a
+  live judge gives its CoT answers, a replayed file its final ones).
+- ``judge_template``: a FastChat ``judge_prompts.jsonl`` / EvalScope template file (overrides
+  ``prompt``); ``template_name`` picks one pairwise template (default: the general
+  single-turn one), ``parser`` the arena parser (``lmsys_parser`` default, ``arena_hard``,
+  ``json``). The pair fills ``{question}``, ``{answer_a}``, ``{answer_b}``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from benchgate.judge.templates import TemplateError, load_templates, select_template
+from benchgate.judge_eval.prompts import fill, load_llmbar_prompt, pandalm_prompt
+from benchgate.judge_eval.verdicts import answer_for, rule_parser, template_parser
+
+# LLMBar's max_tokens per prompt kind (LLMEvaluator/evaluators/config/GPT-4/*.json)
+LLMBAR_MAX_TOKENS = {"llmbar": 50, "llmbar_cot": 300, "llmbar_swap": 300}
+PANDALM_MAX_TOKENS = 512
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A judge prompt and its verdict rule. `build(question, input, first, second)` gives
+    (system or None, user) texts; `parse(text)` a position ("A", "B", "tie") or None."""
+
+    name: str
+    style: str  # a verdict rule or a template output_format (`verdicts.answer_for`)
+    build: Callable[[str, str, str, str], tuple[str | None, str]]
+    parse: Callable[[str], str | None]
+    max_new_tokens: int | None
+    has_tie: bool
+
+    def answer(self, position: str) -> str:
+        """The reply that picks `position` (the oracle's and wrong model's answers)."""
+        text = answer_for(self.style, position)
+        if text is None:
+            raise ValueError(f"judge prompt {self.name!r} has no way to say {position!r}")
+        return text
+
+
+def _llmbar(folder: Path, name: str) -> Protocol:
+    prompt_name = "CoT" if name == "Swap" else name
+    messages = load_llmbar_prompt(folder, prompt_name)
+    rule = "llmbar_swap" if name == "Swap" else ("llmbar_cot" if "CoT" in name else "llmbar")
+
+    def build(question: str, input_text: str, first: str, second: str) -> tuple[str | None, str]:
+        text = question if not input_text else f"{question}\n\n{input_text}"
+        filled = fill(messages, {"input": text, "output_1": first, "output_2": second})
+        system = next((m["content"] for m in filled if m["role"] == "system"), None)
+        user = "\n\n".join(m["content"] for m in filled if m["role"] != "system")
+        return system, user
+    return Protocol(name, rule, build, rule_parser(rule), LLMBAR_MAX_TOKENS[rule], False)
+
+
+def _pandalm() -> Protocol:
+    def build(question: str, input_text: str, first: str, second: str) -> tuple[str | None, str]:
+        return None, pandalm_prompt(question, input_text, first, second)
+    return Protocol("pandalm", "pandalm", build, rule_parser("pandalm"), PANDALM_MAX_TOKENS, True)
+
+
+def _template(path: str, name: str | None, parser: str) -> Protocol:
+    try:
+        templates = load_templates(path)
+        if name is None:
+            template = select_template(templates, "pairwise", "general")
+        else:
+            template = next((t for t in templates if t.name == name), None)
+            if template is None:
+                raise TemplateError(f"{path}: no template named {name!r} "
+                                    f"(found: {[t.name for t in templates]})")
+        if template.type != "pairwise" or template.turns != 1 or template.ref_based:
+            raise TemplateError(f"{path}: template {template.name!r} is not a single-turn pairwise "
+                                f"template without reference")
+        parse = template_parser(parser, template.output_format)
+    except (TemplateError, ValueError) as e:
+        raise ValueError(f"--dataset-args judge_template: {e}") from None
+
+    def build(question: str, input_text: str, first: str, second: str) -> tuple[str | None, str]:
+        text = question if not input_text else f"{question}\n\n{input_text}"
+        system, user = template.render({"question": text, "answer_a": first, "answer_b": second})
+        return system or None, user
+    style = "[[A>>B]]" if parser == "arena_hard" else ("json" if parser == "json" else template.output_format)
+    return Protocol(template.name, style, build, parse, None, True)
+
+
+def protocol_for(args: dict, llmbar_folder: Path | None) -> Protocol:
+    """The protocol the benchmark's effective args ask for (module doc)."""
+    if args.get("judge_template"):
+        return _template(args["judge_template"], args.get("template_name"), args.get("parser") or "lmsys_parser")
+    if args["prompt"] == "pandalm":
+        return _pandalm()
+    if llmbar_folder is None:
+        raise ValueError(f"--dataset-args: prompt {args['prompt']!r} is an LLMBar prompt; it needs "
+                         f"the llmbar folder beside this benchmark's data")
+    return _llmbar(llmbar_folder, args["prompt"])

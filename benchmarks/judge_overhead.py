@@ -1,0 +1,127 @@
+"""Judging overhead of the judge benchmarks with replayed judges: prompt rendering, verdict
+parsing and scoring of all 1,418 pairs (PandaLM's 999 with gpt-3.5-turbo's released
+judgments, LLMBar's 419 in both orders with GPT-4's Vanilla ones), in process, plus the whole
+`pytest evals` session of the PandaLM replay for scale (engine included); then API judging
+of LLMBar against benchmarks/api_fast_server.py at 50 ms a reply: the speed-up at concurrency
+32 over 1 as a share of the ideal 32, for one judge and for a panel of three (each member its
+own server; members called concurrently).
+
+    python benchmarks/judge_overhead.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchgate.benchmark import RunContext
+from benchgate.engine.items import import_benchmark
+from benchgate.models.replay import ReplaySource
+
+ROOT = Path(__file__).resolve().parent.parent
+JUDGES = Path(os.environ.get("BENCHGATE_JUDGES_DIR") or ROOT.parent / "shared" / "judges")
+SETS = {"Natural": "Natural", "GPTInst": "Adversarial/GPTInst", "GPTOut": "Adversarial/GPTOut",
+        "Manual": "Adversarial/Manual", "Neighbor": "Adversarial/Neighbor"}
+
+
+def _sources():
+    pandalm = ReplaySource(JUDGES / "pandalm" / "gpt-3.5-turbo-testset-v1.json")
+    llmbar = {s: ReplaySource(JUDGES / "llmbar" / f / "evaluators" / "GPT-4" / "Vanilla" / "result.json")
+              for s, f in SETS.items()}
+    return pandalm, llmbar
+
+
+def judge_all() -> tuple[float, int]:
+    """Seconds to build prompts, read the replayed verdicts, score and aggregate every pair."""
+    pandalm_bench = import_benchmark(ROOT / "evals" / "pandalm.py")
+    llmbar_bench = import_benchmark(ROOT / "evals" / "llmbar.py")
+    pandalm_src, llmbar_src = _sources()
+    jobs = [(pandalm_bench, RunContext(JUDGES, "local", pandalm_bench.effective_args({})), "test", pandalm_src)]
+    llmbar_ctx = RunContext(JUDGES, "local", llmbar_bench.effective_args({}))
+    jobs += [(llmbar_bench, llmbar_ctx, s, llmbar_src[s]) for s in SETS]
+    loaded = [(b, c, b.load(c, s), src) for b, c, s, src in jobs]  # data loading is not judging
+    start = time.perf_counter()
+    n = 0
+    for bench, ctx, samples, source in loaded:
+        scores = []
+        for sample in samples:
+            requests = bench.requests(ctx, sample)
+            scores.append(bench.score(ctx, sample, source.outputs(sample.id, requests)).scores)
+        bench.corpus_metrics(scores)
+        n += len(samples)
+    return time.perf_counter() - start, n
+
+
+def pytest_session() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+               "--model", f"replay:{JUDGES / 'pandalm' / 'gpt-3.5-turbo-testset-v1.json'}", "--datasets",
+               "pandalm", "--dataset-dir", str(JUDGES), "--output-dir", tmp, "--cache-path", f"{tmp}/c.sqlite"]
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+        return json.loads((Path(tmp) / "results.json").read_text())["timings"]
+
+
+def _servers(n: int) -> tuple[list[subprocess.Popen], list[str]]:
+    procs = [subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "api_fast_server.py"), "--latency", "0.05"],
+                              stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    return procs, [p.stdout.readline().strip() for p in procs]
+
+
+def _api_rate(model_args: list[str], concurrency: int, limit: int | None, tmp: str) -> float:
+    """Verdicts per second of the prediction stage of one llmbar run."""
+    out = tempfile.mkdtemp(dir=tmp)
+    cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider", "--datasets", "llmbar",
+           "--dataset-dir", str(JUDGES), "--output-dir", out, "--cache-path", f"{out}/c.sqlite", *model_args,
+           *(["--limit", str(limit)] if limit else [])]
+    cmd += ["--model-args", f"concurrency={concurrency}"]  # a panel: each member's, and the batch size
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(proc.stdout[-3000:] + proc.stderr[-3000:])
+    timings = json.loads((Path(out) / "results.json").read_text())["timings"]
+    return 2 * timings["samples"] / timings["prediction_s"]
+
+
+def api_speedup(repeats: int = 3) -> None:
+    procs, urls = _servers(3)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, members in (("one judge", 1), ("panel of 3", 3)):
+                def args(c: int) -> list[str]:
+                    if members == 1:
+                        return ["--model", "fake-model", "--api-url", urls[0]]
+                    spec = Path(tmp) / f"panel{c}.json"
+                    spec.write_text(json.dumps({"members": [
+                        {"name": f"m{i}", "model": "fake-model", "api_url": u}
+                        for i, u in enumerate(urls)]}))
+                    return ["--model", f"panel:{spec}"]
+                one = _api_rate(args(1), 1, 4, tmp)
+                ups = [_api_rate(args(32), 32, None, tmp) / one / 32 for _ in range(repeats)]
+                print(f"API judging at 50 ms, {label}: {one:.1f} verdicts/s at concurrency 1 (ideal 20); "
+                      f"speed-up at 32 over 1, of the ideal 32: {', '.join(f'{u:.1%}' for u in ups)}; "
+                      f"median {statistics.median(ups):.1%}")
+    finally:
+        for p in procs:
+            p.kill()
+
+
+def main() -> None:
+    runs = [judge_all() for _ in range(5)]
+    best = min(s for s, _ in runs)
+    n = runs[0][1]
+    print(f"judging overhead, {n} pairs (2 verdicts per LLMBar pair): best of 5 {best:.3f} s = "
+          f"{1000 * best / n:.3f} ms/pair; all: {', '.join(f'{s:.3f}' for s, _ in runs)} s")
+    t = pytest_session()
+    print(f"pytest evals --datasets pandalm --model replay:gpt-3.5-turbo-testset-v1.json: {t['samples']} "
+          f"samples, session {t['total_s']:.2f} s = {1000 * t['total_s'] / t['samples']:.3f} ms/sample")
+    api_speedup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""LLMBar (Zeng et al., ICLR 2024): can a judge tell which output follows the instruction?
+
+Data: `llmbar/Natural/dataset.json` and `llmbar/Adversarial/{GPTInst,GPTOut,Manual,Neighbor}/
+dataset.json` (rows input, output_1, output_2, label 1 or 2: the output that follows the
+instruction). Subsets: the five sets; category "Natural" or "Adversarial" (the category's
+`macro_subsets` in results.json is LLMBar's average over the four adversarial sets).
+
+The model under test is the judge. Prompt (`benchgate.judge_eval.protocol`): LLMBar's
+Vanilla prompt by default (`prompt`: any comparison prompt of `llmbar/prompts/comparison`,
+or Swap), or a FastChat/EvalScope template (`judge_template`). With `swap` (default true)
+every pair is judged in both orders, as the authors' statistics.json: `acc_original`
+(correct_False), `acc_swapped` (correct_True), `acc` (their mean, correct_average),
+`acc_both` (correct_both), `agreement` (equal: positional agreement); without it one order,
+`acc`. Bias on these labelled pairs: `first_position` (share of verdicts for the output
+shown first) and `longer_preferred` (share of verdicts for the longer output, in characters;
+pairs of equal length left out). A reply with no verdict is wrong and counted
+(`parse_failure`, `parse_failures`), never a tie. A panel judge (`--model panel:FILE`) is
+decided per order by majority vote, with each member's `acc_member_<name>` and the members'
+agreement (`benchgate.judge_eval.panel`).
+"""
+from __future__ import annotations
+
+from benchgate.argspec import Arg
+from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
+from benchgate.data.files import dataset_folder, read_json_list, to_samples
+from benchgate.judge_eval.panel import member_usage, members_corpus, read_reply
+from benchgate.judge_eval.protocol import protocol_for
+from benchgate.judge_eval.scores import llmbar_corpus, llmbar_pair_scores
+from benchgate.models.base import GenerateRequest
+from benchgate.models.panel import member_key
+
+SETS = ("Natural", "GPTInst", "GPTOut", "Manual", "Neighbor")
+
+
+def _convert(row: dict) -> tuple[dict, int]:
+    for key in ("input", "output_1", "output_2"):
+        if not isinstance(row[key], str):
+            raise ValueError(f"field {key!r} must be a string")
+    label = row["label"]
+    if str(label).strip() not in ("1", "2") or isinstance(label, bool):
+        raise ValueError(f"label must be 1 or 2, got {label!r}")
+    return {k: row[k] for k in ("input", "output_1", "output_2")}, int(str(label).strip())
+
+
+class LLMBar(Benchmark):
+    name = "llmbar"
+    modes = ("generate",)
+    primary_metric = "acc"
+    lower_is_better = ("parse_failure", "parse_failures")
+    dimension = "Judge"
+    default_args = {
+        "prompt": Arg("Vanilla", str, help="an LLMBar comparison prompt name (Vanilla, CoT, ...), Swap, or pandalm"),
+        "swap": Arg(True, bool, help="judge every pair in both orders (LLMBar's statistics)"),
+        "judge_template": Arg(None, str, help="a FastChat/EvalScope judge template file (overrides prompt)"),
+        "template_name": Arg(None, str, help="the template of judge_template to use"),
+        "parser": Arg("lmsys_parser", str, choices=("lmsys_parser", "fastchat", "arena_hard", "json"),
+                      help="the arena parser for judge_template"),
+    }
+
+    def subsets(self, ctx: RunContext) -> list[str]:
+        return list(SETS)
+
+    def _path(self, ctx: RunContext, subset: str):
+        folder = dataset_folder(ctx, "llmbar")
+        return folder / ("Natural" if subset == "Natural" else f"Adversarial/{subset}") / "dataset.json"
+
+    def load(self, ctx: RunContext, subset: str) -> list[Sample]:
+        return to_samples(self.name, subset, read_json_list(self._path(ctx, subset)), _convert)
+
+    def category(self, ctx: RunContext, subset: str) -> str | None:
+        return "Natural" if subset == "Natural" else "Adversarial"
+
+    def protocol(self, ctx: RunContext):
+        return ctx.cached(("judge-protocol", self.name),
+                          lambda: protocol_for(ctx.args, dataset_folder(ctx, "llmbar")))
+
+    def _orders(self, ctx: RunContext, sample: Sample) -> list[tuple[str, str, int]]:
+        """(first shown, second shown, the gold's position 1 or 2) per order asked."""
+        d, gold = sample.data, sample.target
+        orders = [(d["output_1"], d["output_2"], gold)]
+        if ctx.args["swap"]:
+            orders.append((d["output_2"], d["output_1"], 3 - gold))
+        return orders
+
+    def requests(self, ctx: RunContext, sample: Sample):
+        protocol = self.protocol(ctx)
+        out = []
+        for n, (first, second, gold_position) in enumerate(self._orders(ctx, sample)):
+            system, user = protocol.build(sample.data["input"], "", first, second)
+            right, wrong = ("A", "B") if gold_position == 1 else ("B", "A")
+            out.append(GenerateRequest(chat_prompt(ctx, user, system), max_new_tokens=protocol.max_new_tokens,
+                                       oracle=protocol.answer(right), wrong=protocol.answer(wrong),
+                                       cache_tag=f"judge:{protocol.name}:order{n}"))
+        return out
+
+    def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+        readings = [read_reply(self.protocol(ctx).parse, o.text) for o in outputs]
+        positions = [r.position for r in readings]
+        chosen = [_chosen(n, p) for n, p in enumerate(positions)]
+        d = sample.data
+        n1, n2 = len(d["output_1"]), len(d["output_2"])
+        longer = None if n1 == n2 else (1 if n1 > n2 else 2)
+        scores = llmbar_pair_scores(sample.target, chosen[0], chosen[1] if len(chosen) > 1 else None,
+                                    positions, longer)
+        extracted = {"verdicts": positions, "chosen": chosen}
+        for i, (name, _) in enumerate(readings[0].members):  # a panel: each member's verdicts
+            picks = [_chosen(n, r.members[i][1]) for n, r in enumerate(readings)]
+            key = member_key(name)
+            scores[f"acc_member_{key}"] = sum(p == sample.target for p in picks) / len(picks)
+            scores[f"parse_failure_member_{key}"] = sum(p is None for p in picks) / len(picks)
+            scores[f"_m{i}"] = float(-1 if picks[0] is None else picks[0])
+            member_usage(scores, key, readings, i)
+            extracted.setdefault("members", {})[name] = picks
+        return Scored(extracted, scores)
+
+    def corpus_metrics(self, scores):
+        return {**llmbar_corpus(scores), **members_corpus(scores)}
+
+
+def _chosen(order: int, position: str | None) -> int | None:
+    """The output (1 or 2 of the row) a verdict in the n-th order chose; 0 a tie, None none."""
+    pick = {"A": 1, "B": 2, "tie": 0}.get(position) if position else None
+    return pick if not pick or order == 0 else 3 - pick
+
+
+BENCHMARK = LLMBar()
