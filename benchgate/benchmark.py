@@ -29,7 +29,7 @@ LM_EVAL_FEWSHOT_SEED = 1234
 
 
 # the seed's evaluation dimensions a benchmark can belong to (docs/results.md "Evaluation dimensions")
-DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness")
+DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness", "Agent")
 
 
 class DataError(ValueError):
