@@ -73,6 +73,7 @@ def _arguments(raw: Any, where: str) -> dict:
 
 
 def _named(items: Any, where: str, key: str = "arguments") -> list[dict]:
+    """[{name: arguments}] of tool calls given as {"name", "arguments" or "parameters"}."""
     items = items if isinstance(items, list) else [items]
     calls = []
     for i, item in enumerate(items):
@@ -103,8 +104,6 @@ def decode(text: str) -> list[dict] | str:
         except json.JSONDecodeError:
             wire = None
         if isinstance(wire, dict) and isinstance(wire.get("tool_calls"), list):
-            if not wire["tool_calls"]:
-                return wire.get("content") or ""
             return _named(wire["tool_calls"], "tool_calls")
     if "<tool_call>" in stripped:
         return [c for block in _HERMES.findall(stripped) for c in _named(_json(block, "<tool_call>"), "<tool_call>")]

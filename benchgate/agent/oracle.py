@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from benchgate.agent.typed_strings import js_literal
 from benchgate.models.base import tool_calls_text
 
 
@@ -61,15 +62,17 @@ def _js(value: Any, declared: str, items: str | None) -> str:
     if declared == "array" and isinstance(value, list):
         return "[" + ", ".join(_js_literal(v) for v in value) + "]"
     if declared == "dict" and isinstance(value, dict):
-        return "{" + ", ".join(f'"{k}": {_js_literal(v)}' for k, v in value.items()) + "}"
+        return "{" + ", ".join(f'{k}: {_js_literal(v)}' for k, v in value.items()) + "}"
     return str(value)
 
 
 def _js_literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
+    if isinstance(value, str):  # bare where BFCL's parser reads it back as this string: a text
+        bare = (value == value.strip() and value and not any(c in value for c in ",:[]{}")
+                and js_literal(value) == value)
+        return value if bare else f'"{value}"'  # holding both quote kinds is then expressible
     if isinstance(value, list):
         return "[" + ", ".join(_js_literal(v) for v in value) + "]"
     return str(value)

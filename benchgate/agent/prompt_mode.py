@@ -40,10 +40,12 @@ class DecodeError(ValueError):
     """An answer that is not a list of calls; BFCL's "ast_decoder:decoder_failed"."""
 
 
-def decode(text: str, language: str = "python") -> list[dict]:
+def decode(text: str, language: str = "python") -> Any:
     """`[f(a=1), g(b="x")]` (brackets optional, surrounding backticks dropped) as
     `[{"f": {"a": 1}}, {"g": {"b": "x"}}]`. For java/javascript every argument value is kept as
-    its source text (a quoted string literal loses its quotes). Raises DecodeError."""
+    its source text (a quoted string literal loses its quotes) and, as BFCL's tree-sitter
+    parsers, one call is read: no call gives `{}` (not a call list), several calls are a
+    DecodeError in Java and not a call list (None) in JavaScript. Raises DecodeError."""
     text = text.strip("`\n ")
     if not text.startswith("["):
         text = "[" + text
@@ -60,6 +62,12 @@ def decode(text: str, language: str = "python") -> list[dict]:
     calls = [body] if isinstance(body, ast.Call) else getattr(body, "elts", None)
     if calls is None or not all(isinstance(c, ast.Call) for c in calls):
         raise DecodeError("not a list of function calls")
+    if language != "python" and len(calls) != 1:
+        if not calls:
+            return {}
+        if language == "java":
+            raise DecodeError("several Java calls: not one method invocation")
+        return None
     try:
         return [_call(c, source if language != "python" else None) for c in calls]
     except DecodeError:
@@ -87,8 +95,9 @@ def _call(node: ast.Call, source: str | None) -> dict:
     for kw in node.keywords:
         if source is not None:  # java/javascript: the value as written
             v = kw.value
-            args[kw.arg.removeprefix(_RENAMED)] = v.value if isinstance(v, ast.Constant) and isinstance(v.value, str) \
-                else ast.get_source_segment(source, v)
+            raw = ast.get_source_segment(source, v)  # BFCL's tree-sitter text: no escape processing
+            quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "\"'"
+            args[kw.arg.removeprefix(_RENAMED)] = raw[1:-1] if quoted else raw
         else:
             args[kw.arg] = _value(kw.value)
     return {_name(node.func): args}
