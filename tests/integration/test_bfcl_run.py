@@ -55,3 +55,17 @@ def test_api_fc_run_scores_gates_and_replays(run_evals, agent_dir):
                        "--dataset-args", json.dumps({"bfcl": {"subset_list": SUBSETS}}))
     assert replay.code == 0, replay.out[-3000:]
     assert replay.results["benchmarks"]["bfcl"]["score"] == 1.0
+
+
+def test_documented_oracle_command_with_gates(run_evals, agent_dir):
+    """The command of docs/benchmarks/bfcl.md (prompt mode, two subsets, both gates), limited."""
+    run = run_evals("--datasets", "bfcl", "--dataset-dir", str(agent_dir), "--model", "oracle", "--limit", "20",
+                    "--dataset-args", '{"bfcl": {"mode": "prompt", "subset_list": ["simple_python", "live_multiple"]}}',
+                    "--gate", "bfcl=0.6", "--gate", "bfcl/live_multiple=0.5")
+    assert run.code == 0, run.out[-3000:]
+    entry = run.results["benchmarks"]["bfcl"]
+    assert entry["score"] == 1.0 and entry["n"] == 40 and set(entry["subsets"]) == {"simple_python", "live_multiple"}
+    wrong = run_evals("--datasets", "bfcl", "--dataset-dir", str(agent_dir), "--model", "wrong", "--limit", "20",
+                      "--dataset-args", '{"bfcl": {"mode": "prompt", "subset_list": ["simple_python", "live_multiple"]}}',
+                      "--gate", "bfcl=0.6")
+    assert wrong.code != 0 and wrong.results["benchmarks"]["bfcl"]["score"] == 0.0
