@@ -27,8 +27,9 @@ import copy
 import json
 from pathlib import Path
 
-from benchgate.agent import fc_mode, prompt_mode
+from benchgate.agent import fc_mode, multi_turn, prompt_mode
 from benchgate.agent.checker import check_calls, has_call, is_call_list
+from benchgate.agent.multi_turn_runner import converse, ground_truth_states, oracle_answers, verdict
 from benchgate.agent.oracle import fc_answer, prompt_answer
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
@@ -43,9 +44,7 @@ NO_ANSWERS = ("irrelevance", "live_irrelevance", "live_relevance")
 NON_LIVE = (("simple_python", "simple_java", "simple_javascript"), "multiple", "parallel", "parallel_multiple")
 LIVE = ("live_simple", "live_multiple", "live_parallel", "live_parallel_multiple")
 IRRELEVANCE = ("irrelevance", "live_irrelevance")
-GROUP_WEIGHTS = {"non_live_acc": 10, "live_acc": 10, "irrelevance_acc": 10}  # BFCL total_overall_accuracy
-MULTI_TURN_SKIP = ("multi-turn scoring (an agent loop against BFCL's simulated APIs) is not implemented "
-                   "in this version of benchgate; see docs/benchmarks/bfcl.md")
+GROUP_WEIGHTS = {"non_live_acc": 10, "live_acc": 10, "irrelevance_acc": 10, "multi_turn_acc": 30}  # BFCL's
 HINT = {"java": " Note that the provided function is in Java 8 SDK syntax.",
         "javascript": " Note that the provided function is in JavaScript syntax.",
         "python": " Note that the provided function is in Python 3 syntax."}
@@ -87,21 +86,35 @@ def _convert(answers: dict[str, list] | None):
     def convert(row: dict) -> tuple[dict, list | None]:
         if not isinstance(row.get("id"), str):
             raise ValueError("id must be a string")
-        turns, functions = row["question"], row["function"]
-        if not isinstance(turns, list) or not turns or not all(isinstance(t, list) and t for t in turns):
+        turns, functions = row["question"], row.get("function", [])
+        if not isinstance(turns, list) or not turns or not turns[0] or not all(isinstance(t, list) for t in turns):
             raise ValueError("question must be a non-empty list of turns (lists of messages)")
-        if not isinstance(functions, list) or not all(
+        truth = None
+        if "involved_classes" in row:  # multi-turn
+            if not isinstance(row.get("initial_config"), dict) or not isinstance(row["involved_classes"], list):
+                raise ValueError("a multi-turn case needs initial_config (object) and involved_classes (list)")
+            unknown = [c for c in row["involved_classes"] if c not in multi_turn.CLASSES]
+            if unknown:
+                raise ValueError(f"unknown API classes {unknown}")
+        elif not isinstance(functions, list) or not all(
                 isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("parameters"), dict)
                 for f in functions):
             raise ValueError("function must be a list of function docs with name and parameters")
-        truth = None
         if answers is not None:
             if row["id"] not in answers:
                 raise ValueError(f"no possible answer for {row['id']}")
             truth = answers[row["id"]]
-            if not isinstance(truth, list) or not all(isinstance(c, dict) and len(c) == 1 for c in truth):
+            if "involved_classes" in row:
+                if not isinstance(truth, list) or len(truth) != len(turns) or not all(
+                        isinstance(t, list) and all(isinstance(c, str) for c in t) for t in truth):
+                    raise ValueError("multi-turn ground_truth must be a list of call-text lists, one per turn")
+            elif not isinstance(truth, list) or not all(isinstance(c, dict) and len(c) == 1 for c in truth):
                 raise ValueError("ground_truth must be a list of {function: {param: [values]}}")
-        return {"id": row["id"], "question": turns, "function": functions}, truth
+        data = {"id": row["id"], "question": turns, "function": functions}
+        for key in ("initial_config", "involved_classes", "missed_function"):
+            if key in row:
+                data[key] = row[key]
+        return data, truth
     return convert
 
 
@@ -135,8 +148,10 @@ class BFCL(Benchmark):
     def category(self, ctx: RunContext, subset: str) -> str | None:
         return "multi_turn" if subset in MULTI_TURN else "live" if subset.startswith("live_") else "non_live"
 
+    follows_up = True  # multi-turn: each step's request follows from the answers so far
+
     def skip_reason(self, ctx: RunContext, subset: str) -> str | None:
-        return MULTI_TURN_SKIP if subset in MULTI_TURN else None
+        return multi_turn.missing_reason() if subset in MULTI_TURN else None
 
     def load(self, ctx: RunContext, subset: str) -> list[Sample]:
         folder = dataset_folder(ctx, "bfcl")
@@ -148,7 +163,49 @@ class BFCL(Benchmark):
             answers = _answers(path)
         return to_samples(self.name, subset, read_jsonl(folder / f"BFCL_v4_{subset}.json"), _convert(answers))
 
+    # -- multi-turn: an agent loop over BFCL's simulated APIs (benchgate.agent.multi_turn_runner) --
+    def _docs(self, ctx: RunContext, sample: Sample):
+        def build():
+            docs, held = multi_turn.function_docs(dataset_folder(ctx, "bfcl"), sample.data)
+            return with_hints(docs, "python"), held  # held-out docs come later, without hints (as BFCL)
+        return ctx.cached(("bfcl-docs", sample.id), build)
+
+    def _conversation(self, ctx: RunContext, sample: Sample, answers: list[str]):
+        docs, held = self._docs(ctx, sample)
+        return converse(sample.data, docs, held, answers, ctx.args["mode"], prompt_mode.system_prompt, lambda d: d)
+
+    def _step_request(self, ctx: RunContext, sample: Sample, answers: list[str]) -> list[GenerateRequest]:
+        conv, step = self._conversation(ctx, sample, answers)
+        if step is None:
+            return []
+        messages, offered = step
+        docs, held = self._docs(ctx, sample)
+        oracle = ctx.cached(("bfcl-oracle", sample.id, ctx.args["mode"]), lambda: oracle_answers(
+            sample.data, sample.target, ctx.args["mode"], docs, held))
+        common = dict(max_new_tokens=ctx.args["max_new_tokens"], wrong="xyzzy",
+                      oracle=oracle[len(answers)] if len(answers) < len(oracle) else "Done.")
+        if ctx.args["mode"] == "fc":
+            return [GenerateRequest(tuple(messages), tools=json.dumps(fc_mode.tools(offered)), **common)]
+        return [GenerateRequest(tuple(messages), **common)]
+
+    def followups(self, ctx: RunContext, sample: Sample, outputs) -> list[GenerateRequest]:
+        if sample.subset not in MULTI_TURN:
+            return []
+        return self._step_request(ctx, sample, [o.text for o in outputs])
+
+    def _score_multi_turn(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+        conv, step = self._conversation(ctx, sample, [o.text for o in outputs])
+        if step is not None:
+            raise ValueError(f"{sample.id}: the conversation is not finished after {len(outputs)} answers")
+        states, results = ctx.cached(("bfcl-truth", sample.id), lambda: ground_truth_states(sample.data, sample.target))
+        valid, error_type, error = verdict(conv, sample.target, states, results)
+        record = {"case_id": sample.data["id"], "calls": conv.calls, "expected": sample.target,
+                  "error_type": error_type, "error": error}
+        return Scored(record, {"acc": float(valid), "overall_acc": float(valid), f"_{sample.subset}": float(valid)})
+
     def requests(self, ctx: RunContext, sample: Sample):
+        if sample.subset in MULTI_TURN:
+            return self._step_request(ctx, sample, [])
         lang = language(sample.subset)
         functions = with_hints(sample.data["function"], lang)
         messages = [dict(m) for m in sample.data["question"][0]]
@@ -184,6 +241,8 @@ class BFCL(Benchmark):
         return prompt_mode.decode(text, lang)
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
+        if sample.subset in MULTI_TURN:
+            return self._score_multi_turn(ctx, sample, outputs)
         lang = language(sample.subset)
         decoded, error_type, error = None, "", ""
         try:
@@ -216,7 +275,7 @@ class BFCL(Benchmark):
         per: dict[str, list[float]] = {}
         for s in scores:
             for key, value in s.items():
-                if key.startswith("_") and key[1:] in SINGLE_TURN:
+                if key.startswith("_") and key[1:] in SINGLE_TURN + MULTI_TURN:
                     per.setdefault(key[1:], []).append(value)
         acc = {c: sum(v) / len(v) for c, v in per.items()}
         out: dict[str, float] = {}
@@ -236,6 +295,9 @@ class BFCL(Benchmark):
         irrelevance = [acc[c] for c in IRRELEVANCE if c in acc]
         if irrelevance:
             out["irrelevance_acc"] = sum(irrelevance) / len(irrelevance)
+        multi = [acc[c] for c in MULTI_TURN if c in acc]
+        if multi:
+            out["multi_turn_acc"] = sum(multi) / len(multi)
         groups = [(out[g], w) for g, w in GROUP_WEIGHTS.items() if g in out]
         if groups:
             out["overall_acc"] = sum(a * w for a, w in groups) / sum(w for _, w in groups)

@@ -1,7 +1,7 @@
 """BFCL through the real engine against a scripted OpenAI-compatible server on 127.0.0.1 that
 answers with native tool calls (streamed, arguments split across chunks): the ground truth
-scores 1.0, the Agent dimension, per-category and subset gates, the multi-turn subsets skipped
-with their reason, the record of each sample, and replay of samples.jsonl without a model."""
+scores 1.0, the Agent dimension, per-category and subset gates, the record of each sample, and
+replay of samples.jsonl without a model (multi-turn runs: tests/evals/test_bfcl_multi_turn.py)."""
 import json
 
 from benchgate.benchmark import RunContext
@@ -10,14 +10,14 @@ from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.conftest import ROOT
 
 BFCL = import_benchmark(ROOT / "evals" / "bfcl.py")
-SUBSETS = ["simple_python", "parallel", "irrelevance", "live_multiple", "multi_turn_base"]
+SUBSETS = ["simple_python", "parallel", "irrelevance", "live_multiple"]
 
 
 def _answers(agent_dir) -> dict[str, object]:
     """The oracle's answer per user message: tool calls, or the text declining."""
     ctx = RunContext(agent_dir, "local", BFCL.effective_args({}), chat=True)
     answers = {}
-    for subset in SUBSETS[:-1]:
+    for subset in SUBSETS:
         for sample in BFCL.load(ctx, subset)[:4]:
             oracle = BFCL.requests(ctx, sample)[0].oracle
             wire = json.loads(oracle) if oracle.startswith("{") else oracle
@@ -41,9 +41,8 @@ def test_api_fc_run_scores_gates_and_replays(run_evals, agent_dir):
     entry = res["benchmarks"]["bfcl"]
     assert entry["metric"] == "overall_acc" and entry["score"] == 1.0 and entry["n"] == 16
     assert entry["metrics"]["non_live_acc"]["score"] == 1.0 and entry["metrics"]["irrelevance_acc"]["score"] == 1.0
-    assert set(entry["subsets"]) == set(SUBSETS[:-1])
+    assert set(entry["subsets"]) == set(SUBSETS)
     assert res["dimensions"]["Agent"]["benchmarks"]["bfcl"]["score"] == 1.0
-    assert [s["subset"] for s in res["skipped"]] == ["multi_turn_base"]
     assert all(c["passed"] for c in res["gates"]["checks"])
     records = {r["id"]: r for r in run.samples()}
     rec = records["bfcl/parallel/0"]

@@ -1,0 +1,152 @@
+"""BFCL multi-turn: the agent loop over bfcl-eval's simulated APIs (imported from the bfcl-eval
+package, installed without its dependencies into the test's BENCHGATE_HOME when missing), the
+oracle (ground-truth calls per turn) scoring 1.0 on all 800 cases in both modes, wrong 0,
+perturbed call sequences caught by the state and response checks, the skip without the package,
+and the engine's follow-up rounds through a real run (concurrent API conversations, replay)."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from benchgate.agent import multi_turn
+from benchgate.benchmark import RunContext
+from benchgate.engine.items import import_benchmark
+from benchgate.fixtures.servers import FakeOpenAIServer
+from benchgate.models.base import Generation
+from tests.conftest import ROOT
+
+BFCL = import_benchmark(ROOT / "evals" / "bfcl.py")
+MULTI = ["multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context"]
+
+
+@pytest.fixture(scope="module")
+def bfcl_eval_path(tmp_path_factory) -> str:
+    """A folder where `bfcl_eval` imports from: the installed package, or bfcl-eval 2026.3.23
+    installed there with `pip install --no-deps` (plus mpmath) for this test session."""
+    if multi_turn.missing_reason() is None:
+        import bfcl_eval
+
+        return str(__import__("pathlib").Path(bfcl_eval.__file__).parents[1])
+    target = tmp_path_factory.mktemp("bfcl_eval")
+    proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
+                           "bfcl-eval==2026.3.23", "mpmath"], capture_output=True, text=True)
+    assert proc.returncode == 0, f"installing bfcl-eval for the multi-turn tests failed: {proc.stderr[-2000:]}"
+    sys.path.insert(0, str(target))
+    assert multi_turn.missing_reason() is None
+    return str(target)
+
+
+def ctx(data, **args):
+    return RunContext(dataset_dir=data, dataset_hub="local", args=BFCL.effective_args(args), chat=True)
+
+
+def converse(c, sample, answer):
+    """Run a sample's agent loop in-process; `answer(request, step)` gives each answer text."""
+    outputs, requests = [], BFCL.requests(c, sample)
+    while requests:
+        outputs.append(Generation(answer(requests[0], len(outputs))))
+        requests = BFCL.followups(c, sample, outputs)
+    return outputs, BFCL.score(c, sample, outputs)
+
+
+@pytest.mark.parametrize("mode", ["fc", "prompt"])
+def test_oracle_scores_every_case_and_wrong_none(bfcl_eval_path, agent_dir, mode):
+    c = ctx(agent_dir, mode=mode)
+    for subset in MULTI:
+        assert BFCL.skip_reason(c, subset) is None
+        samples = BFCL.load(c, subset)
+        assert len(samples) == 200 and all(s.error is None for s in samples)
+        for s in samples:
+            _, oracle = converse(c, s, lambda r, i: str(r.oracle))
+            assert oracle.scores["acc"] == 1.0, (s.id, oracle.extracted)
+            _, wrong = converse(c, s, lambda r, i: str(r.wrong))
+            assert wrong.scores["acc"] == 0.0, s.id
+    metrics = BFCL.corpus_metrics([{"acc": 1.0, f"_{m}": 1.0} for m in MULTI] + [{"acc": 0.0, "_multi_turn_base": 0.0}])
+    assert metrics["multi_turn_acc"] == pytest.approx((0.5 + 1 + 1 + 1) / 4)
+
+
+def test_perturbed_sequences_fail_the_right_check(bfcl_eval_path, agent_dir):
+    c = ctx(agent_dir, mode="prompt")
+    sample = BFCL.load(c, "multi_turn_base")[0]
+    assert sample.target[0] == ["cd(folder='document')", "mkdir(dir_name='temp')",
+                                "mv(source='final_report.pdf', destination='temp')"]
+
+    def with_first(text):
+        return lambda r, i: text if i == 0 else str(r.oracle)
+
+    # the first turn's last step missing: the file was not moved
+    _, s = converse(c, sample, with_first("[cd(folder='document'), mkdir(dir_name='temp')]"))
+    assert s.extracted["error_type"] == "multi_turn:instance_state_mismatch"
+    # a wrong argument: another directory made
+    _, s = converse(c, sample, with_first("[cd(folder='document'), mkdir(dir_name='tmp'), "
+                                          "mv(source='final_report.pdf', destination='temp')]"))
+    assert s.scores["acc"] == 0.0
+    # an extra harmless read-only call (ls) changes neither state nor the needed results
+    _, s = converse(c, sample, with_first("[ls(), cd(folder='document'), mkdir(dir_name='temp'), "
+                                          "mv(source='final_report.pdf', destination='temp')]"))
+    assert s.scores["acc"] == 1.0 and s.extracted["calls"][0][0][0] == "ls()"
+    # no call in a turn that needs calls
+    _, s = converse(c, sample, with_first("I will not do that."))
+    assert s.extracted["error_type"] == "multi_turn:empty_turn_model_response"
+    # a call the APIs reject is an error shown to the model, not a crash
+    outputs, s = converse(c, sample, lambda r, i: "[cd(folder='nowhere')]" if i == 0 else "Done.")
+    shown = BFCL.followups(c, sample, outputs[:1])[0].prompt[-1]["content"]
+    assert "cd(folder='nowhere')" in shown and "No such" in shown or "Error" in shown
+    # more than 20 steps in one turn: force-terminated
+    _, s = converse(c, sample, lambda r, i: "[pwd()]")
+    assert s.extracted["error_type"] == "multi_turn:force_terminated"
+
+
+def test_skipped_with_the_install_command_when_bfcl_eval_is_absent(agent_dir, monkeypatch):
+    monkeypatch.setattr(multi_turn, "PREFIX", "bfcl_eval_not_installed.func_source_code")
+    reason = BFCL.skip_reason(ctx(agent_dir), "multi_turn_base")
+    assert "pip install --no-deps bfcl-eval==2026.3.23 mpmath" in reason
+
+
+@pytest.mark.timing  # a wall-clock ratio: runs alone
+def test_api_run_concurrent_conversations_and_replay(bfcl_eval_path, run_evals, agent_dir):
+    """The engine asks each conversation's next step after every round; the rounds of a group
+    go to the API together, so 50 ms per answer at concurrency 32 beats concurrency 1 by far."""
+    c = ctx(agent_dir)
+    samples = BFCL.load(c, "multi_turn_base")[:32]
+    script: dict[str, list] = {}  # the oracle's answer per conversation so far
+    for s in samples:
+        outputs, requests = [], BFCL.requests(c, s)
+        while requests:
+            key = json.dumps(requests[0].prompt, sort_keys=True)
+            script[key] = json.loads(requests[0].oracle)["tool_calls"] if requests[0].oracle.startswith("{") \
+                else requests[0].oracle
+            outputs.append(Generation(str(requests[0].oracle)))
+            requests = BFCL.followups(c, s, outputs)
+
+    def answer(body):
+        return script[json.dumps([{k: v for k, v in m.items()} for m in body["messages"]], sort_keys=True)]
+
+    env = {"PYTHONPATH": f"{ROOT}:{bfcl_eval_path}"}
+    times = {}
+    steps = sum(1 for _ in script)
+    for concurrency in (32, 1):
+        server = FakeOpenAIServer(latency=0.05, tool_responder=lambda b: (lambda a: a if isinstance(a, list) else None)(
+            answer(b)), responder=lambda prompt: "Done.")
+        with server:
+            run = run_evals("--api-url", server.base_url, "--model", "fake-model", "--datasets", "bfcl",
+                            "--dataset-dir", str(agent_dir), "--limit", "32",
+                            "--model-args", f"concurrency={concurrency}",
+                            "--dataset-args", '{"bfcl": {"subset_list": ["multi_turn_base"]}}', env=env,
+                            output=f"c{concurrency}")
+            assert run.code == 0, run.out[-3000:]
+            assert len(server.requests) == steps  # every step asked (no cache hit)
+            stamps = [t for ts in server.attempts.values() for t in ts]
+            times[concurrency] = max(stamps) - min(stamps) + 0.05
+            assert run.results["benchmarks"]["bfcl"]["score"] == 1.0
+            assert server.max_in_flight >= min(concurrency, 16)
+        if concurrency == 32:
+            replay = run_evals("--model", f"replay:{run.output_dir / 'samples.jsonl'}", "--datasets", "bfcl",
+                               "--dataset-dir", str(agent_dir), "--limit", "32",
+                               "--dataset-args", '{"bfcl": {"subset_list": ["multi_turn_base"]}}', env=env)
+            assert replay.code == 0, replay.out[-3000:]
+            assert replay.results["benchmarks"]["bfcl"]["score"] == 1.0
+    # the time spent answering (first request to last answer): 50 ms per step one at a time vs
+    # rounds of up to 32 conversations at once (measured ~10x on a quiet machine; bound kept loose)
+    assert times[1] > 5 * times[32], times
