@@ -79,6 +79,7 @@ sys.meta_path.insert(0, _StubFinder())
 
 from bfcl_eval.constants.enums import Language, ReturnFormat  # noqa: E402
 from bfcl_eval.eval_checker import eval_runner  # noqa: E402
+from bfcl_eval.eval_checker.multi_turn_eval.multi_turn_checker import multi_turn_checker  # noqa: E402
 from bfcl_eval.utils import load_dataset_entry, load_ground_truth_entry  # noqa: E402
 
 MODELS = {"prompt": "gpt-4o-2024-11-20", "fc": "gpt-4o-2024-11-20-FC"}
@@ -92,11 +93,14 @@ def main(outputs_path: str, verdicts_path: str) -> None:
     for category in sorted({r["category"] for r in rows}):
         for e in load_dataset_entry(category, include_prereq=False, include_language_specific_hint=False):
             entries[e["id"]] = e
-        if "relevance" not in category:
+        if "relevance" not in category:  # (multi-turn answers are lists of call texts per turn)
             for a in load_ground_truth_entry(category):
                 answers[a["id"]] = a["ground_truth"]
     with open(verdicts_path, "w", encoding="utf-8") as out:
-        for r in rows:
+        for n, r in enumerate(rows):
+            if "calls" in r:  # a multi-turn conversation: the calls executed per turn and step
+                out.write(json.dumps({**r, "reference": _multi_turn(r, entries, answers, n)}, ensure_ascii=False) + "\n")
+                continue
             category, mode = r["category"], r["mode"]
             handler, model = handlers[mode], MODELS[mode]
             entry = json.loads(json.dumps(entries[r["case_id"]]))
@@ -115,6 +119,20 @@ def main(outputs_path: str, verdicts_path: str) -> None:
             except Exception as e:  # the reference itself crashes on this output
                 verdict = {"valid": None, "error_type": f"crash:{type(e).__name__}"}
             out.write(json.dumps({**r, "reference": verdict}, ensure_ascii=False) + "\n")
+
+
+def _multi_turn(r: dict, entries: dict, answers: dict, n: int) -> dict:
+    """bfcl-eval's multi_turn_checker on one conversation (the runner's turn-count check first);
+    a model name per row keeps its API instances apart from every other row's."""
+    truth = answers[r["case_id"]]
+    if len(r["calls"]) != len(truth):
+        return {"valid": False, "error_type": "multi_turn:force_terminated"}
+    entry = json.loads(json.dumps(entries[r["case_id"]]))
+    try:
+        res = multi_turn_checker(r["calls"], truth, entry, r["category"], f"{MODELS['prompt']}_row{n}")
+        return {"valid": bool(res["valid"]), "error_type": res.get("error_type")}
+    except Exception as e:  # the reference itself crashes on this conversation
+        return {"valid": None, "error_type": f"crash:{type(e).__name__}"}
 
 
 if __name__ == "__main__":

@@ -3,13 +3,17 @@ package, installed without its dependencies into the test's BENCHGATE_HOME when 
 oracle (ground-truth calls per turn) scoring 1.0 on all 800 cases in both modes, wrong 0,
 perturbed call sequences caught by the state and response checks, the skip without the package,
 and the engine's follow-up rounds through a real run (concurrent API conversations, replay)."""
+import gzip
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from benchgate.agent import multi_turn
+from benchgate.agent import multi_turn_runner as mr
+from benchgate.agent.prompt_mode import system_prompt
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
 from benchgate.fixtures.servers import FakeOpenAIServer
@@ -27,7 +31,7 @@ def bfcl_eval_path(tmp_path_factory) -> str:
     if multi_turn.missing_reason() is None:
         import bfcl_eval
 
-        return str(__import__("pathlib").Path(bfcl_eval.__file__).parents[1])
+        return str(Path(bfcl_eval.__file__).parents[1])
     target = tmp_path_factory.mktemp("bfcl_eval")
     proc = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
                            "bfcl-eval==2026.3.23", "mpmath"], capture_output=True, text=True)
@@ -149,4 +153,41 @@ def test_api_run_concurrent_conversations_and_replay(bfcl_eval_path, run_evals, 
             assert replay.results["benchmarks"]["bfcl"]["score"] == 1.0
     # the time spent answering (first request to last answer): 50 ms per step one at a time vs
     # rounds of up to 32 conversations at once (measured ~10x on a quiet machine; bound kept loose)
+    print(f"multi_turn_base, 32 conversations, {steps} steps, 50 ms per answer: concurrency 1 {times[1]:.2f} s, "
+          f"concurrency 32 {times[32]:.2f} s ({times[1] / times[32]:.1f}x)")
     assert times[1] > 5 * times[32], times
+
+
+def test_verdicts_agree_with_bfcl_evals_multi_turn_checker(bfcl_eval_path, agent_dir):
+    """1,148 conversations (benchmarks/bfcl_multi_turn_outputs.py: the ground truth, a missing
+    step, a changed argument, an extra read-only call, a turn without calls, a turn reversed),
+    judged by bfcl-eval 2026.3.23's multi_turn_checker in a separate environment
+    (benchmarks/bfcl_reference_verdicts.py, verdicts committed): benchgate's agent loop, played
+    with the same calls, gives the same verdict and error type on every one."""
+    path = ROOT / "tests" / "agent" / "data" / "bfcl_multi_turn_reference_verdicts.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    assert len(rows) == 1148
+    folder = agent_dir / "bfcl"
+    cases = {}
+    for category in MULTI:
+        for line in open(folder / f"BFCL_v4_{category}.json", encoding="utf-8"):
+            case = json.loads(line)
+            cases[case["id"]] = case
+    truths = {a["id"]: a["ground_truth"] for category in MULTI for a in map(json.loads, open(
+        folder / "possible_answer" / f"BFCL_v4_{category}.json", encoding="utf-8"))}
+    disagreements, kinds = [], set()
+    for r in rows:
+        case, truth = cases[r["case_id"]], truths[r["case_id"]]
+        docs, held = multi_turn.function_docs(folder, case)
+        answers = [a for turn in r["calls"] for a in ["[" + ", ".join(step) + "]" for step in turn] + ["Done."]]
+        conv, step = mr.converse(case, docs, held, answers, "prompt", system_prompt, lambda d: d)
+        states, results = mr.ground_truth_states(case, truth)
+        valid, error_type, _ = mr.verdict(conv, truth, states, results)
+        ref = r["reference"]
+        kinds.add(ref["error_type"])
+        if step is not None or valid != ref["valid"] or (not valid and error_type != ref["error_type"]):
+            disagreements.append((r["case_id"], r["label"], valid, error_type, ref))
+    assert disagreements == []
+    assert kinds == {None, "multi_turn:empty_turn_model_response", "multi_turn:instance_state_mismatch",
+                     "multi_turn:execution_response_mismatch"}
