@@ -170,9 +170,11 @@ class BFCL(Benchmark):
             return with_hints(docs, "python"), held  # held-out docs come later, without hints (as BFCL)
         return ctx.cached(("bfcl-docs", sample.id), build)
 
-    def _conversation(self, ctx: RunContext, sample: Sample, answers: list[str]):
+    def _conversation(self, ctx: RunContext, sample: Sample, answers: list[str], states: bool = False):
         docs, held = self._docs(ctx, sample)
-        return converse(sample.data, docs, held, answers, ctx.args["mode"], prompt_mode.system_prompt, lambda d: d)
+        system = ctx.cached(("bfcl-system", sample.id), lambda: prompt_mode.system_prompt(docs))
+        return converse(sample.data, docs, held, answers, ctx.args["mode"], lambda _: system, lambda d: d,
+                        states=states)
 
     def _step_request(self, ctx: RunContext, sample: Sample, answers: list[str]) -> list[GenerateRequest]:
         conv, step = self._conversation(ctx, sample, answers)
@@ -185,7 +187,8 @@ class BFCL(Benchmark):
         common = dict(max_new_tokens=ctx.args["max_new_tokens"], wrong="xyzzy",
                       oracle=oracle[len(answers)] if len(answers) < len(oracle) else "Done.")
         if ctx.args["mode"] == "fc":
-            return [GenerateRequest(tuple(messages), tools=json.dumps(fc_mode.tools(offered)), **common)]
+            tools = ctx.cached(("bfcl-tools", sample.id, len(offered)), lambda: json.dumps(fc_mode.tools(offered)))
+            return [GenerateRequest(tuple(messages), tools=tools, **common)]
         return [GenerateRequest(tuple(messages), **common)]
 
     def followups(self, ctx: RunContext, sample: Sample, outputs) -> list[GenerateRequest]:
@@ -194,7 +197,7 @@ class BFCL(Benchmark):
         return self._step_request(ctx, sample, [o.text for o in outputs])
 
     def _score_multi_turn(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        conv, step = self._conversation(ctx, sample, [o.text for o in outputs])
+        conv, step = self._conversation(ctx, sample, [o.text for o in outputs], states=True)
         if step is not None:
             raise ValueError(f"{sample.id}: the conversation is not finished after {len(outputs)} answers")
         states, results = ctx.cached(("bfcl-truth", sample.id), lambda: ground_truth_states(sample.data, sample.target))

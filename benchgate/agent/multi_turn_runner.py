@@ -49,8 +49,10 @@ def _assistant(answer: str, mode: str, turn: int, step: int) -> tuple[dict, list
 
 
 def converse(case: dict, docs: list[dict], held: dict[int, list[dict]], answers: list[str], mode: str,
-             system_prompt: Callable[[list[dict]], str], hinted: Callable[[list[dict]], list[dict]]):
-    """(Conversation, next request as (messages, offered docs) or None when finished)."""
+             system_prompt: Callable[[list[dict]], str], hinted: Callable[[list[dict]], list[dict]],
+             states: bool = True):
+    """(Conversation, next request as (messages, offered docs) or None when finished); with
+    `states`, the APIs' state after each turn is kept for the verdict."""
     long_context = "long_context" in case["id"]
     world = World(case, long_context)
     offered = list(docs)
@@ -76,7 +78,7 @@ def converse(case: dict, docs: list[dict], held: dict[int, list[dict]], answers:
             answer = next(pending, None)
             if answer is None:
                 conv.tools = offered
-                return conv, (copy.deepcopy(conv.messages), offered)
+                return conv, (conv.messages, offered)
             message, ids = _assistant(answer, mode, turn, conv.steps)
             conv.messages.append(message)
             calls = _calls(answer, mode)
@@ -97,9 +99,11 @@ def converse(case: dict, docs: list[dict], held: dict[int, list[dict]], answers:
             conv.steps += 1
             if conv.steps > MAX_STEPS:
                 conv.force_quit = conv.finished = True
-                conv.states.append(copy.deepcopy(world.state()))
+                if states:
+                    conv.states.append(copy.deepcopy(world.state()))
                 return conv, None
-        conv.states.append(copy.deepcopy(world.state()))
+        if states:
+            conv.states.append(copy.deepcopy(world.state()))
     conv.finished = True
     return conv, None
 
