@@ -18,8 +18,14 @@ call. Per sample `acc` (1/0); `overall_acc` (primary) is BFCL's summary over the
 present: non-live = unweighted mean of simple (the mean of python, java, javascript), multiple,
 parallel, parallel_multiple; live = mean of live_simple/multiple/parallel/parallel_multiple
 weighted by cases; irrelevance = unweighted mean of irrelevance and live_irrelevance; these
-three weighted 10:10:10 (BFCL's overall also weights multi-turn 30 and agentic 40, out of scope
-here: docs/benchmarks/bfcl.md). The multi-turn categories are listed and skipped with a reason.
+three weighted 10:10:10 (BFCL's overall also weights agentic 40, out of scope here:
+docs/benchmarks/bfcl.md).
+
+Multi-turn (multi_turn_base/miss_func/miss_param/long_context): an agent loop over BFCL's
+simulated APIs from the bfcl-eval package (benchgate.agent.multi_turn_runner; `followups` gives
+each next step), scored by BFCL's multi-turn state and response checks; `multi_turn_acc` (their
+unweighted mean) weighs 30 in `overall_acc`. Without bfcl-eval these subsets are skipped with a
+reason naming the install command.
 """
 from __future__ import annotations
 

@@ -108,13 +108,12 @@ def test_skipped_with_the_install_command_when_bfcl_eval_is_absent(agent_dir, mo
     assert "pip install --no-deps bfcl-eval==2026.3.23 mpmath" in reason
 
 
-@pytest.mark.timing  # a wall-clock ratio: runs alone
-def test_api_run_concurrent_conversations_and_replay(bfcl_eval_path, run_evals, agent_dir):
-    """The engine asks each conversation's next step after every round; the rounds of a group
-    go to the API together, so 50 ms per answer at concurrency 32 beats concurrency 1 by far."""
+def oracle_script(agent_dir, n: int) -> dict:
+    """The oracle's answer (tool calls, or a text) for every step of the first n conversations,
+    keyed by the conversation so far, for a scripted server."""
     c = ctx(agent_dir)
-    samples = BFCL.load(c, "multi_turn_base")[:32]
-    script: dict[str, list] = {}  # the oracle's answer per conversation so far
+    samples = BFCL.load(c, "multi_turn_base")[:n]
+    script: dict[str, list] = {}
     for s in samples:
         outputs, requests = [], BFCL.requests(c, s)
         while requests:
@@ -123,17 +122,49 @@ def test_api_run_concurrent_conversations_and_replay(bfcl_eval_path, run_evals, 
                 else requests[0].oracle
             outputs.append(Generation(str(requests[0].oracle)))
             requests = BFCL.followups(c, s, outputs)
+    return script
 
+
+def scripted_server(script: dict, latency: float = 0.0) -> FakeOpenAIServer:
     def answer(body):
-        return script[json.dumps([{k: v for k, v in m.items()} for m in body["messages"]], sort_keys=True)]
+        return script[json.dumps(body["messages"], sort_keys=True)]
 
+    return FakeOpenAIServer(latency=latency, responder=lambda prompt: "Done.", tool_responder=lambda b: (
+        lambda a: a if isinstance(a, list) else None)(answer(b)))
+
+
+def test_api_multi_turn_run_and_replay(bfcl_eval_path, run_evals, agent_dir):
+    """A real run: the engine's follow-up rounds over the API (tool calls, tool messages back),
+    every step recorded, and replay of samples.jsonl serving each conversation's answers in order."""
+    script = oracle_script(agent_dir, 6)
+    env = {"PYTHONPATH": f"{ROOT}:{bfcl_eval_path}"}
+    args = ("--datasets", "bfcl", "--dataset-dir", str(agent_dir), "--limit", "6",
+            "--dataset-args", '{"bfcl": {"subset_list": ["multi_turn_base"]}}')
+    with scripted_server(script) as server:
+        run = run_evals("--api-url", server.base_url, "--model", "fake-model", *args, env=env)
+        assert run.code == 0, run.out[-3000:]
+        assert len(server.requests) == len(script)
+        assert any(m["role"] == "tool" for body in server.requests for m in body["messages"])
+    assert run.results["benchmarks"]["bfcl"]["score"] == 1.0
+    record = next(r for r in run.samples() if r["id"] == "bfcl/multi_turn_base/0")
+    assert isinstance(record["response"], list) and len(record["response"]) > 4
+    assert record["extracted"]["calls"][0] == [["cd(folder='document')", "mkdir(dir_name='temp')",
+                                                "mv(source='final_report.pdf',destination='temp')"]]
+    replay = run_evals("--model", f"replay:{run.output_dir / 'samples.jsonl'}", *args, env=env)
+    assert replay.code == 0, replay.out[-3000:]
+    assert replay.results["benchmarks"]["bfcl"]["score"] == 1.0
+
+
+@pytest.mark.timing  # a wall-clock ratio: runs alone
+def test_api_run_concurrent_conversations(bfcl_eval_path, run_evals, agent_dir):
+    """The engine asks each conversation's next step after every round; the rounds of a group
+    go to the API together, so 50 ms per answer at concurrency 32 beats concurrency 1 by far."""
+    script = oracle_script(agent_dir, 32)
     env = {"PYTHONPATH": f"{ROOT}:{bfcl_eval_path}"}
     times = {}
     steps = sum(1 for _ in script)
     for concurrency in (32, 1):
-        server = FakeOpenAIServer(latency=0.05, tool_responder=lambda b: (lambda a: a if isinstance(a, list) else None)(
-            answer(b)), responder=lambda prompt: "Done.")
-        with server:
+        with scripted_server(script, latency=0.05) as server:
             run = run_evals("--api-url", server.base_url, "--model", "fake-model", "--datasets", "bfcl",
                             "--dataset-dir", str(agent_dir), "--limit", "32",
                             "--model-args", f"concurrency={concurrency}",
@@ -145,14 +176,9 @@ def test_api_run_concurrent_conversations_and_replay(bfcl_eval_path, run_evals, 
             times[concurrency] = max(stamps) - min(stamps) + 0.05
             assert run.results["benchmarks"]["bfcl"]["score"] == 1.0
             assert server.max_in_flight >= min(concurrency, 16)
-        if concurrency == 32:
-            replay = run_evals("--model", f"replay:{run.output_dir / 'samples.jsonl'}", "--datasets", "bfcl",
-                               "--dataset-dir", str(agent_dir), "--limit", "32",
-                               "--dataset-args", '{"bfcl": {"subset_list": ["multi_turn_base"]}}', env=env)
-            assert replay.code == 0, replay.out[-3000:]
-            assert replay.results["benchmarks"]["bfcl"]["score"] == 1.0
     # the time spent answering (first request to last answer): 50 ms per step one at a time vs
-    # rounds of up to 32 conversations at once (measured ~10x on a quiet machine; bound kept loose)
+    # rounds of up to 32 conversations at once (measured 5.9x on the loaded 2-core machine; the
+    # issue's goal is 10x, docs/benchmarks/bfcl.md "Not done")
     print(f"multi_turn_base, 32 conversations, {steps} steps, 50 ms per answer: concurrency 1 {times[1]:.2f} s, "
           f"concurrency 32 {times[32]:.2f} s ({times[1] / times[32]:.1f}x)")
     assert times[1] > 5 * times[32], times
