@@ -30,7 +30,8 @@ LM_EVAL_FEWSHOT_SEED = 1234
 
 
 # the seed's evaluation dimensions a benchmark can belong to (docs/results.md "Evaluation dimensions")
-DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness", "Judge")
+DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness", "Agent",
+              "Judge")
 
 
 class DataError(ValueError):
@@ -146,6 +147,8 @@ class Benchmark:
     fewshot_sampler: ClassVar[str] = "first_n"
     # lm-eval gives its sampler the eval doc (tasks without a test split): n+1 drawn, eval doc dropped
     fewshot_sampler_sees_eval_doc: ClassVar[bool] = False
+    # an agent loop: `followups` gives requests that depend on the model's answers so far
+    follows_up: ClassVar[bool] = False
 
     def arg_specs(self) -> dict[str, Arg]:
         """Every accepted --dataset-args key with its type, range and default."""
@@ -284,6 +287,13 @@ class Benchmark:
     def score(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any]) -> Scored:
         """Score the outputs of `requests` (same order)."""
         raise NotImplementedError
+
+    def followups(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any]) -> list[Request]:
+        """With `follows_up = True`: the next requests of a sample given every output so far
+        (an agent loop's next step), [] when the sample is complete. The engine asks after each
+        round and batches the rounds of a whole group; `score` then gets all outputs in order.
+        Build them from `outputs` alone (no state kept between calls), so cache and replay work."""
+        return []
 
     def corpus_metrics(self, scores: Sequence[dict[str, float]]) -> dict[str, float]:
         """Metrics that are not means of per-sample values (e.g. word perplexity from summed

@@ -22,6 +22,8 @@ DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / 
 ARENA_DATA = Path(os.environ.get("BENCHGATE_ARENA_DIR") or DATA.parent / "arena")
 # the safety, instruction-following, bias and hallucination sets (../shared/safety)
 SAFETY = Path(os.environ.get("BENCHGATE_SAFETY_DIR") or DATA.parent / "safety")
+# the tool-use data (../shared/agent: bfcl/)
+AGENT = Path(os.environ.get("BENCHGATE_AGENT_DIR") or DATA.parent / "agent")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -56,6 +58,13 @@ def safety_dir() -> Path:
     if not (SAFETY / "xstest").is_dir():
         pytest.fail(f"safety data not found at {SAFETY} (set BENCHGATE_SAFETY_DIR)")
     return SAFETY
+
+
+@pytest.fixture(scope="session")
+def agent_dir() -> Path:
+    if not (AGENT / "bfcl").is_dir():
+        pytest.fail(f"agent data not found at {AGENT} (set BENCHGATE_AGENT_DIR)")
+    return AGENT
 
 
 def score_all(bench, ctx, backend: str = "oracle", subsets=None, limit=None) -> list:

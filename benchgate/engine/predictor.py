@@ -71,7 +71,7 @@ def _length(request: Request) -> int:
         return len(request.context) + len(request.continuation)
     if request.kind == "generate":
         p = request.prompt
-        return len(p) if isinstance(p, str) else sum(len(m.get("content", "")) for m in p)
+        return len(p) if isinstance(p, str) else sum(len(m.get("content") or "") for m in p)  # None: tool calls
     if request.kind == "reward":
         return sum(len(m.get("content", "")) for m in request.messages)
     return len(request.text)
@@ -96,6 +96,10 @@ class Prediction:
     cached: int = 0
     judge_prompts: list | None = None  # JudgePrompts of a judge metric, after the model answered
     judge_replies: list | None = None  # the judge's JudgeReplies, in judge_prompts order
+    # a follow-up round of a multi-step sample (Benchmark.followups): its requests come after
+    # `offset` earlier ones, and a replay file serves it from the saved list at that position
+    offset: int = 0
+    stepwise: bool = False
 
 
 @dataclass
@@ -290,7 +294,7 @@ class Predictor:
         for p in predictions:
             if p.error is None:
                 try:
-                    p.outputs = self.replay.outputs(p.sample_id, p.requests)
+                    p.outputs = self.replay.outputs(p.sample_id, p.requests, p.offset, p.stepwise)
                 except ReplayError as e:
                     p.error = str(e)
 

@@ -183,10 +183,12 @@ class EvalState:
                     members += self._pending(group)
             for m in members:
                 m.prediction = build_prediction(m)
+                m.prediction.stepwise = m.bench.follows_up
             bench, subset, chunk = item.group
             predictions = [m.prediction for m in members]
             try:
                 self.predictor.predict(f"{bench}/{subset}#{chunk}", predictions)
+                self._follow_up(f"{bench}/{subset}#{chunk}", members)
                 if not self.options.dry_run:
                     self._judge_members(f"judge {bench}/{subset}#{chunk}", members)
             except Exception as e:  # noqa: BLE001 - a bug must fail its samples, not crash the run
@@ -197,6 +199,37 @@ class EvalState:
                     if p.error is None and (p.outputs is None or any(o is None for o in p.outputs)):
                         p.error = "prediction failed: the model gave no output for this sample"
         return item.prediction
+
+    def _follow_up(self, label: str, members: list["SampleItem"]) -> None:
+        """Agent loops (Benchmark.followups): while answered samples ask for more requests, send
+        the next round of every such sample of the group in one batched, cached call, so the
+        conversations of a group advance together (an API model serves them concurrently)."""
+        while True:
+            asked = []
+            for m in members:
+                p = m.prediction
+                if not m.bench.follows_up or p.error is not None or p.outputs is None or \
+                        any(o is None for o in p.outputs):
+                    continue
+                try:
+                    more = list(m.bench.followups(m.ctx, m.sample, p.outputs))
+                except Exception as e:  # noqa: BLE001 - a benchmark bug fails its sample
+                    p.error = f"building the next requests failed: {type(e).__name__}: {e}"
+                    continue
+                if more:
+                    asked.append((m, Prediction(requests=more, sample_id=m.sample.id, offset=len(p.requests),
+                                                stepwise=True)))
+            if not asked:
+                return
+            self.predictor.predict(label, [q for _, q in asked])
+            for m, q in asked:
+                p = m.prediction
+                if q.error is not None or q.outputs is None:
+                    p.error = p.error or q.error or "prediction failed: the model gave no output for this step"
+                    continue
+                p.requests += q.requests
+                p.outputs += q.outputs
+                p.cached += q.cached
 
     def _judge_members(self, label: str, members: list["SampleItem"]) -> None:
         """The judge stage: the judge requests of every answered sample of the group (the

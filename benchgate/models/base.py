@@ -5,6 +5,7 @@ the requests of a whole group and hands them to a backend in one call.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, Sequence, Union, runtime_checkable
 
@@ -53,6 +54,10 @@ class GenerateRequest:
     # extra identity that is not sent to the model (a judge's template name and answer order):
     # two requests with the same prompt but different tags are cached separately
     cache_tag: str = ""
+    # the tools offered for native tool calling (a JSON list of OpenAI `tools` entries), "" for
+    # none; the answer's calls come back in the text (`tool_calls_text`, or the chat template's
+    # own tool-call format for local models)
+    tools: str = ""
 
     kind = "generate"
 
@@ -62,6 +67,8 @@ class GenerateRequest:
                "max_new_tokens": self.max_new_tokens}
         if self.repeat:
             key["repeat"] = self.repeat
+        if self.tools:
+            key["tools"] = self.tools
         if self.cache_tag:
             key["tag"] = self.cache_tag
         return key
@@ -118,6 +125,13 @@ class Generation:
 
     text: str
     usage: dict | None = None  # {"prompt_tokens": n, "completion_tokens": m} where known
+
+
+def tool_calls_text(content: str | None, calls: Sequence[dict]) -> str:
+    """The text of an answer with native tool calls: the JSON object {"content": ...,
+    "tool_calls": [{"name": ..., "arguments": "<JSON text as the model wrote it>"}]}."""
+    return json.dumps({"content": content, "tool_calls": [
+        {"name": c.get("name"), "arguments": c.get("arguments")} for c in calls]}, ensure_ascii=False)
 
 
 def cut_at_stop(text: str, stops: Sequence[str]) -> str:

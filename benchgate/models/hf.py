@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -307,8 +308,16 @@ class HFBackend:
         if not getattr(self.tokenizer, "chat_template", None):
             raise BackendError(f"generate: request {index} needs a chat template (chat messages "
                                f"or chat_template=True) but the tokenizer of {self.path} has none")
-        text = self.tokenizer.apply_chat_template(messages, tokenize=False,
-                                                  add_generation_prompt=True)
+        if req.tools:
+            if "tools" not in self.tokenizer.chat_template:
+                raise BackendError(f"generate: request {index} offers tools (native tool calling) but the chat "
+                                   f"template of {self.path} has no tool support; ask in the prompt instead "
+                                   f"(bfcl: --dataset-args '{{\"bfcl\": {{\"mode\": \"prompt\"}}}}')")
+            text = self.tokenizer.apply_chat_template(messages, tools=json.loads(req.tools), tokenize=False,
+                                                      add_generation_prompt=True)
+        else:
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False,
+                                                      add_generation_prompt=True)
         return self._encode_many([text], special=False)[0]
 
     def generate(self, requests: Sequence[GenerateRequest],

@@ -37,7 +37,7 @@ import aiohttp
 from benchgate.argspec import Arg, check_args
 from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation,
                                    GenerationConfig, Loglikelihood, LoglikelihoodRequest,
-                                   RollingLoglikelihoodRequest, cut_at_stop)
+                                   RollingLoglikelihoodRequest, cut_at_stop, tool_calls_text)
 from benchgate.models.retry import (RETRYABLE_STATUS, FatalRequestError, RequestError,
                                     RetryableError, RetryPolicy, parse_retry_after)
 
@@ -79,6 +79,7 @@ class OpenAIArgs:
     extra_body: dict = field(default_factory=dict)  # merged into every body; None drops a key
     logprobs_max_tokens: int = 1  # max_tokens of echo requests (0 where the server allows it)
     max_tokens_field: str = "max_tokens"  # or "max_completion_tokens" (OpenAI reasoning models)
+    stream: bool = False  # chat answers as server-sent events, merged (content and tool-call deltas)
 
     @classmethod
     def specs(cls, default_api: str = "chat") -> dict[str, Arg]:
@@ -95,6 +96,7 @@ class OpenAIArgs:
             "logprobs_max_tokens": Arg(cls.logprobs_max_tokens, int, min=0),
             "max_tokens_field": Arg(cls.max_tokens_field, str,
                                     choices=("max_tokens", "max_completion_tokens")),
+            "stream": Arg(cls.stream, bool, help="chat answers streamed (server-sent events), merged"),
         }
 
     @classmethod
@@ -241,6 +243,47 @@ def parse_rolling(data: dict, text: str) -> float:
     return float(sum(lp for lp, off in zip(lps, offsets) if off < end and lp is not None))
 
 
+def _tool_call(call: Any) -> dict:
+    """{"name", "arguments" (text)} of one OpenAI tool call."""
+    function = call.get("function") if isinstance(call, dict) else None
+    if not isinstance(function, dict):
+        raise ValueError("tool call without a function")
+    arguments = function.get("arguments")
+    return {"name": function.get("name"),
+            "arguments": arguments if isinstance(arguments, str) or arguments is None else json.dumps(arguments)}
+
+
+def merge_stream(raw: bytes) -> dict:
+    """A streamed chat answer (server-sent events `data: {chunk}` ... `data: [DONE]`) as one
+    non-streamed response: content deltas joined, tool-call deltas merged by their `index`
+    (name and arguments text concatenated, as the OpenAI SDK does)."""
+    content: list[str] = []
+    calls: dict[int, dict] = {}
+    usage = None
+    for line in raw.decode("utf-8").splitlines():
+        line = line.strip()
+        if not line.startswith("data:"):
+            continue
+        payload = line[5:].strip()
+        if payload == "[DONE]":
+            break
+        chunk = json.loads(payload)
+        usage = chunk.get("usage") or usage
+        for choice in chunk.get("choices") or []:
+            delta = choice.get("delta") or {}
+            if delta.get("content"):
+                content.append(delta["content"])
+            for tc in delta.get("tool_calls") or []:
+                slot = calls.setdefault(tc.get("index", len(calls)), {"function": {"name": "", "arguments": ""}})
+                function = tc.get("function") or {}
+                slot["function"]["name"] += function.get("name") or ""
+                slot["function"]["arguments"] += function.get("arguments") or ""
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(content)}
+    if calls:
+        message["tool_calls"] = [calls[i] for i in sorted(calls)]
+    return {"choices": [{"message": message}], "usage": usage}
+
+
 def _merge(body: dict, extra: dict) -> dict:
     """`body` updated with `extra`; a None value in `extra` removes that key."""
     merged = {**body, **extra}
@@ -359,12 +402,19 @@ class OpenAIBackend:
             body["repetition_penalty"] = g.repetition_penalty  # not OpenAI (vLLM, SGLang)
         if req.stop:
             body["stop"] = list(req.stop[:MAX_STOP_SEQUENCES])
+        if req.tools:
+            body["tools"] = json.loads(req.tools)
+        if self.args.stream:
+            body["stream"] = True
         body = _merge(body, self.args.extra_body)
         if self.args.api == "chat":
             messages = ([{"role": "user", "content": req.prompt}] if isinstance(req.prompt, str)
                         else [dict(m) for m in req.prompt])
             return _Call("/chat/completions", {**body, "messages": messages},
                          lambda d: self._parse_chat(d, req.stop))
+        if req.tools:
+            return _Call("/completions", None, lambda d: None, FatalRequestError(
+                "tool calling (a request with tools) needs the chat API; use model_args {\"api\": \"chat\"}"))
         if not isinstance(req.prompt, str):
             return _Call("/completions", None, lambda d: None, FatalRequestError(
                 "a chat prompt (list of messages) cannot be sent to the completions API; "
@@ -382,6 +432,9 @@ class OpenAIBackend:
         message = _first_choice(data).get("message")
         if not isinstance(message, dict):
             raise RetryableError("malformed response: choices[0].message missing")
+        calls = message.get("tool_calls")
+        if isinstance(calls, list) and calls:  # arguments kept as sent: the benchmark judges them
+            return Generation(tool_calls_text(message.get("content"), [_tool_call(c) for c in calls]), _usage(data))
         return Generation(cut_at_stop(message.get("content") or "", stop), _usage(data))
 
     @staticmethod
@@ -428,7 +481,7 @@ class OpenAIBackend:
                 raise RetryableError(message, status, retry_after)
             raise FatalRequestError(message, status)
         try:
-            data = json.loads(raw)
+            data = merge_stream(raw) if call.body and call.body.get("stream") else json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             snippet = raw[:120].decode("utf-8", "replace")
             raise RetryableError(f"malformed JSON response body: {snippet!r}") from None

@@ -49,8 +49,11 @@ class ReplaySource:
         digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
         return {"name": "replay", "file": str(self.path), "sha256": digest}
 
-    def outputs(self, sample_id: str, requests: Sequence[Request]) -> list[Any]:
-        """The saved outputs for a sample's requests, or a ReplayError saying what is missing."""
+    def outputs(self, sample_id: str, requests: Sequence[Request], offset: int = 0,
+                stepwise: bool = False) -> list[Any]:
+        """The saved outputs for a sample's requests, or a ReplayError saying what is missing.
+        A stepwise sample (an agent loop: its next requests depend on its answers) is served
+        from its saved answers in order: `offset` earlier requests were answered already."""
         entry = self.entries.get(sample_id)
         if entry is None:
             raise ReplayError(f"no saved response for {sample_id} in {self.path}")
@@ -58,6 +61,8 @@ class ReplaySource:
         if kinds == {"generate"}:
             response = entry.get("response")
             responses = response if isinstance(response, list) else [response]
+            if stepwise and response is not None:
+                responses = responses[offset:offset + len(requests)]
             if response is None or len(responses) != len(requests):
                 raise ReplayError(f"{sample_id}: {self.path} holds {0 if response is None else len(responses)} "
                                   f"response(s), the benchmark needs {len(requests)}")
