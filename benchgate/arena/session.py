@@ -18,7 +18,7 @@ from benchgate.arena.config import ArenaConfig, ArenaConfigError, load_arena_con
 from benchgate.arena.judging import ArenaJudging, UnitOutcome
 from benchgate.arena.plan import Unit, build_units, questions_per_group
 from benchgate.arena.questions import QuestionFileError, load_questions, load_references
-from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions, RunOptions,
+from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions, RunOptions, limit_count,
                                       parse_kv)
 from benchgate.judge.model import Judge, detect_kind
 from benchgate.judge.templates import TemplateError, load_templates, select_template
@@ -54,7 +54,7 @@ class ArenaSession:
         except TemplateError as e:
             raise _usage(f"{where}: reviews_gen.prompt_file: {e}") from None
         if options.limit:
-            questions = questions[:options.limit]
+            questions = questions[:limit_count(options.limit, len(questions))]
         self.questions = questions
         self.references = references
         self.templates = templates
