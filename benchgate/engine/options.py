@@ -76,6 +76,10 @@ def add_options(parser) -> None:
                      "by sample id; combine the outputs with `benchgate merge`")
     g.addoption("--group-size", type=int, default=256,
                 help="samples per prediction group (one batched pass; one xdist unit)")
+    g.addoption("--progress-interval", type=float, default=10.0, metavar="SECONDS",
+                help="while a group's requests are computed, print its progress (done/total, "
+                     "rate, ETA) every SECONDS on any console, plus a tqdm bar on a TTY "
+                     "(default 10; 0: no lines)")
     j = parser.getgroup("benchgate-judge", "benchgate: judge model (arena, judge metrics)")
     j.addoption("--judge-model", default=None,
                 help="judge model: an API model name (with --judge-api-url), a local checkpoint "
@@ -374,6 +378,8 @@ class RunOptions:
             raise OptionError("--group-size must be >= 1")
         if not 0 < opt("baseline_alpha") < 1:
             raise OptionError(f"--baseline-alpha must be between 0 and 1, got {opt('baseline_alpha')}")
+        if not opt("progress_interval") >= 0:
+            raise OptionError(f"--progress-interval must be >= 0 seconds, got {opt('progress_interval')}")
         if not opt("cache_timeout") > 0:
             raise OptionError(f"--cache-timeout must be > 0 seconds, got {opt('cache_timeout')}")
         if dataset_dir and not Path(dataset_dir).is_dir():
