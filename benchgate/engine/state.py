@@ -216,8 +216,10 @@ class EvalState:
                 m.prediction = build_prediction(m)
             bench, subset, chunk = item.group
             predictions = [m.prediction for m in members]
+            along = len({m.group for m in members}) - 1  # groups taken along (API, serial)
+            label = f"{bench}/{subset}#{chunk}" + (f" (+{along} more groups)" if along else "")
             try:
-                self.predictor.predict(f"{bench}/{subset}#{chunk}", predictions)
+                self.predictor.predict(label, predictions)
                 if not self.options.dry_run:
                     self._judge_members(f"judge {bench}/{subset}#{chunk}", members)
             except Exception as e:  # noqa: BLE001 - a bug must fail its samples, not crash the run
