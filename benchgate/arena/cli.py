@@ -20,7 +20,7 @@ def _run(argv: list[str]) -> int:
     parser.add_argument("--output-dir", default=None, help="where results go (default outputs/)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
                         help="more pytest/benchgate options: -n 2, -k MODEL, --judge-api-url URL, "
-                             "--use-cache, --gate arena/MODEL:win_rate=0.5, ...")
+                             "--use-cache, --gate arena/MODEL:win_rate_ties_half=0.5, ...")
     args = parser.parse_args(argv)
     if not Path(args.config).is_file():
         parser.error(f"config file {args.config} not found")
