@@ -94,7 +94,8 @@ class EvalState:
         if self._judge is None and self.options.judge_model:
             from benchgate.judge.model import Judge
 
-            self._judge = Judge(self.options.judge_options(), quiet_capture=self._capture_disabled)
+            self._judge = Judge(self.options.judge_options(), quiet_capture=self._capture_disabled,
+                                progress=self.progress_settings())
         return self._judge
 
     def index_groups(self, items) -> None:
