@@ -1,6 +1,9 @@
 """Progress lines of a prediction pass: content (rate, ETA) and timing, from the timer thread."""
+import re
 import threading
 import time
+
+import pytest
 
 from benchgate.engine.progress import PassProgress, ProgressSettings, progress_line
 
@@ -26,18 +29,19 @@ def _record():
     return lines, write
 
 
+@pytest.mark.timing
 def test_lines_come_every_interval_even_when_nothing_finishes():
     lines, write = _record()
     start = time.monotonic()
-    with PassProgress("slow/main#0", 3, ProgressSettings(interval=0.3, write=write, bar=False)) as p:
-        time.sleep(1.0)  # the model answers nothing for a second
+    with PassProgress("slow/main#0", 3, ProgressSettings(interval=0.5, write=write, bar=False)) as p:
+        time.sleep(1.7)  # the model answers nothing for a while
         p.update(3)
     texts = [t for _, t in lines]
-    assert len(texts) >= 3 + 1, texts  # 0.3, 0.6, 0.9 s, then the closing line
+    assert len(texts) >= 3 + 1, texts  # 0.5, 1.0, 1.5 s, then the closing line
     assert all("0/3 requests" in t and "waiting for the first answer" in t for t in texts[:3])
-    assert texts[-1].startswith("benchgate: slow/main#0: 3/3 requests (100%) in 1 s")
+    assert re.match(r"benchgate: slow/main#0: 3/3 requests \(100%\) in [23] s, [\d.]+ req/s$", texts[-1])
     gaps = [b - a for (a, _), (b, _) in zip([(start, "")] + lines, lines[:3])]
-    assert all(g < 0.3 + 0.25 for g in gaps), gaps
+    assert all(g < 0.5 + 0.4 for g in gaps), gaps  # one interval, plus scheduling on a busy machine
 
 
 def test_a_fast_pass_prints_nothing_and_zero_interval_means_no_lines():

@@ -31,6 +31,7 @@ def _run_piped(server, tmp_path, data_dir, benchgate_home, *args) -> list[tuple[
     return lines
 
 
+@pytest.mark.timing
 def test_a_slow_model_prints_progress_within_the_interval_on_a_pipe(tmp_path, data_dir, benchgate_home):
     server = FakeOpenAIServer(latency=1.0).start()
     try:
