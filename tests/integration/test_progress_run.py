@@ -62,3 +62,48 @@ def test_xdist_workers_progress_reaches_the_console(tmp_path, data_dir, benchgat
     workers = {m.group(1) for _, text in lines if (m := LINE.search(text)) and m.group(1)}
     groups = {m.group(2) for _, text in lines if (m := LINE.search(text))}
     assert workers == {"[gw0] ", "[gw1] "} and groups == {"0", "1"}, "\n".join(t for _, t in lines)
+
+
+def test_on_a_tty_a_tqdm_bar_and_the_lines_share_the_terminal(tmp_path, data_dir, benchgate_home):
+    """A pseudo-terminal of 120 columns: the bar is drawn (and cleared for each line, so the
+    lines stay whole)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    server = FakeOpenAIServer(latency=0.5).start()
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+           "--dataset-dir", str(data_dir), "--output-dir", str(tmp_path / "out"),
+           "--cache-path", str(tmp_path / "cache.sqlite"), "--api-url", server.base_url,
+           "--model", "fake-model", "--datasets", "gsm8k", "--model-args", "concurrency=1",
+           "--limit", "6", "--progress-interval", "1"]
+    try:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdin=slave, stdout=slave, stderr=slave,
+                                env={**os.environ, "BENCHGATE_HOME": str(benchgate_home)})
+        os.close(slave)
+        out = b""
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # the terminal closed: the run ended
+                    break
+                if not data:
+                    break
+                out += data
+            elif proc.poll() is not None:
+                break
+        assert proc.wait(timeout=120) == 0
+    finally:
+        os.close(master)
+        server.stop()
+    text = out.decode(errors="replace")
+    assert re.search(r"\rgsm8k/main#0:\s+\d+%\|.*\| \d/6 \[", text), text[:2000]  # the tqdm bar
+    lines = [line.strip("\r") for line in text.split("\n")]
+    assert any(re.fullmatch(r"\s*\r?benchgate: gsm8k/main#0: \d/6 requests \(\d+%\), [\d.]+ req/s, ETA \d+ s\s*",
+                            line.split("\r")[-1]) for line in lines), text[:2000]
