@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 from benchgate.benchmark import DataError, RunContext
 from benchgate.data.files import read_csv_records, read_jsonl
+from benchgate.engine.options import limit_count
 
 PROMPT_KEYS = ("prompt", "question", "query", "input")
 TARGET_KEYS = ("target", "answer", "response", "expected", "expected_output", "reference")
@@ -74,10 +75,9 @@ def load_cases(source: str | Path, *, limit: int | None = None, subset: str | Se
     from benchgate.engine.state import active_state
 
     state = active_state()
-    if state is not None and state.options.limit is not None:
-        limit = state.options.limit if limit is None else min(limit, state.options.limit)
     if limit is not None and limit < 1:
         raise ValueError(f"load_cases: limit must be >= 1, got {limit}")
+    limit = _subset_limit(limit, state.options.limit if state is not None else None)
     caller = sys._getframe(1).f_globals.get("__file__")
     path = _find_file(source, caller)
     if path is not None:
@@ -86,7 +86,7 @@ def load_cases(source: str | Path, *, limit: int | None = None, subset: str | Se
         if subset is not None and not isinstance(subset, str):
             raise ValueError("load_cases: subset of a file is one name (the file stem by default)")
         cases = _file_cases(path, subset or path.stem, prompt, target, tuple(stop), max_new_tokens)
-        return cases[:limit] if limit is not None else cases
+        return cases[:limit(len(cases))] if limit is not None else cases
     module = _builtin_module(str(source), state)
     if module is None:
         raise DataError(f"load_cases: {source!r} is neither a file (looked beside "
@@ -95,6 +95,14 @@ def load_cases(source: str | Path, *, limit: int | None = None, subset: str | Se
         raise ValueError(f"load_cases({source!r}): prompt/target apply to files; a built-in "
                          f"benchmark builds its own prompts")
     return _builtin_cases(module, state, limit, subset, dataset_dir)
+
+
+def _subset_limit(own: int | None, run_limit: int | float | None) -> Callable[[int], int] | None:
+    """subset size -> cases kept: `limit` and the run's `--limit` (N or a fraction, per subset,
+    as for the built-in evals) both apply; None: keep all."""
+    if own is None and run_limit is None:
+        return None
+    return lambda size: min(limit_count(run_limit, size), own if own is not None else size)
 
 
 def _find_file(source: str | Path, caller: str | None) -> Path | None:
@@ -167,7 +175,8 @@ def _builtin_module(name: str, state) -> Path | None:
     return None
 
 
-def _builtin_cases(path: Path, state, limit: int | None, subset, dataset_dir) -> list[Case]:
+def _builtin_cases(path: Path, state, limit: Callable[[int], int] | None, subset,
+                   dataset_dir) -> list[Case]:
     from benchgate.engine.items import import_benchmark
 
     bench = import_benchmark(path)
@@ -197,7 +206,7 @@ def _builtin_cases(path: Path, state, limit: int | None, subset, dataset_dir) ->
     for name in names:
         samples = bench.load(ctx, name)
         category = bench.category(ctx, name)
-        for sample in samples[:limit] if limit is not None else samples:
+        for sample in samples[:limit(len(samples))] if limit is not None else samples:
             cases.append(_builtin_case(bench, ctx, sample, category))
     return cases
 

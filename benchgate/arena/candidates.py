@@ -101,12 +101,12 @@ class ModelCandidate(Candidate):
     """A model (local, hub, API or built-in) that answers through its own Predictor."""
 
     def __init__(self, spec: CandidateSpec, run_options, quiet_capture=None,
-                 overrides: dict | None = None):
+                 overrides: dict | None = None, progress=None):
         super().__init__(spec)
         self.options = candidate_options(spec, run_options, overrides)
         from benchgate.models.factory import load_backend
 
-        self.predictor = Predictor(self.options, load_backend, quiet_capture)
+        self.predictor = Predictor(self.options, load_backend, quiet_capture, progress)
 
     @property
     def can_judge(self) -> bool:
@@ -162,8 +162,9 @@ def candidate_options(spec: CandidateSpec, run_options, overrides: dict | None =
 
 
 def make_candidate(spec: CandidateSpec, run_options, quiet_capture=None,
-                   overrides: dict | None = None) -> Candidate:
-    """A candidate; `overrides`: generation settings given on the command line."""
+                   overrides: dict | None = None, progress=None) -> Candidate:
+    """A candidate; `overrides`: generation settings given on the command line; `progress`:
+    how its answer passes show progress (engine/progress.py)."""
     if spec.generated:
-        return ModelCandidate(spec, run_options, quiet_capture, overrides)
+        return ModelCandidate(spec, run_options, quiet_capture, overrides, progress)
     return FileCandidate(spec)

@@ -20,7 +20,7 @@ def _run(argv: list[str]) -> int:
     parser.add_argument("--output-dir", default=None, help="where results go (default outputs/)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
                         help="more pytest/benchgate options: -n 2, -k MODEL, --judge-api-url URL, "
-                             "--use-cache, --gate arena/MODEL:win_rate=0.5, ...")
+                             "--use-cache, --gate arena/MODEL:win_rate_ties_half=0.5, ...")
     args = parser.parse_args(argv)
     if not Path(args.config).is_file():
         parser.error(f"config file {args.config} not found")
@@ -51,6 +51,10 @@ def _rate(argv: list[str]) -> int:
                              "benchgate/FastChat 'tie', EvalScope battle rows 'separate')")
     parser.add_argument("--metric", choices=METRICS, default=None,
                         help="sort by (default: elo; score for single-mode files)")
+    parser.add_argument("--battle-order", choices=("auto", "tstamp", "file"), default="auto",
+                        help="the order Elo replays battles in: auto (default) sorts rows by tstamp "
+                             "when they have one, as EvalScope and FastChat do, except benchgate's own "
+                             "reviews.jsonl (its file order is the run's); tstamp; file")
     parser.add_argument("--bootstrap-rounds", type=int, default=100)
     parser.add_argument("--ci-quantiles", type=float, nargs=2, default=[0.025, 0.975])
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
@@ -58,17 +62,22 @@ def _rate(argv: list[str]) -> int:
                         help="an arena-hard [[A>>B]] counts this many times (default 3)")
     parser.add_argument("--weighting", choices=("none", "peer_rank"), default="none",
                         help="reviewer weights (peer review files)")
+    parser.add_argument("--parse-failure-warn", type=float, default=None, metavar="SHARE",
+                        help="warn when more than this share of judgments failed to parse (default 0.2)")
     parser.add_argument("--json", default=None, help="write the result (leaderboards...) here")
     parser.add_argument("--categories", action="store_true", help="print every category's leaderboard")
     args = parser.parse_args(argv)
+    if args.parse_failure_warn is not None and not 0 <= args.parse_failure_warn <= 1:
+        parser.error(f"--parse-failure-warn must be a share between 0 and 1, got {args.parse_failure_warn}")
 
     from benchgate.arena.ratings import RatingParams, category_function, load_category_mapping
     from benchgate.arena.report import leaderboard_lines
+    from benchgate.arena.results import PARSE_FAILURE_WARN, parse_failure_warnings
     from benchgate.arena.reviews import ReviewFileError, read_review_file
     from benchgate.arena.summary import summarize
 
     try:
-        review = read_review_file(args.reviews)
+        review = read_review_file(args.reviews, args.battle_order)
         mapping = load_category_mapping(args.category_file) if args.category_file else None
     except (ReviewFileError, ValueError) as e:
         parser.exit(2, f"benchgate arena rate: error: {e}\n")
@@ -84,13 +93,16 @@ def _rate(argv: list[str]) -> int:
                            weighting=args.weighting, strong_weight=args.strong_verdict_weight)
     except ValueError as e:
         parser.exit(2, f"benchgate arena rate: error: {e}\n")
-    result = {"source": str(args.reviews), "mode": review.kind, **result}
-    out = {"mode": "single" if single else "pairwise", "counts": result["counts"],
-           "leaderboard": result["leaderboard"], "bias": result["bias"]}
+    result = {"source": str(args.reviews), "mode": review.kind, "battle_order": review.order, **result}
+    counts = result["counts"]
+    result["warnings"] = parse_failure_warnings(counts["judgments"], counts["parse_failures"],
+                                                PARSE_FAILURE_WARN if args.parse_failure_warn is None
+                                                else args.parse_failure_warn)
+    out = {"mode": "single" if single else "pairwise", "counts": counts,
+           "leaderboard": result["leaderboard"], "bias": result["bias"], "notes": result["notes"],
+           "warnings": result["warnings"], "battle_order": None if single else review.order}
     for line in leaderboard_lines(out, categories=args.categories):
-        print(line)
-    for note in result["notes"]:
-        print(f"note: {note}")
+        print(line, file=sys.stderr if line.startswith("WARNING") else sys.stdout)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n",

@@ -18,7 +18,7 @@ error names the key that is wrong (`ArenaConfigError`). Full reference: docs/are
     rating_gen:
       enable, metrics: [elo | pairwise | bt | score], baseline_model, report_file,
       # benchgate: category_file, bootstrap_rounds, ci_quantiles, seed, elo: {k, scale, base, init},
-      # strong_verdict_weight
+      # strong_verdict_weight, parse_failure_warn (default 0.2)
 """
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ REVIEWER_ARGS = ("model", "max_tokens", "temperature", "mode", "position_bias_mi
                  "api_url", "api_key_env", "model_args", "swap_rule", "tie_margin",
                  "reask_unparsed", "turns", "weighting", "top_p", "seed")
 RATING_KEYS = ("enable", "metrics", "baseline_model", "report_file", "category_file",
-               "bootstrap_rounds", "ci_quantiles", "seed", "elo", "strong_verdict_weight")
+               "bootstrap_rounds", "ci_quantiles", "seed", "elo", "strong_verdict_weight",
+               "parse_failure_warn")
 ELO_KEYS = ("k", "scale", "base", "init")
 
 
@@ -146,6 +147,7 @@ class RatingSpec:
     elo: dict[str, float] = field(default_factory=lambda: {"k": 32.0, "scale": 400.0,
                                                            "base": 10.0, "init": 1000.0})
     strong_verdict_weight: int = 3  # arena-hard: [[A>>B]] counts as this many wins
+    parse_failure_warn: float = 0.2  # warn when a larger share of judgments did not parse
 
     def public(self) -> dict[str, Any]:
         return {"metrics": self.metrics, "baseline_model": self.baseline_model,
@@ -154,7 +156,8 @@ class RatingSpec:
                 "category_file": str(self.category_file) if self.category_file else None,
                 "bootstrap_rounds": self.bootstrap_rounds, "ci_quantiles": list(self.ci_quantiles),
                 "seed": self.seed, "elo": self.elo,
-                "strong_verdict_weight": self.strong_verdict_weight}
+                "strong_verdict_weight": self.strong_verdict_weight,
+                "parse_failure_warn": self.parse_failure_warn}
 
 
 @dataclass
@@ -451,13 +454,17 @@ def _rating(data: Any, file: Path, mode: str) -> RatingSpec:
            "base": float(e.number("base", 10, minimum=0)), "init": float(e.number("init", 1000))}
     if elo["k"] <= 0 or elo["scale"] <= 0 or elo["base"] <= 1:
         e.fail("rating_gen.elo", "needs k > 0, scale > 0 and base > 1")
+    warn = float(r.number("parse_failure_warn", 0.2, minimum=0))
+    if warn > 1:
+        r.fail(r.key("parse_failure_warn"), f"must be a share between 0 and 1, got {warn}")
     return RatingSpec(metrics=list(metrics), baseline_model=r.string("baseline_model"),
                       report_file=r.path("report_file"), enable=r.boolean("enable", True),
                       category_file=r.path("category_file", must_exist=True),
                       bootstrap_rounds=r.integer("bootstrap_rounds", 100, minimum=0),
                       ci_quantiles=(float(quantiles[0]), float(quantiles[1])),
                       seed=r.integer("seed", 0), elo=elo,
-                      strong_verdict_weight=r.integer("strong_verdict_weight", 3, minimum=1))
+                      strong_verdict_weight=r.integer("strong_verdict_weight", 3, minimum=1),
+                      parse_failure_warn=warn)
 
 
 def load_arena_config(path: str | Path, cli_judge: str | None = None) -> ArenaConfig:

@@ -9,7 +9,10 @@ Pairwise rows (docs/arena.md, "Ratings"):
   ``1 / (1 + base ** ((R_baseline - R) / scale))``, from the ratings and their CI bounds;
 - ``win``, ``loss``, ``tie``: battle counts; ``win_rate_adjusted`` = (win + 0.5 tie) / battles
   (FastChat `show_result.py`; weighted by battle weights when there are any) with a bootstrap
-  CI; ``win_rate``: the same against the baseline only (all battles without a baseline).
+  CI; ``win_rate_ties_half``: the same against the baseline only (all battles without a
+  baseline), the gate metric; ``wins_per_battle`` = win / battles, ties counting nothing (what
+  EvalScope's report CSV calls ``win_rate``). The old names ``win_rate`` / ``win_rate_ci95``
+  stay in the rows as deprecated copies of win_rate_ties_half; gates on them say so.
 Single rows: ``score`` = mean rating, ``score_ci95`` = mean +- 1.96 standard errors, and the
 mean per turn.
 """
@@ -182,12 +185,16 @@ def pairwise_rows(battles: Sequence[Battle], params: RatingParams) -> tuple[list
                                                               params.quantiles) if boot_all else None,
                                "score": None, "score_ci95": None,
                                "is_baseline": m == baseline}
+        row["wins_per_battle"] = c["win"] / row["battles"] if row["battles"] else None
         if baseline is not None:
-            row["win_rate"] = _num(rate_base[i]) if m != baseline else None
-            row["win_rate_ci95"] = (_ci(np.array([r[i] for r in boot_base]), params.quantiles)
-                                    if boot_base and m != baseline else None)
+            row["win_rate_ties_half"] = _num(rate_base[i]) if m != baseline else None
+            row["win_rate_ties_half_ci95"] = (_ci(np.array([r[i] for r in boot_base]), params.quantiles)
+                                              if boot_base and m != baseline else None)
         else:
-            row["win_rate"], row["win_rate_ci95"] = row["win_rate_adjusted"], row["win_rate_adjusted_ci95"]
+            row["win_rate_ties_half"] = row["win_rate_adjusted"]
+            row["win_rate_ties_half_ci95"] = row["win_rate_adjusted_ci95"]
+        # deprecated aliases (readers of older results.json): the same numbers
+        row["win_rate"], row["win_rate_ci95"] = row["win_rate_ties_half"], row["win_rate_ties_half_ci95"]
         if bt is not None:
             row["bt_rating"] = bt.ratings[m]
             row["bt_ci95"] = list(bt.ci[m])

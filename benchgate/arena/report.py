@@ -20,10 +20,14 @@ def table(rows: list[dict], single: bool) -> list[str]:
         header = ("model", "score", "95% CI", "n")
         body = [(r["model"], _f(r["score"], 2), _ci(r["score_ci95"], 2), str(r["battles"])) for r in rows]
     else:
-        header = ("model", "elo", "bt", "bt 95% CI", "vs baseline", "W/L/T", "win rate adj")
-        body = [(r["model"], _f(r["elo"]), _f(r["bt_rating"]), _ci(r["bt_ci95"]),
-                 _f(r["win_rate_vs_baseline"], 3), f"{r['win']}/{r['loss']}/{r['tie']}",
-                 _f(r["win_rate_adjusted"], 3)) for r in rows]
+        # the summary table's arena rows are win_rate_ties_half (or, for the baseline,
+        # win_rate_adjusted): both are columns here, under their own names
+        header = ("model", "elo", "bt", "bt 95% CI", "W/L/T", "win_rate_adjusted",
+                  "win_rate_ties_half", "bt predicted vs baseline")
+        body = [(r["model"] + (" (baseline)" if r.get("is_baseline") else ""), _f(r["elo"]),
+                 _f(r["bt_rating"]), _ci(r["bt_ci95"]), f"{r['win']}/{r['loss']}/{r['tie']}",
+                 _f(r["win_rate_adjusted"], 4), _f(r.get("win_rate_ties_half"), 4),
+                 _f(r["win_rate_vs_baseline"], 3)) for r in rows]
     widths = [max(len(x[i]) for x in body + [header]) for i in range(len(header))]
     fmt = "  ".join(f"{{:{'<' if i == 0 else '>'}{w}}}" for i, w in enumerate(widths))
     return [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in body]
@@ -36,7 +40,8 @@ def leaderboard_lines(arena: dict, categories: bool = False) -> list[str]:
     units = f"{counts['units']} units, " if "units" in counts else ""
     lines = [f"arena ({arena.get('mode')}{', dry run' if arena.get('dry_run') else ''}): "
              f"{units}{counts.get('judgments', 0)} judgments, "
-             f"{counts.get('parse_failures', 0)} parse failures"]
+             f"{counts.get('parse_failures', 0)} parse failures"
+             + (f", battles in {arena['battle_order']} order" if arena.get("battle_order") else "")]
     board = arena.get("leaderboard") or {}
     lines += table(board.get(ALL, []), single)
     if categories:
@@ -49,4 +54,6 @@ def leaderboard_lines(arena: dict, categories: bool = False) -> list[str]:
                      f"{bias['swap_flips'] if bias['swap_flips'] is not None else '-'}, first "
                      f"position win rate {_f(bias['first_position_win_rate'], 3)}, longer answer "
                      f"win rate {_f(bias['longer_answer_win_rate'], 3)}")
+    lines += [f"note: {note}" for note in arena.get("notes") or ()]
+    lines += [f"WARNING: {warning}" for warning in arena.get("warnings") or ()]
     return lines

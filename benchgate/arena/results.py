@@ -30,9 +30,17 @@ def _block(value: float | None, n: int, ci: list | None = None) -> dict[str, Any
     return {"score": float(value), "n": n, "stderr": None, "ci95": ci}
 
 
-def benchmark_entry(board: list[dict], single: bool, n: int) -> dict[str, Any]:
-    """benchmarks["arena"]: one subset per model so `--gate arena/MODEL:METRIC=X` works."""
-    metric = "score" if single else "win_rate"
+# gate metric names that were renamed: old -> new (a gate on an old name works and says so)
+DEPRECATED_METRICS = {"win_rate": "win_rate_ties_half", "win_rate_ci_low": "win_rate_ties_half_ci_low",
+                      "win_rate_ci_high": "win_rate_ties_half_ci_high"}
+
+
+def benchmark_entry(board: list[dict], single: bool, n: int, judgments: int = 0,
+                    parse_failures: int = 0) -> dict[str, Any]:
+    """benchmarks["arena"]: one subset per model so `--gate arena/MODEL:METRIC=X` works (in the
+    leaderboard's order, so the summary table lists them as the leaderboard does), and
+    the run's `parse_failure_rate` (lower is better: `--gate arena:parse_failure_rate=0.2`)."""
+    metric = "score" if single else "win_rate_ties_half"
     subsets = {}
     for row in board:
         count = row["battles"]
@@ -42,13 +50,16 @@ def benchmark_entry(board: list[dict], single: bool, n: int) -> dict[str, Any]:
                        "score_ci_low": _block(ci[0] if ci else None, count),
                        "score_ci_high": _block(ci[1] if ci else None, count)}
         else:
-            ci, bt, pred = row.get("win_rate_ci95"), row["bt_ci95"], row["win_rate_vs_baseline_ci95"]
+            ci, bt, pred = row.get("win_rate_ties_half_ci95"), row["bt_ci95"], row["win_rate_vs_baseline_ci95"]
+            # win_rate_adjusted right after the primary: a summary row without the primary (the
+            # baseline, against itself) shows it, as the leaderboard's "win rate adj" column
             metrics = {
-                "win_rate": _block(row.get("win_rate"), count, ci),
-                "win_rate_ci_low": _block(ci[0] if ci else None, count),
-                "win_rate_ci_high": _block(ci[1] if ci else None, count),
+                "win_rate_ties_half": _block(row.get("win_rate_ties_half"), count, ci),
                 "win_rate_adjusted": _block(row["win_rate_adjusted"], count,
                                             row.get("win_rate_adjusted_ci95")),
+                "win_rate_ties_half_ci_low": _block(ci[0] if ci else None, count),
+                "win_rate_ties_half_ci_high": _block(ci[1] if ci else None, count),
+                "wins_per_battle": _block(row.get("wins_per_battle"), count),
                 "predicted_win_rate": _block(row["win_rate_vs_baseline"], count, pred),
                 "predicted_win_rate_ci_low": _block(pred[0] if pred else None, count),
                 "elo": _block(row["elo"], count), "bt_rating": _block(row["bt_rating"], count, bt),
@@ -56,13 +67,25 @@ def benchmark_entry(board: list[dict], single: bool, n: int) -> dict[str, Any]:
                 "bt_ci_high": _block(bt[1] if bt else None, count),
                 "win": _block(row["win"], count), "loss": _block(row["loss"], count),
                 "tie": _block(row["tie"], count), "battles": _block(count, count)}
+        if not single:  # the deprecated names, same values
+            metrics |= {old: metrics[new] for old, new in DEPRECATED_METRICS.items() if new in metrics}
         metrics = {k: v for k, v in metrics.items() if v is not None}
         head = metrics.get(metric)
         subsets[row["model"]] = {"score": head["score"] if head else None, "n": count,
                                  "stderr": None, "metrics": metrics}
-    return {"metric": metric, "score": None, "n": n, "stderr": None, "ci95": None, "metrics": {},
-            "subsets": dict(sorted(subsets.items())), "categories": {},
-            "macro_subsets": None, "macro_categories": None}
+    top = {}
+    if judgments:
+        top["parse_failure_rate"] = {"score": parse_failures / judgments, "n": judgments,
+                                     "stderr": None, "ci95": None}
+    entry = {"metric": metric, "score": None, "n": n, "stderr": None, "ci95": None, "metrics": top,
+             "subsets": subsets, "categories": {},  # leaderboard order, best first
+             "macro_subsets": None, "macro_categories": None, "lower_is_better": ["parse_failure_rate"]}
+    if not single:
+        entry["deprecated_metrics"] = {
+            old: f"arena metric {old!r} is deprecated: it is {new!r} (ties count half, against the "
+                 f"baseline when there is one); EvalScope's CSV win_rate (wins / battles) is "
+                 f"'wins_per_battle'" for old, new in DEPRECATED_METRICS.items()}
+    return entry
 
 
 def _report_csv(board: list[dict], metric: str) -> str:
@@ -84,9 +107,23 @@ def _report_csv(board: list[dict], metric: str) -> str:
             if r.get("is_baseline"):
                 continue
             n = r["battles"] or 1
-            w.writerow([r["model"], r["win"], r["loss"], r["tie"], r["win"] / n, r["loss"] / n,
+            w.writerow([r["model"], r["win"], r["loss"], r["tie"], r["win"] / n, r["loss"] / n,  # EvalScope's win_rate: wins_per_battle
                         r["tie"] / n, r["win_rate_adjusted"], r["bt_rating"], r["win_rate_vs_baseline"]])
     return out.getvalue()
+
+
+PARSE_FAILURE_WARN = 0.2  # rating_gen.parse_failure_warn: warn above this share of judgments
+
+
+def parse_failure_warnings(judgments: int, failures: int, share: float = PARSE_FAILURE_WARN) -> list[str]:
+    """A loud warning when more than `share` of the judgments did not parse: the ratings then
+    rest on the few that did (or on none), while every unit test still passes."""
+    if not judgments or failures / judgments <= share:
+        return []
+    return [f"{failures} of {judgments} judgments ({failures / judgments:.0%}) failed to parse, more than "
+            f"rating_gen.parse_failure_warn ({share:.0%}): the leaderboard rests on the "
+            f"{judgments - failures} that parsed. See arena.parse_failures in results.json (the judge's "
+            f"text and why); fail the run on it with --gate arena:parse_failure_rate={share:g}"]
 
 
 def _judges(rows: list[dict], reviewer: dict) -> list[dict]:
@@ -166,8 +203,10 @@ def aggregate(records: Iterable[dict], *, config: dict, output_dir: Path,
         "panel": panel_agreement(records),  # a panel reviewer: its members' agreement
         "peer": summary["peer"] if summary else None,
         "parse_failures": failures,
+        "warnings": [] if dry_run else parse_failure_warnings(  # a dry run's failures are drawn
+            len(rows), len(failures), float(rating.get("parse_failure_warn", PARSE_FAILURE_WARN))),
         "notes": (settings.get("notes") or []) + (summary["notes"] if summary else []),
         "files": files,
     }
     n = summary["counts"].get("scores" if single else "battles", 0) if summary else 0
-    return benchmark_entry(board[ALL], single, n), {"arena": block}
+    return benchmark_entry(board[ALL], single, n, len(rows), len(failures)), {"arena": block}

@@ -11,6 +11,13 @@ turn and judge) share a `match` key.
 | FastChat pairwise judgment | `model_1, model_2, g1_winner, g2_winner` | the line | tie |
 | EvalScope / FastChat single | `model, score` (FastChat -1: no rating) | the line | - |
 
+Battle order (Elo is online, so order matters): EvalScope (`RatingEvaluate.preprocess`) and
+FastChat (`elo_analysis.py`) sort the rows by ``tstamp`` before rating, so with ``order="auto"``
+(the default) rows that carry a ``tstamp`` are read in tstamp order (a stable sort; rows without
+one last, as pandas puts them), except benchgate's own reviews.jsonl, whose file order is the
+run's deterministic unit order (its tstamps are judging times, which depend on timing and -n).
+``order="tstamp"`` always sorts, ``order="file"`` never does.
+
 EvalScope leaves out rows with ``anony`` false when rating; so does this reader. A ``win``
 other than model_a, model_b, tie (or tie (bothbad)) is an error naming the line, except a
 missing verdict (null, ``error``, ``unknown``), which is a parse failure.
@@ -73,6 +80,7 @@ class ReviewFile:
     rows: list
     default_rule: str
     source: str
+    order: str = "file"  # the order the rows were read in: tstamp | file
 
 
 def _win(value: Any, where: str) -> str | None:
@@ -110,8 +118,35 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def parse_rows(lines: Iterable[tuple[dict, str]], source: str) -> ReviewFile:
+ORDERS = ("auto", "tstamp", "file")
+
+
+def _tstamp(d: Any, where: str) -> float | None:
+    value = d.get("tstamp") if isinstance(d, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ReviewFileError(f"{where}: tstamp must be a number (seconds), got {value!r}")
+    return float(value)
+
+
+def battle_order(lines: list[tuple[dict, str]], order: str = "auto") -> tuple[list[tuple[dict, str]], str]:
+    """The lines in rating order and that order's name (tstamp | file); see the module docstring."""
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
+    if order == "file":
+        return lines, "file"
+    stamps = [_tstamp(d, where) for d, where in lines]
+    own = any(isinstance(d, dict) and "order" in d and "id" in d for d, _ in lines)
+    if all(t is None for t in stamps) or (order == "auto" and own):
+        return lines, "file"
+    ranked = sorted(range(len(lines)), key=lambda i: (stamps[i] is None, stamps[i] or 0.0))
+    return [lines[i] for i in ranked], "tstamp"
+
+
+def parse_rows(lines: Iterable[tuple[dict, str]], source: str, order: str = "auto") -> ReviewFile:
     """Rows from (object, "file:line") pairs (see the module docstring)."""
+    lines, used = battle_order(list(lines), order)
     rows: list = []
     kinds: set[str] = set()
     rules: set[str] = set()
@@ -171,11 +206,11 @@ def parse_rows(lines: Iterable[tuple[dict, str]], source: str) -> ReviewFile:
     if not rows:
         raise ReviewFileError(f"{source}: no review rows")
     rule = "separate" if rules == {"separate"} else "tie"
-    return ReviewFile(kinds.pop(), rows, rule, source)
+    return ReviewFile(kinds.pop(), rows, rule, source, used)
 
 
-def read_review_file(path: str | Path) -> ReviewFile:
-    """Read a review file of any supported format."""
+def read_review_file(path: str | Path, order: str = "auto") -> ReviewFile:
+    """Read a review file of any supported format (`order`: see the module docstring)."""
     path = Path(path)
     try:
         lines = []
@@ -185,7 +220,7 @@ def read_review_file(path: str | Path) -> ReviewFile:
             lines.append((obj, where))
     except DataError as e:
         raise ReviewFileError(str(e)) from None
-    return parse_rows(lines, str(path))
+    return parse_rows(lines, str(path), order)
 
 
 def to_battles(rows: list[ReviewRow], rule: str) -> list[Battle]:

@@ -18,7 +18,7 @@ from benchgate.arena.config import ArenaConfig, ArenaConfigError, load_arena_con
 from benchgate.arena.judging import ArenaJudging, UnitOutcome
 from benchgate.arena.plan import Unit, build_units, questions_per_group
 from benchgate.arena.questions import QuestionFileError, load_questions, load_references
-from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions, RunOptions,
+from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions, RunOptions, limit_count,
                                       parse_kv)
 from benchgate.judge.model import Judge, detect_kind
 from benchgate.judge.templates import TemplateError, load_templates, select_template
@@ -54,7 +54,7 @@ class ArenaSession:
         except TemplateError as e:
             raise _usage(f"{where}: reviews_gen.prompt_file: {e}") from None
         if options.limit:
-            questions = questions[:options.limit]
+            questions = questions[:limit_count(options.limit, len(questions))]
         self.questions = questions
         self.references = references
         self.templates = templates
@@ -119,6 +119,11 @@ class ArenaSession:
 
         return get_state(self.pytest_config)._capture_disabled()
 
+    def _progress(self):
+        from benchgate.engine.state import get_state
+
+        return get_state(self.pytest_config).progress_settings()
+
     def _judge_options(self) -> ModelOptions:
         r, o = self.config.reviewer, self.options
         generation = r.generation
@@ -156,19 +161,21 @@ class ArenaSession:
                 peer_opts.generation = opts.generation
                 judges[name] = Judge(peer_opts, name=name, kind="generative",
                                      load_backend=_shared_backend(candidate),
-                                     quiet_capture=self._quiet)
+                                     quiet_capture=self._quiet, progress=self._progress())
             return judges
         kind = r.kind
         if kind == "generative" and not opts.api_url and detect_kind(opts.model) == "reward_model":
             kind = "reward_model"
-        return {names[0]: Judge(opts, name=names[0], kind=kind, quiet_capture=self._quiet)}
+        return {names[0]: Judge(opts, name=names[0], kind=kind, quiet_capture=self._quiet,
+                                progress=self._progress())}
 
     @property
     def judging(self) -> ArenaJudging:
         if self._judging is None:
             text = self.pytest_config.getoption("generation_config", None)
             overrides = parse_kv(text, "--generation-config") if text else None
-            self._candidates = {s.name: make_candidate(s, self.options, self._quiet, overrides)
+            self._candidates = {s.name: make_candidate(s, self.options, self._quiet, overrides,
+                                                    self._progress())
                                 for s in self.config.candidates}
             self._judges = self._make_judges()
             kind = "reward_model" if any(j is not None and j.kind == "reward_model"

@@ -170,7 +170,7 @@ class Controller:
             from benchgate.arena.report import leaderboard_lines
 
             for line in leaderboard_lines(self.results["arena"]):
-                tr.write_line(line)
+                tr.write_line(line, red=line.startswith("WARNING"), bold=line.startswith("WARNING"))
         if self.recorder.errors:
             tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
                           f"(listed in results.json)", red=True)
@@ -255,6 +255,7 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
                 outcome.failures.append(f"the baseline could not be compared: {type(e).__name__}: {e}")
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
+    warnings = list(warnings or []) + outcome.notes
     broken = any(e.get("error") for e in benchmarks.values())
     failed = outcome.failures or recorder.errors or recorder.failed_requirements or broken
     status = status or ("dry_run" if dry_run else "failed" if failed else "passed")

@@ -33,6 +33,7 @@ class GateOutcome:
 
     failures: list[str] = field(default_factory=list)
     checks: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. a gate on a deprecated metric name
     regressions: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -90,6 +91,9 @@ def check_thresholds(thresholds: list[Threshold], benchmarks: dict[str, Any], ou
             outcome.failures.append(f"gate {t.label}: {t.benchmark} has no score ({entry['error']})")
             continue
         metric = t.metric or entry["metric"]
+        deprecated = (entry.get("deprecated_metrics") or {}).get(metric)
+        if deprecated and f"gate {t.label}: {deprecated}" not in outcome.notes:
+            outcome.notes.append(f"gate {t.label}: {deprecated}")
         if t.scope is None:
             block = entry["metrics"].get(metric)
         else:

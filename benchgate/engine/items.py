@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample
+from benchgate.engine.options import limit_count
 from benchgate.engine.predictor import Prediction, encode_output
 
 
@@ -93,7 +94,7 @@ class BenchmarkFile(pytest.File):
                                                   subset=subset, message=message)
                 continue
             if limit is not None:
-                samples = samples[:limit]
+                samples = samples[:limit_count(limit, len(samples))]
             if reason is not None:
                 if samples:
                     yield SkippedSubsetItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,

@@ -46,7 +46,10 @@ def add_options(parser) -> None:
                 help="benchmarks to run, separated by spaces or commas (default: all in evals/)")
     g.addoption("--dataset-args", default=None,
                 help='JSON per dataset, e.g. \'{"mmlu": {"few_shot_num": 0, "mode": "generate"}}\'')
-    g.addoption("--limit", type=int, default=None, help="samples per subset (the first N in file order)")
+    g.addoption("--limit", type=parse_limit, default=None, metavar="N|F",
+                help="samples per SUBSET, not per benchmark (xstest has 18 subsets: --limit 10 = "
+                     "180 samples): N, the first N in file order; a fraction 0 < F < 1, the "
+                     "first ceil(F x subset size), as lm-eval")
     g.addoption("--dataset-hub", choices=("modelscope", "huggingface", "local"), default=None,
                 help="where datasets come from (default: local when --dataset-dir is given)")
     g.addoption("--dataset-dir", default=os.environ.get("BENCHGATE_DATASET_DIR"),
@@ -73,6 +76,10 @@ def add_options(parser) -> None:
                      "by sample id; combine the outputs with `benchgate merge`")
     g.addoption("--group-size", type=int, default=256,
                 help="samples per prediction group (one batched pass; one xdist unit)")
+    g.addoption("--progress-interval", type=float, default=10.0, metavar="SECONDS",
+                help="while a group's requests are computed, print its progress (done/total, "
+                     "rate, ETA) every SECONDS on any console, plus a tqdm bar on a TTY "
+                     "(default 10; 0: no lines)")
     j = parser.getgroup("benchgate-judge", "benchgate: judge model (arena, judge metrics)")
     j.addoption("--judge-model", default=None,
                 help="judge model: an API model name (with --judge-api-url), a local checkpoint "
@@ -89,6 +96,41 @@ def add_options(parser) -> None:
                      f"max_new_tokens={JUDGE_MAX_NEW_TOKENS})")
     j.addoption("--arena-config", default=None,
                 help="arena config YAML (EvalScope keys): runs the arena suite evals/arena")
+
+
+def parse_limit(text: str) -> int | float:
+    """`--limit` as lm-eval reads it: a whole number N >= 1 (the first N samples of each subset)
+    or a fraction 0 < F < 1 (the first ceil(F x subset size)); anything else is an error
+    (argparse turns the ArgumentTypeError into a usage error naming --limit)."""
+    import argparse
+    import math
+
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or a fraction between 0 "
+                                         f"and 1, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 (a whole number >= 1 or a fraction "
+                                         f"between 0 and 1), got {text!r}")
+    if value < 1:
+        return value
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is neither a whole number nor a fraction "
+                                         f"below 1 (--limit 0.5: half of each subset)")
+    return int(value)
+
+
+def limit_count(limit: int | float | None, size: int) -> int:
+    """How many of a subset's `size` samples `--limit` keeps: lm-eval 0.4's `get_sample_size`,
+    `int(math.ceil(size * limit)) if limit < 1.0 else int(limit)` (float products included:
+    25 x 0.1 = 2.5000000000000004 -> 3), capped at the subset size."""
+    import math
+
+    if limit is None:
+        return size
+    count = int(math.ceil(size * limit)) if limit < 1.0 else int(limit)
+    return min(count, size)
 
 
 def _public_url(url: str | None) -> str | None:
@@ -299,7 +341,7 @@ class RunOptions:
     api_key: str | None = field(repr=False)
     datasets: list[str] | None
     dataset_args: dict[str, dict]
-    limit: int | None
+    limit: int | float | None  # int: samples per subset; float in (0, 1): a fraction (limit_count)
     dataset_hub: str
     dataset_dir: Path | None
     use_cache: bool
@@ -327,12 +369,17 @@ class RunOptions:
         dataset_dir = opt("dataset_dir")
         hub = opt("dataset_hub") or ("local" if dataset_dir else "modelscope")
         limit = opt("limit")
-        if limit is not None and limit < 1:
-            raise OptionError(f"--limit must be >= 1, got {limit}")
+        if limit is not None:  # checked again: a value set outside argparse (ini, plugins)
+            try:
+                limit = parse_limit(str(limit))
+            except ValueError as e:
+                raise OptionError(f"--limit: {e}") from None
         if opt("group_size") < 1:
             raise OptionError("--group-size must be >= 1")
         if not 0 < opt("baseline_alpha") < 1:
             raise OptionError(f"--baseline-alpha must be between 0 and 1, got {opt('baseline_alpha')}")
+        if not opt("progress_interval") >= 0:
+            raise OptionError(f"--progress-interval must be >= 0 seconds, got {opt('progress_interval')}")
         if not opt("cache_timeout") > 0:
             raise OptionError(f"--cache-timeout must be > 0 seconds, got {opt('cache_timeout')}")
         if dataset_dir and not Path(dataset_dir).is_dir():

@@ -17,9 +17,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from tqdm import tqdm
-
 from benchgate.engine.cache import CacheKeys, PredictionCache
+from benchgate.engine.progress import PassProgress, ProgressSettings
 from benchgate.models.factory import ModelUnavailable, load_failure_message
 from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
@@ -111,11 +110,15 @@ class PredictorStats:
 
 
 class Predictor:
-    """Holds the model (loaded lazily, once per process) and the cache."""
+    """Holds the model (loaded lazily, once per process) and the cache. `progress`: how a pass
+    that computes requests shows its progress (default: a line every 10 s on stderr, tqdm on a
+    TTY; engine/progress.py)."""
 
     def __init__(self, options, load_backend: Callable[[Any], ModelBackend],
-                 quiet_capture: Callable[[], contextlib.AbstractContextManager] | None = None):
+                 quiet_capture: Callable[[], contextlib.AbstractContextManager] | None = None,
+                 progress: ProgressSettings | None = None):
         self.options = options
+        self.progress = progress or ProgressSettings()
         self._load_backend = load_backend
         self._backend: ModelBackend | None = None
         self._load_error: str | None = None
@@ -302,8 +305,7 @@ class Predictor:
         by_kind: dict[str, list[tuple[str, Request]]] = {}
         for key, request in misses:
             by_kind.setdefault(request.kind, []).append((key, request))
-        with self._quiet_capture(), tqdm(total=len(misses), desc=label, unit="req",
-                                         leave=False, mininterval=0.5, disable=None) as bar:
+        with self._quiet_capture(), PassProgress(label, len(misses), self.progress) as bar:
             for kind, pending in by_kind.items():
                 pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(self.backend, kind)

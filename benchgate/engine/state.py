@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from benchgate.benchmark import Benchmark, RunContext
 from benchgate.engine.options import RunOptions
 from benchgate.engine.predictor import Prediction, Predictor
+from benchgate.engine.progress import DEFAULT_INTERVAL, ProgressSettings
 
 if TYPE_CHECKING:
     from benchgate.engine.items import SampleItem
@@ -92,7 +94,8 @@ class EvalState:
         if self._judge is None and self.options.judge_model:
             from benchgate.judge.model import Judge
 
-            self._judge = Judge(self.options.judge_options(), quiet_capture=self._capture_disabled)
+            self._judge = Judge(self.options.judge_options(), quiet_capture=self._capture_disabled,
+                                progress=self.progress_settings())
         return self._judge
 
     def index_groups(self, items) -> None:
@@ -137,8 +140,37 @@ class EvalState:
                 self._share_cpus()
                 return load_backend(options)
 
-            self._predictor = Predictor(self.options.model_options(), load, self._capture_disabled)
+            self._predictor = Predictor(self.options.model_options(), load, self._capture_disabled,
+                                        self.progress_settings())
         return self._predictor
+
+    def progress_settings(self) -> ProgressSettings:
+        """Where a prediction pass's progress lines go. The controller (or a run without xdist):
+        the pytest terminal (capture is off during the pass), tqdm on a TTY. An xdist worker:
+        its stderr, which execnet leaves as the controller's stderr (its stdout is the channel),
+        with pytest's capture lifted for each line only, the worker id in front, and no bar."""
+        config = self.config
+        interval = float(config.getoption("progress_interval", DEFAULT_INTERVAL))
+        workerinput = getattr(config, "workerinput", None)
+        if workerinput is not None:
+            capman = config.pluginmanager.getplugin("capturemanager")
+
+            def write_from_worker(line: str) -> None:
+                with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+                    sys.stderr.write(line + "\n")
+                    sys.stderr.flush()
+
+            return ProgressSettings(interval, write_from_worker, bar=False,
+                                    prefix=f"[{workerinput.get('workerid', 'gw')}] ")
+        reporter = config.pluginmanager.getplugin("terminalreporter")
+        if reporter is None:
+            return ProgressSettings(interval)
+
+        def write_to_terminal(line: str) -> None:
+            reporter.write_line(line)
+            reporter.flush()
+
+        return ProgressSettings(interval, write_to_terminal)
 
     def _share_cpus(self) -> None:
         """Under xdist, give each worker its share of the cores for torch's intra-op threads:
@@ -186,9 +218,11 @@ class EvalState:
                 m.prediction.stepwise = m.bench.follows_up
             bench, subset, chunk = item.group
             predictions = [m.prediction for m in members]
+            along = len({m.group for m in members}) - 1  # groups taken along (API, serial)
+            label = f"{bench}/{subset}#{chunk}" + (f" (+{along} more groups)" if along else "")
             try:
-                self.predictor.predict(f"{bench}/{subset}#{chunk}", predictions)
-                self._follow_up(f"{bench}/{subset}#{chunk}", members)
+                self.predictor.predict(label, predictions)
+                self._follow_up(label, members)
                 if not self.options.dry_run:
                     self._judge_members(f"judge {bench}/{subset}#{chunk}", members)
             except Exception as e:  # noqa: BLE001 - a bug must fail its samples, not crash the run

@@ -95,7 +95,8 @@ class Judge:
 
     def __init__(self, options, *, name: str | None = None, kind: str = "auto",
                  load_backend: Callable[[Any], ModelBackend] | None = None,
-                 quiet_capture: Callable[[], contextlib.AbstractContextManager] | None = None):
+                 quiet_capture: Callable[[], contextlib.AbstractContextManager] | None = None,
+                 progress=None):
         if not options.model:
             raise ValueError("a judge needs a model")
         if kind == "auto":
@@ -106,7 +107,7 @@ class Judge:
         self.options = options
         self.name = name or options.model
         loader = load_backend or (lambda opts: load_judge_backend(opts, kind))
-        self.predictor = Predictor(options, loader, quiet_capture)
+        self.predictor = Predictor(options, loader, quiet_capture, progress)
 
     def describe(self) -> dict:
         """Public identity for results: name, kind, model, endpoint (never a key)."""

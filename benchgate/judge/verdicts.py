@@ -7,7 +7,8 @@
 - arena-hard (`gen_judgment.get_score`): the labels ``[[A>>B]]``, ``[[A>B]]``, ``[[A=B]]``,
   ``[[B>A]]``, ``[[B>>A]]`` (regex ``\\[\\[([AB<>=]+)\\]\\]``); no label is a failure worth
   asking again, two different labels a failure that is not.
-- JSON: the last JSON object in the text with a ``winner``/``verdict`` (pairwise) or a
+- JSON: the last JSON object in the text with a ``winner``/``verdict`` (pairwise: A, B, C/tie,
+  or EvalScope's five labels ``{"verdict": "A>B"}``) or a
   ``rating``/``score`` (single) key.
 
 A text that does not parse raises `VerdictError`: the caller records a parse failure
@@ -118,13 +119,23 @@ def _json_objects(text: str) -> list[dict]:
 
 
 def parse_json_pair(text: str) -> Verdict:
-    """The last JSON object with "winner" (or "verdict"): A, B, C/tie (case-insensitive)."""
+    """The last JSON object with "winner" (or "verdict"): A, B, C/tie (case-insensitive), or
+    one of the five arena-hard labels of EvalScope's own judge reply
+    ``{"reasoning": ..., "verdict": "A>B"}`` (A>>B, A>B, A=B, B>A, B>>A; a strong one has
+    strength 2, as [[A>>B]])."""
     for obj in reversed(_json_objects(text)):
         for key in ("winner", "verdict"):
             value = obj.get(key)
-            if isinstance(value, str) and value.strip().lower() in _JSON_WINNERS:
-                return Verdict(value.strip(), _JSON_WINNERS[value.strip().lower()])
-    raise VerdictError('no JSON object with a "winner" of A, B or tie')
+            if not isinstance(value, str):
+                continue
+            label = value.strip()
+            if label.lower() in _JSON_WINNERS:
+                return Verdict(label, _JSON_WINNERS[label.lower()])
+            if label in ARENA_HARD_LABELS:
+                winner, strength = ARENA_HARD_LABELS[label]
+                return Verdict(label, winner, strength)
+    raise VerdictError('no JSON object with a "winner"/"verdict" of A, B or tie, or of '
+                       'A>>B, A>B, A=B, B>A, B>>A')
 
 
 def parse_json_rating(text: str) -> Verdict:

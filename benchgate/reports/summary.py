@@ -173,7 +173,7 @@ def _arena_lines(arena: dict, checks: list[dict], test: dict | None, with_baseli
                      _fmt(r.get("bt_rating"), 1), _range(r.get("bt_ci95"), 1),
                      f"{r.get('win')} / {r.get('loss')} / {r.get('tie')}", _fmt(r.get("win_rate_adjusted"), 3)]
             if arena.get("baseline_model"):
-                cells += [_fmt(r.get("win_rate"), 3), _range(r.get("win_rate_ci95"), 3)]
+                cells += [_fmt(r.get("win_rate_ties_half"), 3), _range(r.get("win_rate_ties_half_ci95"), 3)]
         out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     if checks:
         out += ["", "gates: " + _gates(checks).replace("<br>", "; ")]

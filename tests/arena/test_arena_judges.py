@@ -147,20 +147,27 @@ def test_baseline_mode_answer_files_and_gates(run_arena, arena_dir, tmp_path, ju
                        {"args": {"mode": "pairwise_baseline", "position_bias_mitigation": "swap_position",
                                  "turns": "first"}},
                        arena_dir / "judge_prompts.jsonl", rating={"metrics": ["pairwise"], "baseline_model": "base"})
-    run = run_arena(cfg, "--limit", "5", *judge_args(judge), "--gate", "arena/vicuna:win_rate=0.9",
-                    "--gate", "arena/vicuna:win_rate_ci_low=0.9")
+    run = run_arena(cfg, "--limit", "5", *judge_args(judge), "--gate", "arena/vicuna:win_rate_ties_half=0.9",
+                    "--gate", "arena/vicuna:win_rate_ties_half_ci_low=0.9")
     assert run.code == 0, run.out
     assert [u.split("/")[-1] for u in {s["id"] for s in run.samples()}].count("vicuna-vs-base") == 5
     board = {r["model"]: r for r in run.arena["leaderboard"]["*"]}
-    assert board["vicuna"]["win_rate"] == 1.0 and board["base"]["is_baseline"]
+    assert board["vicuna"]["win_rate_ties_half"] == 1.0 and board["base"]["is_baseline"]
     assert board["base"]["bt_rating"] is None  # every battle won: the MLE does not exist
-    assert {c["gate"] for c in run.results["gates"]["checks"]} == {"arena/vicuna:win_rate", "arena/vicuna:win_rate_ci_low"}
+    assert {c["gate"] for c in run.results["gates"]["checks"]} == {"arena/vicuna:win_rate_ties_half",
+                                                                   "arena/vicuna:win_rate_ties_half_ci_low"}
+    assert "deprecated" not in run.out
+    # the old name still gates (same value), with a deprecation warning on the console and in results.json
     failing = run_arena(cfg, "--limit", "5", "--use-cache", *judge_args(judge), "--gate", "arena/base:win_rate=0.5",
                         "--gate", "arena/dry:win_rate=0.999")
     assert failing.code == 1
     assert "no 'win_rate' score for arena/base" in failing.out  # the baseline has no win rate against itself
     assert failing.results["gates"]["checks"] == [{"gate": "arena/dry:win_rate", "metric": "win_rate", "score": 1.0,
                                                    "threshold": 0.999, "passed": True, "direction": "at least"}]
+    deprecation = ("gate arena/dry:win_rate: arena metric 'win_rate' is deprecated: it is 'win_rate_ties_half' "
+                   "(ties count half, against the baseline when there is one)")
+    assert deprecation in " ".join(failing.out.split())
+    assert any(w.startswith(deprecation) for w in failing.results["warnings"])
 
 
 def test_single_mode_scores_and_score_gate(run_arena, arena_dir, tmp_path, judge):

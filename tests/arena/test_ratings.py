@@ -53,7 +53,7 @@ def test_predicted_win_rate_is_075_at_190_85_points():
     assert b["bt_rating"] == pytest.approx(1000.0, abs=1e-9)  # the baseline anchor
     assert a["bt_rating"] - b["bt_rating"] == pytest.approx(190.85, abs=0.005)
     assert a["win_rate_vs_baseline"] == pytest.approx(0.75, abs=1e-9)
-    assert a["win_rate"] == a["win_rate_adjusted"] == pytest.approx(0.75)
+    assert a["win_rate_ties_half"] == a["win_rate_adjusted"] == pytest.approx(0.75)
 
 
 def test_evalscope_battle_file_elo_in_file_order(arena_dir):
@@ -160,8 +160,8 @@ def test_bootstrap_ci_is_seeded_and_brackets_the_estimate():
         lo, hi = r["bt_ci95"]
         assert lo <= r["bt_rating"] <= hi
         if r["model"] != "c":
-            lo, hi = r["win_rate_ci95"]
-            assert lo <= r["win_rate"] <= hi
+            lo, hi = r["win_rate_ties_half_ci95"]
+            assert lo <= r["win_rate_ties_half"] <= hi
             assert r["win_rate_vs_baseline_ci95"][0] <= r["win_rate_vs_baseline"] <= r["win_rate_vs_baseline_ci95"][1]
 
 

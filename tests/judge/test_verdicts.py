@@ -122,6 +122,29 @@ def test_json_pair_finds_the_last_object(winner, before, after):
     assert parse_json_pair(text).winner == expected
 
 
+# EvalScope's own judge reply (evalscope/benchmarks/general_arena/general_arena_adapter.py,
+# `BattleVerdict`): {"reasoning": str, "verdict": one of the five labels}, found anywhere in the
+# reply (a <think> block or a ```json fence around it). Its scores (general_arena/utils.py):
+# A>>B 1.0 and A>B 0.75 for A, A=B a tie, B>A and B>>A for B; strong labels as arena-hard's.
+EVALSCOPE_VERDICTS = {"A>>B": ("A", 2), "A>B": ("A", 1), "A=B": ("tie", 1), "B>A": ("B", 1),
+                      "B>>A": ("B", 2)}
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(EVALSCOPE_VERDICTS)), st.text(max_size=40),
+       st.sampled_from(["{}", "```json\n{}\n```", "<think>hmm</think>\n{}", "Verdict:\n{}\nDone."]))
+def test_json_pair_accepts_evalscopes_verdict_form(label, reasoning, wrapper):
+    reply = wrapper.replace("{}", json.dumps({"reasoning": reasoning, "verdict": label}, ensure_ascii=False))
+    v = parse_json_pair(reply)
+    assert (v.winner, v.strength, v.label) == (*EVALSCOPE_VERDICTS[label], label)
+
+
+def test_json_pair_rejects_labels_outside_evalscopes_scale():
+    for bad in ("A>>>B", "A<B", "a>b", "B=A"):
+        with pytest.raises(VerdictError):
+            parse_json_pair(json.dumps({"reasoning": "", "verdict": bad}))
+
+
 @SETTINGS
 @given(st.integers(1, 10) | st.floats(0, 10, allow_nan=False), st.text(max_size=20))
 def test_json_rating(value, noise):

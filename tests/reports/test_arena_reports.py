@@ -205,7 +205,7 @@ def test_pairwise_baseline_report_marks_the_baseline(arena_runs, tmp_path, open_
     opened = open_page(report(run.dir, tmp_path / "baseline.html"))
     page = opened.page
     shown = _board(page)
-    keys = ("win_rate", "win_rate_ci95", "win_rate_vs_baseline", "win_rate_vs_baseline_ci95", "bt_rating", "win", "loss", "tie")
+    keys = ("win_rate_ties_half", "win_rate_ties_half_ci95", "win_rate_vs_baseline", "win_rate_vs_baseline_ci95", "bt_rating", "win", "loss", "tie")
     for got, want in zip(shown, a["leaderboard"]["*"], strict=True):
         assert got["model"].startswith(want["model"])
         assert {k: got[k] for k in keys} == {k: want[k] for k in keys}

@@ -365,7 +365,7 @@
     } else {
       cols.push(["elo", "Elo"], ["bt_rating", "Bradley-Terry"], ["bt_ci95", "BT 95% CI"]);
       if (base) cols.push(["win_rate_vs_baseline", "predicted win rate vs baseline"], ["win_rate_vs_baseline_ci95", "95% CI"],
-        ["win_rate", "win rate vs baseline"], ["win_rate_ci95", "95% CI"]);
+        ["win_rate_ties_half", "win rate vs baseline (ties half)"], ["win_rate_ties_half_ci95", "95% CI"]);
       cols.push(["win", "win"], ["loss", "loss"], ["tie", "tie"], ["battles", "battles"],
         ["win_rate_adjusted", "adjusted win rate"], ["win_rate_adjusted_ci95", "95% CI"]);
     }
