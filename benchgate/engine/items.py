@@ -207,7 +207,7 @@ class SampleItem(pytest.Item):
 
     def junit_properties(self) -> list[tuple[str, str]]:
         """Short, readable properties for `--junitxml` (instead of the whole record)."""
-        from benchgate.reports.verdict import primary_score, verdict
+        from benchgate.metrics.verdict import primary_score, verdict
 
         props = [("sample", self.sample.id), ("benchmark", self.sample.benchmark),
                  ("subset", self.sample.subset)]
