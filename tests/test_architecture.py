@@ -49,12 +49,14 @@ def _copy(tmp_path: Path, plant: dict[str, str]) -> None:
 
 
 def _lint_copy(tmp_path: Path, plant: dict[str, str]) -> str:
-    """`lint-imports` on a planted copy (`_copy`); its output."""
+    """`lint-imports` on a planted copy (`_copy`); its output. It must exit 1 (a broken
+    contract), which is what stops `.ci/run` (set -e)."""
     _copy(tmp_path, plant)
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     lint = Path(sys.executable).parent / "lint-imports"
     done = subprocess.run([str(lint), "--no-cache", "--no-logo", "pyproject.toml"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
     return done.stdout + done.stderr
 
 
