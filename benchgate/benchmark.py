@@ -6,15 +6,18 @@ recording, aggregation, gates) is the engine's job.
 """
 from __future__ import annotations
 
+import importlib.util
 import random
+import sys
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
 from benchgate.argspec import Arg, check_args, spec_of, with_default
+from benchgate.errors import DataError, DataMissing, DataWarning  # noqa: F401 - the benchmark API
 from benchgate.metrics.dimension import DimensionScore, headline
 from benchgate.models.base import Request
+from benchgate.samples import RunContext, Sample, Scored  # noqa: F401 - the benchmark API
 
 # --dataset-args every benchmark accepts (plus "mode", one of the benchmark's modes)
 BASE_ARGS: dict[str, Arg] = {
@@ -32,66 +35,6 @@ LM_EVAL_FEWSHOT_SEED = 1234
 # the seed's evaluation dimensions a benchmark can belong to (docs/results.md "Evaluation dimensions")
 DIMENSIONS = ("Safety", "Bias", "Hallucination", "Instruction Following", "Robustness", "Agent",
               "Judge")
-
-
-class DataError(ValueError):
-    """A malformed data file or row; the message names the file and line."""
-
-
-class DataMissing(DataError):
-    """The benchmark's data is not there at all (no folder, hub unreachable): the whole
-    benchmark is skipped when it was not asked for by name, else it fails collection."""
-
-
-class DataWarning(UserWarning):
-    """Data that was skipped (malformed few-shot rows); the message names the file and line."""
-
-
-@dataclass
-class Sample:
-    """One evaluation item. `index` is its 0-based position in the evaluation split file."""
-
-    benchmark: str
-    subset: str
-    index: int
-    data: dict[str, Any]
-    target: Any
-    source: str = ""  # "file:line" for error messages
-    error: str | None = None  # a malformed row: its test fails with this message
-
-    @property
-    def id(self) -> str:
-        return f"{self.benchmark}/{self.subset}/{self.index}"
-
-
-@dataclass
-class Scored:
-    """A scored sample: the extracted answer and the metric values (a wrong answer scores 0)."""
-
-    extracted: Any
-    scores: dict[str, float]
-
-
-@dataclass
-class RunContext:
-    """What a benchmark needs to know about the run: where data lives and its effective args."""
-
-    dataset_dir: Path | None
-    dataset_hub: str
-    args: dict[str, Any]
-    seed: int = 0
-    chat: bool = False  # the model takes chat messages (chat template on)
-    # the judge model of the run (--judge-model), set by the engine for every benchmark; the
-    # judge stage asks it what `Benchmark.judge_prompts` returns. None: no judge in this run,
-    # judge-scored parts are skipped with a reason (Benchmark.skip_reason), never scored 0
-    judge: str | None = None
-    _cache: dict = field(default_factory=dict)
-
-    def cached(self, key: Any, build):
-        """Memoise per-process data (few-shot pools, category maps)."""
-        if key not in self._cache:
-            self._cache[key] = build()
-        return self._cache[key]
 
 
 def shuffle_choices(choices: Sequence[str], target: int, seed: int, sample_id: str) -> tuple[list[str], int]:
@@ -350,3 +293,25 @@ def chat_prompt(ctx: RunContext, user: str, system: str | None = None) -> str | 
         messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": user}]
         return tuple(messages)
     return f"{system}\n\n{user}" if system else user
+
+
+# -- benchmark modules (evals/<name>.py), found by the engine and by load_cases --
+def is_benchmark_module(path: Path) -> bool:
+    """Modules directly in an `evals/` folder, except conftest, test_* and _private ones."""
+    return (path.suffix == ".py" and path.parent.name == "evals"
+            and not path.name.startswith(("_", "test_", "conftest")))
+
+
+def import_benchmark(path: Path) -> Benchmark:
+    """Import an evals module by path and return its `BENCHMARK` instance."""
+    name = f"benchgate_evals.{path.stem}"
+    module = sys.modules.get(name)
+    if module is None or getattr(module, "__file__", None) != str(path):
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    bench = getattr(module, "BENCHMARK", None)
+    if not isinstance(bench, Benchmark):
+        raise TypeError(f"{path}: a benchmark module must define BENCHMARK = <Benchmark instance>")
+    return bench

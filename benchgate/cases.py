@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from benchgate.benchmark import DataError, RunContext
+from benchgate.benchmark import import_benchmark, is_benchmark_module
 from benchgate.data.files import read_csv_records, read_jsonl
-from benchgate.engine.options import limit_count
+from benchgate.errors import DataError
+from benchgate.run import Run, active_run, limit_count
+from benchgate.samples import RunContext
+from benchgate.task import default_evals_dir
 
 PROMPT_KEYS = ("prompt", "question", "query", "input")
 TARGET_KEYS = ("target", "answer", "response", "expected", "expected_output", "reference")
@@ -72,12 +75,10 @@ def load_cases(source: str | Path, *, limit: int | None = None, subset: str | Se
     in this run (`--dataset-dir`, `--dataset-args`; a `dataset_dir` given here wins), optionally
     only the named `subset`(s).
     `limit` keeps the first N cases of each subset; `--limit` applies as well."""
-    from benchgate.engine.state import active_state
-
-    state = active_state()
+    state = active_run()
     if limit is not None and limit < 1:
         raise ValueError(f"load_cases: limit must be >= 1, got {limit}")
-    limit = _subset_limit(limit, state.options.limit if state is not None else None)
+    limit = _subset_limit(limit, state.limit if state is not None else None)
     caller = sys._getframe(1).f_globals.get("__file__")
     path = _find_file(source, caller)
     if path is not None:
@@ -163,11 +164,8 @@ def _file_cases(path: Path, subset: str, prompt, target, stop: tuple[str, ...],
     return cases
 
 
-def _builtin_module(name: str, state) -> Path | None:
-    from benchgate.engine.items import is_benchmark_module
-    from benchgate.task import default_evals_dir
-
-    folders = ([Path(state.config.rootpath) / "evals"] if state is not None else []) + [default_evals_dir()]
+def _builtin_module(name: str, state: Run | None) -> Path | None:
+    folders = ([Path(state.rootpath) / "evals"] if state is not None else []) + [default_evals_dir()]
     for folder in folders:
         path = folder / f"{name}.py"
         if is_benchmark_module(path) and path.is_file():
@@ -175,10 +173,8 @@ def _builtin_module(name: str, state) -> Path | None:
     return None
 
 
-def _builtin_cases(path: Path, state, limit: Callable[[int], int] | None, subset,
+def _builtin_cases(path: Path, state: Run | None, limit: Callable[[int], int] | None, subset,
                    dataset_dir) -> list[Case]:
-    from benchgate.engine.items import import_benchmark
-
     bench = import_benchmark(path)
     if state is not None and dataset_dir is None:
         ctx = state.context_for(bench)

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from benchgate.run import active_run
+from benchgate.task import default_evals_dir
+
 EVALUATE_PREFIX = "evaluate:"
 
 
@@ -73,13 +76,10 @@ BUILTIN = {
 def metrics_dirs() -> list[Path]:
     """Where user metrics are looked up: the running suite's rootdir/metrics, then this
     checkout's metrics/ (never an installed top-level module)."""
-    from benchgate.engine.state import active_state
-    from benchgate.task import default_evals_dir
-
     dirs = []
-    state = active_state()
+    state = active_run()
     if state is not None:
-        dirs.append(Path(state.config.rootpath) / "metrics")
+        dirs.append(Path(state.rootpath) / "metrics")
     checkout = default_evals_dir().parent / "metrics"
     if checkout not in dirs:
         dirs.append(checkout)

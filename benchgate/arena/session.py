@@ -288,17 +288,3 @@ def _shared_backend(candidate: Candidate):
         return backend
 
     return load
-
-
-def arena_scope(config: pytest.Config, nodeid: str) -> str | None:
-    """xdist scope of an arena test id 'evals/arena/arena.py::arena/<q>/<pair>'."""
-    from benchgate.engine.state import get_state
-
-    if "::arena/" not in nodeid:
-        return None
-    state = get_state(config)
-    if state.arena is None:
-        return None
-    module, name = nodeid.split("::", 1)
-    scope = state.arena.scope(name)
-    return f"{module}::{scope}" if scope else None

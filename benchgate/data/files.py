@@ -12,7 +12,8 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from benchgate.benchmark import DataError, DataMissing, RunContext, Sample
+from benchgate.errors import DataError, DataMissing
+from benchgate.samples import RunContext, Sample
 
 
 def dataset_folder(ctx: RunContext, name: str) -> Path:

@@ -1,7 +1,7 @@
 """Loading evaluation splits from ModelScope or the Hugging Face hub."""
 from __future__ import annotations
 
-from benchgate.benchmark import DataError, DataMissing
+from benchgate.errors import DataError, DataMissing
 
 
 def load_hub_split(hub: str, dataset_id: str, subset: str | None, split: str) -> list[dict]:

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchgate.benchmark import Benchmark, DataError, DataMissing, RunContext, Sample
+from benchgate.benchmark import (Benchmark, DataError, DataMissing, RunContext, Sample,  # noqa: F401
+                                 import_benchmark, is_benchmark_module)  # (importable from here too)
 from benchgate.engine.options import limit_count
 from benchgate.engine.predictor import Prediction, encode_output
+from benchgate.engine.stash import get_state
 
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
@@ -23,33 +23,10 @@ class SampleError(Exception):
     """A real error for one sample (model call, malformed row, extractor crash)."""
 
 
-def is_benchmark_module(path: Path) -> bool:
-    """Modules directly in an `evals/` folder, except conftest, test_* and _private ones."""
-    return (path.suffix == ".py" and path.parent.name == "evals"
-            and not path.name.startswith(("_", "test_", "conftest")))
-
-
-def import_benchmark(path: Path) -> Benchmark:
-    """Import an evals module by path and return its `BENCHMARK` instance."""
-    name = f"benchgate_evals.{path.stem}"
-    module = sys.modules.get(name)
-    if module is None or getattr(module, "__file__", None) != str(path):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    bench = getattr(module, "BENCHMARK", None)
-    if not isinstance(bench, Benchmark):
-        raise TypeError(f"{path}: a benchmark module must define BENCHMARK = <Benchmark instance>")
-    return bench
-
-
 class BenchmarkFile(pytest.File):
     """An evals/<benchmark>.py module: yields one SampleItem per selected sample."""
 
     def collect(self):
-        from benchgate.engine.state import get_state
-
         state = get_state(self.config)
         bench = import_benchmark(self.path)
         if not state.wants(bench.name):
@@ -178,8 +155,6 @@ class SampleItem(pytest.Item):
         self.extra_keyword_matches.update((bench.name, sample.subset, *categories))
 
     def runtest(self) -> None:
-        from benchgate.engine.state import get_state
-
         sample = self.sample
         if sample.error:
             raise SampleError(f"{sample.id}: {sample.error}")
@@ -233,7 +208,7 @@ class SampleItem(pytest.Item):
 
     def junit_properties(self) -> list[tuple[str, str]]:
         """Short, readable properties for `--junitxml` (instead of the whole record)."""
-        from benchgate.reports.verdict import primary_score, verdict
+        from benchgate.metrics.verdict import primary_score, verdict
 
         props = [("sample", self.sample.id), ("benchmark", self.sample.benchmark),
                  ("subset", self.sample.subset)]

@@ -13,6 +13,7 @@ import yaml
 from benchgate.argspec import Arg, check_args
 from benchgate.models.base import GenerationConfig
 from benchgate.models.factory import ModelRole, judge_role
+from benchgate.run import limit_count  # noqa: F401 - importable from here (arena, items, tests)
 
 GROUP = "benchgate"
 JUDGE_URL_ENV = "BENCHGATE_JUDGE_API_URL"
@@ -119,18 +120,6 @@ def parse_limit(text: str) -> int | float:
         raise argparse.ArgumentTypeError(f"{text!r} is neither a whole number nor a fraction "
                                          f"below 1 (--limit 0.5: half of each subset)")
     return int(value)
-
-
-def limit_count(limit: int | float | None, size: int) -> int:
-    """How many of a subset's `size` samples `--limit` keeps: lm-eval 0.4's `get_sample_size`,
-    `int(math.ceil(size * limit)) if limit < 1.0 else int(limit)` (float products included:
-    25 x 0.1 = 2.5000000000000004 -> 3), capped at the subset size."""
-    import math
-
-    if limit is None:
-        return size
-    count = int(math.ceil(size * limit)) if limit < 1.0 else int(limit)
-    return min(count, size)
 
 
 def _public_url(url: str | None) -> str | None:

@@ -66,36 +66,43 @@ PREFETCHED_KEY = pytest.StashKey[dict]()  # request key -> (output or error mess
 RAN_KEY = pytest.StashKey[bool]()
 
 
-def resolves_to(item: pytest.Item, name: str, func: Callable) -> bool:
-    """Whether the fixture `name` that `item` uses is `func` (and not a project's own
-    fixture of the same name, e.g. a conftest `model`)."""
+FIXTURE_ROLE = "benchgate_fixture"  # attribute that names benchgate's own `model`, `judge`, `record`
+
+
+def fixture_role(role: str) -> Callable[[Callable], Callable]:
+    """Mark a fixture function as benchgate's own `role` fixture (benchgate.fixtures.evals),
+    so the engine tells it from a project's fixture of the same name without importing it."""
+    def mark(func: Callable) -> Callable:
+        setattr(func, FIXTURE_ROLE, role)
+        return func
+    return mark
+
+
+def resolves_to(item: pytest.Item, name: str) -> bool:
+    """Whether the fixture `name` that `item` uses is benchgate's own fixture of that name
+    (and not a project's own fixture of the same name, e.g. a conftest `model`)."""
     if name not in getattr(item, "fixturenames", ()):
         return False
     info = getattr(item, "_fixtureinfo", None)
     defs = info.name2fixturedefs.get(name) if info is not None else None
     if not defs:
         return True
-    return getattr(defs[-1].func, "__wrapped__", defs[-1].func) is getattr(func, "__wrapped__", func)
+    func = getattr(defs[-1].func, "__wrapped__", defs[-1].func)
+    return getattr(func, FIXTURE_ROLE, None) == name
 
 
 def is_plain_eval(item: pytest.Item) -> bool:
-    from benchgate.fixtures.evals import judge, record
-
     return isinstance(item, pytest.Function) and (
-        item.get_closest_marker(MARKER) is not None or resolves_to(item, "record", record)
-        or resolves_to(item, "judge", judge))
+        item.get_closest_marker(MARKER) is not None or resolves_to(item, "record")
+        or resolves_to(item, "judge"))
 
 
 def uses_model(item: pytest.Item) -> bool:
-    from benchgate.fixtures.evals import model
-
-    return resolves_to(item, "model", model)
+    return resolves_to(item, "model")
 
 
 def uses_judge(item: pytest.Item) -> bool:
-    from benchgate.fixtures.evals import judge
-
-    return resolves_to(item, "judge", judge)
+    return resolves_to(item, "judge")
 
 
 def case_of(item: pytest.Item) -> Case | None:

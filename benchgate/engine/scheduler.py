@@ -3,7 +3,10 @@ and is predicted once, while test ids stay `<benchmark>/<subset>/<index>` (arena
 `arena/<question>/<pair>`, grouped by question chunk)."""
 from __future__ import annotations
 
+import pytest
 from xdist.scheduler import LoadScopeScheduling
+
+from benchgate.engine.stash import get_state
 
 
 def group_scope(nodeid: str, group_size: int) -> str | None:
@@ -17,6 +20,19 @@ def group_scope(nodeid: str, group_size: int) -> str | None:
     return f"{module}::{prefix}#{int(index) // group_size}"
 
 
+def arena_scope(config: pytest.Config, nodeid: str) -> str | None:
+    """xdist scope of an arena test id 'evals/arena/arena.py::arena/<q>/<pair>': the scope the
+    run's arena session (`state.arena`, benchgate.arena.session) gives the unit."""
+    if "::arena/" not in nodeid:
+        return None
+    arena = get_state(config).arena
+    if arena is None:
+        return None
+    module, name = nodeid.split("::", 1)
+    scope = arena.scope(name)
+    return f"{module}::{scope}" if scope else None
+
+
 class SampleGroupScheduling(LoadScopeScheduling):
     """LoadScope scheduling whose scope is the benchmark prediction group."""
 
@@ -25,7 +41,5 @@ class SampleGroupScheduling(LoadScopeScheduling):
         self.group_size = config.getoption("group_size")
 
     def _split_scope(self, nodeid: str) -> str:
-        from benchgate.arena.session import arena_scope
-
         return (group_scope(nodeid, self.group_size) or arena_scope(self.config, nodeid)
                 or super()._split_scope(nodeid))

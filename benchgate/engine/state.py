@@ -11,13 +11,14 @@ from benchgate.benchmark import Benchmark, RunContext
 from benchgate.engine.options import RunOptions
 from benchgate.engine.predictor import Prediction, Predictor
 from benchgate.engine.progress import DEFAULT_INTERVAL, ProgressSettings
+from benchgate.engine.stash import STATE_KEY, get_state  # noqa: F401 - importable from here
+from benchgate.run import ACTIVE
 
 if TYPE_CHECKING:
     from benchgate.engine.items import SampleItem
 
-STATE_KEY = pytest.StashKey["EvalState"]()
 RECORDS_DIR_KEY = "benchgate_records_dir"  # workerinput: where workers store full records
-_ACTIVE: list["EvalState"] = []  # the states of the pytest sessions running in this process
+_ACTIVE = ACTIVE  # the states of the pytest sessions running in this process (benchgate.run)
 
 
 def active_state() -> "EvalState | None":
@@ -46,6 +47,16 @@ class EvalState:
         self.usage_errors: list[str] = []  # bad --dataset-args found while collecting
         self.model_checked = False  # xdist controller: the model was probed once
         self._sink = None
+
+    @property
+    def limit(self) -> int | None:
+        """--limit (benchgate.run.Run: what `load_cases` reads)."""
+        return self.options.limit
+
+    @property
+    def rootpath(self):
+        """The pytest rootdir (benchgate.run.Run: where `load_cases` and named metrics look)."""
+        return self.config.rootpath
 
     @property
     def record_sink(self):
@@ -387,10 +398,6 @@ def build_prediction(item: "SampleItem") -> Prediction:
     except Exception as e:
         where = f" ({item.sample.source})" if item.sample.source else ""
         return Prediction(error=f"building the requests failed{where}: {type(e).__name__}: {e}")
-
-
-def get_state(config: pytest.Config) -> EvalState:
-    return config.stash[STATE_KEY]
 
 
 def get_judge(config: pytest.Config):

@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 from typing import Any, Sequence
 
-from benchgate.benchmark import DataError
+from benchgate.errors import DataError
 from benchgate.data.files import read_jsonl
 from benchgate.models.base import Generation, Loglikelihood, Request
 from benchgate.models.replay_formats import ReleasedFileError, released_entries

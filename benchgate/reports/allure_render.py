@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchgate.engine.gates import Threshold, parse_gates
-from benchgate.reports.verdict import is_binary
+from benchgate.metrics.verdict import is_binary
 
 ALLURE_VERSION = "3.14.3"
 INSTALL_HINT = (f"install Allure 3 with `npm install --prefix .tools/allure allure@{ALLURE_VERSION}` "

@@ -32,7 +32,7 @@ import pytest
 from allure_commons.types import AttachmentType
 
 from benchgate.reports.run_data import is_arena_unit
-from benchgate.reports.verdict import WRONG, verdict
+from benchgate.metrics.verdict import WRONG, verdict
 
 VERDICT_KEY = pytest.StashKey[tuple]()
 SAMPLE_ID_KEY = pytest.StashKey[str]()

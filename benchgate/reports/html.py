@@ -29,7 +29,7 @@ from benchgate.reports.judge_eval import judge_sections
 from benchgate.reports.run_data import (is_arena_unit, perf_folder, read_arena, read_perf,
                                         read_results, read_samples, results_path)
 from benchgate.reports.summary import baseline_comparison
-from benchgate.reports.verdict import ERROR, primary_score, verdict, verdict_metric
+from benchgate.metrics.verdict import ERROR, primary_score, verdict, verdict_metric
 
 
 def _text(value: Any) -> str:

@@ -1,0 +1,57 @@
+"""The plain data a run is made of: a `Sample`, its `Scored` result and the `RunContext` a
+benchmark sees (a bottom layer: imports nothing of benchgate).
+
+`benchgate.benchmark` re-exports them, where benchmark authors find them (docs/writing-a-benchmark.md).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Sample:
+    """One evaluation item. `index` is its 0-based position in the evaluation split file."""
+
+    benchmark: str
+    subset: str
+    index: int
+    data: dict[str, Any]
+    target: Any
+    source: str = ""  # "file:line" for error messages
+    error: str | None = None  # a malformed row: its test fails with this message
+
+    @property
+    def id(self) -> str:
+        return f"{self.benchmark}/{self.subset}/{self.index}"
+
+
+@dataclass
+class Scored:
+    """A scored sample: the extracted answer and the metric values (a wrong answer scores 0)."""
+
+    extracted: Any
+    scores: dict[str, float]
+
+
+@dataclass
+class RunContext:
+    """What a benchmark needs to know about the run: where data lives and its effective args."""
+
+    dataset_dir: Path | None
+    dataset_hub: str
+    args: dict[str, Any]
+    seed: int = 0
+    chat: bool = False  # the model takes chat messages (chat template on)
+    # the judge model of the run (--judge-model), set by the engine for every benchmark; the
+    # judge stage asks it what `Benchmark.judge_prompts` returns. None: no judge in this run,
+    # judge-scored parts are skipped with a reason (Benchmark.skip_reason), never scored 0
+    judge: str | None = None
+    _cache: dict = field(default_factory=dict)
+
+    def cached(self, key: Any, build):
+        """Memoise per-process data (few-shot pools, category maps)."""
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
