@@ -92,7 +92,8 @@ class HFBackend:
         if not texts:
             return []
         add = self.add_bos_token if special is None else special
-        return self.tokenizer(list(texts), add_special_tokens=add)["input_ids"]
+        # verbose=False: prompts past model_max_length are expected (left-truncated to the window)
+        return self.tokenizer(list(texts), add_special_tokens=add, verbose=False)["input_ids"]
 
     def _encode_pairs(self, requests: Sequence[LoglikelihoodRequest]
                       ) -> list[tuple[list[int], list[int]]]:
