@@ -93,6 +93,20 @@ def load_backend(options) -> ModelBackend:
     return HFBackend(path, options.model_args, options.generation, chat_template=options.chat_template)
 
 
+def model_identity(options) -> tuple[str, dict] | None:
+    """(name, fingerprint) of a local or hub causal LM without loading its weights (the same
+    fingerprint as its loaded backend's), so that a run whose requests are all cached never
+    loads it; None for the models whose backend is cheap to build (API, built-in, replay)."""
+    model = options.model or ""
+    if not model or options.api_url or model in ("dummy", "oracle", "wrong") or model.startswith("replay:"):
+        return None
+    from benchgate.models.args import check_hf_args
+    from benchgate.models.fingerprint import hf_fingerprint, model_name
+
+    path = local_model_path(options)
+    return model_name(path), hf_fingerprint(path, check_hf_args(options.model_args), options.chat_template)
+
+
 def local_model_path(options) -> str:
     """The directory of a local or hub model (`smoke` is built on first use)."""
     if options.model == "smoke":

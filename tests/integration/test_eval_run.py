@@ -188,3 +188,21 @@ def test_missing_data_named_benchmark_errors_cleanly_else_skips(run_evals):
     unnamed = run_evals("--model", "oracle", "--limit", "1", "-k", "gsm8k")
     assert unnamed.code == 0, unnamed.out
     assert "benchmark race skipped: race: data folder" in unnamed.out
+
+
+@pytest.mark.slow
+def test_a_fully_cached_rerun_never_loads_the_model(run_evals):
+    """Loading a local model fails under the forbid_model_load plugin: a run with cache misses
+    stops on it, a fully cached re-run (serial and under -n 2) scores everything without it."""
+    args = ("--model", "smoke", "--datasets", "mmlu", "--limit", "2", "--group-size", "1")
+    first = run_evals(*args)
+    assert first.code == 0, first.out
+    forbid = ("-p", "tests.integration.forbid_model_load")
+    missed = run_evals(*args, *forbid)  # no --use-cache: every request misses, the model loads
+    assert missed.code != 0 and "forbid_model_load: the model was loaded" in missed.out
+    for extra in ((), ("-n", "2")):
+        cached = run_evals(*args, *forbid, "--use-cache", *extra)
+        assert cached.code == 0, cached.out
+        assert cached.results["benchmarks"] == first.results["benchmarks"]
+        assert all(s["cached"] for s in cached.samples())
+        assert cached.results["model"] == first.results["model"]
