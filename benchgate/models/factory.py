@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchgate.models.base import BackendError, ModelBackend
 
@@ -104,7 +105,21 @@ def model_identity(options) -> tuple[str, dict] | None:
     from benchgate.models.fingerprint import hf_fingerprint, model_name
 
     path = local_model_path(options)
-    return model_name(path), hf_fingerprint(path, check_hf_args(options.model_args), options.chat_template)
+    fingerprint = hf_fingerprint(path, check_hf_args(options.model_args), options.chat_template)
+    check_weight_files(path)
+    return model_name(path), fingerprint
+
+
+def check_weight_files(path: str) -> None:
+    """Open the header of each safetensors file of a local model (no tensor is read), so a
+    truncated or corrupt download is found before the first sample, not at the first cache
+    miss. Raises the reader's error."""
+    from safetensors import safe_open
+
+    folder = Path(path)
+    for weights in sorted(folder.glob("*.safetensors")) if folder.is_dir() else ():
+        with safe_open(str(weights), framework="numpy"):
+            pass
 
 
 def local_model_path(options) -> str:

@@ -217,3 +217,15 @@ def test_lock_held_past_the_timeout(tmp_path):
         holder.close()
     assert len(PredictionCache(path)) == 1  # only the holder's row: the run went on without the cache
 
+
+
+def test_an_identified_model_that_fails_to_load_fails_its_misses_once(tmp_path):
+    def broken(o):
+        raise OSError("weights do not match the config")
+
+    p = Predictor(options(tmp_path), broken, identify=lambda o: ("counting", {"name": "counting"}))
+    p.load()  # identified: nothing loaded yet
+    a, b = Prediction([GenerateRequest("x")]), Prediction([GenerateRequest("y")])
+    p.predict("g1", [a])
+    p.predict("g2", [b])
+    assert "weights do not match the config" in a.error and b.error == a.error == p.load_error
