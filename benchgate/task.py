@@ -8,6 +8,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from benchgate.engine.options import default_output_dir
+
 # config key -> command-line option; values are rendered by _render
 OPTIONS = {
     "model": "--model", "model_args": "--model-args", "generation_config": "--generation-config",
@@ -81,7 +83,9 @@ def run_task(config: Mapping[str, Any] | str | Path) -> dict[str, Any]:
     import pytest
 
     cfg = load_config(config)
+    if not cfg.get("output_dir"):  # the run's own new folder, named here so its results are found
+        cfg = {**cfg, "output_dir": str(default_output_dir(cfg.get("model")))}
     code = pytest.main(config_to_args(cfg))
-    results_path = Path(cfg.get("output_dir") or "outputs") / "results.json"
+    results_path = Path(cfg["output_dir"]) / "results.json"
     results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.is_file() else None
     return {"exit_code": int(code), "results": results}

@@ -90,9 +90,9 @@ class Controller:
         -x) is written with status "interrupted"; a benchmark whose aggregation fails carries
         its error; outputs that cannot be written are a clear error (exit 3), never half a file."""
         summaries = self.workers + ([self.state.summary()] if not self.workers else [])
-        # a worker could not load the model: one message, exit code 4 (a serial run stopped
-        # before its first sample with a usage error)
-        self.fatal = next((s["fatal"] for s in self.workers if s.get("fatal")), None)
+        # a worker, or a serial run at its first cache miss, could not load the model: one
+        # message, exit code 4 (a model that fails its check stops before the first sample)
+        self.fatal = next((s["fatal"] for s in summaries if s.get("fatal")), None)
         if self.fatal:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         if not self.recorder.n_records and not self.recorder.errors and not self.recorder.skipped:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,7 +66,9 @@ def add_options(parser) -> None:
                      "without the cache (default 60)")
     g.addoption("--dry-run", action="store_true",
                 help="build every prompt and request, call no model, apply no gates")
-    g.addoption("--output-dir", default="outputs", help="where results.json and samples.jsonl go")
+    g.addoption("--output-dir", default=None,
+                help="the folder results.json and samples.jsonl go to, exactly (default: a new "
+                     "folder per run, outputs/MODEL-YYYYMMDD-HHMMSS in UTC; printed at the end)")
     g.addoption("--seed", type=int, default=42, help="seed for few-shot draws and dummy answers")
     g.addoption("--gate", action="append", default=[],
                 help="NAME=THRESHOLD (NAME: bench, bench/subset-or-category, optional :metric), "
@@ -145,6 +149,19 @@ def check_output_dir(path: Path) -> None:
         raise OptionError(f"--output-dir {path}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OptionError(f"--output-dir {path}: {probe} is not writable")
+
+
+def default_output_dir(model: str | None, root: Path = Path("outputs")) -> Path:
+    """A new folder per run, so a run never writes over the last one's results:
+    `root/MODEL-YYYYMMDD-HHMMSS` (UTC; MODEL: the --model's last path part, `-2`, `-3`... when
+    the folder is already there). Creates nothing."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path((model or "no-model").rstrip("/")).name).strip("-.")
+    base = root / f"{name or 'model'}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder
 
 
 def benchgate_home() -> Path:
@@ -406,7 +423,7 @@ class RunOptions:
             use_cache=opt("use_cache"),
             cache_path=Path(cache_path) if cache_path else benchgate_home() / "predictions.sqlite",
             dry_run=opt("dry_run"),
-            output_dir=Path(opt("output_dir")),
+            output_dir=Path(opt("output_dir")) if opt("output_dir") else default_output_dir(opt("model")),
             seed=opt("seed"),
             gates=list(opt("gate") or []),
             baseline=Path(opt("baseline")) if opt("baseline") else None,

@@ -116,10 +116,15 @@ class Predictor:
 
     def __init__(self, options, load_backend: Callable[[Any], ModelBackend],
                  quiet_capture: Callable[[], contextlib.AbstractContextManager] | None = None,
-                 progress: ProgressSettings | None = None):
+                 progress: ProgressSettings | None = None,
+                 identify: Callable[[Any], tuple[str, dict] | None] | None = None):
         self.options = options
         self.progress = progress or ProgressSettings()
         self._load_backend = load_backend
+        # (name, fingerprint) without loading the model (models.factory.model_identity): the
+        # model is then loaded only when a request misses the cache
+        self._identify = identify
+        self._identity: tuple[str, dict] | None = None
         self._backend: ModelBackend | None = None
         self._load_error: str | None = None
         self._fingerprint: dict | None = None
@@ -147,28 +152,45 @@ class Predictor:
         return self._load_error
 
     def load(self) -> None:
-        """Load the model (or read the replay file) now, so that a model that cannot be used
-        stops the run once, before any sample; raises ModelUnavailable."""
+        """Check the model now (load it, read the replay file, or identify a local model from
+        its files and config: its weights wait for the first cache miss), so that a model that
+        cannot be used stops the run once, before any sample; raises ModelUnavailable."""
         if self.options.dry_run:
             return
         if (self.options.model or "").startswith("replay:"):
             self._replay_source()
-        else:
+        elif self._identified() is None:
             self.backend  # noqa: B018 - loads it
+
+    def _identified(self) -> tuple[str, dict] | None:
+        """(name, fingerprint) without loading the model, where `identify` gives it (tried once;
+        a model it cannot identify is loaded instead, which says why it cannot be used)."""
+        if self._identify is not None and self._backend is None and self._load_error is None:
+            identify, self._identify = self._identify, None
+            try:
+                self._identity = identify(self.options)
+            except Exception:  # noqa: BLE001 - loading the backend reports the reason
+                self._identity = None
+        return self._identity
 
     @property
     def loaded(self) -> bool:
-        return self._backend is not None or self._replay is not None
+        """The model is known: loaded, read (replay) or identified without loading."""
+        return self._backend is not None or self._replay is not None or self._identity is not None
 
     @property
     def name(self) -> str:
-        return "replay" if self._replay is not None else self.backend.name
+        if self._replay is not None:
+            return "replay"
+        identity = self._identified() if self._backend is None else None
+        return identity[0] if identity else self.backend.name
 
     def fingerprint(self) -> dict:
         if self._replay is not None:
             return self._replay.fingerprint()
         if self._fingerprint is None:
-            self._fingerprint = self.backend.fingerprint()
+            identity = self._identified() if self._backend is None else None
+            self._fingerprint = identity[1] if identity else self.backend.fingerprint()
         return self._fingerprint
 
     @property
@@ -305,10 +327,16 @@ class Predictor:
         by_kind: dict[str, list[tuple[str, Request]]] = {}
         for key, request in misses:
             by_kind.setdefault(request.kind, []).append((key, request))
+        try:
+            backend = self.backend  # loaded at the first miss
+        except ModelUnavailable as e:
+            for key, _ in misses:
+                self._fail(wanted[key][1], str(e))
+            return
         with self._quiet_capture(), PassProgress(label, len(misses), self.progress) as bar:
             for kind, pending in by_kind.items():
                 pending.sort(key=lambda kr: _order(kr[1]))
-                method = getattr(self.backend, kind)
+                method = getattr(backend, kind)
                 stream = _streams_results(method)
                 for chunk in _chunks(pending, self.chunk_size()):
                     cache = self.cache if stream else None

@@ -145,14 +145,14 @@ class EvalState:
     @property
     def predictor(self) -> Predictor:
         if self._predictor is None:
-            from benchgate.models.factory import load_backend
+            from benchgate.models.factory import load_backend, model_identity
 
             def load(options):
                 self._share_cpus()
                 return load_backend(options)
 
             self._predictor = Predictor(self.options.model_options(), load, self._capture_disabled,
-                                        self.progress_settings())
+                                        self.progress_settings(), identify=model_identity)
         return self._predictor
 
     def progress_settings(self) -> ProgressSettings:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from benchgate.models.base import BackendError, ModelBackend
 
@@ -119,6 +120,34 @@ def load_panel(options) -> ModelBackend:
         except Exception as e:  # noqa: BLE001 - one message naming the member
             raise ModelUnavailable(load_failure_message(member, e)) from None
     return PanelBackend(members)
+
+
+def model_identity(options) -> tuple[str, dict] | None:
+    """(name, fingerprint) of a local or hub causal LM without loading its weights (the same
+    fingerprint as its loaded backend's), so that a run whose requests are all cached never
+    loads it; None for the models whose backend is cheap to build (API, built-in, replay)."""
+    model = options.model or ""
+    if not model or options.api_url or model in ("dummy", "oracle", "wrong") or model.startswith("replay:"):
+        return None
+    from benchgate.models.args import check_hf_args
+    from benchgate.models.fingerprint import hf_fingerprint, model_name
+
+    path = local_model_path(options)
+    fingerprint = hf_fingerprint(path, check_hf_args(options.model_args), options.chat_template)
+    check_weight_files(path)
+    return model_name(path), fingerprint
+
+
+def check_weight_files(path: str) -> None:
+    """Open the header of each safetensors file of a local model (no tensor is read), so a
+    truncated or corrupt download is found before the first sample, not at the first cache
+    miss. Raises the reader's error."""
+    from safetensors import safe_open
+
+    folder = Path(path)
+    for weights in sorted(folder.glob("*.safetensors")) if folder.is_dir() else ():
+        with safe_open(str(weights), framework="numpy"):
+            pass
 
 
 def local_model_path(options) -> str:

@@ -8,9 +8,7 @@ from __future__ import annotations
 import gc
 import inspect
 import json
-import os
 from collections import Counter
-from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
@@ -19,7 +17,7 @@ import torch.nn.functional as F
 from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, Loglikelihood,
                    LoglikelihoodRequest, RollingLoglikelihoodRequest)
 from .args import check_hf_args
-from .fingerprint import content_hash
+from .fingerprint import config_max_length, hf_fingerprint, model_name
 from .hf_generate import generate_batch
 from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
 from .kv_cache import concat, forward_on_prefixes
@@ -47,7 +45,8 @@ class HFBackend:
 
         args = check_hf_args(model_args)
         self.path = str(path)
-        self.name = Path(self.path.rstrip("/")).name if os.path.isdir(self.path) else self.path
+        self.name = model_name(self.path)
+        self._args = args
         self.revision = args.get("revision")
         self.generation = generation or GenerationConfig()
         self.chat_template = bool(chat_template)
@@ -68,7 +67,7 @@ class HFBackend:
             self.model.to(device)
         self.model.eval()
         self.device = next(self.model.parameters()).device
-        self.max_length: int = args.get("max_length") or self._model_max_length()
+        self.max_length: int = args.get("max_length") or config_max_length(self.model.config)
         tok = self.tokenizer
         self.prefix_token_id = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
         self.pad_token_id = next((t for t in (tok.pad_token_id, tok.eos_token_id, 0) if t is not None))
@@ -81,19 +80,13 @@ class HFBackend:
         self.stats = {"forward_calls": 0, "forward_rows": 0, "forward_tokens": 0}
         self._fingerprint: dict | None = None
 
-    def _model_max_length(self) -> int:
-        cfg = self.model.config
-        for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
-            if isinstance(getattr(cfg, attr, None), int):
-                return getattr(cfg, attr)
-        return 2048
-
     # ---------------------------------------------------------------- tokenization
     def _encode_many(self, texts: Sequence[str], special: bool | None = None) -> list[list[int]]:
         if not texts:
             return []
         add = self.add_bos_token if special is None else special
-        return self.tokenizer(list(texts), add_special_tokens=add)["input_ids"]
+        # verbose=False: prompts past model_max_length are expected (left-truncated to the window)
+        return self.tokenizer(list(texts), add_special_tokens=add, verbose=False)["input_ids"]
 
     def _encode_pairs(self, requests: Sequence[LoglikelihoodRequest]
                       ) -> list[tuple[list[int], list[int]]]:
@@ -369,24 +362,10 @@ class HFBackend:
         return results  # type: ignore[return-value]
 
     def fingerprint(self) -> dict:
-        """Model identity: path, revision, dtype, scoring settings and `content_hash` of the files."""
+        """Model identity (`hf_fingerprint`: from the files and config, not the loaded weights)."""
         if self._fingerprint is None:
-            directory = self.path if os.path.isdir(self.path) else self._cached_snapshot()
-            self._fingerprint = {
-                "backend": "hf", "model": self.path, "revision": self.revision,
-                "dtype": str(self.model.dtype).replace("torch.", ""),
-                "max_length": self.max_length, "add_bos_token": self.add_bos_token,
-                "chat_template": self.chat_template,
-                "content_sha256": content_hash(directory) if directory else None,
-            }
+            self._fingerprint = hf_fingerprint(self.path, self._args, self.chat_template)
         return dict(self._fingerprint)
-
-    def _cached_snapshot(self) -> str | None:
-        try:
-            from huggingface_hub import snapshot_download
-            return snapshot_download(self.path, revision=self.revision, local_files_only=True)
-        except Exception:  # noqa: BLE001 - no local copy: fingerprint without content hash
-            return None
 
     def close(self) -> None:
         """Free the model (and GPU memory)."""

@@ -42,28 +42,33 @@ def _can_split(tokenizer) -> bool:
 def encode_pairs(tokenizer, pairs: Sequence[tuple[str, str]], add_special_tokens: bool
                  ) -> tuple[dict[str, list[int]], dict[tuple[str, str], list[int]], int]:
     """(tokens of each distinct non-empty context, tokens of each distinct (context,
-    continuation) pair's whole string `context + continuation`, how many contexts were split)."""
+    continuation) pair's whole string `context + continuation`, how many contexts were split).
+    `verbose=False`: a context past the tokenizer's model_max_length is expected (the backend
+    left-truncates it to its window), so transformers' warning about it is not printed."""
     contexts = sorted({c for c, _ in pairs if c})
     wanted = sorted({(c, k) for c, k in pairs if c})
     if not contexts:
         return {}, {}, 0
     splits: dict[str, tuple[int, int]] = {}
     if _can_split(tokenizer):
-        enc = tokenizer(contexts, add_special_tokens=add_special_tokens, return_offsets_mapping=True)
+        enc = tokenizer(contexts, add_special_tokens=add_special_tokens, return_offsets_mapping=True,
+                        verbose=False)
         ctx_ids = dict(zip(contexts, enc["input_ids"]))
         for c, ids, offsets in zip(contexts, enc["input_ids"], enc["offset_mapping"]):
             split = _split_point(ids, offsets, c)
             if split is not None:
                 splits[c] = split
     else:
-        ctx_ids = dict(zip(contexts, tokenizer(contexts, add_special_tokens=add_special_tokens)["input_ids"]))
+        ctx_ids = dict(zip(contexts, tokenizer(contexts, add_special_tokens=add_special_tokens,
+                                                   verbose=False)["input_ids"]))
     tails = sorted({c[splits[c][1]:] for c in splits} | {c[splits[c][1]:] + k for c, k in wanted if c in splits})
-    tail_ids = dict(zip(tails, tokenizer(tails, add_special_tokens=False)["input_ids"])) if tails else {}
+    tail_ids = dict(zip(tails, tokenizer(tails, add_special_tokens=False, verbose=False)["input_ids"])) if tails else {}
     good = {c for c, (t, o) in splits.items() if tail_ids[c[o:]] == ctx_ids[c][t:]}
     whole: dict[tuple[str, str], list[int]] = {}
     rest = [(c, k) for c, k in wanted if c not in good]
     if rest:
-        encoded = tokenizer([c + k for c, k in rest], add_special_tokens=add_special_tokens)["input_ids"]
+        encoded = tokenizer([c + k for c, k in rest], add_special_tokens=add_special_tokens,
+                            verbose=False)["input_ids"]
         whole.update(zip(rest, encoded))
     for c, k in wanted:
         if c in good:

@@ -39,6 +39,10 @@ _FETCHED = re.compile(r'''(?:\bsrc\s*=\s*["']?|\bhref\s*=\s*["']?|url\(\s*["']?|
                       re.I)
 
 
+GENERATE_SCRIPT = Path(__file__).with_name("assets") / "allure_generate.mjs"
+GATE_FAILED = 3  # GENERATE_SCRIPT's exit status when a quality-gate rule failed
+
+
 class AllureError(RuntimeError):
     """Allure 3 missing, failing, or a report that would reach the network."""
 
@@ -177,7 +181,8 @@ def failed_rules(output: str) -> set[str]:
 def render(allure_results: Path, output: Path, *, results: dict | None = None,
            samples: list[dict] | None = None, gates: list[str] | None = None,
            name: str = "benchgate") -> Rendered:
-    """`allure generate` into output/index.html (offline), then `allure quality-gate`."""
+    """`allure generate` into output/index.html (offline), with the quality gate of the run's
+    thresholds evaluated into the report (its "Quality Gates" tab) and returned."""
     allure_results = Path(allure_results).resolve()
     if not allure_results.is_dir() or not any(allure_results.glob("*-result.json")):
         raise AllureError(f"{allure_results}: no Allure results (*-result.json) there; run "
@@ -189,29 +194,31 @@ def render(allure_results: Path, output: Path, *, results: dict | None = None,
     with tempfile.TemporaryDirectory(prefix="benchgate-allure-") as tmp:
         config = Path(tmp) / "allurerc.mjs"
         config.write_text(allurerc(rules, output, name), encoding="utf-8")
-        _run([*command, "generate", str(allure_results), "--config", str(config)], cwd=tmp)
+        gate_failed, gate_output = _generate(command, config, allure_results, tmp)
         index = output / "index.html"
         if not index.is_file():
             raise AllureError(f"allure generate wrote no {index}")
         index.write_text(strip_analytics(index.read_text(encoding="utf-8")), encoding="utf-8")
-        gate_passed, gate_output = None, ""
-        if rules.rules:
-            proc = subprocess.run([*command, "quality-gate", str(allure_results), "--config", str(config)],
-                                  cwd=tmp, capture_output=True, text=True, timeout=600)
-            gate_output = _plain(proc.stdout + proc.stderr)
-            if proc.returncode not in (0, 1):
-                raise AllureError(f"allure quality-gate failed (exit {proc.returncode}): {gate_output[-2000:]}")
-            gate_passed = proc.returncode == 0
+        gate_passed = (not gate_failed) if rules.rules else None
+        gate_output = gate_output if rules.rules else ""
         saved = output / "allurerc.mjs"
         shutil.copyfile(config, saved)
     return Rendered(index, saved, gate_passed, gate_output, rules)
 
 
-def _run(cmd: list[str], cwd: str) -> None:
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        raise AllureError(f"{' '.join(cmd[1:3])} failed (exit {proc.returncode}): "
-                          f"{_plain(proc.stdout + proc.stderr)[-2000:]}")
+def _generate(command: list[str], config: Path, allure_results: Path, cwd: str) -> tuple[bool, str]:
+    """`allure generate` with the config's quality gate evaluated into the report (its "Quality
+    Gates" tab; plain `allure generate` leaves it empty, and `allure quality-gate` checks
+    without reporting): GENERATE_SCRIPT, run by Node.js on the Allure 3 install of `command`.
+    Returns (a rule failed, the gate's output as `allure quality-gate` prints it)."""
+    cli = Path(command[-1]).resolve()
+    node = shutil.which("node") or str(cli.parent / "node")
+    proc = subprocess.run([node, str(GENERATE_SCRIPT), str(cli), str(config), str(allure_results)],
+                          cwd=cwd, capture_output=True, text=True, timeout=1800)
+    output = _plain(proc.stdout + proc.stderr)
+    if proc.returncode not in (0, GATE_FAILED):
+        raise AllureError(f"allure generate failed (exit {proc.returncode}): {output[-2000:]}")
+    return proc.returncode == GATE_FAILED, output
 
 
 def _plain(text: str) -> str:

@@ -55,7 +55,7 @@ def summary_markdown(run: Path, baseline: Path | None = None, alpha: float | Non
         checks.setdefault(check["gate"].split("/")[0].split(":")[0], []).append(check)
     model = results.get("model", {}).get("name")
     status = results.get("status")
-    icon = {"passed": "✅", "failed": "❌"}.get(status, "⚪")
+    icon = {"passed": "✓", "failed": "✗"}.get(status, "–")  # marks that need no emoji font
     lines = [f"## benchgate: {icon} {status} — model `{model}`", ""]
     arena = results.get("arena")
     names = [n for n in results["benchmarks"] if not (arena and n == "arena")]  # own section
@@ -113,11 +113,11 @@ def _paired(test: dict | None) -> list[str]:
         return ["no paired samples", "–"]
     return [f"{test['test']}, p = {test['p_value']:.3g} (n = {test['n_paired']}, "
             f"{len(test['regressed'])} worse, {test['improved']} better)",
-            "❌ significant drop" if test["significant_drop"] else "✅ no significant drop"]
+            "✗ significant drop" if test["significant_drop"] else "✓ no significant drop"]
 
 
 def _gates(checks: list[dict]) -> str:
-    return "<br>".join(f"{'✅' if c['passed'] else '❌'} {c['gate']} {c['direction']} {c['threshold']:g} "
+    return "<br>".join(f"{'✓' if c['passed'] else '✗'} {c['gate']} {c['direction']} {c['threshold']:g} "
                        f"({_fmt(c.get('score'))})" for c in checks) or "–"
 
 

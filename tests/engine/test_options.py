@@ -116,3 +116,17 @@ def test_hf_prefix_default_is_the_one_the_backend_uses():
     from benchgate.models.hf_prefix import DEFAULT_MIN_TOKENS
 
     assert PREFIX_MIN_TOKENS == DEFAULT_MIN_TOKENS
+
+
+def test_default_output_dir_is_a_new_folder_per_run(tmp_path, monkeypatch):
+    import time
+
+    from benchgate.engine.options import default_output_dir
+
+    monkeypatch.setattr(time, "gmtime", lambda *a: time.struct_time((2026, 12, 7, 1, 2, 3, 0, 341, 0)))
+    first = default_output_dir("/models/Qwen2.5-0.5B-Instruct/", tmp_path)
+    assert first == tmp_path / "Qwen2.5-0.5B-Instruct-20261207-010203" and not first.exists()
+    first.mkdir()
+    assert default_output_dir("/models/Qwen2.5-0.5B-Instruct", tmp_path).name == "Qwen2.5-0.5B-Instruct-20261207-010203-2"
+    assert default_output_dir("org/name with spaces", tmp_path).name == "name-with-spaces-20261207-010203"
+    assert default_output_dir(None, tmp_path).name == "no-model-20261207-010203"

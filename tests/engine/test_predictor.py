@@ -1,5 +1,7 @@
 from types import SimpleNamespace
 
+import pytest
+
 from benchgate.engine.predictor import Prediction, Predictor
 from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation, GenerationConfig,
                                    Loglikelihood, LoglikelihoodRequest)
@@ -65,6 +67,41 @@ def test_use_cache_recomputes_nothing(tmp_path):
     third = CountingBackend()
     Predictor(options(tmp_path), lambda o: third).predict("g", [Prediction([GenerateRequest("a")])])
     assert third.calls == [1]
+
+
+def test_an_identified_model_loads_only_at_the_first_cache_miss(tmp_path):
+    """With `identify` (name and fingerprint without the weights), a process whose requests are
+    all cached never loads the model; the first miss loads it once."""
+    Predictor(options(tmp_path), lambda o: CountingBackend()).predict("g", [Prediction([GenerateRequest("a")])])
+    loads = []
+
+    def load(o):
+        loads.append(CountingBackend())
+        return loads[-1]
+
+    identify = lambda o: ("counting", {"name": "counting"})  # noqa: E731 - the backend's own
+    p = Predictor(options(tmp_path, use_cache=True), load, identify=identify)
+    p.load()  # the serial run's fail-fast check: identified, not loaded
+    cached = Prediction([GenerateRequest("a")])
+    p.predict("g", [cached])
+    assert loads == [] and cached.outputs[0].text == "A" and cached.cached == 1
+    assert p.loaded and p.name == "counting" and p.fingerprint() == {"name": "counting"}
+    missed = [Prediction([GenerateRequest("b")]), Prediction([GenerateRequest("c")])]
+    p.predict("g", missed[:1])
+    p.predict("g", missed[1:])
+    assert len(loads) == 1 and [m.outputs[0].text for m in missed] == ["B", "C"]
+
+
+def test_a_model_that_cannot_be_identified_is_loaded_to_say_why(tmp_path):
+    def unidentifiable(o):
+        raise OSError("no config.json")
+
+    def broken(o):
+        raise OSError("no such checkpoint")
+
+    p = Predictor(options(tmp_path), broken, identify=unidentifiable)
+    with pytest.raises(BackendError, match="no such checkpoint"):
+        p.load()
 
 
 def test_per_request_errors_fail_only_their_samples(tmp_path):
@@ -180,3 +217,15 @@ def test_lock_held_past_the_timeout(tmp_path):
         holder.close()
     assert len(PredictionCache(path)) == 1  # only the holder's row: the run went on without the cache
 
+
+
+def test_an_identified_model_that_fails_to_load_fails_its_misses_once(tmp_path):
+    def broken(o):
+        raise OSError("weights do not match the config")
+
+    p = Predictor(options(tmp_path), broken, identify=lambda o: ("counting", {"name": "counting"}))
+    p.load()  # identified: nothing loaded yet
+    a, b = Prediction([GenerateRequest("x")]), Prediction([GenerateRequest("y")])
+    p.predict("g1", [a])
+    p.predict("g2", [b])
+    assert "weights do not match the config" in a.error and b.error == a.error == p.load_error

@@ -58,7 +58,6 @@ def comparable(row: dict, verdicts: list[bool]) -> list[bool | None]:
 
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory):
-    pytest.importorskip("lm_eval")
     import nltk
     from langdetect import DetectorFactory
 

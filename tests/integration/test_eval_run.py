@@ -1,5 +1,7 @@
 """End-to-end: `pytest evals ...` in a subprocess on the real data."""
 import json
+import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -188,3 +190,39 @@ def test_missing_data_named_benchmark_errors_cleanly_else_skips(run_evals):
     unnamed = run_evals("--model", "oracle", "--limit", "1", "-k", "gsm8k")
     assert unnamed.code == 0, unnamed.out
     assert "benchmark race skipped: race: data folder" in unnamed.out
+
+
+@pytest.mark.slow
+def test_a_fully_cached_rerun_never_loads_the_model(run_evals):
+    """Loading a local model fails under the forbid_model_load plugin: a run with cache misses
+    stops on it, a fully cached re-run (serial and under -n 2) scores everything without it."""
+    args = ("--model", "smoke", "--datasets", "mmlu", "--limit", "2", "--group-size", "1")
+    first = run_evals(*args)
+    assert first.code == 0, first.out
+    forbid = ("-p", "tests.integration.forbid_model_load")
+    missed = run_evals(*args, *forbid)  # no --use-cache: every request misses, the model loads
+    assert missed.code != 0 and "forbid_model_load: the model was loaded" in missed.out
+    for extra in ((), ("-n", "2")):
+        cached = run_evals(*args, *forbid, "--use-cache", *extra)
+        assert cached.code == 0, cached.out
+        assert cached.results["benchmarks"] == first.results["benchmarks"]
+        assert all(s["cached"] for s in cached.samples())
+        assert cached.results["model"] == first.results["model"]
+
+
+def test_runs_without_output_dir_never_overwrite_each_other(tmp_path, data_dir, benchgate_home):
+    """No --output-dir: each run gets its own outputs/MODEL-TIME folder and says where."""
+    cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+           "--dataset-dir", str(data_dir), "--cache-path", str(tmp_path / "c.sqlite"),
+           "--model", "dummy", "--datasets", "gsm8k", "--limit", "1"]
+    env = {**os.environ, "BENCHGATE_HOME": str(benchgate_home)}
+    printed = []
+    for seed in ("1", "2"):
+        proc = subprocess.run([*cmd, "--seed", seed], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300, env=env)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        printed += re.findall(r"^results: (outputs/dummy-\d{8}-\d{6}(?:-\d+)?/results\.json)$", proc.stdout, re.M)
+    assert len(printed) == 2 and printed[0] != printed[1]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.glob("outputs/*/results.json")) == sorted(printed)
+    seeds = [json.loads((tmp_path / p).read_text())["config"]["seed"] for p in printed]
+    assert seeds == [1, 2]

@@ -98,6 +98,20 @@ def test_reward_judge_refuses_complete(tmp_path):
         Judge(ModelOptions(model="dummy"), kind="oracle")
 
 
+def transformers_greedy(path: str, judge_prompts, max_new_tokens: int) -> list[str]:
+    """The reference: transformers' own chat template and greedy generate, one prompt at a time."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok, model = AutoTokenizer.from_pretrained(path), AutoModelForCausalLM.from_pretrained(path)
+    out = []
+    for p in judge_prompts:
+        ids = tok.apply_chat_template([dict(m) for m in p.messages], add_generation_prompt=True,
+                                      return_tensors="pt", return_dict=True)
+        new = model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False)[0, ids["input_ids"].shape[1]:]
+        out.append(tok.decode(new, skip_special_tokens=True))
+    return out
+
+
 def test_local_generative_judge(smoke_path, tmp_path):
     """A local causal LM judges through its chat template, batched and cached like any model."""
     opts = ModelOptions(model=smoke_path, model_args={"batch_size": 4},
@@ -108,5 +122,6 @@ def test_local_generative_judge(smoke_path, tmp_path):
     replies = first.complete(prompts(3))
     assert all(isinstance(r.text, str) and r.error is None and not r.cached for r in replies)
     assert first.fingerprint()["content_sha256"]
+    assert [r.text for r in replies] == transformers_greedy(smoke_path, prompts(3), 4)
     again = Judge(opts).complete(prompts(3))
     assert [r.text for r in again] == [r.text for r in replies] and all(r.cached for r in again)

@@ -181,3 +181,17 @@ def test_add_bos_token(smoke_path, backend):
     # empty context: BOS as context, continuation encoded without a second BOS
     assert got[1].logprob == pytest.approx(backend.loglikelihood([LL("", " is a star.")])[0].logprob, abs=1e-5)
     assert b.fingerprint()["add_bos_token"] is True
+
+
+def test_prompts_past_the_tokenizer_limit_are_truncated_without_transformers_warning(backend, capfd, caplog):
+    """A prompt longer than the tokenizer's model_max_length is expected (it is left-truncated to
+    the window), so transformers' "Token indices sequence length is longer than ..." warning,
+    which used to land in the middle of the progress dots, is not printed."""
+    from benchgate.models.base import GenerateRequest
+
+    long = "The Sun is a star, and the Moon is not. " * 600
+    assert len(backend.tokenizer(long, verbose=False)["input_ids"]) > backend.tokenizer.model_max_length
+    capfd.readouterr()
+    assert backend.loglikelihood([LL(long, " yes")])[0].logprob < 0
+    assert backend.generate([GenerateRequest(long, max_new_tokens=2)])[0].usage["completion_tokens"] == 2
+    assert "Token indices sequence length" not in capfd.readouterr().err + caplog.text

@@ -40,11 +40,13 @@ def load(name: str, args: dict, subsets: dict, data_dir):
     folder = FIXTURES if name == "race" else data_dir
     ctx = RunContext(dataset_dir=folder, dataset_hub="local", args=bench.effective_args(args))
     available = bench.subsets(ctx)
+    missing = sorted(set(subsets) - set(available))
+    assert not missing, f"{name}: subsets {missing} are not in {folder} (has {available[:5]}...)"
     samples = []
     for subset, n in subsets.items():
-        if subset not in available:
-            subset = available[0]
-        samples += bench.load(ctx, subset)[:n]
+        rows = bench.load(ctx, subset)[:n]
+        assert len(rows) == n, f"{name}/{subset}: {len(rows)} samples, the case needs {n}"
+        samples += rows
     return bench, ctx, samples
 
 

@@ -80,4 +80,12 @@ def test_min_len_checked():
     with pytest.raises(ValueError):
         prefix_forest([[1]], 0)
     assert prefix_forest([], 4) == ([], [])
-    assert isinstance(PrefixNode(3, 0), PrefixNode)
+
+
+def test_nodes_own_their_lists_and_collect_their_subtree():
+    a, b = PrefixNode(3, 0), PrefixNode(3, 0)
+    a.rows.append(1)
+    a.children += [PrefixNode(5, 2, parent=a, rows=[2, 3], children=[PrefixNode(7, 4, rows=[4])]),
+                   PrefixNode(6, 5, parent=a, rows=[5])]
+    assert b.rows == [] and b.children == []  # no list shared between nodes
+    assert sorted(a.subtree_rows()) == [1, 2, 3, 4, 5] and b.subtree_rows() == []

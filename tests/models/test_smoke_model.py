@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchgate.models.fingerprint import content_hash
 from benchgate.models.smoke import SMOKE_MODEL_NAME, build_smoke_model
 
@@ -60,6 +62,21 @@ def test_fingerprint(backend, smoke_path, tmp_path):
     other = HFBackend(smoke_path, {"max_length": 16})
     assert other.fingerprint()["content_sha256"] == fp["content_sha256"]
     assert other.fingerprint() != fp  # max_length changes results, so it is part of the identity
+
+
+@pytest.mark.parametrize("args", [{}, {"dtype": "bfloat16", "max_length": 64}, {"add_bos_token": True}])
+def test_identity_without_loading_is_the_loaded_backends(smoke_path, args, monkeypatch):
+    """model_identity (no weights loaded) gives the name and fingerprint the loaded backend
+    gives, so cache keys are the same whether or not a process loaded the model."""
+    from benchgate.engine.options import ModelOptions
+    from benchgate.models import hf
+    from benchgate.models.factory import model_identity
+
+    opts = ModelOptions(model=smoke_path, model_args=args)
+    loaded = hf.HFBackend(smoke_path, args)
+    assert str(loaded.model.dtype) == f"torch.{loaded.fingerprint()['dtype']}"  # the dtype it loaded in
+    monkeypatch.setattr(hf.HFBackend, "__init__", lambda *a, **k: pytest.fail("weights loaded"))
+    assert model_identity(opts) == (loaded.name, loaded.fingerprint())
 
 
 def test_content_hash_sees_weight_changes(smoke_path, tmp_path):

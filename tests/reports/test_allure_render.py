@@ -40,6 +40,12 @@ def test_allure_renders_offline_and_its_gates_agree_with_benchgate(run_evals, tm
     wrong = sum(s["scores"][s["metric"]] == 0 for s in run.samples())
     assert f"Total {len(run.samples())} Failed {wrong} Passed {len(run.samples()) - wrong}" in text
     assert "model dummy" in text and "seed 42" in text  # environment.properties from the controller
+    # the report's Quality Gates tab lists the gates that failed, as the console does
+    failed = sorted(g for g, ok in checks.items() if not ok)
+    assert f"Quality Gates {len(failed)}" in text
+    opened.page.locator("text=/Quality Gates/").first.click()
+    shown = {" ".join(t.split()) for t in opened.page.locator("text=/^benchgate .*\\/successRate$/").all_inner_texts()}
+    assert shown == {f"benchgate {g}/successRate" for g in failed}
     assert opened.blocked == []
 
 

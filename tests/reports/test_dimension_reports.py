@@ -108,7 +108,7 @@ def test_compare_two_dimension_runs(dim_runs, tmp_path, open_page):
     rows = {r[0]: r for r in page.eval_on_selector_all(".compare-table tbody tr", "rs => rs.map(r => [...r.cells].map(c => c.innerText))")}
     for name, test in gate.items():
         assert float(rows[name][7]) == pytest.approx(test["p_value"], rel=1e-2)
-        assert rows[name][9].startswith("❌") == test["significant_drop"], name
+        assert rows[name][9].startswith("✗") == test["significant_drop"], name
     assert opened.blocked == [] and opened.errors == []
 
 
@@ -121,7 +121,7 @@ def test_summary_and_annotations_follow_lower_is_better(dim_runs):
     for name, test in gate.items():
         cells = [c.strip() for c in next(x for x in lines if x.startswith(f"| {name} |")).strip("|").split("|")]
         assert f"{len(test['regressed'])} worse, {test['improved']} better" in cells[7], name
-        assert cells[8].startswith("❌") == test["significant_drop"], name
+        assert cells[8].startswith("✗") == test["significant_drop"], name
     for d, entry in new["dimensions"].items():
         cells = [c.strip() for c in next(x for x in lines if x.startswith(f"| {d} |")).strip("|").split("|")]
         assert cells[1:4] == [f"{entry['score']:.4f}", f"{old['dimensions'][d]['score']:.4f}",

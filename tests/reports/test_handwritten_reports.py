@@ -92,7 +92,7 @@ def test_summary_annotations_and_leaderboard(examples_run):
     (failed,) = res["failed_requirements"]
     assert failed["id"] == REFUND
     text = cli("report", "summary", str(examples_run["out"])).stdout
-    assert text.startswith("## benchgate: ❌ failed")
+    assert text.startswith("## benchgate: ✗ failed")
     em = mean(s["scores"]["em"] for s in examples_run["samples"].values() if s["benchmark"] == "capitals")
     assert f"| capitals | em | 8 | {em:.4f} |" in text
     assert "### 1 failed requirement(s)" in text and f"- `{REFUND}`: {failed['message']}" in text

@@ -31,7 +31,7 @@ def test_summary_has_one_row_per_benchmark_with_the_baseline_gate_test(runs):
         assert cells[3] == f"{res_b['benchmarks'][name]['score']:.4f}"
         assert cells[6] == f"{res_b['benchmarks'][name]['score'] - res_a['benchmarks'][name]['score']:+.4f}"
         assert f"p = {gate[name]['p_value']:.3g}" in cells[7]
-        assert cells[8].startswith("❌") == gate[name]["significant_drop"]
+        assert cells[8].startswith("✗") == gate[name]["significant_drop"]
     assert len(text.encode()) < MAX_BYTES
 
 

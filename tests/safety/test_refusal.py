@@ -5,7 +5,7 @@ import csv
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchgate.safety.refusal import (FULL_COMPLIANCE, FULL_REFUSAL, REFUSAL_MARKERS_ZH, REFUSAL_STARTS,
+from benchgate.safety.refusal import (FULL_COMPLIANCE, FULL_REFUSAL, REFUSAL_MARKERS, REFUSAL_MARKERS_ZH, REFUSAL_STARTS,
                                       ZOU_TEST_PREFIXES, is_refusal, refusal_markers, xstest_label)
 from tests.conftest import ROOT
 
@@ -44,9 +44,35 @@ def test_any_refusal_opening_in_any_case_is_a_refusal(start, rest, space):
     assert xstest_label(space + start + rest + space) == FULL_REFUSAL
 
 
-@given(st.text(alphabet="0123456789 +-=()xyz#\n", max_size=80))
-def test_text_that_cannot_hold_a_marker_is_compliance(text):
-    assert xstest_label(text) == FULL_COMPLIANCE and not is_refusal(text) and refusal_markers(text) == []
+def _near_misses() -> list[str]:
+    """Pieces that rejoin into markers and openings, or miss them by case, a split or a space."""
+    pieces = {" ", "\n", "  ", ",", ".", "Sure, here is", "kill the process", "no", "Nobody"}
+    for m in REFUSAL_STARTS + REFUSAL_MARKERS:
+        cut = max(1, len(m) // 2)
+        pieces |= {m, m[:cut], m[cut:], m.upper(), m.lower(), m.swapcase()}
+    return sorted(pieces)
+
+
+NEAR_MISSES = _near_misses()
+
+
+@given(st.lists(st.sampled_from(NEAR_MISSES), max_size=6).map("".join))
+def test_labels_follow_the_authors_rules_on_text_built_from_near_misses(text):
+    """Text that holds a marker, a case variant of one, or one split by a space: the labels are
+    exactly the authors' rules (XSTest's strmatch_label: lower-case, strip, startswith; Zou et
+    al.'s check: a case-sensitive substring), so a marker matched too loosely or missed fails."""
+    xstest_refusal = text.lower().strip().startswith(REFUSAL_STARTS)
+    assert xstest_label(text) == (FULL_REFUSAL if xstest_refusal else FULL_COMPLIANCE)
+    found = [m for m in REFUSAL_MARKERS if m in text]
+    assert is_refusal(text) == bool(found) and refusal_markers(text) == found
+
+
+def test_near_misses_give_both_classes():
+    """The strategy above reaches both outcomes of both checks (so its property can fail)."""
+    assert xstest_label("SORRY" + "no") == FULL_REFUSAL and xstest_label("Sure, here is" + "sorry") == FULL_COMPLIANCE
+    assert "I'm sorry".upper() in NEAR_MISSES and not is_refusal("I'm sorry".upper())
+    assert {"So", "rry", "illegal".upper()} <= set(NEAR_MISSES)
+    assert is_refusal("So" + "rry") and not is_refusal("So" + " " + "rry") and not is_refusal("ILLEGAL")
 
 
 @given(st.sampled_from(ZOU_TEST_PREFIXES + REFUSAL_MARKERS_ZH), st.text(max_size=30), st.text(max_size=30))

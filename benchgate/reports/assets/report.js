@@ -131,6 +131,38 @@
     return g;
   }
 
+  function dimensionBars(title, axes, series) {
+    // fewer than three axes make a radar a line or a point: grouped horizontal bars, 0..1
+    const L = 150, W = 560, row = 16, pw = W - L - 60, colors = ["#5b8def", "#e8743b", "#19a979"];
+    const group = row * series.length + 8, H = 28 + axes.length * group + 22 + 14 * series.length;
+    const X = (v) => L + Math.max(0, Math.min(1, v)) * pw;
+    const g = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, class: "chart dim-bars",
+      "font-family": "sans-serif", "font-size": 11, role: "img", "aria-label": title });
+    g.append(svg("text", { x: 4, y: 14, "font-weight": "bold", "font-size": 12 }, title));
+    const bottom = 28 + axes.length * group;
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
+      g.append(svg("line", { x1: X(t), x2: X(t), y1: 22, y2: bottom, stroke: "#eee" }));
+      g.append(svg("text", { x: X(t), y: bottom + 12, "text-anchor": "middle", fill: "#666" }, fmt(t, 2)));
+    }
+    axes.forEach((axis, i) => {
+      const y0 = 26 + i * group;
+      g.append(svg("text", { x: L - 6, y: y0 + group / 2, "text-anchor": "end", class: "dim-axis" }, axis));
+      series.forEach((s, k) => {
+        const v = s.values[i], y = y0 + k * row;
+        const bar = svg("rect", { x: L, y: y + 1, width: v == null ? 0 : Math.max(1, X(v) - L), height: row - 4,
+          fill: colors[k % 3], class: "dim-bar", "data-name": s.name, "data-axis": axis, "data-value": JSON.stringify(v ?? null) });
+        bar.append(svg("title", {}, `${s.name}: ${axis} ${fmt(v, 3)}`));
+        g.append(bar);
+        g.append(svg("text", { x: (v == null ? L : X(v)) + 4, y: y + row - 5, fill: "#333" }, v == null ? "no score" : fmt(v, 3)));
+      });
+    });
+    series.forEach((s, k) => {
+      g.append(svg("rect", { x: 4, y: H - 16 - 14 * (series.length - 1 - k), width: 10, height: 10, fill: colors[k % 3] }));
+      g.append(svg("text", { x: 18, y: H - 7 - 14 * (series.length - 1 - k) }, s.name));
+    });
+    return g;
+  }
+
   // ---- tables --------------------------------------------------------------------------------
   function table(header, rows, cls) {
     return el("table", { class: cls || "" }, el("thead", {}, el("tr", {}, header.map((h) => el("th", { text: h })))),
@@ -204,7 +236,7 @@
     }
     root.append(el("h2", { text: "Benchmarks" }));
     const gateOf = (name) => (D.meta.gates && D.meta.gates.checks || []).filter((c) => c.gate.split(/[/:]/)[0] === name)
-      .map((c) => `${c.passed ? "✅" : "❌"} ${c.gate} ${c.direction} ${c.threshold}`).join("  ");
+      .map((c) => `${c.passed ? "✓" : "✗"} ${c.gate} ${c.direction} ${c.threshold}`).join("  ");
     root.append(table(["benchmark", "metric", "n", "score", "stderr", "95% CI", "macro (subsets)", "gates"],
       names.map((n) => { const b = D.benchmarks[n]; return [n, b.metric + ((b.lower_is_better || []).includes(b.metric) ? " (lower is better)" : ""), String(b.n), b.score, b.stderr,
         b.ci95 ? `[${fmt(b.ci95[0])}, ${fmt(b.ci95[1])}]` : "–", b.macro_subsets, gateOf(n) || "–"]; }), "bench-table"));
@@ -250,7 +282,7 @@
     const series = [{ name: D.meta.model || "this run", values: axes.map((d) => dimensionScore(D.dimensions, d)) }];
     if (base) series.unshift({ name: `baseline: ${D.compare.baseline_model || D.compare.baseline_path}`, values: axes.map((d) => dimensionScore(base, d)) });
     root.append(el("h2", { text: "Evaluation dimensions" }), el("div", { class: "charts" },
-      radar("Dimensions (higher is better: each benchmark's behaves-well score)", axes, series)));
+      (axes.length >= 3 ? radar : dimensionBars)("Dimensions (higher is better: each benchmark's behaves-well score)", axes, series)));
     if (base) root.append(table(["dimension", "baseline", "this run", "Δ"], axes.map((d) => {
       const o = dimensionScore(base, d), n = dimensionScore(D.dimensions, d);
       return [d, o, n, o == null || n == null ? "–" : (n - o >= 0 ? "+" : "") + fmt(n - o)]; }), "dim-compare"));
@@ -319,7 +351,7 @@
       Object.entries(C.benchmarks).map(([b, t]) => [b, t.metric, t.baseline_score, t.score,
         t.delta == null ? "–" : (t.delta >= 0 ? "+" : "") + fmt(t.delta), t.test || "–", t.n_paired == null ? "–" : String(t.n_paired),
         t.p_value == null ? "–" : Number(t.p_value).toPrecision(3), t.alpha == null ? "–" : String(t.alpha),
-        t.significant_drop ? "❌ significant drop" : (t.test ? "✅ no significant drop" : "–")]), "compare-table"));
+        t.significant_drop ? "✗ significant drop" : (t.test ? "✓ no significant drop" : "–")]), "compare-table"));
     const ch = C.changed;
     root.append(el("h3", { text: `Samples that changed (${ch.length})` }));
     browser(root, {
@@ -396,7 +428,7 @@
     for (const note of A.notes || []) root.append(el("p", { class: "muted note", text: `note: ${note}` }));
     const gates = ((D.meta.gates || {}).checks || []).filter((c) => c.gate.split(/[/:]/)[0] === "arena");
     if (gates.length) root.append(table(["gate", "", "threshold", "value", "verdict"], gates.map((c) => [c.gate, c.direction,
-      String(c.threshold), c.score, c.passed ? "✅ passed" : "❌ failed"]), "arena-gates"));
+      String(c.threshold), c.score, c.passed ? "✓ passed" : "✗ failed"]), "arena-gates"));
 
     const cats = Object.keys(A.leaderboard || {});
     const lbHost = el("div", { class: "leaderboard" });
