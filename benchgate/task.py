@@ -3,12 +3,13 @@ command line, because the config is turned into exactly those command-line optio
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
 
-from benchgate.engine.options import default_output_dir
 
 # config key -> command-line option; values are rendered by _render
 OPTIONS = {
@@ -89,3 +90,16 @@ def run_task(config: Mapping[str, Any] | str | Path) -> dict[str, Any]:
     results_path = Path(cfg["output_dir"]) / "results.json"
     results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.is_file() else None
     return {"exit_code": int(code), "results": results}
+
+
+def default_output_dir(model: str | None, root: Path = Path("outputs")) -> Path:
+    """A new folder per run, so a run never writes over the last one's results:
+    `root/MODEL-YYYYMMDD-HHMMSS` (UTC; MODEL: the --model's last path part, `-2`, `-3`... when
+    the folder is already there). Creates nothing."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path((model or "no-model").rstrip("/")).name).strip("-.")
+    base = root / f"{name or 'model'}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{base.name}-{n}")
+    return folder

@@ -4,8 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from benchgate.argspec import Arg, check_args
 from benchgate.models.base import GenerationConfig
 from benchgate.models.factory import ModelRole, judge_role
 from benchgate.run import limit_count  # noqa: F401 - importable from here (arena, items, tests)
+from benchgate.task import default_output_dir  # noqa: F401 - importable from here
 
 GROUP = "benchgate"
 JUDGE_URL_ENV = "BENCHGATE_JUDGE_API_URL"
@@ -149,19 +148,6 @@ def check_output_dir(path: Path) -> None:
         raise OptionError(f"--output-dir {path}: {probe} is not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OptionError(f"--output-dir {path}: {probe} is not writable")
-
-
-def default_output_dir(model: str | None, root: Path = Path("outputs")) -> Path:
-    """A new folder per run, so a run never writes over the last one's results:
-    `root/MODEL-YYYYMMDD-HHMMSS` (UTC; MODEL: the --model's last path part, `-2`, `-3`... when
-    the folder is already there). Creates nothing."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path((model or "no-model").rstrip("/")).name).strip("-.")
-    base = root / f"{name or 'model'}-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
-    folder, n = base, 1
-    while folder.exists():
-        n += 1
-        folder = base.with_name(f"{base.name}-{n}")
-    return folder
 
 
 def benchgate_home() -> Path:
