@@ -50,7 +50,10 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
     if unknown:
         raise ValueError(f"task config: unknown key(s) {unknown} (accepted: "
                          f"{', '.join(sorted([*OPTIONS, *EXTRA]))})")
+    # the extra pytest arguments (paths, -k, -n) before the options: a path after
+    # --datasets/--dataset-dir would be taken as one of their values
     args = [str(config.get("evals_dir") or default_evals_dir())]
+    args += [str(a) for a in config.get("pytest_args", [])]
     for key, option in OPTIONS.items():
         if key not in config or config[key] is None:
             continue
@@ -60,7 +63,7 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
                 args.append(option)
         elif key == "chat_template":
             args += [option, "on" if value in (True, "on") else "off"]
-        elif key == "datasets":
+        elif key in ("datasets", "dataset_dir"):  # several values: one option, searched in order
             args += [option, *([value] if isinstance(value, str) else [str(v) for v in value])]
         elif key == "gate":
             gates = value.items() if isinstance(value, Mapping) else None
@@ -71,7 +74,6 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
             args += [option, json.dumps(value)]
         else:
             args += [option, str(value)]
-    args += [str(a) for a in config.get("pytest_args", [])]
     return args
 
 
