@@ -122,11 +122,11 @@ def accepted(specs: Mapping[str, Arg]) -> str:
 
 
 def did_you_mean(names, choices) -> str:
-    """'; did you mean 'gsm8k'?' for the closest of `choices` to each unknown name (difflib),
+    """" (did you mean 'gsm8k'?)" for the closest of `choices` to each unknown name (difflib),
     or '' when none is close."""
     close = [m[0] for n in names if (m := difflib.get_close_matches(str(n), list(choices), n=1))]
     close = list(dict.fromkeys(close))
-    return f"; did you mean {' / '.join(repr(c) for c in close)}?" if close else ""
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def check_args(given: Mapping[str, Any] | None, specs: Mapping[str, Arg], where: str) -> dict[str, Any]:
