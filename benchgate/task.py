@@ -50,10 +50,7 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
     if unknown:
         raise ValueError(f"task config: unknown key(s) {unknown} (accepted: "
                          f"{', '.join(sorted([*OPTIONS, *EXTRA]))})")
-    # the extra pytest arguments (paths, -k, -n) before the options: a path after
-    # --datasets/--dataset-dir would be taken as one of their values
     args = [str(config.get("evals_dir") or default_evals_dir())]
-    args += [str(a) for a in config.get("pytest_args", [])]
     for key, option in OPTIONS.items():
         if key not in config or config[key] is None:
             continue
@@ -63,8 +60,10 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
                 args.append(option)
         elif key == "chat_template":
             args += [option, "on" if value in (True, "on") else "off"]
-        elif key in ("datasets", "dataset_dir"):  # several values: one option, searched in order
-            args += [option, *([value] if isinstance(value, str) else [str(v) for v in value])]
+        elif key == "datasets":  # `--opt=value` form: a path in pytest_args is never taken as a value
+            args.append(f"{option}={value if isinstance(value, str) else ','.join(map(str, value))}")
+        elif key == "dataset_dir":  # one or several folders, searched in order
+            args += [f"{option}={v}" for v in ([value] if isinstance(value, str) else value)]
         elif key == "gate":
             gates = value.items() if isinstance(value, Mapping) else None
             for spec in ([f"{k}={v}" for k, v in gates] if gates else
@@ -74,6 +73,7 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
             args += [option, json.dumps(value)]
         else:
             args += [option, str(value)]
+    args += [str(a) for a in config.get("pytest_args", [])]  # last: they override the config
     return args
 
 

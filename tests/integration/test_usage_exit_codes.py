@@ -195,11 +195,13 @@ def test_the_benchgate_script_exits_4_as_a_process(tmp_path):
     assert proc.returncode == 4 and "benchgate merge: error:" in proc.stderr, proc.stderr
 
 
-def test_benchgate_run_passes_paths_after_dataset_dir_to_pytest(tmp_path):
-    """A task config's pytest_args (a test path) must not become a --dataset-dir value."""
+def test_benchgate_run_passes_paths_after_dataset_dir_to_pytest():
+    """A task config's pytest_args (a test path) must not become a --dataset-dir or --datasets
+    value, and still come last (they override the config's options)."""
     from benchgate.task import config_to_args
 
-    args = config_to_args({"model": "smoke", "dataset_dir": ["a", "b"],
-                           "pytest_args": [str(EVALS / "gsm8k.py"), "-q"]})
-    assert args[:3] == [str(EVALS), str(EVALS / "gsm8k.py"), "-q"]
-    assert args[args.index("--dataset-dir"):][:3] == ["--dataset-dir", "a", "b"]
+    args = config_to_args({"model": "smoke", "datasets": ["gsm8k", "mmlu"], "dataset_dir": ["a", "b"],
+                           "pytest_args": [str(EVALS / "gsm8k.py"), "--limit", "3"]})
+    assert args[0] == str(EVALS) and args[-3:] == [str(EVALS / "gsm8k.py"), "--limit", "3"]
+    assert "--datasets=gsm8k,mmlu" in args and args.count("--dataset-dir=a") == 1
+    assert args.index("--dataset-dir=a") < args.index("--dataset-dir=b")
