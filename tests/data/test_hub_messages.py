@@ -126,3 +126,23 @@ def test_the_readme_install_brings_the_hub_clients():
     assert "pip install torch==2.13.0 -e ." in (root / "README.md").read_text()
     for module in ("modelscope", "datasets", "addict", "huggingface_hub"):
         assert importlib.util.find_spec(module) is not None, module
+
+
+@pytest.mark.slow
+def test_an_unknown_model_id_is_named_as_such(tmp_path):
+    """`--model HUB_ID` (benchgate/models/resolve.py) against a hub that knows no such model."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoSuchRepo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    code = ("from benchgate.models.resolve import resolve_model_path\n"
+            "try:\n    resolve_model_path('no-such-org/no-such-model', hub='huggingface')\n"
+            "except Exception as e:\n    print(f'{type(e).__name__}: {e}')\n")
+    env = {**{k: v for k, v in os.environ.items() if "proxy" not in k.lower()},
+           "HF_HOME": str(tmp_path / "hf"), "HF_ENDPOINT": f"http://127.0.0.1:{server.server_port}"}
+    try:
+        proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180)
+    finally:
+        server.shutdown()
+    line = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-2000:]
+    assert line.startswith("ModelDownloadError: could not download model 'no-such-org/no-such-model' from the "
+                           "huggingface hub: unknown id: the huggingface hub has no model"), line
+    assert "Check the id, or the hub (--model-hub modelscope)" in line
