@@ -184,14 +184,24 @@ def parse_dataset_dirs(values: list[str] | None) -> tuple[Path, ...]:
         folder = Path(value)
         if not folder.is_dir():
             raise OptionError(f"--dataset-dir {value}: not a directory")
-        modules = sorted(p.name for p in folder.glob("*.py"))
+        modules = sorted(p.name for p in folder.glob("*.py") if _is_test_module(p))
         if modules:
-            raise OptionError(f"--dataset-dir {value}: holds Python modules ({', '.join(modules[:3])}), "
+            raise OptionError(f"--dataset-dir {value}: holds test modules ({', '.join(modules[:3])}), "
                               f"not data: put test paths before --dataset-dir, which takes every "
                               f"value up to the next option")
         if folder.resolve() not in folders:
             folders.append(folder.resolve())
     return tuple(folders)
+
+
+def _is_test_module(path: Path) -> bool:
+    """A pytest test module, conftest or benchmark module (what `pytest PATH` would collect)."""
+    if path.name == "conftest.py" or path.name.startswith("test_") or path.stem.endswith("_test"):
+        return True
+    try:
+        return "BENCHMARK =" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def parse_datasets(values: list[str] | str | None) -> list[str] | None:

@@ -117,7 +117,7 @@ def test_a_test_path_swallowed_by_dataset_dir_is_a_usage_error(tmp_path, capsys,
     text = capsys.readouterr()
     text = text.out + text.err
     assert code == 4, text
-    assert f"--dataset-dir {EVALS}: holds Python modules" in text
+    assert f"--dataset-dir {EVALS}: holds test modules" in text
     assert "put test paths before --dataset-dir" in text
 
 
