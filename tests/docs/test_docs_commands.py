@@ -256,10 +256,11 @@ def _setup_runs(workspace: Path, capsys) -> None:
     setup = [
         ["pytest", *mmlu, "--model", "oracle", "--output-dir", "last-release"],
         ["pytest", *mmlu, "--model", "oracle", "--output-dir", "outputs"],
-        ["pytest", *mmlu, "--model", "oracle", "--output-dir", "runs/qwen-7b"],
-        ["pytest", *mmlu, "--model", "wrong", "--output-dir", "runs/llama-8b"],
-        ["pytest", "evals", "--datasets", "xstest", "--limit", "1", "-q", "--model", "oracle", "--output-dir", "runs/safety-a"],
-        ["pytest", "evals", "--datasets", "xstest", "--limit", "1", "-q", "--model", "wrong", "--output-dir", "runs/safety-b"],
+        # runs/*: every run has mmlu (the targets' leaderboard) and xstest (a dimension)
+        *(["pytest", "evals", "--datasets", "mmlu", "xstest", "--limit", "1", "-q", "--model", model,
+           "--output-dir", f"runs/{name}"]
+          for name, model in (("qwen-7b", "oracle"), ("llama-8b", "wrong"), ("safety-a", "oracle"),
+                              ("safety-b", "wrong"))),
         ["pytest", *mmlu, "--model", "oracle", "--shard", "1/3", "--output-dir", "shard1/"],
         ["pytest", *mmlu, "--model", "oracle", "--shard", "3/3", "--output-dir", "shard3/"],
         ["pytest", "evals", "--datasets", "gsm8k", "--limit", "1", "-q", "--model", "oracle", "--output-dir", "old"],
