@@ -26,6 +26,7 @@ import json
 import os
 import shlex
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -290,9 +291,12 @@ def test_documented_commands_run_as_written(workspace, monkeypatch, capsys, benc
     monkeypatch.setenv("BENCHGATE_HOME", str(benchgate_home))
     monkeypatch.setenv("BENCHGATE_DATASET_DIR", os.pathsep.join(["../shared/benchmarks", "../shared/safety"]))
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(workspace / "step-summary.md"))
+    started = time.perf_counter()
     _setup_runs(workspace, capsys)
+    timings = [(time.perf_counter() - started, "(shared setup)")]
     failures = []
     for command in documented():
+        started = time.perf_counter()
         decision = DECISIONS.get(command)
         if isinstance(decision, Collect):
             words = shlex.split(command)
@@ -300,6 +304,7 @@ def test_documented_commands_run_as_written(workspace, monkeypatch, capsys, benc
                 code, text = _in_process([words[0], "--collect-only", "-q", *words[1:]], capsys)
             if code != 0:
                 failures.append(f"{command}: collection exit {code}\n{text[-1500:]}")
+            timings.append((time.perf_counter() - started, command))
             continue
         if not isinstance(decision, Run):
             continue
@@ -311,6 +316,9 @@ def test_documented_commands_run_as_written(workspace, monkeypatch, capsys, benc
         if code != decision.code:
             failures.append(f"{command}\n  ran: {shlex.join(words)}\n  exit {code}, expected {decision.code}\n"
                             f"{text[-2000:]}")
+        timings.append((time.perf_counter() - started, command))
+    # where the time goes (the slowest first), beside the workspace
+    (workspace.parent / "timings.txt").write_text("".join(f"{s:7.1f} s  {c}\n" for s, c in sorted(timings, reverse=True)))
     assert not failures, "\n\n".join(failures)
     assert (workspace / "step-summary.md").read_text().strip()  # the `>> $GITHUB_STEP_SUMMARY` command
 
