@@ -37,6 +37,7 @@ def test_a_missing_data_folder_exits_4_not_2(tmp_path, capsys, data_dir, safety_
     assert "could not be collected (above): a usage or configuration error, exit code 4" in text
 
 
+@pytest.mark.slow
 def test_a_missing_data_folder_exits_4_under_xdist(tmp_path, safety_dir, benchgate_home):
     """Under -n, pytest itself exits 1 (TESTS_FAILED) for a worker's collection error."""
     proc = subprocess.run([sys.executable, "-m", "pytest", str(EVALS), "-q", "-p", "no:cacheprovider",
@@ -187,6 +188,7 @@ def test_every_benchgate_command_exits_4_on_a_usage_error(tmp_path, capsys, name
     assert "error:" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_the_benchgate_script_exits_4_as_a_process(tmp_path):
     """The same through the installed console script's entry point, in a process."""
     proc = subprocess.run([sys.executable, "-c", "import sys; from benchgate.cli import main; sys.exit(main())",
