@@ -7,6 +7,7 @@ what it got. Unknown keys are refused with the list of accepted ones.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -120,6 +121,14 @@ def accepted(specs: Mapping[str, Arg]) -> str:
     return ", ".join(f"{k} ({specs[k].describe()})" for k in sorted(specs))
 
 
+def did_you_mean(names, choices) -> str:
+    """" (did you mean 'gsm8k'?)" for the closest of `choices` to each unknown name (difflib),
+    or '' when none is close."""
+    close = [m[0] for n in names if (m := difflib.get_close_matches(str(n), list(choices), n=1))]
+    close = list(dict.fromkeys(close))
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
 def check_args(given: Mapping[str, Any] | None, specs: Mapping[str, Arg], where: str) -> dict[str, Any]:
     """Defaults of `specs` updated by `given`, each value checked; `where` prefixes errors,
     e.g. '--dataset-args: humaneval'."""
@@ -127,7 +136,7 @@ def check_args(given: Mapping[str, Any] | None, specs: Mapping[str, Arg], where:
     unknown = sorted(set(given) - set(specs))
     if unknown:
         what = f"key {unknown[0]!r}" if len(unknown) == 1 else f"keys {unknown}"
-        raise ValueError(f"{where}: unknown {what}; accepted: {accepted(specs)}")
+        raise ValueError(f"{where}: unknown {what}{did_you_mean(unknown, specs)}; accepted: {accepted(specs)}")
     out = {k: s.default for k, s in specs.items()}
     for key, value in given.items():
         out[key] = specs[key].check(value, f"{where} {key}")

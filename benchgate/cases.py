@@ -181,8 +181,10 @@ def _builtin_cases(path: Path, state: Run | None, limit: Callable[[int], int] | 
     else:  # an explicit dataset_dir wins over the run's --dataset-dir/--dataset-hub
         import os
 
-        folder = dataset_dir or os.environ.get("BENCHGATE_DATASET_DIR")
-        ctx = RunContext(dataset_dir=Path(folder) if folder else None,
+        folders = [Path(dataset_dir)] if dataset_dir else \
+            [Path(f) for f in os.environ.get("BENCHGATE_DATASET_DIR", "").split(os.pathsep) if f]
+        folder = folders[0] if folders else None
+        ctx = RunContext(dataset_dir=folder, dataset_dirs=tuple(folders),
                          dataset_hub="local" if folder else "modelscope",
                          args=state.context_for(bench).args if state is not None
                          else bench.effective_args(None),

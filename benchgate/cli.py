@@ -6,10 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from benchgate.usage import USAGE_ERROR, UsageParser
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="benchgate", description=__doc__)
+    parser = UsageParser(prog="benchgate", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the evaluation described by a YAML task config")
     run.add_argument("config", help="YAML file with the same keys as the command-line options")
@@ -48,12 +50,12 @@ def main(argv: list[str] | None = None) -> int:
             config["pytest_args"] = list(config["pytest_args"]) + args.pytest_args
             return int(pytest.main(config_to_args(config)))
         except ValueError as e:
-            parser.error(str(e))
+            parser.usage_error(str(e))
     if args.command == "merge":
         return _merge(args, parser)
     if args.command in ("report", "leaderboard"):
         return run_report(args, parser)
-    return 2
+    return USAGE_ERROR
 
 
 def _merge(args, parser) -> int:
@@ -68,7 +70,7 @@ def _merge(args, parser) -> int:
         results, failures = merge([Path(s) for s in args.shards], Path(args.output_dir),
                                   gates=args.gate, baseline=args.baseline, alpha=args.baseline_alpha)
     except (MergeError, OptionError) as e:
-        parser.exit(2, f"benchgate merge: error: {e}\n")
+        parser.exit(USAGE_ERROR, f"benchgate merge: error: {e}\n")
     except OutputError as e:
         parser.exit(3, f"benchgate merge: error: {e}\n")
     for line in summary_lines(results["benchmarks"], str(results["model"]["name"])):

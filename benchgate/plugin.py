@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchgate.argspec import did_you_mean
 from benchgate.engine.items import RECORD_PROPERTY, BenchmarkFile, is_benchmark_module
 from benchgate.engine.options import OptionError, RunOptions, add_options
 from benchgate.engine.state import _ACTIVE, STATE_KEY, EvalState, get_state
@@ -165,14 +166,16 @@ def _check_benchmarks(config: pytest.Config, options: RunOptions) -> list[str]:
     available = f"available here: {', '.join(sorted(modules))} (put paths before --datasets)"
     unknown = [n for n in options.datasets or () if n not in modules]
     if unknown and modules and not hand_written:
-        raise OptionError(f"--datasets: unknown benchmark(s) {unknown}; {available}")
+        raise OptionError(f"--datasets: unknown benchmark(s) {unknown}{did_you_mean(unknown, modules)}; "
+                          f"{available}")
     paths = dict(modules)
     for name in options.dataset_args:
         if name not in paths and (found := _builtin_benchmark(config, name)) is not None:
             paths[name] = found  # a built-in benchmark that load_cases(name) reads
     missing = sorted(set(options.dataset_args) - set(paths))
     if missing and (modules or hand_written):
-        raise OptionError(f"--dataset-args: unknown benchmark(s) {missing}; {available}")
+        raise OptionError(f"--dataset-args: unknown benchmark(s) {missing}{did_you_mean(missing, paths)}; "
+                          f"{available}")
     from benchgate.benchmark import RunContext
     from benchgate.engine.items import import_benchmark
 
@@ -188,7 +191,8 @@ def _check_benchmarks(config: pytest.Config, options: RunOptions) -> list[str]:
         except ValueError as e:
             raise OptionError(str(e)) from None
         if args.get("subset_list"):
-            ctx = RunContext(dataset_dir=options.dataset_dir, dataset_hub=options.dataset_hub,
+            ctx = RunContext(dataset_dir=options.dataset_dir, dataset_dirs=options.dataset_dirs,
+                             dataset_hub=options.dataset_hub,
                              args=args, seed=options.seed, chat=options.chat_template)
             try:
                 subsets = bench.subsets(ctx)
@@ -196,7 +200,8 @@ def _check_benchmarks(config: pytest.Config, options: RunOptions) -> list[str]:
                 continue
             wrong = [s for s in args["subset_list"] if s not in subsets]
             if wrong:
-                raise OptionError(f"--dataset-args: {name} has no subset(s) {wrong}; its subsets: "
+                raise OptionError(f"--dataset-args: {name} has no subset(s) {wrong}"
+                                  f"{did_you_mean(wrong, subsets)}; its subsets: "
                                   f"{', '.join(subsets)}")
     return unknown if (modules or hand_written) else []
 

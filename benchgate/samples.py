@@ -49,6 +49,12 @@ class RunContext:
     # judge-scored parts are skipped with a reason (Benchmark.skip_reason), never scored 0
     judge: str | None = None
     _cache: dict = field(default_factory=dict)
+    # every --dataset-dir, searched in order for a benchmark's folder (default: dataset_dir alone)
+    dataset_dirs: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.dataset_dirs and self.dataset_dir is not None:
+            self.dataset_dirs = (Path(self.dataset_dir),)
 
     def cached(self, key: Any, build):
         """Memoise per-process data (few-shot pools, category maps)."""

@@ -63,8 +63,10 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
                 args.append(option)
         elif key == "chat_template":
             args += [option, "on" if value in (True, "on") else "off"]
-        elif key == "datasets":
-            args += [option, *([value] if isinstance(value, str) else [str(v) for v in value])]
+        elif key == "datasets":  # `--opt=value` form: a path in pytest_args is never taken as a value
+            args.append(f"{option}={value if isinstance(value, str) else ','.join(map(str, value))}")
+        elif key == "dataset_dir":  # one or several folders, searched in order
+            args += [f"{option}={v}" for v in ([value] if isinstance(value, str) else value)]
         elif key == "gate":
             gates = value.items() if isinstance(value, Mapping) else None
             for spec in ([f"{k}={v}" for k, v in gates] if gates else
@@ -74,7 +76,7 @@ def config_to_args(config: Mapping[str, Any]) -> list[str]:
             args += [option, json.dumps(value)]
         else:
             args += [option, str(value)]
-    args += [str(a) for a in config.get("pytest_args", [])]
+    args += [str(a) for a in config.get("pytest_args", [])]  # last: they override the config
     return args
 
 

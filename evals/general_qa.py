@@ -24,7 +24,7 @@ from pathlib import Path
 
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
-from benchgate.data.files import dataset_folder, read_csv_records, read_jsonl, to_samples
+from benchgate.data.files import dataset_folder, find_dataset_folder, read_csv_records, read_jsonl, to_samples
 from benchgate.models.base import GenerateRequest
 from benchgate.named_metrics import MetricError, compute_all, resolve
 
@@ -114,7 +114,7 @@ class GeneralQA(Benchmark):
             if not root.exists():
                 raise DataError(f"general_qa: path {root} not found")
         else:
-            if ctx.dataset_dir is None or not (Path(ctx.dataset_dir) / "general_qa").is_dir():
+            if find_dataset_folder(ctx, "general_qa") is None:
                 raise DataError("general_qa: no data: pass --dataset-args "
                                 "'{\"general_qa\": {\"path\": \"my.jsonl\"}}' or put .jsonl/.csv files "
                                 "in <dataset-dir>/general_qa/")

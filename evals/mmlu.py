@@ -44,8 +44,8 @@ class MMLU(LetterChoiceBenchmark):
 
     def _categories(self, ctx: RunContext) -> dict[str, str]:
         def load() -> dict[str, str]:
-            if ctx.dataset_hub != "local":
-                return {}
+            if ctx.dataset_hub != "local":  # the hubs carry no category table: the same one
+                return dict(HUB_CATEGORIES)  # as ../shared/benchmarks/mmlu/categories.yaml
             path = dataset_folder(ctx, "mmlu") / "categories.yaml"
             try:
                 data = yaml.safe_load(read_text(path))
@@ -93,5 +93,26 @@ SUBJECTS = (
     "nutrition philosophy prehistory professional_accounting professional_law "
     "professional_medicine professional_psychology public_relations security_studies "
     "sociology us_foreign_policy virology world_religions").split()
+
+# subject -> category for data loaded from a hub (no categories.yaml there): Hendrycks et al.'s
+# categories.py, as in the local data's categories.yaml (tests/evals/test_mmlu.py compares them)
+HUB_CATEGORIES = {subject: CATEGORY_NAMES[category] for category, subjects in {
+    "STEM": "abstract_algebra astronomy college_biology college_chemistry college_computer_science "
+            "college_mathematics college_physics computer_security conceptual_physics "
+            "electrical_engineering elementary_mathematics high_school_biology high_school_chemistry "
+            "high_school_computer_science high_school_mathematics high_school_physics "
+            "high_school_statistics machine_learning",
+    "humanities": "formal_logic high_school_european_history high_school_us_history "
+                  "high_school_world_history international_law jurisprudence logical_fallacies "
+                  "moral_disputes moral_scenarios philosophy prehistory professional_law world_religions",
+    "social sciences": "econometrics high_school_geography high_school_government_and_politics "
+                       "high_school_macroeconomics high_school_microeconomics high_school_psychology "
+                       "human_sexuality professional_psychology public_relations security_studies "
+                       "sociology us_foreign_policy",
+    "other (business, health, misc.)": "anatomy business_ethics clinical_knowledge college_medicine "
+                                       "global_facts human_aging management marketing medical_genetics "
+                                       "miscellaneous nutrition professional_accounting "
+                                       "professional_medicine virology",
+}.items() for subject in subjects.split()}
 
 BENCHMARK = MMLU()

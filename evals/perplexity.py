@@ -22,7 +22,7 @@ from typing import Sequence
 
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
-from benchgate.data.files import to_samples
+from benchgate.data.files import find_dataset_folder, to_samples
 from benchgate.metrics.perplexity import bits_per_byte, count_bytes, count_words, weighted_perplexity
 from benchgate.models.base import RollingLoglikelihoodRequest
 
@@ -77,7 +77,7 @@ class Perplexity(Benchmark):
     def _files(self, ctx: RunContext) -> dict[str, Path]:
         paths = ctx.args["path"]
         if not paths:
-            folder = Path(ctx.dataset_dir) / "perplexity" if ctx.dataset_dir else None
+            folder = find_dataset_folder(ctx, "perplexity")
             if folder is None or not folder.is_dir():
                 raise DataError("perplexity: no data: pass --dataset-args "
                                 "'{\"perplexity\": {\"path\": \"corpus.txt\"}}' or put *.txt files in "

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored, chat_prompt
-from benchgate.data.files import read_jsonl, to_samples
+from benchgate.data.files import find_dataset_folder, read_jsonl, to_samples
 from benchgate.models.base import GenerateRequest
 
 SHIPPED = Path(__file__).parent / "data" / "prompt_attack_zh" / "prompts.jsonl"
@@ -57,8 +57,9 @@ class PromptAttackZh(Benchmark):
     def _path(self, ctx: RunContext) -> Path:
         if ctx.args["path"]:
             return Path(ctx.args["path"]).expanduser()
-        if ctx.dataset_dir is not None and (Path(ctx.dataset_dir) / "prompt_attack_zh").is_dir():
-            return Path(ctx.dataset_dir) / "prompt_attack_zh" / "prompts.jsonl"
+        folder = find_dataset_folder(ctx, "prompt_attack_zh")
+        if folder is not None:
+            return folder / "prompts.jsonl"
         return SHIPPED
 
     def _all(self, ctx: RunContext) -> list[Sample]:

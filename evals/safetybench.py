@@ -110,7 +110,7 @@ class SafetyBench(LetterChoiceBenchmark):
                 if sample.error is None:
                     sample.subset = subset_name(sample.data["category"])
             return samples
-        return ctx.cached(("safetybench", str(ctx.dataset_dir)), build)
+        return ctx.cached(("safetybench", tuple(map(str, ctx.dataset_dirs))), build)
 
     def subsets(self, ctx: RunContext) -> list[str]:
         present = {s.subset for s in self._all(ctx)}

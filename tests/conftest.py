@@ -134,8 +134,11 @@ def run_evals(tmp_path, data_dir, benchgate_home):
     def run(*args: str, output: str | None = None, evals: Path | None = None,
             env: dict | None = None, timeout: int = 600) -> EvalRun:
         out_dir = tmp_path / (output or f"out{next(counter)}")
+        # the shared benchmarks unless the test names its own data folders (--dataset-dir
+        # accumulates: a second one would be searched after the default)
+        data = [] if "--dataset-dir" in args else ["--dataset-dir", str(data_dir)]
         cmd = [sys.executable, "-m", "pytest", str(evals or ROOT / "evals"), "-q", "-p", "no:cacheprovider",
-               "--dataset-dir", str(data_dir), "--output-dir", str(out_dir),
+               *data, "--output-dir", str(out_dir),
                "--cache-path", str(tmp_path / "cache.sqlite"), *args]
         full_env = {**os.environ, "BENCHGATE_HOME": str(benchgate_home), **(env or {})}
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,

@@ -68,6 +68,17 @@ def test_unknown_keys_list_every_accepted_key_with_its_type():
     specs = {"n": Arg(1, int, min=1), "network": Arg("auto", str, choices=("auto", "guard"))}
     with pytest.raises(ValueError) as e:
         check_args({"nn": 2}, specs, "--dataset-args: humaneval")
-    assert str(e.value) == ("--dataset-args: humaneval: unknown key 'nn'; accepted: n (int >= 1), "
+    assert str(e.value) == ("--dataset-args: humaneval: unknown key 'nn' (did you mean 'n'?); accepted: n (int >= 1), "
                             "network (one of 'auto', 'guard')")
     assert check_args({"n": 3}, specs, "x") == {"n": 3, "network": "auto"}
+
+
+def test_did_you_mean_names_the_closest_choice_or_nothing():
+    from benchgate.argspec import did_you_mean
+
+    names = ["gsm8k", "mmlu", "ceval", "cmmlu", "xstest"]
+    assert did_you_mean(["gsm8"], names) == " (did you mean 'gsm8k'?)"
+    assert did_you_mean(["cmmmlu"], names) == " (did you mean 'cmmlu'?)"
+    assert did_you_mean(["gsm8", "xtest"], names) == " (did you mean 'gsm8k' or 'xstest'?)"
+    assert did_you_mean(["squad"], names) == ""  # nothing close: no guess
+    assert did_you_mean(["abstract_algebr"], ["anatomy", "abstract_algebra"]) == " (did you mean 'abstract_algebra'?)"

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 from benchgate.arena.config import METRICS, SWAP_RULES
+from benchgate.usage import USAGE_ERROR, UsageParser
 
 
 def _run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="benchgate arena", description=__doc__)
+    parser = UsageParser(prog="benchgate arena", description=__doc__)
     parser.add_argument("config", help="arena config YAML (EvalScope keys, docs/arena.md)")
     parser.add_argument("--dry-run", action="store_true",
                         help="candidates answer; the judge is never called (seeded random verdicts)")
@@ -37,7 +38,7 @@ def _run(argv: list[str]) -> int:
 
 
 def _rate(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(
+    parser = UsageParser(
         prog="benchgate arena rate",
         description="Rate a review file (benchgate arena/reviews.jsonl, EvalScope battle.jsonl or "
                     "review file, FastChat model_judgment) without calling any model.")
@@ -80,7 +81,7 @@ def _rate(argv: list[str]) -> int:
         review = read_review_file(args.reviews, args.battle_order)
         mapping = load_category_mapping(args.category_file) if args.category_file else None
     except (ReviewFileError, ValueError) as e:
-        parser.exit(2, f"benchgate arena rate: error: {e}\n")
+        parser.exit(USAGE_ERROR, f"benchgate arena rate: error: {e}\n")
     single = review.kind == "single"
     metric = args.metric or ("score" if single else "elo")
     if (metric == "score") != single:
@@ -92,7 +93,7 @@ def _rate(argv: list[str]) -> int:
         result = summarize(review, params, category_function(mapping), rule=args.swap_rule,
                            weighting=args.weighting, strong_weight=args.strong_verdict_weight)
     except ValueError as e:
-        parser.exit(2, f"benchgate arena rate: error: {e}\n")
+        parser.exit(USAGE_ERROR, f"benchgate arena rate: error: {e}\n")
     result = {"source": str(args.reviews), "mode": review.kind, "battle_order": review.order, **result}
     counts = result["counts"]
     result["warnings"] = parse_failure_warnings(counts["judgments"], counts["parse_failures"],

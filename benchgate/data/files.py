@@ -16,14 +16,23 @@ from benchgate.errors import DataError, DataMissing
 from benchgate.samples import RunContext, Sample
 
 
+def find_dataset_folder(ctx: RunContext, name: str) -> Path | None:
+    """`<dataset-dir>/<name>` in the first --dataset-dir that has it (searched in order)."""
+    return next((Path(d) / name for d in ctx.dataset_dirs if (Path(d) / name).is_dir()), None)
+
+
 def dataset_folder(ctx: RunContext, name: str) -> Path:
-    """`<dataset-dir>/<name>`, or a clear error saying what to pass."""
-    if ctx.dataset_dir is None:
+    """`<dataset-dir>/<name>` (the first --dataset-dir that has it), or a clear error saying
+    what to pass."""
+    if not ctx.dataset_dirs:
         raise DataMissing(f"{name}: no --dataset-dir given and --dataset-hub is 'local'")
-    folder = Path(ctx.dataset_dir) / name
-    if not folder.is_dir():
-        raise DataMissing(f"{name}: data folder {folder} not found; --dataset-dir must point at "
-                        f"a folder that contains {name}/")
+    folder = find_dataset_folder(ctx, name)
+    if folder is None:
+        if len(ctx.dataset_dirs) == 1:
+            raise DataMissing(f"{name}: data folder {Path(ctx.dataset_dirs[0]) / name} not found; "
+                              f"--dataset-dir must point at a folder that contains {name}/")
+        raise DataMissing(f"{name}: no {name}/ folder in any --dataset-dir (searched "
+                          f"{', '.join(str(d) for d in ctx.dataset_dirs)}); add the folder that contains {name}/")
     return folder
 
 

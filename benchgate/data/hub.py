@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from benchgate.errors import DataError, DataMissing
+from benchgate.hubs import describe_failure, missing_package
 
 
 def load_hub_split(hub: str, dataset_id: str, subset: str | None, split: str) -> list[dict]:
-    """Rows of one split from a hub, as plain dicts. Offline or unknown ids raise a
-    DataError that names the dataset, the hub and how to use local files instead."""
+    """Rows of one split from a hub, as plain dicts. A failure raises a DataError that names
+    the dataset, the hub and what is wrong: the hub's package not installed (with the pip
+    command), no network, or an unknown id; and how to use local files instead."""
     try:
         if hub == "modelscope":
             from modelscope.msdatasets import MsDataset
@@ -22,11 +24,11 @@ def load_hub_split(hub: str, dataset_id: str, subset: str | None, split: str) ->
     except DataError:
         raise
     except Exception as e:  # the hubs raise many types; all mean "could not load"
-        reason = f"{type(e).__name__}: {e}".splitlines()[0][:300]
-        raise DataMissing(
-            f"could not load dataset {dataset_id!r} (subset {subset!r}, split {split!r}) from "
-            f"{hub}: {reason}. Offline? Pass --dataset-dir with a local copy "
-            f"(and --dataset-hub local)") from None
+        what = f"dataset {dataset_id!r} (subset {subset!r}, split {split!r})"
+        way_out = "" if missing_package(e, hub) else \
+            ". Or pass --dataset-dir with a local copy (and --dataset-hub local)"
+        raise DataMissing(f"could not load {what} from {hub}: "
+                          f"{describe_failure(e, hub, f'dataset {dataset_id!r}')}{way_out}") from None
 
 
 def hub_samples(benchmark, ctx, subset: str, split: str, convert, hub_subset: str | None = "") -> list:

@@ -44,9 +44,14 @@ class Controller:
         self.fatal: str | None = None
         self.output_error: str | None = None
         self.records_dir: Path | None = None
+        self.collection_errors = 0  # modules or data folders that could not be collected
+        self.ctrl_c = False  # a real interrupt (Ctrl-C, SIGTERM), not pytest's collection stop
+        self.tests_ran = False
+        self.collection_failed = False  # exit 4 for collection errors (said in the summary)
 
     # -- pytest hooks ---------------------------------------------------------
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.tests_ran = True
         handled = False
         for name, value in report.user_properties:
             if name == RECORD_PROPERTY and report.when == "call":
@@ -67,6 +72,15 @@ class Controller:
                 return
             message = str(report.longrepr).strip().splitlines()
             self.recorder.add_error(subset or _sample_id(report.nodeid), message[-1] if message else "failed")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors += 1
+
+    def pytest_keyboard_interrupt(self, excinfo) -> None:
+        # pytest stops after collection errors with Session.Interrupted (a KeyboardInterrupt
+        # subclass); Ctrl-C and SIGTERM raise KeyboardInterrupt itself
+        self.ctrl_c = excinfo.type is KeyboardInterrupt
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:
@@ -95,6 +109,13 @@ class Controller:
         self.fatal = next((s["fatal"] for s in summaries if s.get("fatal")), None)
         if self.fatal:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        if self.collection_errors and not self.ctrl_c and not self.tests_ran and session.exitstatus in (
+                pytest.ExitCode.INTERRUPTED, pytest.ExitCode.TESTS_FAILED):
+            # a test module, benchmark or data folder that cannot be collected is a usage or
+            # configuration error (exit 4), serial (pytest: 2, "interrupted") or under xdist (1);
+            # 2 means interrupted here (README, "When things go wrong")
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+            self.collection_failed = True
         if not self.recorder.n_records and not self.recorder.errors and not self.recorder.skipped:
             self._remove_records_dir()
             return  # no benchmark ran: nothing to write
@@ -159,6 +180,9 @@ class Controller:
         if self.fatal:
             tr.write_sep("=", "benchgate: the model cannot be used", red=True)
             tr.write_line(self.fatal, red=True)
+        if self.collection_failed:
+            tr.write_line(f"benchgate: {self.collection_errors} module(s) or data folder(s) could not be "
+                          f"collected (above): a usage or configuration error, exit code 4", red=True)
         if self.results is None:
             return
         tr.write_sep("=", "benchgate summary")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from benchgate.argspec import did_you_mean
 from benchgate.benchmark import (Benchmark, DataError, DataMissing, RunContext, Sample,  # noqa: F401
                                  import_benchmark, is_benchmark_module)  # (importable from here too)
 from benchgate.engine.options import limit_count
@@ -50,7 +51,8 @@ class BenchmarkFile(pytest.File):
         if chosen:
             unknown = sorted(set(chosen) - set(subsets))
             if unknown:
-                raise pytest.UsageError(f"--dataset-args: {bench.name} has no subset(s) {unknown}; "
+                raise pytest.UsageError(f"--dataset-args: {bench.name} has no subset(s) {unknown}"
+                                        f"{did_you_mean(unknown, subsets)}; "
                                         f"its subsets: {', '.join(subsets)}")
             subsets = [s for s in subsets if s in set(chosen)]
         return subsets

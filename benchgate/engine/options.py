@@ -54,8 +54,10 @@ def add_options(parser) -> None:
                      "first ceil(F x subset size), as lm-eval")
     g.addoption("--dataset-hub", choices=("modelscope", "huggingface", "local"), default=None,
                 help="where datasets come from (default: local when --dataset-dir is given)")
-    g.addoption("--dataset-dir", default=os.environ.get("BENCHGATE_DATASET_DIR"),
-                help="folder holding <benchmark>/ data folders (env BENCHGATE_DATASET_DIR)")
+    g.addoption("--dataset-dir", nargs="+", action="extend", default=None,
+                help="folders holding <benchmark>/ data folders, searched in order (several "
+                     "values, or the option repeated; env BENCHGATE_DATASET_DIR, separated by "
+                     f"'{os.pathsep}'); put test paths before it")
     g.addoption("--use-cache", action="store_true",
                 help="reuse cached predictions (the cache is always written through)")
     g.addoption("--cache-path", default=None,
@@ -202,6 +204,38 @@ def parse_generation_config(text: str | dict | None, option: str = "--generation
         raise OptionError(f"{option}: temperature must be > 0 when do_sample is true "
                           "(for greedy decoding use do_sample=false)")
     return GenerationConfig(**values)
+
+
+def parse_dataset_dirs(values: list[str] | None) -> tuple[Path, ...]:
+    """The --dataset-dir folders, resolved, in search order (else $BENCHGATE_DATASET_DIR,
+    folders separated by os.pathsep). Each must be a folder; one holding test modules is a
+    pytest path swallowed by the option's values (`--dataset-dir DATA evals`): a usage error."""
+    if values is None:
+        env = os.environ.get("BENCHGATE_DATASET_DIR")
+        values = [v for v in env.split(os.pathsep) if v] if env else []
+    folders: list[Path] = []
+    for value in values:
+        folder = Path(value)
+        if not folder.is_dir():
+            raise OptionError(f"--dataset-dir {value}: not a directory")
+        modules = sorted(p.name for p in folder.glob("*.py") if _is_test_module(p))
+        if modules:
+            raise OptionError(f"--dataset-dir {value}: holds test modules ({', '.join(modules[:3])}), "
+                              f"not data: put test paths before --dataset-dir, which takes every "
+                              f"value up to the next option")
+        if folder.resolve() not in folders:
+            folders.append(folder.resolve())
+    return tuple(folders)
+
+
+def _is_test_module(path: Path) -> bool:
+    """A pytest test module, conftest or benchmark module (what `pytest PATH` would collect)."""
+    if path.name == "conftest.py" or path.name.startswith("test_") or path.stem.endswith("_test"):
+        return True
+    try:
+        return "BENCHMARK =" in path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
 
 
 def parse_datasets(values: list[str] | str | None) -> list[str] | None:
@@ -353,13 +387,14 @@ class RunOptions:
     judge_model_args: dict[str, Any] = field(default_factory=dict)
     judge_generation: GenerationConfig = field(default_factory=lambda: judge_generation_config(None))
     arena_config: Path | None = None
+    dataset_dirs: tuple[Path, ...] = ()  # every --dataset-dir, searched in order (dataset_dir: the first)
 
     @classmethod
     def from_pytest(cls, config) -> "RunOptions":
         """Parse and validate the options of a pytest config."""
         opt = config.getoption
-        dataset_dir = opt("dataset_dir")
-        hub = opt("dataset_hub") or ("local" if dataset_dir else "modelscope")
+        dataset_dirs = parse_dataset_dirs(opt("dataset_dir"))
+        hub = opt("dataset_hub") or ("local" if dataset_dirs else "modelscope")
         limit = opt("limit")
         if limit is not None:  # checked again: a value set outside argparse (ini, plugins)
             try:
@@ -374,8 +409,6 @@ class RunOptions:
             raise OptionError(f"--progress-interval must be >= 0 seconds, got {opt('progress_interval')}")
         if not opt("cache_timeout") > 0:
             raise OptionError(f"--cache-timeout must be > 0 seconds, got {opt('cache_timeout')}")
-        if dataset_dir and not Path(dataset_dir).is_dir():
-            raise OptionError(f"--dataset-dir {dataset_dir}: not a directory")
         api_url = opt("api_url")
         if api_url is not None:
             check_api_url(api_url)
@@ -405,7 +438,8 @@ class RunOptions:
             dataset_args=dataset_args,
             limit=limit,
             dataset_hub=hub,
-            dataset_dir=Path(dataset_dir).resolve() if dataset_dir else None,
+            dataset_dir=dataset_dirs[0] if dataset_dirs else None,
+            dataset_dirs=dataset_dirs,
             use_cache=opt("use_cache"),
             cache_path=Path(cache_path) if cache_path else benchgate_home() / "predictions.sqlite",
             dry_run=opt("dry_run"),
@@ -464,6 +498,7 @@ class RunOptions:
             "limit": self.limit,
             "dataset_hub": self.dataset_hub,
             "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
+            "dataset_dirs": [str(d) for d in self.dataset_dirs],
             "use_cache": self.use_cache,
             "dry_run": self.dry_run,
             "seed": self.seed,

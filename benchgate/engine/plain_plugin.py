@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from benchgate.argspec import did_you_mean
 from benchgate.cases import Case
 from benchgate.engine.items import SampleError, SampleItem
 from benchgate.engine.plain import (ERROR_PROPERTY, PREFETCHED_KEY, RAN_KEY, RUN_KEY, analyse,
@@ -38,7 +39,8 @@ class PlainEvalPlugin:
         state = self.state
         unknown = [n for n in state.unknown_datasets if n not in state.plain_benchmarks]
         if unknown:
-            raise pytest.UsageError(f"--datasets: unknown benchmark(s) {unknown}; hand-written "
+            known = sorted(state.plain_benchmarks)
+            raise pytest.UsageError(f"--datasets: unknown benchmark(s) {unknown}{did_you_mean(unknown, known)}; hand-written "
                                     f"evals here: {', '.join(sorted(state.plain_benchmarks)) or 'none'}")
         seen: dict[str, str] = {}
         clashes = []

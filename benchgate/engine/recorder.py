@@ -261,8 +261,11 @@ class Recorder:
 
         entry: dict[str, Any] = {"metric": primary, **block([r[3] for r in rows])}
         if primary not in entry["metrics"]:
-            raise ValueError(f"no sample has a score for the primary metric {primary!r} "
-                             f"(metrics found: {sorted(entry['metrics'])})")
+            missing = _missing_primary(bench, primary, rows)
+            if missing is None:
+                raise ValueError(f"no sample has a score for the primary metric {primary!r} "
+                                 f"(metrics found: {sorted(entry['metrics'])})")
+            entry.update(missing)  # a result, not a crash: no score, and why
         entry["subsets"] = {name: block(m) for name, m in sorted(scopes["subsets"].items())}
         entry["categories"] = {name: block(m) for name, m in sorted(scopes["categories"].items())}
         for name, block_ in entry["categories"].items():  # mean of its subsets' primary scores
@@ -320,6 +323,23 @@ class Recorder:
             self._partial_path.unlink()
         self._partial, self._spill = None, None
         return final
+
+
+def _missing_primary(bench: str, primary: str, rows) -> dict[str, Any] | None:
+    """Why no sample has its primary metric, when the samples say so: each recorded a
+    `*parse_failure` of 1 (a judge that never gave a parseable verdict). Then the benchmark
+    is a result without a score, `score_missing` giving the reason and `parse_failures`
+    listing every such sample id per metric; None when some sample does not explain it."""
+    failures: dict[str, list[str]] = {}
+    for subset, index, _, scores in rows:
+        failed = sorted(name for name, value in scores.items() if name.endswith("parse_failure") and value)
+        if not failed:
+            return None
+        for name in failed:
+            failures.setdefault(name, []).append(f"{bench}/{subset}/{index}")
+    counts = "; ".join(f"{name} on {len(ids)} of {len(rows)} samples" for name, ids in sorted(failures.items()))
+    return {"score_missing": f"no sample has a score for the primary metric {primary!r}: {counts}",
+            "parse_failures": dict(sorted(failures.items()))}
 
 
 def _record(line: str) -> dict | None:

@@ -87,7 +87,7 @@ class EvalState:
             if args.get("judge") and not self.options.judge_model and not self.options.dry_run:
                 raise pytest.UsageError(f"--dataset-args: {bench.name}.judge needs a judge model: "
                                         f"pass --judge-model (and --judge-api-url for an API)")
-            ctx = RunContext(dataset_dir=self.options.dataset_dir,
+            ctx = RunContext(dataset_dir=self.options.dataset_dir, dataset_dirs=self.options.dataset_dirs,
                              dataset_hub=self.options.dataset_hub, args=args,
                              seed=self.options.seed, chat=self.options.chat_template,
                              judge=self.options.judge_model or None)

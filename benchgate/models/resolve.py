@@ -5,6 +5,8 @@ import os
 import socket
 from urllib.parse import urlsplit
 
+from benchgate.hubs import describe_failure, missing_package
+
 HUBS = ("modelscope", "huggingface")
 PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
@@ -54,15 +56,25 @@ def resolve_model_path(model: str, hub: str = "modelscope", revision: str | None
             try:
                 return str(snapshot_download(model, local_files_only=True, **kwargs))
             except Exception:  # noqa: BLE001 - not cached either
-                raise ConnectionError(f"{unreachable}, and no copy is cached locally") from None
+                raise _Offline(f"no network: {unreachable}, and no copy is cached locally") from None
         return str(snapshot_download(model, **kwargs))
     except Exception as e:  # noqa: BLE001 - re-raised with the context a user needs
-        reason = f"{type(e).__name__}: {e}"
+        rev = f" at revision {revision!r}" if revision else ""
+        package = missing_package(e, hub)
+        if package:
+            raise ModelDownloadError(f"could not download model {model!r}{rev} from the {hub} hub: "
+                                     f"{package}. Or pass a local directory with --model PATH.") from e
+        reason = str(e) if isinstance(e, _Offline) else describe_failure(e, hub, f"model {model!r}")
         if len(reason) > 600:
             reason = reason[:600] + "..."
-        rev = f" at revision {revision!r}" if revision else ""
+        advice = (f"Check the id, or the hub (--model-hub {'huggingface' if hub == 'modelscope' else 'modelscope'})"
+                  if reason.startswith("unknown id") else
+                  f"If this machine is offline or cannot reach {hub}, download the model elsewhere")
         raise ModelDownloadError(
             f"could not download model {model!r}{rev} from the {hub} hub: {reason}. "
-            f"If this machine is offline or cannot reach {hub}, download the model elsewhere "
-            f"and pass its local directory with --model PATH."
+            f"{advice} and pass its local directory with --model PATH."
         ) from e
+
+
+class _Offline(ConnectionError):
+    """The hub cannot be reached and no copy of the model is cached (the message says why)."""

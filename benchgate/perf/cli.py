@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import sys
 
+from benchgate.usage import USAGE_ERROR
+
 from .config import ConfigError, build_parser, config_from_args
 from .datasets import DatasetError
 from .report import redact
@@ -11,7 +13,8 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv``, run the load test, print the tables; 0 ok, 2 bad input, 1 every request failed."""
+    """Parse ``argv``, run the load test, print the tables; 0 ok, 4 bad input (usage error),
+    1 every request failed."""
     from .api import run_perf
 
     parser = build_parser()
@@ -21,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         outcome = run_perf(cfg)
     except (ConfigError, DatasetError) as e:
         print(f"benchgate perf: error: {redact(str(e), [ns.api_key])}", file=sys.stderr)
-        return 2
+        return USAGE_ERROR
     if not cfg.quiet:
         print(redact(outcome.text(), [cfg.api_key]))
     total_ok = sum(p["summary"]["Succeed requests"] for p in outcome.points)

@@ -13,6 +13,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from benchgate.usage import UsageParser
+
 DATASETS = ("openqa", "line_by_line", "random", "sharegpt")
 
 
@@ -117,7 +119,7 @@ def _kv(items: list[str] | None) -> dict[str, str]:
 
 def build_parser(prog: str = "benchgate perf") -> argparse.ArgumentParser:
     """The argparse parser of `benchgate perf`."""
-    p = argparse.ArgumentParser(prog=prog, description="Load-test an OpenAI-compatible endpoint.")
+    p = UsageParser(prog=prog, description="Load-test an OpenAI-compatible endpoint.")
     a = p.add_argument
     a("--url", required=True, help="endpoint, e.g. http://127.0.0.1:8000/v1/chat/completions "
       "(or .../v1/completions); a base URL ending in /v1 gets /chat/completions appended")

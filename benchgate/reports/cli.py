@@ -5,6 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from benchgate.usage import USAGE_ERROR
+
 
 def add_commands(sub) -> None:
     """Register `report` and `leaderboard` on the `benchgate` command's subparsers."""
@@ -42,7 +44,8 @@ def add_commands(sub) -> None:
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    """Dispatch a parsed `report`/`leaderboard` command; errors exit 2 with the reason."""
+    """Dispatch a parsed `report`/`leaderboard` command; errors in its inputs exit 4 (usage
+    error) with the reason."""
     from benchgate.reports.allure_render import AllureError
     from benchgate.reports.run_data import RunDataError
 
@@ -52,8 +55,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return {"allure": _allure, "html": _html, "summary": _summary,
                 "annotations": _annotations}[args.kind](args)
     except (RunDataError, AllureError) as e:
-        parser.exit(2, f"benchgate {args.command}: error: {e}\n")
-    return 2
+        parser.exit(USAGE_ERROR, f"benchgate {args.command}: error: {e}\n")
+    return USAGE_ERROR
 
 
 def _leaderboard(args) -> int:

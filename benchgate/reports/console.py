@@ -21,6 +21,9 @@ def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], left: int) -> l
     return [fmt.format(*header), fmt.format(*("-" * w for w in widths))] + [fmt.format(*r) for r in rows]
 
 
+MAX_IDS = 20  # sample ids listed per parse-failure metric under the table
+
+
 def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[str, Any] | None = None,
                   skipped: list[dict[str, Any]] | None = None) -> list[str]:
     """One row per benchmark, then per category and per subset (subsets only when few); the
@@ -37,6 +40,12 @@ def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[
         if entry.get("error"):  # aggregation failed: no score, the reason below the table
             errors.append(f"{name}: {entry['error']}")
             continue
+        if entry.get("score_missing"):  # e.g. a judge that never gave a parseable verdict
+            errors.append(f"{name}: no score: {entry['score_missing']}")
+            for metric, ids in entry.get("parse_failures", {}).items():
+                shown = ", ".join(ids[:MAX_IDS]) + (f", ... ({len(ids) - MAX_IDS} more in results.json)"
+                                                    if len(ids) > MAX_IDS else "")
+                errors.append(f"  {metric}: {shown}")
         for metric, block in entry["metrics"].items():
             if metric != entry["metric"]:
                 rows.append((f"  {name}", metric, _better(metric, lower), str(block["n"]),

@@ -1,6 +1,8 @@
 """A judge-scored eval: the run's judge grades each answer against a reference explanation.
 
     pytest examples/judged --model smoke --judge-model smoke     # a local model as the judge
+        # (the tiny smoke model never writes a [[correct]] verdict: judge_correct has no
+        # score, and every sample's parse failure is listed under the summary; exit 0)
     pytest examples/judged --model my-model --judge-model gpt-4o \\
         --judge-api-url https://api.openai.com/v1     # key from $BENCHGATE_JUDGE_API_KEY
     pytest examples/judged --model smoke   # no --judge-model: every test skipped, with the reason

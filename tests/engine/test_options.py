@@ -60,7 +60,7 @@ def test_generation_config_numbers_are_normalised():
     ("oracle", None, {"x": 1}, "--model oracle takes no model args, got ['x']"),
     ("wrong", None, {"temperature": 0}, "--model wrong takes no model args"),
     ("replay:f.jsonl", None, {"a": 1}, "takes no model args"),
-    ("dummy", None, {"responce": "x"}, "unknown key 'responce'; accepted: response"),
+    ("dummy", None, {"responce": "x"}, "unknown key 'responce' (did you mean 'response'?); accepted: response"),
     ("smoke", None, {"batch_size": 0}, "batch_size must be int >= 1, got 0"),
     ("smoke", None, {"dtype": "float8"}, "dtype must be one of 'auto'"),
     ("some/model", None, {"trust_remote_code": "yes"}, "trust_remote_code must be bool"),

@@ -89,6 +89,67 @@ def test_a_gate_on_a_benchmark_without_score_fails_with_the_reason(tmp_path):
                                 "score for the primary metric 'acc' (metrics found: ['other']))"]
 
 
+def _judged(index, parse_failed):
+    scores = {"judge_parse_failure": 1.0} if parse_failed else {"judge_correct": 1.0, "judge_parse_failure": 0.0}
+    return {"id": f"ex/ex/{index}", "benchmark": "ex", "subset": "ex", "index": index, "category": None,
+            "metric": "judge_correct", "scores": scores}
+
+
+def test_a_judge_that_never_parses_is_a_result_with_no_score_and_every_failure_listed(tmp_path):
+    """examples/judged with the smoke judge: no verdict parses, so no sample has judge_correct.
+    That used to be an aggregation error (exit 1); it is a result: score null, the reason, and
+    each sample whose verdict failed to parse, on the console too; the run is not failed."""
+    from benchgate.engine.controller import finalize
+    from benchgate.reports.console import summary_lines
+
+    r = Recorder(tmp_path)
+    for i in (2, 0, 1):
+        r.add(_judged(i, parse_failed=True))
+    results, outcome = finalize(r, config={}, model={"name": "m"}, timings={}, thresholds=[],
+                                baseline=None, alpha=0.05, dry_run=False)
+    entry = results["benchmarks"]["ex"]
+    assert entry["score"] is None and "error" not in entry and entry["n"] == 3
+    assert entry["score_missing"] == ("no sample has a score for the primary metric 'judge_correct': "
+                                      "judge_parse_failure on 3 of 3 samples")
+    assert entry["parse_failures"] == {"judge_parse_failure": ["ex/ex/0", "ex/ex/1", "ex/ex/2"]}
+    assert entry["metrics"]["judge_parse_failure"]["score"] == 1.0
+    assert results["status"] == "passed" and outcome.passed
+    lines = summary_lines(results["benchmarks"], "m")
+    assert f"ex: no score: {entry['score_missing']}" in lines
+    assert "  judge_parse_failure: ex/ex/0, ex/ex/1, ex/ex/2" in lines
+
+
+def test_a_gate_on_a_judge_metric_that_never_parsed_fails(tmp_path):
+    from benchgate.engine.controller import finalize
+    from benchgate.engine.gates import parse_gates
+
+    r = Recorder(tmp_path)
+    r.add(_judged(0, parse_failed=True))
+    results, outcome = finalize(r, config={}, model={"name": "m"}, timings={}, thresholds=parse_gates(["ex=0.5"]),
+                                baseline=None, alpha=0.05, dry_run=False)
+    assert outcome.failures == ["gate ex: no 'judge_correct' score for ex in this run"]
+    assert results["status"] == "failed"
+
+
+def test_a_missing_primary_not_explained_by_parse_failures_stays_an_error(tmp_path):
+    """One sample without the primary metric and without a parse failure: unexplained."""
+    r = Recorder(tmp_path)
+    r.add(_judged(0, parse_failed=True))
+    odd = _judged(1, parse_failed=False)
+    odd["scores"] = {"other": 1.0}
+    r.add(odd)
+    assert r.aggregate()["ex"]["error"].startswith("aggregation failed: ValueError: no sample has a score")
+
+
+def test_a_partly_parsed_judge_scores_the_parsed_samples(tmp_path):
+    r = Recorder(tmp_path)
+    r.add(_judged(0, parse_failed=True))
+    r.add(_judged(1, parse_failed=False))
+    entry = r.aggregate()["ex"]
+    assert entry["score"] == 1.0 and entry["metrics"]["judge_correct"]["n"] == 1
+    assert "score_missing" not in entry
+
+
 def test_samples_are_kept_in_memory_when_the_disk_refuses_the_stream(tmp_path):
     """From the record where the disk says ENOSPC (here /dev/full, the kernel's always-full
     device), records are kept in memory; samples.jsonl holds every record."""

@@ -124,3 +124,20 @@ def test_malformed_row_becomes_a_sample_error_naming_file_and_line(tmp_path, dat
     assert samples[2].error == f"{path}:3: expected 6 fields, got 3"
     assert samples[4].error == f"{path}:5: malformed row: answer must be one of A-D, got 'E'"
     assert samples[3].error is None
+
+
+def test_mmlu_from_a_hub_has_the_same_category_table_as_the_local_data(data_dir):
+    """The hubs carry no categories.yaml: a hub run must still get every subject's category
+    (the leaderboard's WeightedAvg by category), the same as the local data's table (read
+    here straight from the YAML file: Hendrycks et al.'s categories)."""
+    import yaml
+
+    table = yaml.safe_load((data_dir / "mmlu" / "categories.yaml").read_text())["subjects"]
+    names = {"STEM": "STEM", "humanities": "Humanities", "social sciences": "Social Sciences",
+             "other (business, health, misc.)": "Other"}
+    for hub in ("modelscope", "huggingface"):
+        hub_ctx = RunContext(dataset_dir=None, dataset_hub=hub, args=MMLU.effective_args({}))
+        subjects = MMLU.subsets(hub_ctx)
+        assert len(subjects) == 57 and set(subjects) == set(table)
+        assert {s: MMLU.category(hub_ctx, s) for s in subjects} == \
+            {s: names[v["category"]] for s, v in table.items()}

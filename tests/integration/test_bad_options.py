@@ -11,7 +11,8 @@ CASES = [
     (("--model", "dummy", "--datasets", "gsm8k", "--generation-config", "temperature=hot"),
      "--generation-config temperature must be number >= 0, got 'hot'"),
     (("--model", "dummy", "--datasets", "gsm8k", "--generation-config", "max_tokens=5"),
-     "--generation-config: unknown key 'max_tokens'; accepted: do_sample (bool), max_new_tokens (int >= 1)"),
+     "--generation-config: unknown key 'max_tokens' (did you mean 'max_new_tokens'?); accepted: do_sample (bool), "
+     "max_new_tokens (int >= 1)"),
     (("--model", "dummy", "--datasets", "mmlu", "--dataset-args",
       '{"mmlu": {"subset_list": "abstract_algebra,nosuch"}}'), "mmlu has no subset(s) ['nosuch']; its subsets: "),
     (("--model", "dummy", *HE, "--dataset-args", '{"humaneval": {"timeout": -1}}'),

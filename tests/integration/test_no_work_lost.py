@@ -215,5 +215,5 @@ def test_merge_isolates_a_broken_benchmark_and_names_a_corrupt_line(run_evals, t
     lines[3] = lines[3][:25]
     path.write_text("\n".join(lines) + "\n")
     broken = _merge(*(s.output_dir for s in shards), "--output-dir", tmp_path / "m2")
-    assert broken.returncode == 2
+    assert broken.returncode == 4  # a usage error (a bad input file), not "interrupted"
     assert f"{path}:4: invalid JSON" in broken.stderr and "Traceback" not in broken.stderr

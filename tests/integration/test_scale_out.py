@@ -32,7 +32,7 @@ def test_shards_merge_to_the_unsharded_results(run_evals, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "merge", str(parts[0].output_dir),
                            str(parts[1].output_dir), "--output-dir", str(tmp_path / "m2")],
                           cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 2 and "missing shard(s) ['3/3']" in proc.stderr
+    assert proc.returncode == 4 and "missing shard(s) ['3/3']" in proc.stderr
 
 
 def test_replay_rescores_saved_responses_and_names_missing_ids(run_evals, tmp_path):

@@ -80,7 +80,7 @@ def test_open_loop_cli(scripted, tmp_path, capsys):
 def test_missing_dataset_file(tmp_path, capsys):
     rc = cli.main(["--url", "http://127.0.0.1:9/v1", "--dataset", "openqa", "--dataset-path",
                    str(tmp_path / "nope.jsonl"), "-n", "1"])
-    assert rc == 2
+    assert rc == 4
     assert f"dataset file not found: {tmp_path / 'nope.jsonl'}" in capsys.readouterr().err
 
 

@@ -52,7 +52,7 @@ def test_allure_renders_offline_and_its_gates_agree_with_benchgate(run_evals, tm
 def test_missing_results_dir_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "report", "allure", str(tmp_path / "none"),
                            "-o", str(tmp_path / "o")], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 2 and "no Allure results (*-result.json) there" in proc.stderr
+    assert proc.returncode == 4 and "no Allure results (*-result.json) there" in proc.stderr
 
 
 def test_gates_without_an_allure_equivalent_are_named():

@@ -148,7 +148,7 @@ def test_perf_section(runs, tmp_path, open_page, scripted_perf):
 def test_bad_run_folder_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "report", "html", str(tmp_path / "nope"),
                            "-o", str(tmp_path / "x.html")], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 2 and f"{tmp_path / 'nope' / 'results.json'}: not found" in proc.stderr
+    assert proc.returncode == 4 and f"{tmp_path / 'nope' / 'results.json'}: not found" in proc.stderr
 
 
 def test_rate_intervals_stay_in_0_1_in_the_page(runs, tmp_path, open_page):

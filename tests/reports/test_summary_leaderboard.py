@@ -96,8 +96,8 @@ def test_leaderboard_matches_hand_computed_numbers(runs, tmp_path):
 
 def test_leaderboard_errors_name_the_run(runs, tmp_path):
     proc = cli("leaderboard", str(runs["a"]), "--benchmark", "hellaswag")
-    assert proc.returncode == 2 and f"{runs['a']}: no results for benchmark 'hellaswag'" in proc.stderr
+    assert proc.returncode == 4 and f"{runs['a']}: no results for benchmark 'hellaswag'" in proc.stderr
     bad = tmp_path / "t.yaml"
     bad.write_text("dummy: [1, 2]\n")
     proc = cli("leaderboard", str(runs["a"]), "--targets", str(bad))
-    assert proc.returncode == 2 and "dummy: expected a mapping" in proc.stderr
+    assert proc.returncode == 4 and "dummy: expected a mapping" in proc.stderr

@@ -1,0 +1,337 @@
+"""Every shell command the README and docs/ show runs here, as written, so a documented
+command that breaks fails CI. Each command (tests/docs/markdown_commands.py extracts them) has
+a reviewed decision below:
+
+- RUN: run in-process (`pytest` through pytest.main, `benchgate` through its main, `python -c`
+  through exec) in a workspace laid out like a fresh clone beside ../shared (the checkout's
+  folders linked, ../shared linked, outputs in the workspace). The only changes allowed are
+  placeholders replaced by built-in models or existing paths (`PATH` -> `oracle`, a config
+  name -> an example file) and `--limit 1` where the command is unbounded; each is listed.
+- COLLECT: a command that runs part of this test suite (the benchmark pages' reference tests):
+  collected only (`--collect-only`), which fails when a path is gone or `-k` selects nothing;
+  CI runs those tests in full anyway.
+- SKIP: cannot run offline or here, with the reason (a server at HOST, a hub download, an
+  install, a measurement script of minutes).
+
+A command without a decision fails the test, and so does a decision whose command is no longer
+documented. One shared setup makes the earlier runs the commands read (last-release/, runs/*,
+shard1/, old/, arena-out/, targets.yaml, gates.yaml); the data folders come from
+BENCHGATE_DATASET_DIR (../shared/benchmarks:../shared/safety), as the README documents."""
+from __future__ import annotations
+
+import contextlib
+import glob
+import io
+import json
+import os
+import shlex
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.docs.markdown_commands import ROOT, documented
+
+pytestmark = pytest.mark.slow
+
+SHARED = ROOT.parent / "shared"
+LINKED = ("evals", "examples", "fixtures", "metrics", "benchmarks", "conftest.py", "pytest.ini")
+# placeholders every RUN command may have replaced: built-in models, nothing else
+MODELS = {"PATH": "oracle", "PATH_OR_HUB_ID": "oracle"}
+ONE = ("--limit", "1")  # for commands that would run a whole benchmark
+
+
+@dataclass(frozen=True)
+class Run:
+    """Run the command; `paths`: words replaced by existing paths or names; `extra`: appended
+    (only --limit for unbounded runs); `code`: the exit code the docs say to expect."""
+
+    paths: dict = field(default_factory=dict)
+    extra: tuple = ()
+    code: int = 0
+    drop: tuple = ()  # words that only stand for "more options" in the docs ("...")
+
+
+@dataclass(frozen=True)
+class Collect:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+SERVER = "needs a live OpenAI-compatible server at HOST (the API and perf paths are tested against a real local server in tests/models and tests/perf)"
+REMOTE_JUDGE = "needs a remote judge API (gpt-4o at URL); judge metrics run offline in tests/judge and tests/integration/test_safety_judge.py"
+MEASURE = "a speed measurement script (minutes of CPU; docs/performance.md gives its figures); the script must exist"
+XDIST = "the same run as a command above under -n (worker processes cost ~8 s of imports each); xdist runs are tested in tests/integration/test_xdist_records.py"
+SUITE = "runs part of this suite, which CI runs in full: checked here that the paths exist and the selection is not empty"
+CFG = {"cfg_arena.yaml": "examples/arena/pairwise.yaml"}
+
+DECISIONS: dict[str, Run | Collect | Skip] = {
+    # README.md
+    "python3 -m venv .venv": Skip("creates a virtual environment: .ci/run does it (CI)"),
+    ". .venv/bin/activate": Skip("a shell builtin for the venv above"),
+    "pip install torch==2.13.0 -e .": Skip("installs packages from PyPI: .ci/run does it (CI); the core dependencies are checked in tests/data/test_hub_messages.py"),
+    "pytest evals --model smoke --datasets mmlu gsm8k --limit 2 --dataset-dir ../shared/benchmarks --output-dir outputs/smoke": Run(),
+    ".ci/run": Skip("CI itself: apt and npm installs as root, then the whole suite"),
+    "pytest evals --model PATH_OR_HUB_ID --datasets mmlu gsm8k --limit 20 --dataset-dir ../shared/benchmarks --output-dir out/": Run(),
+    "pytest evals -k abstract_algebra --model PATH ...": Run(drop=("...",), extra=ONE),
+    "pytest evals -n 4 --model PATH ...": Skip(XDIST),
+    "benchgate run examples/task.yaml -n 2": Run(),
+    "python -c 'from benchgate.task import run_task; print(run_task('\"'\"'examples/task.yaml'\"'\"')['\"'\"'exit_code'\"'\"'])'": Run(),
+    "pytest evals --model smoke --datasets gsm8k xstest --limit 1 --dataset-dir ../shared/benchmarks ../shared/safety": Run(),
+    "pytest evals --api-url http://HOST:8000/v1 --model NAME --datasets gsm8k --model-args concurrency=32": Skip(SERVER),
+    "pytest evals --model PATH --datasets mmlu --shard 2/3 --output-dir shard2/": Run(extra=ONE),
+    "benchgate merge shard1/ shard2/ shard3/ --output-dir merged/ --gate mmlu=0.45": Run(),
+    "pytest evals --model replay:old/samples.jsonl --datasets gsm8k": Run(extra=ONE),
+    "benchgate perf --url http://HOST:8000/v1 --model NAME --parallel 1 8 64 --number 20 80 640 --dataset openqa --dataset-path prompts.jsonl --outputs-dir outputs/perf": Skip(SERVER),
+    "pytest evals/perf --url http://HOST:8000/v1 --model NAME --slo ttft_p99=500ms --slo error_rate=0": Skip(SERVER),
+    "benchgate arena examples/arena/pairwise.yaml --limit 3 --output-dir outputs/arena": Run(),
+    "benchgate arena cfg_arena.yaml --dry-run --output-dir out/": Run(paths=CFG, extra=ONE),
+    "pytest arena --arena-config cfg_arena.yaml --judge-api-url http://HOST/v1 --judge-model gpt-4o -n 2": Skip(REMOTE_JUDGE),
+    "benchgate arena rate ../shared/arena/evalscope/qa_browser/battle.jsonl --category-file ../shared/arena/evalscope/qa_browser/category_mapping.yaml": Run(),
+    "pytest evals --model PATH --datasets general_qa --judge-model gpt-4o --judge-api-url URL --dataset-args '{\"general_qa\": {\"path\": \"qa.jsonl\", \"judge\": \"score\"}}'": Skip(REMOTE_JUDGE),
+    "pytest evals --model PATH --datasets mmlu --gate mmlu=0.45 --gate gates.yaml --baseline last-release/results.json": Run(extra=ONE),
+    "pytest evals --model PATH --datasets mmlu --alluredir allure-results": Run(extra=ONE),
+    "benchgate report allure allure-results --run outputs": Run(),
+    "benchgate report html outputs --compare last-release/ -o report.html": Run(),
+    "benchgate leaderboard 'runs/*' --targets targets.yaml": Run(),
+    "benchgate leaderboard arena-out/": Run(),
+    "benchgate leaderboard 'runs/*' --benchmark dimensions": Run(),
+    "benchgate report summary outputs --baseline last-release/ '>>' '$GITHUB_STEP_SUMMARY'": Run(),
+    "benchgate report annotations outputs": Run(),
+    # docs/api-models.md
+    ".venv/bin/python benchmarks/api_throughput.py '[--server' 'fast|aiohttp]' '[--repeats' '3]' '[--json' 'out.json]'": Skip(MEASURE),
+    # docs/arena.md
+    "benchgate arena examples/arena/single.yaml --limit 3 --output-dir outputs/arena-single": Run(),
+    "benchgate arena examples/arena/pairwise.yaml --limit 3 --output-dir outputs/arena-pairwise": Run(),
+    "benchgate arena examples/arena/pairwise_baseline.yaml --limit 3 --output-dir outputs/arena-baseline": Run(),
+    "pytest arena --arena-config cfg_arena.yaml --judge-api-url http://HOST/v1 -n 2": Skip(REMOTE_JUDGE),
+    # the candidate chatglm3 of EvalScope's cfg_arena.yaml is `smoke` in the example config
+    "pytest evals/arena --arena-config cfg_arena.yaml -k chatglm3 --use-cache": Run(paths={**CFG, "chatglm3": "smoke"}, extra=ONE),
+    "benchgate arena rate out/arena/reviews.jsonl --category-file category_mapping.yaml": Run(paths={"category_mapping.yaml": "../shared/arena/evalscope/qa_browser/category_mapping.yaml"}),
+    "benchgate arena rate ../shared/arena/evalscope/qa_browser/battle.jsonl --category-file ../shared/arena/evalscope/qa_browser/category_mapping.yaml --categories": Run(),
+    # docs/perf.md
+    "benchgate perf --url http://127.0.0.1:8000/v1/chat/completions --api openai --model qwen2.5 --parallel 1 8 64 --number 20 80 640 --dataset openqa --dataset-path open_qa.jsonl --max-tokens 256 --stream --outputs-dir outputs/perf/qwen": Skip(SERVER),
+    "pytest evals/perf --url http://127.0.0.1:8000/v1 --model qwen2.5 --parallel 16 --number 200 --slo ttft_p99=500ms --slo tpot_p50=50ms --slo error_rate=0": Skip(SERVER),
+    "python benchmarks/perf_client_ceiling.py --seconds 3 --repeat 3 --json ceiling.json": Skip(MEASURE),
+    # docs/performance.md
+    "python benchmarks/vs_lmeval.py": Skip(MEASURE),
+    "python benchmarks/vs_lmeval.py --mmlu-subjects abstract_algebra --hellaswag-limit 100 --arc-limit 100": Skip(MEASURE),
+    "python benchmarks/html_report_size.py --repeat 5 --compare": Skip(MEASURE),
+    "python benchmarks/html_report_size.py --repeat 5 --run OUT": Skip(MEASURE),
+    "python benchmarks/html_report_size.py --arena --repeat 5": Skip(MEASURE),
+    "python benchmarks/allure_cost.py --limit 20 --repeat 3": Skip(MEASURE),
+    # docs/reports.md
+    "pytest evals --model PATH --datasets mmlu gsm8k --alluredir allure-results -n 2 --gate mmlu=0.45": Skip(XDIST),
+    "benchgate report allure allure-results --run outputs -o reports/out/allure": Run(),
+    "npx --prefix .tools/allure allure quality-gate allure-results --config reports/out/allure/allurerc.mjs": Skip("npx with Allure installed under .tools/allure by .ci/run; the quality gate is tested in tests/reports/test_allure_render.py"),
+    "benchgate report html outputs -o reports/out/report.html": Run(),
+    "benchgate report html outputs --compare last-release/ -o compare.html": Run(),
+    "benchgate leaderboard runs/qwen-7b runs/llama-8b --targets targets.yaml": Run(),
+    "benchgate leaderboard arena-out/ --category math": Run(),
+    "benchgate leaderboard 'runs/safety-*' --benchmark dimensions": Run(),
+    # docs/robustness.md
+    "pytest evals --model PATH --datasets mmlu --dataset-args '{\"mmlu\": {\"perturb\": \"shuffle,labels,typos\"}}'": Run(extra=ONE),
+    "pytest evals --model PATH --datasets arc --dataset-args '{\"arc\": {\"perturb\": \"typos\", \"typo_rate\": 0.1}}'": Run(extra=ONE),
+    # docs/scale-out.md
+    "vllm serve Qwen/Qwen2.5-7B-Instruct --port 8000": Skip("starts vLLM on a GPU machine with a hub download"),
+    "pytest evals --api-url http://gpu-host:8000/v1 --model Qwen/Qwen2.5-7B-Instruct --datasets gsm8k mmlu --dataset-args '{\"mmlu\": {\"mode\": \"generate\"}}' --model-args concurrency=64 --dataset-dir ../shared/benchmarks --output-dir out/": Skip(SERVER),
+    # docs/writing-evals.md: the walkthrough's module is examples/qa/test_capitals.py; the random
+    # smoke model misses the 0.8 gate, so the session fails (exit 1)
+    "pytest evals/test_capitals.py --model smoke --gate capitals=0.8 --output-dir out/": Run(paths={"evals/test_capitals.py": "examples/qa/test_capitals.py"}, code=1),
+    "pytest evals --datasets general_qa --model PATH --dataset-args '{\"general_qa\": {\"path\": \"qa.jsonl\", \"metrics\": [\"rouge\", \"evaluate:./my_metric.py\"]}}'": Skip("needs the reader's own qa.jsonl and metric script (the walkthrough writes them); general_qa with an evaluate script: tests/evals/test_general_qa.py"),
+    "pytest examples/qa --model smoke": Run(),
+    "pytest examples/qa --model oracle --gate capitals=1": Run(),
+    "pytest examples/regression --model dummy --model-args 'response=Refunds within 30 days.'": Run(),
+    "pytest examples/regression --model smoke": Run(code=1),  # fails on purpose (README says so)
+    "pytest examples/judged --model smoke --judge-model smoke": Run(),
+    "pytest examples/judged --model PATH --judge-model gpt-4o --judge-api-url https://api.openai.com/v1": Skip(REMOTE_JUDGE),
+    "pytest examples/judged --model smoke -rs": Run(),
+    # docs/benchmarks/*.md
+    "pytest evals --model PATH --datasets advbench --dataset-dir ../shared/safety --chat-template on --gate advbench=0.05": Run(extra=ONE),
+    "pytest tests/evals/test_arc.py -k 'golden or gold_label'": Collect(SUITE),
+    "pytest tests/evals/test_bbh.py": Collect(SUITE),
+    "pytest evals --model PATH --datasets bbq --dataset-dir ../shared/safety": Run(extra=ONE),
+    "pytest evals --model PATH --datasets bipia --dataset-dir ../shared/safety --chat-template on -n 2": Skip(XDIST),
+    "pytest tests/evals/test_ceval.py": Collect(SUITE),
+    "pytest tests/evals/test_cmmlu.py": Collect(SUITE),
+    "pytest tests/evals/test_competition_math.py -k 'golden or gold_answers or minerva_normalize or level'": Collect(SUITE),
+    "pytest evals --datasets general_qa --model PATH --dataset-args '{\"general_qa\": {\"path\": \"qa.jsonl\", \"metrics\": [\"em\", \"keyword_recall\", \"evaluate:./char_overlap.py\"]}}'": Skip("needs the reader's own qa.jsonl and metric script (the page writes them); tested in tests/evals/test_general_qa.py"),
+    "pytest tests/evals/test_general_qa.py tests/metrics/test_bleu.py tests/metrics/test_rouge.py": Collect(SUITE),
+    "pytest tests/evals/test_gsm8k.py -k 'golden or lm_evals_own or scoring'": Collect(SUITE),
+    "pytest evals --model PATH --datasets halueval --dataset-dir ../shared/safety --chat-template on": Run(extra=ONE),
+    "pytest tests/evals/test_hellaswag.py -k 'golden or gold_label'": Collect(SUITE),
+    "pytest tests/evals/test_humaneval.py tests/metrics/test_passk.py tests/test_sandbox.py": Collect(SUITE),
+    "pytest evals --model PATH --datasets ifeval --dataset-dir ../shared/safety --chat-template on": Run(extra=ONE),
+    "pytest tests/evals/test_mmlu.py -k 'golden or gold_label'": Collect(SUITE),
+    "pytest tests/evals/test_perplexity.py tests/metrics/test_perplexity.py": Collect(SUITE),
+    "pytest evals --model PATH --datasets prompt_attack_zh --chat-template on": Run(extra=ONE),
+    "pytest tests/evals/test_race.py -k 'golden or gold_label'": Collect(SUITE),
+    "pytest evals --model PATH --datasets safetybench --dataset-dir ../shared/safety": Run(extra=ONE),
+    "pytest tests/evals/test_trivia_qa.py": Collect(SUITE),
+    "pytest tests/evals/test_truthful_qa.py -k 'golden or gold_label or wrong'": Collect(SUITE),
+    "pytest evals --model PATH --datasets xstest --dataset-dir ../shared/safety --chat-template on": Run(extra=ONE),
+}
+
+
+def test_every_documented_command_has_a_decision():
+    """A new command in the docs needs a decision here (run it, or say why not); a decision
+    for a command the docs no longer show is stale."""
+    docs = documented()
+    missing = [c for c in docs if c not in DECISIONS]
+    stale = [c for c in DECISIONS if c not in docs]
+    assert not missing, "documented commands without a decision in tests/docs/test_docs_commands.py:\n" + \
+        "\n".join(f"  {c!r}  ({docs[c][0]})" for c in missing)
+    assert not stale, "decisions for commands no longer documented:\n" + "\n".join(f"  {c!r}" for c in stale)
+    for command, decision in DECISIONS.items():
+        if isinstance(decision, Skip) and decision.reason == MEASURE:
+            script = next(w for w in shlex.split(command) if w.startswith("benchmarks/"))
+            assert (ROOT / script).is_file(), f"{command}: {script} is gone"
+
+
+# -- running them ---------------------------------------------------------------------------
+
+def _in_process(words: list[str], capsys) -> tuple[int, str]:
+    """(exit code, stdout + stderr) of one command run in this process."""
+    program, args = words[0], words[1:]
+    code: int
+    try:
+        if program == "pytest":
+            code = int(pytest.main(args))
+        elif program == "benchgate":
+            from benchgate.cli import main
+
+            code = int(main(args) or 0)
+        elif program == "python" and args[:1] == ["-c"]:
+            exec(compile(args[1], "<python -c>", "exec"), {"__name__": "__main__"})
+            code = 0
+        else:
+            raise AssertionError(f"no in-process runner for {program!r}")
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def _words(command: str, decision: Run, workspace: Path) -> tuple[list[str], Path | None]:
+    """The command's words with the decision's replacements; globs expanded in the workspace;
+    `>> FILE` split off (the file the output is appended to)."""
+    out: list[str] = []
+    for word in shlex.split(command):
+        if word in decision.drop:
+            continue
+        word = decision.paths.get(word, MODELS.get(word, word))
+        if "*" in word:
+            matches = sorted(glob.glob(word, root_dir=workspace))
+            assert matches, f"{command}: {word} matches nothing in the workspace"
+            out += matches
+        else:
+            out.append(word)
+    append_to = None
+    if ">>" in out:
+        i = out.index(">>")
+        append_to = Path(os.path.expandvars(out[i + 1]))
+        out = out[:i]
+    return out + list(decision.extra), append_to
+
+
+def _setup_runs(workspace: Path, capsys) -> None:
+    """The earlier runs and files the documented commands read."""
+    arena_questions = workspace / "setup" / "questions.jsonl"
+    arena_questions.parent.mkdir(parents=True)
+    rows = [json.loads(x) for x in (SHARED / "arena" / "evalscope" / "question.jsonl").read_text().splitlines()]
+    picked = [next(r for r in rows if r["category"] == c) for c in ("generic", "math")]
+    arena_questions.write_text("".join(json.dumps(r) + "\n" for r in picked))
+    config = (ROOT / "examples" / "arena" / "pairwise.yaml").read_text()
+    config = config.replace("../../../shared/arena/evalscope/question.jsonl", str(arena_questions))
+    config = config.replace("../../../shared/", str(SHARED) + "/")
+    (workspace / "setup" / "arena.yaml").write_text(config)
+    (workspace / "targets.yaml").write_text("oracle:\n  mmlu: 74.2\n")
+    (workspace / "gates.yaml").write_text("mmlu: 0.25\n")
+    mmlu = ["evals", "--datasets", "mmlu", "--limit", "1", "-q"]
+    setup = [
+        ["pytest", *mmlu, "--model", "oracle", "--output-dir", "last-release"],
+        ["pytest", *mmlu, "--model", "oracle", "--output-dir", "outputs"],
+        # runs/*: every run has mmlu (the targets' leaderboard) and xstest (a dimension)
+        *(["pytest", "evals", "--datasets", "mmlu", "xstest", "--limit", "1", "-q", "--model", model,
+           "--output-dir", f"runs/{name}"]
+          for name, model in (("qwen-7b", "oracle"), ("llama-8b", "wrong"), ("safety-a", "oracle"),
+                              ("safety-b", "wrong"))),
+        ["pytest", *mmlu, "--model", "oracle", "--shard", "1/3", "--output-dir", "shard1/"],
+        ["pytest", *mmlu, "--model", "oracle", "--shard", "3/3", "--output-dir", "shard3/"],
+        ["pytest", "evals", "--datasets", "gsm8k", "--limit", "1", "-q", "--model", "oracle", "--output-dir", "old"],
+        ["benchgate", "arena", "setup/arena.yaml", "--output-dir", "arena-out", "-q"],
+    ]
+    for words in setup:
+        code, text = _in_process(words, capsys)
+        assert code == 0, f"setup {shlex.join(words)} -> {code}\n{text[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """A checkout beside ../shared: the repository's folders linked (reports/ copied: reports
+    are written under it), ../shared linked."""
+    base = tmp_path_factory.mktemp("docs")
+    (base / "shared").symlink_to(SHARED)
+    checkout = base / "checkout"
+    checkout.mkdir()
+    for name in LINKED:
+        (checkout / name).symlink_to(ROOT / name)
+    shutil.copytree(ROOT / "reports", checkout / "reports", ignore=shutil.ignore_patterns("out"))
+    return checkout
+
+
+def test_documented_commands_run_as_written(workspace, monkeypatch, capsys, benchgate_home):
+    monkeypatch.chdir(workspace)
+    monkeypatch.setenv("BENCHGATE_HOME", str(benchgate_home))
+    monkeypatch.setenv("BENCHGATE_DATASET_DIR", os.pathsep.join(["../shared/benchmarks", "../shared/safety"]))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(workspace / "step-summary.md"))
+    started = time.perf_counter()
+    _setup_runs(workspace, capsys)
+    timings = [(time.perf_counter() - started, "(shared setup)")]
+    failures = []
+    for command in documented():
+        started = time.perf_counter()
+        decision = DECISIONS.get(command)
+        if isinstance(decision, Collect):
+            words = shlex.split(command)
+            with contextlib.chdir(ROOT):  # the suite's own tests, collected where they live
+                code, text = _in_process([words[0], "--collect-only", "-q", *words[1:]], capsys)
+            if code != 0:
+                failures.append(f"{command}: collection exit {code}\n{text[-1500:]}")
+            timings.append((time.perf_counter() - started, command))
+            continue
+        if not isinstance(decision, Run):
+            continue
+        words, append_to = _words(command, decision, workspace)
+        code, text = _in_process(words, capsys)
+        if append_to is not None:
+            with open(append_to, "a", encoding="utf-8") as f:
+                f.write(text)
+        if code != decision.code:
+            failures.append(f"{command}\n  ran: {shlex.join(words)}\n  exit {code}, expected {decision.code}\n"
+                            f"{text[-2000:]}")
+        timings.append((time.perf_counter() - started, command))
+    # where the time goes (the slowest first), beside the workspace
+    (workspace.parent / "timings.txt").write_text("".join(f"{s:7.1f} s  {c}\n" for s, c in sorted(timings, reverse=True)))
+    assert not failures, "\n\n".join(failures)
+    assert (workspace / "step-summary.md").read_text().strip()  # the `>> $GITHUB_STEP_SUMMARY` command
+
+
+def test_the_decision_list_changes_only_paths_models_and_limits():
+    """What a RUN may change, checked: placeholders to built-in models, named words to paths
+    that exist in a checkout beside ../shared, and only --limit added."""
+    checkout = ROOT
+    for command, decision in DECISIONS.items():
+        if not isinstance(decision, Run):
+            continue
+        assert set(decision.extra) <= {"--limit", "1"}, command
+        for old, new in decision.paths.items():
+            assert old in shlex.split(command), f"{command}: {old!r} is not one of its words"
+            exists = (checkout / new).exists() or (checkout / new).resolve().exists() or new in ("smoke",)
+            assert exists, f"{command}: replacement {new!r} does not exist"
