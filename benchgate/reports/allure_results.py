@@ -7,7 +7,8 @@ allure-pytest does for any test):
   labels          epic = benchmark, feature = subset, story = category, tag = verdict
   parameters      model (excluded from historyId, so history follows a sample across models)
                   and sample id
-  attachments     prompt, response, extracted answer, target, scores; a judge metric's calls
+  attachments     prompt, response, extracted answer, target, scores; a tool-use sample's calls made,
+                  the calls expected and the failure reason (bfcl); a judge metric's calls
                   as one step each (judge prompt, judge response, verdict)
   status          passed (right / partial credit), failed (wrong answer, or a hand-written
                   eval's failed assert), broken (real error). pytest's own outcome is
@@ -31,7 +32,7 @@ from typing import Any
 import pytest
 from allure_commons.types import AttachmentType
 
-from benchgate.reports.run_data import is_arena_unit
+from benchgate.reports.run_data import is_arena_unit, tool_calls
 from benchgate.metrics.verdict import WRONG, verdict
 
 VERDICT_KEY = pytest.StashKey[tuple]()
@@ -107,6 +108,12 @@ class AllureResults:
         allure.attach(_text(response), "response", text if isinstance(response, str) else as_json)
         for name, key in (("extracted answer", "extracted"), ("target", "target"), ("scores", "scores")):
             allure.attach(_json(record.get(key)), name, as_json)
+        calls = tool_calls(record)  # a tool-use sample: the calls beside the expected ones
+        if calls is not None:
+            allure.attach(_json(calls["calls"]), "tool calls made", as_json)
+            allure.attach(_json(calls["expected"]), "tool calls expected", as_json)
+            if calls["error_type"]:
+                allure.attach(f"{calls['error_type']}: {calls['error'] or ''}", "tool call failure", text)
         for j in record.get("judgments") or []:  # a judge metric's calls
             outcome = f"parse failure: {j['parse_error']}" if j.get("parse_error") else f"verdict {j.get('verdict')}"
             _judgment_step(f"judge {j.get('judge')}: {outcome}", j)

@@ -27,7 +27,7 @@ from typing import Any
 
 from benchgate.reports.judge_eval import judge_sections
 from benchgate.reports.run_data import (is_arena_unit, perf_folder, read_arena, read_perf,
-                                        read_results, read_samples, results_path)
+                                        read_results, read_samples, results_path, tool_calls)
 from benchgate.reports.summary import baseline_comparison
 from benchgate.metrics.verdict import ERROR, primary_score, verdict, verdict_metric
 
@@ -68,7 +68,7 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         return where[kind][name]
 
     cols: dict[str, list] = {k: [] for k in ("id", "b", "s", "c", "v", "score", "pp", "prompt", "response",
-                                             "extracted", "target", "scores", "judgments", "fr")}
+                                             "extracted", "target", "scores", "judgments", "fr", "tools")}
     prefixes, prefix_of = _prompt_prefixes(samples)
     lists["prefixes"] = prefixes
     for r in samples:
@@ -88,6 +88,7 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         cols["scores"].append(_text(r.get("scores")))
         cols["judgments"].append(_text(r.get("judgments")))  # a judge metric's calls
         cols["fr"].append(_text(r.get("failed_requirement")))  # a hand-written eval's failed assert
+        cols["tools"].append(_text(tool_calls(r)))  # a tool-use sample's calls beside the expected ones
     for e in errors:
         bench, subset = (e["id"].split("/") + ["", ""])[:2]
         cols["id"].append(e["id"])
@@ -97,7 +98,7 @@ def _columns(samples: list[dict], errors: list[dict]) -> tuple[dict[str, list], 
         cols["v"].append(ERROR)
         cols["score"].append(None)
         cols["pp"].append(0)
-        for key in ("prompt", "extracted", "target", "scores", "judgments", "fr"):
+        for key in ("prompt", "extracted", "target", "scores", "judgments", "fr", "tools"):
             cols[key].append("")
         cols["response"].append(e.get("message", ""))
     return cols, lists

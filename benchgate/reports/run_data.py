@@ -64,6 +64,16 @@ def is_arena_unit(record: dict[str, Any]) -> bool:
     return record.get("benchmark") == "arena" and "judgments" in record and "answers" in record
 
 
+def tool_calls(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A tool-use sample's calls, the calls expected and the first reason a call failed (a
+    `bfcl` record keeps them in `extracted`, docs/benchmarks/bfcl.md); None for other samples."""
+    found = record.get("extracted")
+    if not isinstance(found, dict) or "calls" not in found or "expected" not in found:
+        return None
+    return {"calls": found["calls"], "expected": found["expected"],
+            "error_type": found.get("error_type"), "error": found.get("error")}
+
+
 def read_arena(run: Path, results: dict[str, Any]) -> dict[str, Any] | None:
     """The arena block of results.json plus its reviews (docs/results.md contract), or None."""
     arena = results.get("arena")

@@ -328,11 +328,23 @@
           el("div", {}, el("h4", { text: S.v[i] === "error" ? "error" : "response" }), el("pre", { class: "response", text: S.response[i] }),
             el("h4", { text: "extracted answer" }), el("pre", { class: "extracted", text: S.extracted[i] })),
           el("div", {}, el("h4", { text: "target" }), el("pre", { class: "target", text: S.target[i] }))),
-        S.judgments && S.judgments[i] ? judgeMetricDetail(S.judgments[i]) : null),
+        S.judgments && S.judgments[i] ? judgeMetricDetail(S.judgments[i]) : null,
+        S.tools && S.tools[i] ? toolCallsDetail(S.tools[i]) : null),
     });
   }
 
   function requirementPill() { return el("span", { class: "pill wrong requirement", text: "requirement failed" }); }
+
+  function toolCallsDetail(text) {
+    // a tool-use sample (bfcl): the calls made beside the calls expected, and why it failed
+    const t = JSON.parse(text);
+    const show = (v) => v == null ? "(no calls)" : JSON.stringify(v, null, 2);
+    return el("div", { class: "tool-calls" },
+      t.error_type ? el("p", { class: "wrong tool-error", text: `failed: ${t.error_type}${t.error ? ` — ${t.error}` : ""}` }) : null,
+      el("div", { class: "detail" },
+        el("div", {}, el("h4", { text: "calls made" }), el("pre", { class: "calls", text: show(t.calls) })),
+        el("div", {}, el("h4", { text: "calls expected" }), el("pre", { class: "expected-calls", text: show(t.expected) }))));
+  }
 
   function judgeMetricDetail(text) {
     // a judge metric's calls (samples.jsonl `judgments`): prompt, reply, verdict
