@@ -159,22 +159,23 @@ def shared_smoke_home(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def benchgate_home(tmp_path_factory, shared_smoke_home) -> Path:
-    """One BENCHGATE_HOME per xdist worker (its caches stay the worker's own), in which the
-    smoke model is a link to the session's single build (`shared_smoke_home`)."""
-    from benchgate.models.smoke import SMOKE_MODEL_NAME
-
-    home = tmp_path_factory.mktemp("benchgate_home")
-    (home / SMOKE_MODEL_NAME).symlink_to(shared_smoke_home / SMOKE_MODEL_NAME, target_is_directory=True)
-    return home
+def benchgate_home(tmp_path_factory) -> Path:
+    """One BENCHGATE_HOME per xdist worker (its caches stay the worker's own); `smoke_path`
+    links the session's one smoke model into it."""
+    return tmp_path_factory.mktemp("benchgate_home")
 
 
 @pytest.fixture(scope="session")
-def smoke_path(benchgate_home) -> str:
-    """The smoke model in the session's BENCHGATE_HOME (`benchgate_home`): built once per pytest
-    session, found there by `smoke_model_path`."""
-    from benchgate.models.smoke import smoke_model_path
+def smoke_path(benchgate_home, shared_smoke_home) -> str:
+    """The smoke model in the session's BENCHGATE_HOME (`benchgate_home`): a link to the
+    session's one build (`shared_smoke_home`), found there by `smoke_model_path`. Tests that
+    run `--model smoke` in a subprocess or in-process ask for this fixture, so no run builds
+    its own."""
+    from benchgate.models.smoke import SMOKE_MODEL_NAME, smoke_model_path
 
+    link = benchgate_home / SMOKE_MODEL_NAME
+    if not link.exists():
+        link.symlink_to(shared_smoke_home / SMOKE_MODEL_NAME, target_is_directory=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BENCHGATE_HOME", str(benchgate_home))
         return smoke_model_path()
@@ -211,27 +212,39 @@ def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = 
         cmd = [sys.executable, "-m", "pytest", *args]
         return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
                               env=full_env)
+    with in_process(env) as (out, err):
+        try:
+            code = int(pytest.main([str(a) for a in args]))
+        except SystemExit as e:  # as `python -m pytest` would exit
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return subprocess.CompletedProcess(["pytest", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def in_process(env: dict | None = None) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    """Run a pytest session (`pytest.main`, benchgate's CLI or `run_task`) in this process as
+    `python -m pytest` would from the repository root: `env` laid over os.environ, the
+    repository root as working directory, stdout and stderr into the yielded buffers; then
+    os.environ, the working directory and sys.path are restored and the modules the session
+    imported from suite files (evals, conftests) are dropped, so a later session imports them
+    anew."""
     saved_env, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
     before = set(sys.modules)
     out, err = io.StringIO(), io.StringIO()
     try:
-        os.environ.clear()
-        os.environ.update(full_env)
+        os.environ.update(env or {})
         os.chdir(ROOT)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = int(pytest.main([str(a) for a in args]))
-            except SystemExit as e:  # as `python -m pytest` would exit
-                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            yield out, err
     finally:
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
         sys.path[:] = saved_path
         for name in set(sys.modules) - before:
-            if _suite_module(sys.modules[name]):
+            module = sys.modules.get(name)
+            if module is not None and _suite_module(module):
                 del sys.modules[name]
-    return subprocess.CompletedProcess(["pytest", *args], code, out.getvalue(), err.getvalue())
 
 
 def _suite_module(module) -> bool:
