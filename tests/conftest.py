@@ -196,8 +196,8 @@ _XDIST_ARGS = ("-n", "--numprocesses", "--dist")
 
 
 def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = False,
-               timeout: int = 600) -> subprocess.CompletedProcess:
-    """`pytest ARGS` from the repository root: in this process (`pytest.main`) by default, in a
+               timeout: int = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`pytest ARGS` from `cwd` (the repository root): in this process (`pytest.main`) by default, in a
     `python -m pytest` subprocess with `subprocess_` or when ARGS ask for xdist workers.
 
     In-process runs see the same options, files and exit code; they skip the ~2 s start-up of a
@@ -210,9 +210,9 @@ def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = 
     full_env = {**os.environ, **(env or {})}
     if subprocess_ or any(a == x or a.startswith(x + "=") for a in args for x in _XDIST_ARGS):
         cmd = [sys.executable, "-m", "pytest", *args]
-        return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
                               env=full_env)
-    with in_process(env) as (out, err):
+    with in_process(env, cwd) as (out, err):
         try:
             code = int(pytest.main([str(a) for a in args]))
         except SystemExit as e:  # as `python -m pytest` would exit
@@ -221,10 +221,10 @@ def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = 
 
 
 @contextlib.contextmanager
-def in_process(env: dict | None = None) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+def in_process(env: dict | None = None, cwd: Path = ROOT) -> Iterator[tuple[io.StringIO, io.StringIO]]:
     """Run a pytest session (`pytest.main`, benchgate's CLI or `run_task`) in this process as
-    `python -m pytest` would from the repository root: `env` laid over os.environ, the
-    repository root as working directory, stdout and stderr into the yielded buffers; then
+    `python -m pytest` would from `cwd` (the repository root): `env` laid over os.environ,
+    `cwd` as working directory, stdout and stderr into the yielded buffers; then
     os.environ, the working directory and sys.path are restored and the modules the session
     imported from suite files (evals, conftests) are dropped, so a later session imports them
     anew."""
@@ -233,7 +233,7 @@ def in_process(env: dict | None = None) -> Iterator[tuple[io.StringIO, io.String
     out, err = io.StringIO(), io.StringIO()
     try:
         os.environ.update(env or {})
-        os.chdir(ROOT)
+        os.chdir(cwd)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             yield out, err
     finally:
