@@ -1,13 +1,18 @@
 """Shared test helpers: where the real data is, and running pytest on evals/ in a subprocess."""
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Iterator
 
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 # Hypothesis' per-example deadline is a timing check: on a loaded CI machine the first example
@@ -26,10 +31,27 @@ SAFETY = Path(os.environ.get("BENCHGATE_SAFETY_DIR") or DATA.parent / "safety")
 AGENT = Path(os.environ.get("BENCHGATE_AGENT_DIR") or DATA.parent / "agent")
 
 
+# Fixtures that make a test slow (seconds, not milliseconds): they run a whole suite, start a
+# server or a browser, or build or run the smoke model. A test using one is marked `slow`.
+SLOW_FIXTURES = frozenset({
+    "run_evals", "run_arena", "benchgate_home", "smoke_path", "reward_model_path", "smoke_served",
+    "backend", "short_backend", "served", "runs", "chromium", "open_page",
+})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip ``timing`` tests under ``-n`` with more than one worker: they assert on wall-clock
+    """Mark `slow` every test that uses a SLOW_FIXTURES fixture (tests that start processes
+    otherwise carry the mark themselves), so `pytest tests -m "not slow"` is the inner loop.
+
+    Skip ``timing`` tests under ``-n`` with more than one worker: they assert on wall-clock
     times (a known truth within 2%, or a bound), and another worker's load on the same cores
     moves those times by more than that. ``.ci/run`` runs them alone after the parallel run."""
+    slow = pytest.mark.slow
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) and \
+                item.get_closest_marker("slow") is None:
+            item.add_marker(slow)
     if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) <= 1:
         return
     skip = pytest.mark.skip(reason="timing test: runs alone, not beside other xdist workers "
@@ -109,27 +131,149 @@ class EvalRun:
         return [json.loads(line) for line in (self.output_dir / "samples.jsonl").read_text().splitlines()]
 
 
+def session_shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory that every xdist worker of this pytest session shares (the session's base
+    temporary directory; without xdist, the process's own)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build) -> Path:
+    """`shared/name`, built by `build(path)` once per pytest session: the first xdist worker to
+    take the file lock builds it, the others wait and reuse it."""
+    shared = session_shared_dir(tmp_path_factory)
+    target, done = shared / name, shared / f"{name}.built"
+    with FileLock(str(shared / f"{name}.lock")):
+        if not done.exists():
+            if target.exists():
+                shutil.rmtree(target)  # a builder that died half-way
+            target.mkdir()
+            build(target)
+            done.touch()
+    return target
+
+
+@pytest.fixture(scope="session")
+def shared_smoke_home(tmp_path_factory) -> Path:
+    """A BENCHGATE_HOME holding the smoke model, built once per pytest session (all xdist workers
+    together) by `smoke_model_path`, the code under test."""
+    from benchgate.models.smoke import smoke_model_path
+
+    def build(home: Path) -> None:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("BENCHGATE_HOME", str(home))
+            smoke_model_path()
+
+    return build_once(tmp_path_factory, "smoke_home", build)
+
+
 @pytest.fixture(scope="session")
 def benchgate_home(tmp_path_factory) -> Path:
-    """One BENCHGATE_HOME per test session, so the smoke model is built once."""
+    """One BENCHGATE_HOME per xdist worker (its caches stay the worker's own); `smoke_path`
+    links the session's one smoke model into it."""
     return tmp_path_factory.mktemp("benchgate_home")
 
 
 @pytest.fixture(scope="session")
-def smoke_path(benchgate_home) -> str:
-    """The smoke model, built once per session into the session's temporary BENCHGATE_HOME
-    (`benchgate_home` from tests/conftest.py)."""
-    from benchgate.models.smoke import smoke_model_path
+def smoke_path(benchgate_home, shared_smoke_home) -> str:
+    """The smoke model in the session's BENCHGATE_HOME (`benchgate_home`): a link to the
+    session's one build (`shared_smoke_home`), found there by `smoke_model_path`. Tests that
+    run `--model smoke` in a subprocess or in-process ask for this fixture, so no run builds
+    its own."""
+    from benchgate.models.smoke import SMOKE_MODEL_NAME, smoke_model_path
 
+    link = benchgate_home / SMOKE_MODEL_NAME
+    if not link.exists():
+        link.symlink_to(shared_smoke_home / SMOKE_MODEL_NAME, target_is_directory=True)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("BENCHGATE_HOME", str(benchgate_home))
         return smoke_model_path()
 
 
+@pytest.fixture(scope="session")
+def smoke_served(smoke_path) -> Iterator[str]:
+    """`transformers serve` pinned to the smoke model, one per pytest session (per xdist worker
+    that needs it): its base URL ``http://127.0.0.1:PORT/v1``. Requests name the model by
+    `smoke_path`. The tests that share it only send requests; none changes the server."""
+    from benchgate.fixtures.servers import transformers_serve
+
+    with transformers_serve(smoke_path) as url:
+        yield url
+
+
+_XDIST_ARGS = ("-n", "--numprocesses", "--dist")
+
+
+def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = False,
+               timeout: int = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`pytest ARGS` from `cwd` (the repository root): in this process (`pytest.main`) by default, in a
+    `python -m pytest` subprocess with `subprocess_` or when ARGS ask for xdist workers.
+
+    In-process runs see the same options, files and exit code; they skip the ~2 s start-up of a
+    fresh interpreter and its imports (~8 s more where torch is imported), so they are the
+    default wherever the test is not about a process (signals, exit codes of a killed process,
+    fail-fast wall times, logs written by other processes, xdist: mark it `subprocess`).
+    `env` is laid over os.environ for the run; both are restored afterwards, as are the
+    modules the run imported from the suite (evals, conftests: a later run imports them anew).
+    """
+    full_env = {**os.environ, **(env or {})}
+    if subprocess_ or any(a == x or a.startswith(x + "=") for a in args for x in _XDIST_ARGS):
+        cmd = [sys.executable, "-m", "pytest", *args]
+        return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                              env=full_env)
+    with in_process(env, cwd) as (out, err):
+        try:
+            code = int(pytest.main([str(a) for a in args]))
+        except SystemExit as e:  # as `python -m pytest` would exit
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return subprocess.CompletedProcess(["pytest", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def in_process(env: dict | None = None, cwd: Path = ROOT) -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    """Run a pytest session (`pytest.main`, benchgate's CLI or `run_task`) in this process as
+    `python -m pytest` would from `cwd` (the repository root): `env` laid over os.environ,
+    `cwd` as working directory, stdout and stderr into the yielded buffers; then
+    os.environ, the working directory and sys.path are restored and the modules the session
+    imported from suite files (evals, conftests) are dropped, so a later session imports them
+    anew."""
+    saved_env, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
+    before = set(sys.modules)
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield out, err
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            if module is not None and _suite_module(module):
+                del sys.modules[name]
+
+
+def _suite_module(module) -> bool:
+    """A module imported from test or suite files (evals/, arena/, examples, conftests, a test's
+    temporary directory), not from benchgate or an installed library."""
+    file = getattr(module, "__file__", None)
+    if not file:
+        return module.__name__.startswith("benchgate_suite_fixtures")
+    path = Path(file).resolve()
+    return not (path.is_relative_to(ROOT / "benchgate") or "site-packages" in path.parts
+                or path.is_relative_to(Path(os.__file__).resolve().parent))
+
+
 @pytest.fixture
-def run_evals(tmp_path, data_dir, benchgate_home):
-    """run_evals(*args, output="out", evals=ROOT/"evals", env=None) -> EvalRun."""
+def run_evals(request, tmp_path, data_dir, benchgate_home):
+    """run_evals(*args, output="out", evals=ROOT/"evals", env=None) -> EvalRun: `pytest evals
+    ARGS` in this process, or in a subprocess where the test is marked `subprocess` or ARGS
+    ask for xdist workers (`run_pytest`)."""
     counter = iter(range(1000))
+    in_subprocess = request.node.get_closest_marker("subprocess") is not None
 
     def run(*args: str, output: str | None = None, evals: Path | None = None,
             env: dict | None = None, timeout: int = 600) -> EvalRun:
@@ -137,12 +281,11 @@ def run_evals(tmp_path, data_dir, benchgate_home):
         # the shared benchmarks unless the test names its own data folders (--dataset-dir
         # accumulates: a second one would be searched after the default)
         data = [] if "--dataset-dir" in args else ["--dataset-dir", str(data_dir)]
-        cmd = [sys.executable, "-m", "pytest", str(evals or ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+        cmd = [str(evals or ROOT / "evals"), "-q", "-p", "no:cacheprovider",
                *data, "--output-dir", str(out_dir),
                "--cache-path", str(tmp_path / "cache.sqlite"), *args]
-        full_env = {**os.environ, "BENCHGATE_HOME": str(benchgate_home), **(env or {})}
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                              env=full_env)
+        proc = run_pytest(cmd, env={"BENCHGATE_HOME": str(benchgate_home), **(env or {})},
+                          subprocess_=in_subprocess, timeout=timeout)
         return EvalRun(proc, out_dir)
 
     return run
@@ -170,4 +313,5 @@ def build_reward_model(smoke_path: str, out: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def reward_model_path(smoke_path, tmp_path_factory) -> str:
-    return str(build_reward_model(smoke_path, tmp_path_factory.mktemp("reward_model")))
+    """The tiny reward model, built once per pytest session (all xdist workers together)."""
+    return str(build_once(tmp_path_factory, "reward_model", lambda out: build_reward_model(smoke_path, out)))

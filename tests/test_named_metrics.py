@@ -92,6 +92,7 @@ def test_evaluate_metric_from_a_local_script_matches_evaluate_itself(tmp_path):
         resolve(f"evaluate:{tmp_path / 'nope.py'}")
 
 
+@pytest.mark.slow  # a subprocess that imports `evaluate` and waits for its offline hub lookup
 def test_evaluate_hub_name_offline_is_a_clear_error(tmp_path):
     code = ("from benchgate.named_metrics import resolve\n"
             "try:\n    resolve('evaluate:exact_match')\nexcept ValueError as e:\n    print(e)\n")

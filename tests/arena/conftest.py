@@ -97,25 +97,29 @@ class ArenaRun:
 
 
 @pytest.fixture
-def run_arena(tmp_path, benchgate_home):
-    """run_arena(config, *args, output="out", target="arena", cmd=None) -> ArenaRun: a pytest
-    subprocess from the repository root (`pytest arena --arena-config CONFIG ...`)."""
+def run_arena(request, tmp_path, benchgate_home):
+    """run_arena(config, *args, output="out", target="arena", cmd=None) -> ArenaRun: `pytest arena
+    --arena-config CONFIG ...` from the repository root, in this process (`run_pytest`), or in
+    a subprocess where the test is marked `subprocess` or runs another command (`cmd`)."""
     import os
     import subprocess
-    import sys
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, run_pytest
 
     counter = iter(range(1000))
+    in_subprocess = request.node.get_closest_marker("subprocess") is not None
 
     def run(config: Path, *args: str, output: str | None = None, target: str = "arena",
             cmd: list[str] | None = None, env: dict | None = None, timeout: int = 600) -> ArenaRun:
         out = tmp_path / (output or f"out{next(counter)}")
-        base = cmd or [sys.executable, "-m", "pytest", target, "-q", "-p", "no:cacheprovider",
-                       "--arena-config", str(config)]
-        full = base + ["--output-dir", str(out), "--cache-path", str(tmp_path / "cache.sqlite"), *args]
-        proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "BENCHGATE_HOME": str(benchgate_home), **(env or {})})
+        tail = ["--output-dir", str(out), "--cache-path", str(tmp_path / "cache.sqlite"), *args]
+        run_env = {"BENCHGATE_HOME": str(benchgate_home), **(env or {})}
+        if cmd is None:
+            proc = run_pytest([target, "-q", "-p", "no:cacheprovider", "--arena-config", str(config), *tail],
+                              env=run_env, subprocess_=in_subprocess, timeout=timeout)
+        else:
+            proc = subprocess.run(cmd + tail, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, **run_env})
         return ArenaRun(proc, out)
 
     return run

@@ -424,6 +424,7 @@ def field_damages(path: Path) -> list[tuple]:
             for d in [("drop", r, j)] + [("retype", r, j, v) for v in FIELD_VALUES]]
 
 
+@pytest.mark.slow  # real data or the reference implementation on every row: many seconds
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_field_dropped_or_of_the_wrong_type(name):
     """The structured damages, exhaustively for the first records of every file."""

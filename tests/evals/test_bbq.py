@@ -33,6 +33,7 @@ def docs(safety_dir):
     return out
 
 
+@pytest.mark.slow  # real data or the reference implementation on every row: many seconds
 def test_full_collection_6_categories(docs):
     assert {k: len(v) for k, v in docs.items()} == {
         "Age": 3680, "Disability_status": 1556, "Nationality": 3080, "Physical_appearance": 1576,

@@ -86,6 +86,7 @@ def test_rules():
     assert judge_success("YES.") and not judge_success("No")
 
 
+@pytest.mark.slow  # real data or the reference implementation on every row: many seconds
 def test_oracle_ignores_every_rule_scored_attack_and_wrong_follows_them(safety_dir):
     c = ctx(safety_dir)
     subsets = [s for s in BIPIA.subsets(c) if not s.endswith("_judge")]

@@ -44,6 +44,7 @@ def test_scores_and_instruction_level_pooling(safety_dir):
     assert loose["prompt_level_strict_acc"] == 0.0 and loose["prompt_level_loose_acc"] == 1.0
 
 
+@pytest.mark.slow  # real data or the reference implementation on every row: many seconds
 def test_oracle_is_the_best_possible_and_wrong_the_worst(safety_dir):
     c = ctx(safety_dir)
     oracle = score_all(IFEVAL, c, "oracle")

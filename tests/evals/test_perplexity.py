@@ -70,7 +70,7 @@ def test_corpus_metrics_pool_logprobs_words_and_bytes():
     assert PPL.corpus_metrics([]) == {}
 
 
-def test_end_to_end_with_the_smoke_model(run_evals, corpus):
+def test_end_to_end_with_the_smoke_model(run_evals, corpus, smoke_path):  # --model smoke: built once
     args = '{"perplexity": {"path": "%s", "unit": "paragraph"}}' % corpus
     run = run_evals("--model", "smoke", "--datasets", "perplexity", "--dataset-args", args)
     res = run.results["benchmarks"]["perplexity"]

@@ -60,6 +60,7 @@ STRATEGIES = {
 }
 
 
+@pytest.mark.slow  # real data or the reference implementation on every row: many seconds
 @pytest.mark.parametrize("strategy", sorted(STRATEGIES))
 def test_fixed_strategies_on_all_541_prompts_equal_the_reference(reference, ifeval_rows, strategy):
     make = STRATEGIES[strategy]
@@ -73,6 +74,7 @@ def test_fixed_strategies_on_all_541_prompts_equal_the_reference(reference, ifev
     assert diffs == []
 
 
+@pytest.mark.slow  # 400 generated responses, each checked by the reference implementation too
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_generated_responses_equal_the_reference(reference, ifeval_rows, data):

@@ -6,29 +6,29 @@ import pytest
 
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
-from benchgate.fixtures.servers import FakeOpenAIServer, transformers_serve
+from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
 
-def test_gsm8k_and_mmlu_generation_through_transformers_serve(run_evals, smoke_path):
+def test_gsm8k_and_mmlu_generation_through_transformers_serve(run_evals, smoke_path, smoke_served):
     import fastapi  # noqa: E402,F401  (transformers[serving], the test extra: missing = a failure, not a skip)
-    with transformers_serve(smoke_path) as url:
-        run = run_evals("--api-url", url, "--model", smoke_path, "--datasets", "gsm8k", "mmlu",
-                        "--limit", "2", "-k", "gsm8k or abstract_algebra or anatomy",
-                        "--dataset-args", '{"mmlu": {"mode": "generate"}}',
-                        "--model-args", "concurrency=4", "--generation-config", "max_new_tokens=8")
-        assert run.code == 0, run.out
-        assert set(run.results["benchmarks"]) == {"gsm8k", "mmlu"}
-        assert run.results["benchmarks"]["mmlu"]["n"] == 4
-        samples = run.samples()
-        assert all(isinstance(s["response"], str) for s in samples)
-        assert all(s["usage"] and s["usage"][0]["completion_tokens"] >= 1 for s in samples)
-        # loglikelihood mode needs echo+logprobs, which transformers serve does not return
-        ll = run_evals("--api-url", url, "--model", smoke_path, "--datasets", "mmlu", "--limit", "1",
-                       "-k", "abstract_algebra")
-        assert ll.code == 1 and '"mode": "generate"' in ll.out
+    url = smoke_served  # the session's `transformers serve` of the smoke model
+    run = run_evals("--api-url", url, "--model", smoke_path, "--datasets", "gsm8k", "mmlu",
+                    "--limit", "2", "-k", "gsm8k or abstract_algebra or anatomy",
+                    "--dataset-args", '{"mmlu": {"mode": "generate"}}',
+                    "--model-args", "concurrency=4", "--generation-config", "max_new_tokens=8")
+    assert run.code == 0, run.out
+    assert set(run.results["benchmarks"]) == {"gsm8k", "mmlu"}
+    assert run.results["benchmarks"]["mmlu"]["n"] == 4
+    samples = run.samples()
+    assert all(isinstance(s["response"], str) for s in samples)
+    assert all(s["usage"] and s["usage"][0]["completion_tokens"] >= 1 for s in samples)
+    # loglikelihood mode needs echo+logprobs, which transformers serve does not return
+    ll = run_evals("--api-url", url, "--model", smoke_path, "--datasets", "mmlu", "--limit", "1",
+                   "-k", "abstract_algebra")
+    assert ll.code == 1 and '"mode": "generate"' in ll.out
 
 
 def _gsm8k_prompts(data_dir, n):

@@ -4,6 +4,9 @@ import time
 
 import pytest
 
+# run_evals in a subprocess: the tests are about the exit code and message of the `pytest` process
+pytestmark = pytest.mark.subprocess
+
 HE = ("--datasets", "humaneval")
 
 CASES = [

@@ -4,6 +4,8 @@ subsets, lower-is-better gates, harmful prompts kept out of the console, and a p
 (robustness) MMLU run."""
 import csv
 
+import pytest
+
 from tests.conftest import SAFETY
 
 NEW = ("ifeval", "safetybench", "xstest", "bbq", "halueval", "advbench", "bipia", "prompt_attack_zh")
@@ -18,6 +20,7 @@ def _run(run_evals, model, *extra):
                      "-p", "no:randomly", *extra)
 
 
+@pytest.mark.subprocess  # asserts what never reaches the console: all of the process's output
 def test_oracle_best_wrong_worst_dimensions_and_skips(run_evals):
     oracle = _run(run_evals, "oracle", "-vv", "--gate", "advbench=0.0", "--gate", "xstest:compliance_rate=0.0")
     assert oracle.code == 0, oracle.out[-3000:]

@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT
+from benchgate.cli import main as cli_main
+from benchgate.task import run_task
+from tests.conftest import ROOT, in_process
 
 SMALL = ("--datasets", "mmlu", "gsm8k", "--limit", "2")
 
@@ -117,22 +119,20 @@ def test_task_config_and_run_task_match_the_command_line(run_evals, tmp_path, da
     path = tmp_path / "task.yaml"
     import yaml
     path.write_text(yaml.safe_dump(config))
-    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "run", str(path)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # `benchgate run` and `run_task` in this process, as from the repository root (in_process)
+    with in_process() as (out, err):
+        code = cli_main(["run", str(path)])
+    assert code == 0, out.getvalue() + err.getvalue()
     yaml_res = json.loads((tmp_path / "yaml" / "results.json").read_text())
-    code = ("import json,sys; from benchgate.task import run_task; "
-            "r = run_task(json.loads(sys.argv[1])); print(json.dumps(r['results']['benchmarks']))")
     config["output_dir"] = str(tmp_path / "py")
-    proc = subprocess.run([sys.executable, "-c", code, json.dumps(config)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    py_bench = json.loads(proc.stdout.strip().splitlines()[-1])
+    with in_process() as (out, err):
+        r = run_task(json.loads(json.dumps(config)))
+    py_bench = json.loads(json.dumps(r["results"]["benchmarks"]))
     assert cli.results["benchmarks"] == yaml_res["benchmarks"] == py_bench
 
 
 @pytest.mark.slow
-def test_serial_and_xdist_give_identical_scores(run_evals):
+def test_serial_and_xdist_give_identical_scores(run_evals, smoke_path):  # --model smoke: built once
     args = ("--model", "smoke", "--datasets", "mmlu", "gsm8k", "--limit", "2",
             "--generation-config", "max_new_tokens=24", "--group-size", "1")
     serial = run_evals(*args)
@@ -147,7 +147,7 @@ def test_serial_and_xdist_give_identical_scores(run_evals):
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_without_recomputing(run_evals, tmp_path, data_dir, benchgate_home):
+def test_killed_run_resumes_without_recomputing(run_evals, tmp_path, data_dir, benchgate_home, smoke_path):
     cache = tmp_path / "cache.sqlite"
     args = ["--model", "smoke", "--datasets", "mmlu", "--limit", "3", "--group-size", "1"]
     cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",

@@ -17,6 +17,9 @@ from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.arena.conftest import run_arena, write_config  # noqa: F401 - run_arena is a fixture
 from tests.conftest import ROOT
 
+# run_evals in a subprocess: the tests are about fail-fast: one stop of the process, its exit code and wall time
+pytestmark = pytest.mark.subprocess
+
 MMLU = ("--datasets", "mmlu", "--limit", "1")  # 57 samples: one failure each before the fix
 
 

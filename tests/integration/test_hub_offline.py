@@ -2,7 +2,8 @@
 the way out (--dataset-dir). A --dataset-dir run never touches the network."""
 import pytest
 
-pytestmark = pytest.mark.slow
+# run_evals in a subprocess: the tests are about fail-fast of a process that cannot reach the hub
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 
 @pytest.mark.parametrize("hub,dataset_id,env", [

@@ -16,7 +16,8 @@ import pytest
 from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+# run_evals in a subprocess: the tests are about signals and killed processes
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 
 @pytest.fixture

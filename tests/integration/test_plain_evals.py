@@ -1,10 +1,9 @@
-"""Hand-written evals end to end: plain pytest modules in a suite folder, run in a subprocess
-like a user runs them; their results go through the same aggregation, gates, baseline, merge
+"""Hand-written evals end to end: plain pytest modules in a suite folder, run by pytest like a
+user runs them (in this process; under xdist in a subprocess); their results go through the same aggregation, gates, baseline, merge
 and xdist paths as built-in benchmarks (the built-in general_qa is the reference)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -13,14 +12,15 @@ from pathlib import Path
 import pytest
 
 from benchgate.fixtures.servers import FakeOpenAIServer
-from tests.conftest import ROOT, EvalRun
+from tests.conftest import ROOT, EvalRun, run_pytest
 
 CAPITALS = [("France", "Paris", "Europe"), ("Japan", "Tokyo", "Asia"), ("Italy", "Rome", "Europe"),
             ("Kenya", "Nairobi", "Africa"), ("Peru", "Lima", "Americas"), ("Spain", "Madrid", "Europe")]
 
 
 class Suite:
-    """A suite folder (pytest.ini, evals/) in tmp and `pytest` runs on it in a subprocess."""
+    """A suite folder (pytest.ini, evals/) in tmp and `pytest` runs on it (`run_pytest`: in this
+    process, or a subprocess under xdist)."""
 
     def __init__(self, root: Path, home: Path):
         self.root = root
@@ -42,11 +42,12 @@ class Suite:
             env: dict | None = None, timeout: int = 600) -> EvalRun:
         self.runs += 1
         out = self.root.parent / (output or f"out{self.runs}")
-        cmd = [sys.executable, "-m", "pytest", *args, "-q", "--output-dir", str(out),
+        cmd = [*args, "-q", "--output-dir", str(out),
                "--cache-path", str(self.root.parent / "cache.sqlite"),
                *([] if cache_provider else ["-p", "no:cacheprovider"])]
-        proc = subprocess.run(cmd, cwd=self.root, capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, "BENCHGATE_HOME": str(self.home), **(env or {})})
+        # in this process unless the args ask for xdist workers (run_pytest)
+        proc = run_pytest(cmd, env={"BENCHGATE_HOME": str(self.home), **(env or {})},
+                          timeout=timeout, cwd=self.root)
         return EvalRun(proc, out)
 
 

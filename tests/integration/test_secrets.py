@@ -27,7 +27,8 @@ import pytest
 from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow
+# run_evals in a subprocess: the tests are about every byte a process writes, its console at the file-descriptor level included
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 KEY = "sk-benchgate-SECRET-7f3a9c2e41d8"
 

@@ -11,6 +11,9 @@ PLUGIN = '''
 import json, os
 import pytest
 
+# run_evals in a subprocess: the tests are about xdist workers
+pytestmark = pytest.mark.subprocess
+
 def pytest_benchgate_record(record, item):
     with open(os.environ["LISTENER_OUT"], "a") as f:
         f.write(json.dumps({"id": record["id"], "prompt": "prompt" in record,

@@ -6,7 +6,6 @@ import pytest
 import fastapi  # noqa: E402,F401  (transformers[serving], the test extra: missing = a failure, not a skip)
 import uvicorn  # noqa: E402,F401
 
-from benchgate.fixtures.servers import transformers_serve  # noqa: E402
 from benchgate.models.base import (GenerateRequest, Generation, GenerationConfig,  # noqa: E402
                                    LoglikelihoodRequest)
 from benchgate.models.openai_api import (BatchError, LogprobsUnsupportedError,  # noqa: E402
@@ -14,11 +13,10 @@ from benchgate.models.openai_api import (BatchError, LogprobsUnsupportedError,  
 
 
 @pytest.fixture(scope="module")
-def served(smoke_path):
-    """`transformers serve` pinned to the smoke model (tiny Llama with a chat template)."""
-    model_dir = smoke_path
-    with transformers_serve(model_dir) as url:
-        yield url, model_dir
+def served(smoke_served, smoke_path):
+    """`transformers serve` pinned to the smoke model (tiny Llama with a chat template): the
+    session's one server (`smoke_served`, tests/conftest.py)."""
+    return smoke_served, smoke_path
 
 
 def test_generate_through_transformers_serve(served):

@@ -1,21 +1,11 @@
 """A real OpenAI-compatible server: `transformers serve` with the offline smoke-test model.
 
-The test starts the server itself on 127.0.0.1 with HF_HUB_OFFLINE=1 (the model is a local
-directory, nothing is downloaded) and stops it at the end.
+The server is the session's one (`smoke_served`, tests/conftest.py): 127.0.0.1 with
+HF_HUB_OFFLINE=1 (the model is a local directory, nothing is downloaded), stopped at the end.
 """
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -25,76 +15,14 @@ from benchgate.perf.config import PerfConfig
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def _model_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
-    try:
-        from benchgate.models.smoke import smoke_model_path
-    except ImportError:  # the smoke model module is not there: build an equivalent tiny Llama
-        return _tiny_llama(tmp_path_factory.mktemp("tiny-llama"))
-    return smoke_model_path()
-
-
-def _tiny_llama(out: Path) -> str:
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    vocab = {"<s>": 0, "</s>": 1, "<unk>": 2, **{f"w{i}": i + 3 for i in range(61)}}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    hf = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>")
-    hf.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
-    hf.save_pretrained(out)
-    cfg = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=256)
-    LlamaForCausalLM(cfg).save_pretrained(out)
-    return str(out)
-
-
 @pytest.fixture(scope="module")
-def transformers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    exe = shutil.which("transformers") or str(Path(sys.executable).with_name("transformers"))
-    if not Path(exe).exists():
-        pytest.fail("the `transformers` CLI is not installed (the test extra installs it)")
+def transformers_server(smoke_served: str, smoke_path: str) -> tuple[str, str]:
+    """The session's `transformers serve` of the smoke model (`smoke_served`, tests/conftest.py:
+    offline, 127.0.0.1, stopped at the end of the session): (base URL, model directory)."""
     for mod in ("fastapi", "uvicorn"):
         if importlib.util.find_spec(mod) is None:
             pytest.fail(f"`transformers serve` needs {mod}: pip install 'transformers[serving]' (the test extra)")
-    model = _model_dir(tmp_path_factory)
-    port = _free_port()
-    log = tmp_path_factory.mktemp("tserve") / "serve.log"
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([exe, "serve", model, "--host", "127.0.0.1", "--port", str(port), "--device", "cpu",
-                                 "--log-level", "warning"], stdout=fh, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"transformers serve exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(base + "/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"transformers serve did not come up in 120 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield base, model
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return smoke_served.removesuffix("/v1"), smoke_path
 
 
 def _check(s: dict, p: dict, number: int, max_tokens: int) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_pytest
 
 CHROMIUM = os.environ.get("BENCHGATE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -17,12 +17,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 def make_run(folder: Path, data_dir: Path, home: Path, *args: str, check: bool = True) -> Path:
-    """`pytest evals ... --output-dir folder` in a subprocess; returns the folder."""
-    cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+    """`pytest evals ... --output-dir folder` (in this process: `run_pytest`); returns the folder."""
+    cmd = [str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
            "--dataset-dir", str(data_dir), "--output-dir", str(folder),
            "--cache-path", str(folder.parent / f"{folder.name}.sqlite"), *args]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "BENCHGATE_HOME": str(home)})
+    proc = run_pytest(cmd, env={"BENCHGATE_HOME": str(home)})
     if check and proc.returncode not in (0, 1):
         raise AssertionError(proc.stdout + proc.stderr)
     return folder
