@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import glob
-import io
 import json
 import os
 import shlex
