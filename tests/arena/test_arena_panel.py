@@ -154,3 +154,20 @@ def test_config_panel_member_that_cannot_be_reached_stops_the_run(run_arena, are
         run = run_arena(cfg, "--limit", "2")
     assert run.code == 4, run.out
     assert "panel member 'down'" in run.out
+
+
+def test_config_panel_in_single_mode_averages_ratings(run_arena, arena_dir, tmp_path):
+    servers = [UsageServer(f"Rating: [[{r}]]", 7, 1).start() for r in (8, 5)]
+    try:
+        panel = [{"name": f"r{i}", "model": "judge", "api_url": s.base_url} for i, s in enumerate(servers)]
+        cfg = write_config(tmp_path / "cfg.yaml", arena_dir / "mt_bench" / "question.jsonl", two(),
+                           {"args": {"mode": "single", "turns": "first", "panel": panel}}, arena_dir / "judge_prompts.jsonl")
+        run = run_arena(cfg, "--limit", "2")
+    finally:
+        for s in servers:
+            s.stop()
+    assert run.code == 0, run.out
+    board = {r["model"]: r for r in run.arena["leaderboard"]["*"]}
+    assert board["m1"]["score"] == 6.5 and board["m2"]["score"] == 6.5  # (8 + 5) / 2 for every answer
+    # 2 questions x 2 models x 1 turn = 4 judgments per member, 8 tokens each
+    assert [(m["name"], m["calls"], m["tokens"]) for m in run.arena["panel"]["members"]] == [("r0", 4, 32), ("r1", 4, 32)]
