@@ -14,7 +14,8 @@ error names the key that is wrong (`ArenaConfigError`). Full reference: docs/are
         args: {model, max_tokens, temperature, mode, position_bias_mitigation,
                fn_completion_parser (alias parser), random_seed,
                # benchgate: api_url, api_key_env, model_args, swap_rule, tie_margin,
-               # reask_unparsed, turns, weighting}
+               # reask_unparsed, turns, weighting, panel: [{name, model, api_url,
+               # api_key_env, model_args}, ...] or a panel file}
     rating_gen:
       enable, metrics: [elo | pairwise | bt | score], baseline_model, report_file,
       # benchgate: category_file, bootstrap_rounds, ci_quantiles, seed, elo: {k, scale, base, init},
