@@ -14,7 +14,8 @@ error names the key that is wrong (`ArenaConfigError`). Full reference: docs/are
         args: {model, max_tokens, temperature, mode, position_bias_mitigation,
                fn_completion_parser (alias parser), random_seed,
                # benchgate: api_url, api_key_env, model_args, swap_rule, tie_margin,
-               # reask_unparsed, turns, weighting}
+               # reask_unparsed, turns, weighting, panel: [{name, model, api_url,
+               # api_key_env, model_args}, ...] or a panel file}
     rating_gen:
       enable, metrics: [elo | pairwise | bt | score], baseline_model, report_file,
       # benchgate: category_file, bootstrap_rounds, ci_quantiles, seed, elo: {k, scale, base, init},
@@ -32,7 +33,9 @@ from typing import Any
 import yaml
 
 from benchgate.judge.verdicts import PARSERS
+from benchgate.models.args import check_model_args
 from benchgate.models.base import GenerationConfig
+from benchgate.models.panel import PanelSpecError, check_members, read_panel_spec
 
 MODES = ("pairwise", "pairwise_baseline", "single")
 MITIGATIONS = ("swap_position", "randomize_order", "none")
@@ -56,7 +59,7 @@ REVIEWER_KEYS = ("ref", "kind", "args")
 REVIEWER_ARGS = ("model", "max_tokens", "temperature", "mode", "position_bias_mitigation",
                  "fn_completion_parser", "parser", "completion_parser_kwargs", "random_seed",
                  "api_url", "api_key_env", "model_args", "swap_rule", "tie_margin",
-                 "reask_unparsed", "turns", "weighting", "top_p", "seed")
+                 "reask_unparsed", "turns", "weighting", "top_p", "seed", "panel")
 RATING_KEYS = ("enable", "metrics", "baseline_model", "report_file", "category_file",
                "bootstrap_rounds", "ci_quantiles", "seed", "elo", "strong_verdict_weight",
                "parse_failure_warn")
@@ -120,9 +123,13 @@ class ReviewerSpec:
     reask_unparsed: bool = False
     turns: str = "all"
     weighting: str = "none"
+    panel: list[dict[str, Any]] | None = None  # a panel of judges (args.panel), checked members
+    panel_source: str | None = None  # where it was given (the panel file, or the config's key)
 
     def public(self) -> dict[str, Any]:
         return {"kind": self.kind, "ref": self.ref, "model": self.model,
+                "panel": [{"name": m["name"], "model": m["model"], "api_url": _public_url(m.get("api_url")),
+                           "model_args": m.get("model_args") or {}} for m in self.panel] if self.panel else None,
                 "api_url": _public_url(self.api_url),
                 "model_args": self.model_args, "generation_config": self.generation.key(),
                 "mode": self.mode, "position_bias_mitigation": self.position_bias_mitigation,
@@ -397,7 +404,8 @@ def _reviewer(data: Any, file: Path, cli_judge: str | None) -> ReviewerSpec:
                           top_p=float(a.number("top_p", 1.0, minimum=0.0)))
     mitigation = a.get("position_bias_mitigation")
     model = a.string("model")
-    if kind == "generative" and not model and not cli_judge:
+    panel, panel_source = _panel(a, kind, file)
+    if kind == "generative" and not model and not cli_judge and not panel:
         model = DEFAULT_JUDGE_MODEL
     if kind == "reward_model" and not model and not cli_judge:
         a.fail(a.key("model"), "a reward_model reviewer needs the path of a sequence-"
@@ -416,12 +424,38 @@ def _reviewer(data: Any, file: Path, cli_judge: str | None) -> ReviewerSpec:
         tie_margin=float(a.number("tie_margin", 0.0, minimum=0.0)),
         reask_unparsed=a.boolean("reask_unparsed", False),
         turns=a.choice("turns", TURN_CHOICES, "all"),
-        weighting=a.choice("weighting", WEIGHTINGS, "none"))
+        weighting=a.choice("weighting", WEIGHTINGS, "none"), panel=panel, panel_source=panel_source)
     if a.get("completion_parser_kwargs"):
         a.fail(a.key("completion_parser_kwargs"), "not supported: choose a parser by name")
     if spec.weighting != "none" and kind != "peer":
         a.fail(a.key("weighting"), "reviewer weighting needs reviewer.kind: peer")
     return spec
+
+
+def _panel(a: _Reader, kind: str, file: Path) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """`reviewer.args.panel`: a list of judges (name, model, api_url, api_key_env, model_args)
+    or a panel file (`--judge-model panel:FILE`'s format, relative to the config's folder)."""
+    value = a.get("panel")
+    if value is None:
+        return None, None
+    key = a.key("panel")
+    if kind != "generative":
+        a.fail(key, f"a panel is a panel of generative judges, not of reviewer.kind {kind!r}")
+    for other in ("model", "api_url", "api_key_env"):
+        if a.get(other) is not None:
+            a.fail(a.key(other), "give each panel member its own (reviewer.args.panel), not the reviewer")
+    try:
+        check_model_args("panel:", None, a.mapping("model_args"), option="model_args (of a panel)")
+    except ValueError as e:
+        a.fail(a.key("model_args"), str(e))
+    try:
+        if isinstance(value, str):
+            path = resolve(file, value)
+            return read_panel_spec(path, check_env=False), str(path)
+        source = f"{file}: {key}"
+        return check_members(value, source, check_env=False), source
+    except (PanelSpecError, ValueError) as e:
+        a.fail(key, str(e))
 
 
 def _mitigation(reader: _Reader, value: Any) -> str:

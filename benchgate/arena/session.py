@@ -22,7 +22,7 @@ from benchgate.engine.options import (JUDGE_KEY_ENV, JUDGE_URL_ENV, ModelOptions
                                       parse_kv)
 from benchgate.judge.model import Judge, detect_kind
 from benchgate.judge.templates import TemplateError, load_templates, select_template
-from benchgate.models.factory import arena_judge_role
+from benchgate.models.factory import arena_judge_role, load_panel
 
 
 def _usage(message: str) -> pytest.UsageError:
@@ -40,6 +40,9 @@ class ArenaSession:
         except ArenaConfigError as e:
             raise _usage(str(e)) from None
         where = self.config.path
+        if self.panel is not None and options.judge_api_url:
+            raise _usage(f"{where}: reviews_gen.reviewer.args.panel: --judge-api-url does not apply to a "
+                         f"panel: give each member its api_url there (or pass --judge-model)")
         try:
             questions = load_questions(self.config.question_file)
         except QuestionFileError as e:
@@ -124,6 +127,12 @@ class ArenaSession:
 
         return get_state(self.pytest_config).progress_settings()
 
+    @property
+    def panel(self) -> list[dict] | None:
+        """The config's panel of judges (reviewer.args.panel) when it judges (no --judge-model)."""
+        r = self.config.reviewer
+        return r.panel if r.panel and not self.options.judge_model else None
+
     def _judge_options(self) -> ModelOptions:
         r, o = self.config.reviewer, self.options
         generation = r.generation
@@ -133,6 +142,8 @@ class ArenaSession:
                or os.environ.get(JUDGE_KEY_ENV) or None)
         api_url = o.judge_api_url or r.api_url or os.environ.get(JUDGE_URL_ENV) or None
         model = o.judge_model or r.model
+        if self.panel is not None:  # each member has its own model, URL and key
+            model, api_url, key = f"panel:{r.panel_source}", None, None
         role = arena_judge_role((self.judge_names() or ["judge"])[0], model, str(self.config.path))
         return ModelOptions(model=model, model_args={**r.model_args, **o.judge_model_args},
                             generation=generation, chat_template=True, model_hub=o.model_hub,
@@ -144,6 +155,8 @@ class ArenaSession:
         r = self.config.reviewer
         if r.kind == "peer":
             return [c.name for c in self.config.candidates if c.generated]
+        if self.panel is not None:
+            return ["panel"]
         model = self.options.judge_model or r.model
         return [Path(model.rstrip("/")).name if os.path.isdir(model) else model]
 
@@ -163,6 +176,9 @@ class ArenaSession:
                                      load_backend=_shared_backend(candidate),
                                      quiet_capture=self._quiet, progress=self._progress())
             return judges
+        if self.panel is not None:
+            return {names[0]: Judge(opts, name=names[0], kind="generative", load_backend=self._load_panel,
+                                    quiet_capture=self._quiet, progress=self._progress())}
         kind = r.kind
         if kind == "generative" and not opts.api_url and detect_kind(opts.model) == "reward_model":
             kind = "reward_model"
@@ -218,9 +234,11 @@ class ArenaSession:
         else:
             options = [candidate_options(s, self.options) for s in self.config.candidates
                        if s.generated and s.name in names]
-            if not peer and not self.dry_run:
-                options.append(self._judge_options())
             checks += [lambda o=o: check_model(o) for o in options]
+            if not peer and not self.dry_run:
+                judge = self._judge_options()
+                checks.append((lambda: self._check_panel(judge)) if self.panel is not None
+                              else (lambda: check_model(judge)))
         errors = []
         for check in checks:
             try:
@@ -228,6 +246,19 @@ class ArenaSession:
             except ModelUnavailable as e:
                 errors.append(str(e))
         return errors
+
+    def _load_panel(self, options: ModelOptions):
+        """The backend of the config's panel (each member loaded and probed)."""
+        return load_panel(options, self.panel, self.config.reviewer.panel_source)
+
+    def _check_panel(self, options: ModelOptions) -> None:
+        """The xdist controller's check of the config's panel: its members load (then closed)."""
+        from benchgate.models.factory import ModelUnavailable, load_failure_message
+
+        try:
+            self._load_panel(options).close()
+        except Exception as e:  # noqa: BLE001 - one message naming the member
+            raise ModelUnavailable(load_failure_message(options, e)) from None
 
     def load_errors(self) -> list[str]:
         """Why candidates or judges of this process could not be loaded (the run stops)."""

@@ -9,6 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from benchgate.judge.metric import usage_totals as judge_usage_totals
 from benchgate.metrics.dimension import DimensionScore, headline
 from benchgate.metrics.stats import mean_interval, mean_stderr
 
@@ -253,7 +254,7 @@ class Recorder:
         def block(members: list[dict[str, float]]) -> dict[str, Any]:
             per_metric = {m: summarize([s[m] for s in members if m in s])
                           for m in metrics if any(m in s for s in members)}
-            for name, value in self.corpus_metrics(bench, members).items():
+            for name, value in {**self.corpus_metrics(bench, members), **judge_usage_totals(members)}.items():
                 per_metric[name] = {"score": value, "n": len(members), "stderr": None, "ci95": None}
             head = per_metric.get(primary, {})
             return {"score": head.get("score"), "n": len(members), "stderr": head.get("stderr"),

@@ -19,7 +19,9 @@ A panel judge (``--judge-model panel:FILE``, `benchgate.models.panel`): each mem
 parsed; ``judge_score`` is the mean of the members' ratings, ``judge_correct`` the majority
 verdict (an even split is a tie, 0.5); members whose reply does not parse do not count, and
 only when none parses is it a parse failure. Each member's value is kept as
-``judge_score_member_<name>`` / ``judge_correct_member_<name>``.
+``judge_score_member_<name>`` / ``judge_correct_member_<name>``, and its calls and tokens
+(prompt + completion, as its API reported them) as components summed over each scope of the
+results by `usage_totals`: ``judge_calls_member_<name>``, ``judge_tokens_member_<name>``.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from typing import Any, Sequence
 from benchgate.judge.model import JudgePrompt, JudgeReply
 from benchgate.judge.templates import JudgeTemplate, TemplateError, load_templates
 from benchgate.judge.verdicts import VerdictError, parse_rating_fastchat
-from benchgate.models.panel import member_key, split_panel_reply
+from benchgate.models.panel import member_key, member_tokens, split_panel_reply
 
 METRICS = ("score", "correct")
 PARSE_FAILURE = "judge_parse_failure"
@@ -179,6 +181,19 @@ def judge_scores(spec: JudgeSpec, replies: Sequence[JudgeReply]) -> JudgeScores:
     return JudgeScores(scores, details)
 
 
+USAGE_PREFIXES = ("_judge_calls_member_", "_judge_tokens_member_")
+
+
+def usage_totals(scores: Sequence[dict[str, float]]) -> dict[str, float]:
+    """A panel judge's calls and tokens per member, summed over the samples' components."""
+    out: dict[str, float] = {}
+    for s in scores:
+        for key, value in s.items():
+            if key.startswith(USAGE_PREFIXES):
+                out[key[1:]] = out.get(key[1:], 0.0) + value
+    return out
+
+
 def _value(spec: JudgeSpec, text: str) -> float:
     if spec.metric == "score":
         return float(parse_rating_fastchat(text).rating)
@@ -191,6 +206,9 @@ def _panel_value(spec: JudgeSpec, members: list[dict[str, Any]], name: str,
     values, per_member = [], {}
     for i, member in enumerate(members):
         who = str(member.get("name", i))
+        calls, tokens = (f"{p}{member_key(who)}" for p in USAGE_PREFIXES)
+        scores[calls] = scores.get(calls, 0.0) + 1
+        scores[tokens] = scores.get(tokens, 0.0) + sum(member_tokens(member.get("usage")))
         try:
             value = _value(spec, member["text"])
         except VerdictError as e:

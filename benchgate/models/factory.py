@@ -97,29 +97,39 @@ def load_backend(options) -> ModelBackend:
     return HFBackend(path, options.model_args, options.generation, chat_template=options.chat_template)
 
 
-def load_panel(options) -> ModelBackend:
-    """`--model panel:FILE`: each member loaded (and probed) as its own --model would be."""
+def load_panel(options, members: list[dict] | None = None, source: str | None = None) -> ModelBackend:
+    """`--model panel:FILE` (or the arena config's reviewer panel: its checked `members`, named
+    by `source` in messages): each member loaded (and probed) as its own --model would be."""
     import copy
 
     from benchgate.models.panel import PanelBackend, read_panel_spec
 
     if options.api_url:
         raise ValueError("--model panel:FILE: give each member's api_url in the file, not --api-url")
-    members = []
-    for spec in read_panel_spec(options.model[len("panel:"):]):
-        member = copy.copy(options)
-        member.model, member.api_url = spec["model"], spec.get("api_url")
-        member.model_args = dict(spec.get("model_args") or {})
-        if member.api_url and "concurrency" in options.model_args:  # --model-args concurrency=N
-            member.model_args.setdefault("concurrency", options.model_args["concurrency"])
-        member.api_key = os.environ[spec["api_key_env"]] if spec.get("api_key_env") else options.api_key
-        member.role = ModelRole(f"panel member {spec['name']!r} (model {spec['model']!r})",
-                                f"model in {options.model[len('panel:'):]}", "its api_url", "its api_key_env")
-        try:
-            members.append((spec["name"], load_backend(member)))
-        except Exception as e:  # noqa: BLE001 - one message naming the member
-            raise ModelUnavailable(load_failure_message(member, e)) from None
-    return PanelBackend(members)
+    source = source or options.model[len("panel:"):]
+    loaded = []
+    try:
+        for spec in members if members is not None else read_panel_spec(source):
+            member = copy.copy(options)
+            member.model, member.api_url = spec["model"], spec.get("api_url")
+            member.model_args = dict(spec.get("model_args") or {})
+            if member.api_url and "concurrency" in options.model_args:  # --model-args concurrency=N
+                member.model_args.setdefault("concurrency", options.model_args["concurrency"])
+            member.role = ModelRole(f"panel member {spec['name']!r} (model {spec['model']!r})",
+                                    f"model in {source}", "its api_url", "its api_key_env")
+            try:
+                env = spec.get("api_key_env")
+                if env and env not in os.environ:
+                    raise ValueError(f"the variable {env!r} named by its api_key_env is not set")
+                member.api_key = os.environ[env] if env else options.api_key
+                loaded.append((spec["name"], load_backend(member)))
+            except Exception as e:  # noqa: BLE001 - one message naming the member
+                raise ModelUnavailable(load_failure_message(member, e)) from None
+    except BaseException:
+        for _, backend in loaded:
+            backend.close()
+        raise
+    return PanelBackend(loaded)
 
 
 def model_identity(options) -> tuple[str, dict] | None:

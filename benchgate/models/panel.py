@@ -21,7 +21,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import yaml
 
@@ -35,8 +35,8 @@ class PanelSpecError(ValueError):
     """A panel file that cannot work; the message names the file and the member."""
 
 
-def read_panel_spec(path: str | Path) -> list[dict[str, Any]]:
-    """The members of a panel file, checked: a unique name and a model each."""
+def read_panel_spec(path: str | Path, check_env: bool = True) -> list[dict[str, Any]]:
+    """The members of a panel file, checked (`check_members`)."""
     path = Path(path)
     if not path.is_file():
         raise PanelSpecError(f"panel file {path} not found")
@@ -45,29 +45,38 @@ def read_panel_spec(path: str | Path) -> list[dict[str, Any]]:
     except yaml.YAMLError as e:
         raise PanelSpecError(f"{path}: not valid YAML/JSON: {e}") from None
     members = doc.get("members") if isinstance(doc, dict) else None
-    if not isinstance(members, list) or len(members) < 2:
+    if not isinstance(members, list):
         raise PanelSpecError(f"{path}: expected 'members', a list of at least two judges")
+    return check_members(members, str(path), check_env)
+
+
+def check_members(members: Any, where: str, check_env: bool = True) -> list[dict[str, Any]]:
+    """Panel members (from a panel file, or the arena config's `reviewer.args.panel`, named by
+    `where` in errors), checked: at least two, a unique name and a model each, known keys;
+    with `check_env`, the variables named by api_key_env set."""
+    if not isinstance(members, list) or len(members) < 2:
+        raise PanelSpecError(f"{where}: expected a list of at least two judges")
     names = []
     for n, m in enumerate(members):
-        where = f"{path}: members[{n}]"
+        at = f"{where}: members[{n}]"
         if not isinstance(m, dict):
-            raise PanelSpecError(f"{where}: expected an object with 'name' and 'model'")
+            raise PanelSpecError(f"{at}: expected an object with 'name' and 'model'")
         unknown = sorted(set(m) - set(MEMBER_KEYS))
         if unknown:
-            raise PanelSpecError(f"{where}: unknown key(s) {unknown} (accepted: {', '.join(MEMBER_KEYS)})")
+            raise PanelSpecError(f"{at}: unknown key(s) {unknown} (accepted: {', '.join(MEMBER_KEYS)})")
         for key in ("name", "model"):
             if not isinstance(m.get(key), str) or not m[key]:
-                raise PanelSpecError(f"{where}: needs a non-empty string {key!r}")
+                raise PanelSpecError(f"{at}: needs a non-empty string {key!r}")
         if m["model"].startswith(("panel:", "replay:")):
-            raise PanelSpecError(f"{where}: a member cannot be {m['model'].split(':')[0]}:")
+            raise PanelSpecError(f"{at}: a member cannot be {m['model'].split(':')[0]}:")
         if not isinstance(m.get("model_args", {}), dict):
-            raise PanelSpecError(f"{where}: 'model_args' must be an object")
-        if m.get("api_key_env") and m["api_key_env"] not in os.environ:
-            raise PanelSpecError(f"{where}: the variable {m['api_key_env']!r} named by api_key_env is not set")
+            raise PanelSpecError(f"{at}: 'model_args' must be an object")
+        if check_env and m.get("api_key_env") and m["api_key_env"] not in os.environ:
+            raise PanelSpecError(f"{at}: the variable {m['api_key_env']!r} named by api_key_env is not set")
         names.append(m["name"])
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise PanelSpecError(f"{path}: member name(s) {dupes} appear more than once")
+        raise PanelSpecError(f"{where}: member name(s) {dupes} appear more than once")
     return members
 
 
@@ -94,6 +103,29 @@ def split_panel_reply(text: str) -> list[dict[str, Any]] | None:
                                                 for m in members):
         return None
     return members
+
+
+def member_tokens(usage: dict | None) -> tuple[int, int]:
+    """(prompt, completion) tokens of one member's reply, as its API reported them (0 where not)."""
+    usage = usage or {}
+    return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+
+
+def usage_by_member(texts: Iterable[str | None]) -> dict[str, dict[str, int]] | None:
+    """Per member of the panel replies among `texts`: `calls` (replies it gave), `prompt_tokens`,
+    `completion_tokens` and `tokens` (their sum), as each member's API reported them; None when
+    no text is a panel reply."""
+    out: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for i, m in enumerate(split_panel_reply(text or "") or ()):
+            row = out.setdefault(str(m.get("name", i)),
+                                 {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "tokens": 0})
+            prompt, completion = member_tokens(m.get("usage"))
+            row["calls"] += 1
+            row["prompt_tokens"] += prompt
+            row["completion_tokens"] += completion
+            row["tokens"] += prompt + completion
+    return out or None
 
 
 class PanelBackend:

@@ -151,6 +151,9 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "pytest examples/judged --model smoke --judge-model smoke": Run(),
     "pytest examples/judged --model PATH --judge-model gpt-4o --judge-api-url https://api.openai.com/v1": Skip(REMOTE_JUDGE),
     "pytest examples/judged --model smoke -rs": Run(),
+    # README.md, docs/judges.md: the judge benchmarks replaying the authors' released judgments
+    "pytest evals --model replay:../shared/judges/pandalm/gpt-3.5-turbo-testset-v1.json --datasets pandalm --dataset-dir ../shared/judges": Run(),
+    "pytest evals --model replay:../shared/judges/llmbar/Natural/evaluators/ChatGPT/Vanilla/result.json --datasets llmbar --dataset-args '{\"llmbar\": {\"subset_list\": \"Natural\"}}' --dataset-dir ../shared/judges --gate llmbar=0.7": Run(),
     # docs/benchmarks/*.md
     "pytest evals --model PATH --datasets advbench --dataset-dir ../shared/safety --chat-template on --gate advbench=0.05": Run(extra=ONE),
     "pytest tests/evals/test_arc.py -k 'golden or gold_label'": Collect(SUITE),
