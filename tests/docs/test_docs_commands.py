@@ -69,6 +69,8 @@ MEASURE = "a speed measurement script (minutes of CPU; docs/performance.md gives
 XDIST = "the same run as a command above under -n (worker processes cost ~8 s of imports each); xdist runs are tested in tests/integration/test_xdist_records.py"
 SUITE = "runs part of this suite, which CI runs in full: checked here that the paths exist and the selection is not empty"
 CFG = {"cfg_arena.yaml": "examples/arena/pairwise.yaml"}
+BFCL_REF = ("regenerates the committed bfcl-eval reference verdicts in bfcl-eval's own venv (an install "
+            "and minutes of CPU); the committed verdicts are compared in tests/agent/test_reference_agreement.py")
 
 DECISIONS: dict[str, Run | Collect | Skip] = {
     # README.md
@@ -95,14 +97,14 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "benchgate arena rate ../shared/arena/evalscope/qa_browser/battle.jsonl --category-file ../shared/arena/evalscope/qa_browser/category_mapping.yaml": Run(),
     "pytest evals --model PATH --datasets general_qa --judge-model gpt-4o --judge-api-url URL --dataset-args '{\"general_qa\": {\"path\": \"qa.jsonl\", \"judge\": \"score\"}}'": Skip(REMOTE_JUDGE),
     "pytest evals --model PATH --datasets mmlu --gate mmlu=0.45 --gate gates.yaml --baseline last-release/results.json": Run(extra=ONE),
-    "pytest evals --model PATH --datasets mmlu --alluredir allure-results": Run(extra=ONE),
-    "benchgate report allure allure-results --run outputs": Run(),
-    "benchgate report html outputs --compare last-release/ -o report.html": Run(),
+    "pytest evals --model PATH --datasets mmlu --alluredir allure-results --output-dir outputs/mmlu": Run(extra=ONE),
+    "benchgate report allure allure-results --run outputs/mmlu": Run(),
+    "benchgate report html outputs/mmlu --compare last-release/ -o report.html": Run(),
     "benchgate leaderboard 'runs/*' --targets targets.yaml": Run(),
     "benchgate leaderboard arena-out/": Run(),
     "benchgate leaderboard 'runs/*' --benchmark dimensions": Run(),
-    "benchgate report summary outputs --baseline last-release/ '>>' '$GITHUB_STEP_SUMMARY'": Run(),
-    "benchgate report annotations outputs": Run(),
+    "benchgate report summary outputs/mmlu --baseline last-release/ '>>' '$GITHUB_STEP_SUMMARY'": Run(),
+    "benchgate report annotations outputs/mmlu": Run(),
     # docs/api-models.md
     ".venv/bin/python benchmarks/api_throughput.py '[--server' 'fast|aiohttp]' '[--repeats' '3]' '[--json' 'out.json]'": Skip(MEASURE),
     # docs/arena.md
@@ -126,11 +128,11 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "python benchmarks/html_report_size.py --arena --repeat 5": Skip(MEASURE),
     "python benchmarks/allure_cost.py --limit 20 --repeat 3": Skip(MEASURE),
     # docs/reports.md
-    "pytest evals --model PATH --datasets mmlu gsm8k --alluredir allure-results -n 2 --gate mmlu=0.45": Skip(XDIST),
-    "benchgate report allure allure-results --run outputs -o reports/out/allure": Run(),
+    "pytest evals --model PATH --datasets mmlu gsm8k --alluredir allure-results -n 2 --gate mmlu=0.45 --output-dir outputs/run": Skip(XDIST),
+    "benchgate report allure allure-results --run outputs/run -o reports/out/allure": Run(),
     "npx --prefix .tools/allure allure quality-gate allure-results --config reports/out/allure/allurerc.mjs": Skip("npx with Allure installed under .tools/allure by .ci/run; the quality gate is tested in tests/reports/test_allure_render.py"),
-    "benchgate report html outputs -o reports/out/report.html": Run(),
-    "benchgate report html outputs --compare last-release/ -o compare.html": Run(),
+    "benchgate report html outputs/run -o reports/out/report.html": Run(),
+    "benchgate report html outputs/run --compare last-release/ -o compare.html": Run(),
     "benchgate leaderboard runs/qwen-7b runs/llama-8b --targets targets.yaml": Run(),
     "benchgate leaderboard arena-out/ --category math": Run(),
     "benchgate leaderboard 'runs/safety-*' --benchmark dimensions": Run(),
@@ -154,6 +156,26 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     # README.md, docs/judges.md: the judge benchmarks replaying the authors' released judgments
     "pytest evals --model replay:../shared/judges/pandalm/gpt-3.5-turbo-testset-v1.json --datasets pandalm --dataset-dir ../shared/judges": Run(),
     "pytest evals --model replay:../shared/judges/llmbar/Natural/evaluators/ChatGPT/Vanilla/result.json --datasets llmbar --dataset-args '{\"llmbar\": {\"subset_list\": \"Natural\"}}' --dataset-dir ../shared/judges --gate llmbar=0.7": Run(),
+    # docs/architecture.md
+    "lint-imports": Skip("the import contracts: run in-process by tests/test_architecture.py (and as a command by .ci/run)"),
+    "python benchmarks/import_graph.py": Skip(MEASURE),
+    "python benchmarks/import_graph.py --root DIR": Skip(MEASURE),
+    "mkdir /tmp/before": Skip("a shell step of the 'before' measurement of an old commit"),
+    "git archive 49c90e7 benchgate '|' tar -x -C /tmp/before": Skip("a shell step of the 'before' measurement of an old commit"),
+    "python benchmarks/import_graph.py --root /tmp/before": Skip(MEASURE),
+    # docs/benchmarks/bfcl.md
+    "pytest evals --datasets bfcl --dataset-dir ../shared/agent --api-url http://127.0.0.1:8000/v1 --model my-model": Skip(SERVER),
+    "pytest evals --datasets bfcl --dataset-dir ../shared/agent --model oracle --dataset-args '{\"bfcl\": {\"mode\": \"prompt\", \"subset_list\": [\"simple_python\", \"live_multiple\"]}}' --gate bfcl=0.6 --gate bfcl/live_multiple=0.5": Run(extra=ONE),
+    "python3 -m venv /tmp/bfcl-venv": Skip(BFCL_REF),
+    "/tmp/bfcl-venv/bin/pip install --no-deps bfcl-eval==2026.3.23": Skip(BFCL_REF),
+    "/tmp/bfcl-venv/bin/pip install mpmath overrides tenacity filelock requests python-dotenv tree-sitter==0.21.3 tree-sitter-java==0.21.0 tree-sitter-javascript==0.21.4": Skip(BFCL_REF),
+    "python benchmarks/bfcl_reference_outputs.py ../shared/agent /tmp/bfcl_outputs.jsonl": Skip(MEASURE),
+    "/tmp/bfcl-venv/bin/python benchmarks/bfcl_reference_verdicts.py /tmp/bfcl_outputs.jsonl /tmp/bfcl_verdicts.jsonl": Skip(BFCL_REF),
+    "gzip -9 -c /tmp/bfcl_verdicts.jsonl '>' tests/agent/data/bfcl_reference_verdicts.jsonl.gz": Skip(BFCL_REF),
+    "PYTHONPATH=.:/tmp/bfcl-venv/lib/python3.11/site-packages python benchmarks/bfcl_multi_turn_outputs.py ../shared/agent /tmp/mt.jsonl": Skip(BFCL_REF),
+    "/tmp/bfcl-venv/bin/python benchmarks/bfcl_reference_verdicts.py /tmp/mt.jsonl /tmp/mt_verdicts.jsonl": Skip(BFCL_REF),
+    "gzip -9 -c /tmp/mt_verdicts.jsonl '>' tests/agent/data/bfcl_multi_turn_reference_verdicts.jsonl.gz": Skip(BFCL_REF),
+    "pytest tests/agent tests/evals/test_bfcl.py tests/evals/test_bfcl_multi_turn.py": Collect(SUITE),
     # docs/benchmarks/*.md
     "pytest evals --model PATH --datasets advbench --dataset-dir ../shared/safety --chat-template on --gate advbench=0.05": Run(extra=ONE),
     "pytest tests/evals/test_arc.py -k 'golden or gold_label'": Collect(SUITE),
@@ -258,7 +280,7 @@ def _setup_runs(workspace: Path, capsys) -> None:
     mmlu = ["evals", "--datasets", "mmlu", "--limit", "1", "-q"]
     setup = [
         ["pytest", *mmlu, "--model", "oracle", "--output-dir", "last-release"],
-        ["pytest", *mmlu, "--model", "oracle", "--output-dir", "outputs"],
+        ["pytest", *mmlu, "--model", "oracle", "--output-dir", "outputs/run"],  # docs/reports.md's run
         # runs/*: every run has mmlu (the targets' leaderboard) and xstest (a dimension)
         *(["pytest", "evals", "--datasets", "mmlu", "xstest", "--limit", "1", "-q", "--model", model,
            "--output-dir", f"runs/{name}"]
