@@ -267,9 +267,11 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         return
     from benchgate.models.factory import ModelUnavailable
 
+    state = get_state(session.config)
     try:
-        get_state(session.config).check_models(load=True)
+        state.check_models(load=True)
     except ModelUnavailable as e:
+        state.check_reported = True
         raise pytest.UsageError(f"benchgate: {e}") from None
 
 

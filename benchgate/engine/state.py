@@ -46,6 +46,9 @@ class EvalState:
         self.collection_s: float | None = None  # set by the plugin's collection hooks
         self.usage_errors: list[str] = []  # bad --dataset-args found while collecting
         self.model_checked = False  # xdist controller: the model was probed once
+        # the models' check before the first sample failed and was reported as a usage error
+        # (plugin: exit 4 with its message), so the session's summary does not repeat it
+        self.check_reported = False
         self._sink = None
 
     @property
@@ -363,7 +366,7 @@ class EvalState:
         out: dict = {"dataset_args": {name: ctx.args for name, ctx in self.contexts.items()},
                      "collection_s": self.collection_s}
         predictor = self._predictor
-        if self.fatal:
+        if self.fatal and not self.check_reported:
             out["fatal"] = self.fatal
         if predictor is not None and predictor.cache_warning:
             out["warnings"] = [predictor.cache_warning]
