@@ -90,13 +90,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(PlainEvalPlugin(state), "benchgate-plain-evals")
     _register_allure(config)
     if not _is_worker(config):
+        from benchgate.arena import report as arena_report
         from benchgate.engine.controller import Controller
+        from benchgate.reports import console
 
         try:
             controller = Controller(config, options, state)
         except OptionError as e:
             raise pytest.UsageError(str(e)) from None
         config.pluginmanager.register(controller, "benchgate-controller")
+        # the tables under the controller's summary line (hook pytest_benchgate_summary)
+        for module, name in ((console, "benchgate-console"), (arena_report, "benchgate-arena-report")):
+            if not config.pluginmanager.is_registered(module):
+                config.pluginmanager.register(module, name)
 
 
 def _sigterm_interrupts(config: pytest.Config) -> None:

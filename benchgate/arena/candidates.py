@@ -15,7 +15,7 @@ from benchgate.arena.answers import AnswerFileError, read_answers
 from benchgate.arena.config import CandidateSpec
 from benchgate.arena.questions import Question
 from benchgate.engine.options import ModelOptions
-from benchgate.engine.predictor import Prediction, Predictor
+from benchgate.prediction.predictor import Prediction, Predictor
 from benchgate.models.base import GenerateRequest
 from benchgate.models.factory import arena_candidate_role
 
@@ -164,7 +164,7 @@ def candidate_options(spec: CandidateSpec, run_options, overrides: dict | None =
 def make_candidate(spec: CandidateSpec, run_options, quiet_capture=None,
                    overrides: dict | None = None, progress=None) -> Candidate:
     """A candidate; `overrides`: generation settings given on the command line; `progress`:
-    how its answer passes show progress (engine/progress.py)."""
+    how its answer passes show progress (prediction/progress.py)."""
     if spec.generated:
         return ModelCandidate(spec, run_options, quiet_capture, overrides, progress)
     return FileCandidate(spec)

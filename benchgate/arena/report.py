@@ -57,3 +57,11 @@ def leaderboard_lines(arena: dict, categories: bool = False) -> list[str]:
     lines += [f"note: {note}" for note in arena.get("notes") or ()]
     lines += [f"WARNING: {warning}" for warning in arena.get("warnings") or ()]
     return lines
+
+
+def pytest_benchgate_summary(results: dict, terminalreporter) -> None:
+    """An arena run's leaderboard under the scores table, its warnings in bold red (registered
+    by the plugin)."""
+    if results.get("arena"):
+        for line in leaderboard_lines(results["arena"]):
+            terminalreporter.write_line(line, red=line.startswith("WARNING"), bold=line.startswith("WARNING"))

@@ -18,9 +18,8 @@ from benchgate.engine.items import (RECORD_PROPERTY, SKIP_PROPERTY, SUBSET_ERROR
 from benchgate.engine.options import RunOptions, check_output_dir
 from benchgate.engine.plain import ERROR_PROPERTY
 from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
+from benchgate.engine.results import build_results, write_json
 from benchgate.engine.state import RECORDS_DIR_KEY
-from benchgate.reports.console import summary_lines
-from benchgate.reports.results import build_results, write_json
 
 
 
@@ -186,15 +185,8 @@ class Controller:
         if self.results is None:
             return
         tr.write_sep("=", "benchgate summary")
-        for line in summary_lines(self.results["benchmarks"], str(self.results["model"]["name"]),
-                                  dimensions=self.results.get("dimensions"),
-                                  skipped=self.results.get("skipped")):
-            tr.write_line(line)
-        if self.results.get("arena"):
-            from benchgate.arena.report import leaderboard_lines
-
-            for line in leaderboard_lines(self.results["arena"]):
-                tr.write_line(line, red=line.startswith("WARNING"), bold=line.startswith("WARNING"))
+        # the tables: the scores (reports.console) and an arena's leaderboard (arena.report)
+        self.config.hook.pytest_benchgate_summary(results=self.results, terminalreporter=tr)
         if self.recorder.errors:
             tr.write_line(f"{len(self.recorder.errors)} sample(s) failed with errors "
                           f"(listed in results.json)", red=True)

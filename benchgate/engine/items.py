@@ -11,7 +11,7 @@ from benchgate.argspec import did_you_mean
 from benchgate.benchmark import (Benchmark, DataError, DataMissing, RunContext, Sample,  # noqa: F401
                                  import_benchmark, is_benchmark_module)  # (importable from here too)
 from benchgate.engine.options import limit_count
-from benchgate.engine.predictor import Prediction, encode_output
+from benchgate.prediction.predictor import Prediction, encode_output
 from benchgate.engine.stash import get_state
 
 

@@ -20,7 +20,7 @@ import pytest
 from benchgate.cases import Case
 from benchgate.engine.plain import (PREFETCHED_KEY, RAN_KEY, RUN_KEY, ModelCallError, pending_members,
                                     sample_of)
-from benchgate.engine.predictor import Prediction
+from benchgate.prediction.predictor import Prediction
 from benchgate.models.base import GenerateRequest, Generation, Loglikelihood, LoglikelihoodRequest
 
 

@@ -9,8 +9,8 @@ import pytest
 
 from benchgate.benchmark import Benchmark, RunContext
 from benchgate.engine.options import RunOptions
-from benchgate.engine.predictor import Prediction, Predictor
-from benchgate.engine.progress import DEFAULT_INTERVAL, ProgressSettings
+from benchgate.prediction.predictor import Prediction, Predictor
+from benchgate.prediction.progress import DEFAULT_INTERVAL, ProgressSettings
 from benchgate.engine.stash import STATE_KEY, get_state  # noqa: F401 - importable from here
 from benchgate.run import ACTIVE
 

@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from benchgate.engine.predictor import Prediction, Predictor
+from benchgate.prediction.predictor import Prediction, Predictor
 from benchgate.models.base import BackendError, GenerateRequest, ModelBackend, RewardRequest
 
 KINDS = ("generative", "reward_model")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 LOWER = "lower"  # the "better" column for metrics where lower is better (attack success, over-refusal)
 
 
@@ -74,3 +76,11 @@ def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[
     for s in skipped or []:
         lines.append(f"skipped: {s['benchmark']}/{s['subset']} ({s['n']} samples): {s['reason']}")
     return lines + errors
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_benchgate_summary(results: dict, terminalreporter) -> None:
+    """The scores table, first under the "benchgate summary" line (registered by the plugin)."""
+    for line in summary_lines(results["benchmarks"], str(results["model"]["name"]),
+                              dimensions=results.get("dimensions"), skipped=results.get("skipped")):
+        terminalreporter.write_line(line)

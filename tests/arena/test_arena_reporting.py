@@ -160,6 +160,9 @@ def test_a_dry_runs_summary_table_agrees_with_the_leaderboard(run_arena, arena_d
     summary = [line.split() for line in lines if line.startswith("  subset: ")]
     summary = [(cells[1], cells[2], float(cells[5])) for cells in summary]  # model, metric, score
     start = next(i for i, line in enumerate(lines) if line.startswith("arena (pairwise, dry run)"))
+    # the scores table first, then the leaderboard (both under "benchgate summary")
+    at = [i for i, line in enumerate(lines) if line.startswith("  subset: ") or "benchgate summary" in line]
+    assert "benchgate summary" in lines[at[0]] and at[-1] < start, lines
     header = re.split(r"\s{2,}", lines[start + 1].strip())
     board = [re.split(r"\s{2,}", line.strip()) for line in lines[start + 3:start + 6]]
     board = {row[0].replace(" (baseline)", ""): dict(zip(header, row)) for row in board}

@@ -185,7 +185,7 @@ def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]  # no temporary file left
 def test_dimensions_block_orients_lower_is_better_rates(tmp_path):
     from benchgate.reports.console import summary_lines
-    from benchgate.reports.results import build_results
+    from benchgate.engine.results import build_results
 
     r = Recorder(tmp_path)
     for i, (refused, acc) in enumerate([(1.0, 1.0), (0.0, 1.0), (0.0, 0.0), (0.0, 1.0)]):
@@ -273,7 +273,7 @@ def test_dimension_scores_come_from_each_benchmarks_own_formula(tmp_path):
     halueval.py); expected values computed by hand from the records below."""
     from benchgate.engine.controller import dimension_score_from
     from benchgate.reports.console import summary_lines
-    from benchgate.reports.results import build_results
+    from benchgate.engine.results import build_results
 
     r = Recorder(tmp_path, dimension_score=dimension_score_from({}))
     lower = ["refusal_rate", "compliance_rate"]

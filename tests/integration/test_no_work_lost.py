@@ -148,7 +148,7 @@ def test_two_runs_share_one_cache_at_the_same_time(server, tmp_path, data_dir, b
 
 
 def test_cache_lock_held_past_the_timeout_warns_once_and_scores_everything(server, tmp_path, run_evals):
-    from benchgate.engine.cache import PredictionCache
+    from benchgate.prediction.cache import PredictionCache
 
     cache = tmp_path / "cache.sqlite"  # the one run_evals uses
     PredictionCache(cache).close()

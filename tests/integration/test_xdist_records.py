@@ -11,9 +11,6 @@ PLUGIN = '''
 import json, os
 import pytest
 
-# run_evals in a subprocess: the tests are about xdist workers
-pytestmark = pytest.mark.subprocess
-
 def pytest_benchgate_record(record, item):
     with open(os.environ["LISTENER_OUT"], "a") as f:
         f.write(json.dumps({"id": record["id"], "prompt": "prompt" in record,
@@ -34,6 +31,8 @@ def pytest_runtest_logreport(report):
 
 
 @pytest.mark.slow
+@pytest.mark.subprocess  # run_evals in a subprocess: the test is about xdist workers, and the
+# listener plugin is found through the PYTHONPATH of the run's process
 def test_worker_files_give_the_serial_samples(run_evals, tmp_path):
     (tmp_path / "plug").mkdir()
     (tmp_path / "plug" / "record_listener.py").write_text(PLUGIN)

@@ -1,4 +1,5 @@
-"""results.json: the aggregated scores plus everything needed to reproduce the run.
+"""results.json: the aggregated scores plus everything needed to reproduce the run. Written by
+the controller and `benchgate merge` (engine.controller.finalize); the reports read it.
 
 Schema (version 1), documented in docs/results.md:
   schema_version, benchgate_version, created, status
@@ -27,6 +28,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchgate import __version__
+from benchgate.engine.recorder import dimension_summary, write_atomic
+
 SCHEMA_VERSION = 1
 PACKAGES = ("benchgate", "torch", "transformers", "tokenizers", "pytest", "pytest-xdist",
             "numpy", "scipy", "aiohttp", "sacrebleu", "rouge-score", "modelscope", "datasets")
@@ -48,9 +52,6 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
                   failed_requirements: list | None = None,
                   warnings: list[str] | None = None) -> dict[str, Any]:
     """Assemble the results.json document."""
-    from benchgate import __version__
-    from benchgate.engine.recorder import dimension_summary
-
     document = {
         "schema_version": SCHEMA_VERSION,
         "benchgate_version": __version__,
@@ -75,7 +76,5 @@ def build_results(*, config: dict, model: dict, benchmarks: dict, gates: dict, e
 def write_json(path: Path, document: dict) -> None:
     """Write atomically (temp file + fsync + rename) so a reader, a crash or a full disk never
     leaves half a file: the previous file stays until the new one is complete."""
-    from benchgate.engine.recorder import write_atomic
-
     text = json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
     write_atomic(Path(path), lambda f: f.write(text))

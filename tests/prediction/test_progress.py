@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from benchgate.engine.progress import PassProgress, ProgressSettings, progress_line
+from benchgate.prediction.progress import PassProgress, ProgressSettings, progress_line
 
 
 def test_progress_line_rate_and_eta_hand_computed():

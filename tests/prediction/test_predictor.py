@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchgate.engine.predictor import Prediction, Predictor
+from benchgate.prediction.predictor import Prediction, Predictor
 from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation, GenerationConfig,
                                    Loglikelihood, LoglikelihoodRequest)
 
@@ -147,7 +147,7 @@ def test_dry_run_calls_nothing(tmp_path):
 
 
 def test_cache_identity_ignores_the_location_of_hashed_weights():
-    from benchgate.engine.predictor import cache_identity
+    from benchgate.prediction.predictor import cache_identity
 
     a = {"backend": "hf", "model": "/a/m", "dtype": "float32", "content_sha256": "x"}
     b = {**a, "model": "/b/m"}
@@ -162,7 +162,7 @@ def test_cache_identity_ignores_the_location_of_hashed_weights():
 def _predict_all(tmp_path, cache_path, **kw):
     import warnings as w
 
-    from benchgate.engine.predictor import CacheWarning
+    from benchgate.prediction.predictor import CacheWarning
 
     backend = CountingBackend()
     p = Predictor(options(tmp_path, cache_path=cache_path, **kw), lambda o: backend)
@@ -199,7 +199,7 @@ def test_lock_held_past_the_timeout(tmp_path):
     import sqlite3
     import time
 
-    from benchgate.engine.cache import PredictionCache
+    from benchgate.prediction.cache import PredictionCache
 
     path = tmp_path / "cache.sqlite"
     PredictionCache(path).close()

@@ -17,11 +17,12 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-from benchgate.engine.cache import CacheKeys, PredictionCache
-from benchgate.engine.progress import PassProgress, ProgressSettings
+from benchgate.prediction.cache import CacheKeys, PredictionCache
+from benchgate.prediction.progress import PassProgress, ProgressSettings
 from benchgate.models.factory import ModelUnavailable, load_failure_message
 from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
+from benchgate.models.replay import ReplayError, ReplaySource
 
 NO_CACHE_MODELS = ("dummy", "oracle", "wrong")
 CACHE_ERRORS = (sqlite3.Error, OSError, ValueError)  # ValueError: a corrupt cached value
@@ -112,7 +113,7 @@ class PredictorStats:
 class Predictor:
     """Holds the model (loaded lazily, once per process) and the cache. `progress`: how a pass
     that computes requests shows its progress (default: a line every 10 s on stderr, tqdm on a
-    TTY; engine/progress.py)."""
+    TTY; prediction/progress.py)."""
 
     def __init__(self, options, load_backend: Callable[[Any], ModelBackend],
                  quiet_capture: Callable[[], contextlib.AbstractContextManager] | None = None,
@@ -258,8 +259,6 @@ class Predictor:
         if self._load_error is not None:
             raise ModelUnavailable(self._load_error)
         if self._replay is None:
-            from benchgate.models.replay import ReplaySource
-
             try:
                 self._replay = ReplaySource(self.options.model[len("replay:"):])
             except Exception as e:
@@ -314,8 +313,6 @@ class Predictor:
         self.stats.seconds += time.perf_counter() - start
 
     def _predict_replay(self, predictions: Sequence[Prediction]) -> None:
-        from benchgate.models.replay import ReplayError
-
         for p in predictions:
             if p.error is None:
                 try:

@@ -4,7 +4,7 @@ import multiprocessing as mp
 
 from hypothesis import given, strategies as st
 
-from benchgate.engine.cache import CacheKeys, PredictionCache, cache_key
+from benchgate.prediction.cache import CacheKeys, PredictionCache, cache_key
 from benchgate.models.base import (GenerateRequest, GenerationConfig, LoglikelihoodRequest,
                                    RewardRequest, RollingLoglikelihoodRequest)
 
