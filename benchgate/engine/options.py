@@ -498,7 +498,7 @@ class RunOptions:
             "limit": self.limit,
             "dataset_hub": self.dataset_hub,
             "dataset_dir": str(self.dataset_dir) if self.dataset_dir else None,
-            "dataset_dirs": [str(d) for d in self.dataset_dirs],
+            "dataset_dirs": [str(d) for d in self.dataset_dirs or ()],
             "use_cache": self.use_cache,
             "dry_run": self.dry_run,
             "seed": self.seed,

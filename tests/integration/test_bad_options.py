@@ -44,7 +44,7 @@ CASES = [
      "--dataset-dir /nonexistent/data: not a directory"),
     (("--model", "dummy", "--datasets", "gsm8k", "--gate", "gsm8k=high"),
      "--gate: threshold for 'gsm8k' must be a number, got 'high'"),
-    (("--model", "dummy", "--datasets", "gsm8k", "--limit", "0"), "--limit must be >= 1, got 0"),
+    (("--model", "dummy", "--datasets", "gsm8k", "--limit", "0"), "argument --limit: must be > 0 (a whole number >= 1 or a fraction between 0 and 1), got '0'"),
 ]
 
 
