@@ -47,6 +47,9 @@ from benchgate.models.retry import (RETRYABLE_STATUS, FatalRequestError, Request
 API_KEY_ENV_VARS = ("BENCHGATE_API_KEY", "OPENAI_API_KEY")
 MAX_STOP_SEQUENCES = 4  # OpenAI rejects more; every stop string is still cut client-side
 READ_BUFSIZE = 2 ** 20  # long SSE lines / big JSON bodies
+# idle connections are closed by us first: uvicorn (vLLM, SGLang, transformers serve) closes them
+# after 5 s, and a POST sent on a connection the server is closing fails (it is retried, late)
+KEEPALIVE_SECONDS = 4.0
 _STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")
 _LOGLIK_HINT = ("loglikelihood over an API needs a /completions endpoint that supports "
                 "echo=true with logprobs (e.g. vLLM, SGLang); use generation mode instead, e.g. "
@@ -300,7 +303,7 @@ def _new_session(concurrency: int, timeout: float, key: _Secret) -> aiohttp.Clie
     if key.get():
         headers["Authorization"] = f"Bearer {key.get()}"
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=concurrency),
+        connector=aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=KEEPALIVE_SECONDS),
         timeout=aiohttp.ClientTimeout(total=timeout),
         headers=headers, read_bufsize=READ_BUFSIZE)
 

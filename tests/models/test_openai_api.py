@@ -199,14 +199,16 @@ def test_connections_are_kept_across_calls_until_close(server):
     """An agent loop sends one batch per round: the batches share the backend's session and
     its keep-alive connections (at most `concurrency`), not a new set per call."""
     server.latency = 0.05
+    before = set(threading.enumerate())
     b = make_backend(server, concurrency=4)
     for round_ in range(3):
         b.generate([gen(f"r{round_}-{i}") for i in range(4)])
         assert server.max_in_flight == 4  # the 4 in flight at once: 4 connections needed
     assert len(server.requests) == 12 and len(server.connections) == 4
-    loops = [t for t in threading.enumerate() if t.name == "benchgate-openai-loop"]
+    loops = [t for t in set(threading.enumerate()) - before if t.name == "benchgate-openai-loop"]
+    assert len(loops) == 1  # this backend's
     b.close()
-    assert not any(t.is_alive() for t in loops)
+    assert not loops[0].is_alive()
     b.close()  # twice is fine
     assert b.generate([gen("after close")])[0].text == "answer to after close"  # starts anew
     assert len(server.connections) == 5
