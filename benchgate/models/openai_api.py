@@ -23,12 +23,15 @@ Authorization header; it is redacted from every message and never in repr or fin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
 import os
 import random
+import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
@@ -44,6 +47,9 @@ from benchgate.models.retry import (RETRYABLE_STATUS, FatalRequestError, Request
 API_KEY_ENV_VARS = ("BENCHGATE_API_KEY", "OPENAI_API_KEY")
 MAX_STOP_SEQUENCES = 4  # OpenAI rejects more; every stop string is still cut client-side
 READ_BUFSIZE = 2 ** 20  # long SSE lines / big JSON bodies
+# idle connections are closed by us first: uvicorn (vLLM, SGLang, transformers serve) closes them
+# after 5 s, and a POST sent on a connection the server is closing fails (it is retried, late)
+KEEPALIVE_SECONDS = 4.0
 _STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")
 _LOGLIK_HINT = ("loglikelihood over an API needs a /completions endpoint that supports "
                 "echo=true with logprobs (e.g. vLLM, SGLang); use generation mode instead, e.g. "
@@ -290,14 +296,79 @@ def _merge(body: dict, extra: dict) -> dict:
     return {k: v for k, v in merged.items() if v is not None}
 
 
-def _run(make_coro: Callable[[], Any]) -> Any:
-    """Run a coroutine to completion from sync code, even when a loop already runs here."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make_coro())
-    with ThreadPoolExecutor(1) as pool:  # inside a running loop (notebook, async test)
-        return pool.submit(lambda: asyncio.run(make_coro())).result()
+def _new_session(concurrency: int, timeout: float, key: _Secret) -> aiohttp.ClientSession:
+    """The session every call of a backend shares: at most `concurrency` connections, kept
+    alive between calls."""
+    headers = {"Content-Type": "application/json"}
+    if key.get():
+        headers["Authorization"] = f"Bearer {key.get()}"
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=concurrency, keepalive_timeout=KEEPALIVE_SECONDS),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+        headers=headers, read_bufsize=READ_BUFSIZE)
+
+
+class _LoopThread:
+    """One asyncio event loop on a daemon thread, and one aiohttp session on it, kept across
+    calls: a batch reuses the keep-alive connections of the last one instead of paying for a
+    new loop, session and TCP connections (an agent loop sends one small batch per round).
+
+    `run(make_coro)` blocks until the coroutine ends. An interrupt in the waiting thread
+    (Ctrl-C, a signal handler raising) cancels the coroutine on the loop and is re-raised, as
+    `asyncio.run` would. The loop belongs to the process that started it: after a fork the
+    child starts its own (xdist workers are fresh interpreters started by execnet, so each has
+    its own anyway). `close()` closes the session and stops the loop; a later `run` starts anew.
+    """
+
+    def __init__(self, make_session: Callable[[], aiohttp.ClientSession]):
+        self._make_session = make_session
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._pid = 0
+
+    def _started(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # first use, or a forked child
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=loop.run_forever, name="benchgate-openai-loop",
+                                          daemon=True)
+                thread.start()
+                self._loop, self._thread, self._session, self._pid = loop, thread, None, os.getpid()
+            return self._loop
+
+    async def session(self) -> aiohttp.ClientSession:
+        """The kept session (made on the loop: aiohttp binds it to the running loop)."""
+        if self._session is None or self._session.closed:
+            self._session = self._make_session()
+        return self._session
+
+    def run(self, make_coro: Callable[[], Any]) -> Any:
+        loop = self._started()
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("OpenAIBackend called from its own event loop (an on_result or "
+                               "progress callback must not call the backend)")
+        future = asyncio.run_coroutine_threadsafe(make_coro(), loop)
+        try:
+            return future.result()
+        except BaseException:
+            future.cancel()  # an interrupt while waiting: stop the requests still in flight
+            raise
+
+    def close(self) -> None:
+        with self._lock:
+            loop, thread, session = self._loop, self._thread, self._session
+            self._loop = self._thread = self._session = None
+        if loop is None or self._pid != os.getpid() or thread is None or not thread.is_alive():
+            return
+        if session is not None and not session.closed:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(session.close(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        if not thread.is_alive():
+            loop.close()
 
 
 @dataclass
@@ -333,6 +404,11 @@ class OpenAIBackend:
         self._rng = random.Random()
         self._server_model: dict | None = None
         self._server_model_fetched = False
+        self._io = _LoopThread(functools.partial(_new_session, self.args.concurrency,
+                                                 self.args.timeout, self._key))
+        # closes the session and stops the loop when the backend is dropped without close(),
+        # or at interpreter exit (no "Unclosed client session" warnings)
+        self._finalizer = weakref.finalize(self, _LoopThread.close, self._io)
 
     def __repr__(self) -> str:
         return (f"OpenAIBackend(base_url={sanitize_url(self.base_url)!r}, model={self.model!r}, "
@@ -343,7 +419,7 @@ class OpenAIBackend:
     def fingerprint(self) -> dict:
         """Identity for cache keys: url (no credentials), model, api, server's /models entry."""
         if not self._server_model_fetched:
-            self._server_model = _run(self._fetch_model_entry)
+            self._server_model = self._io.run(self._fetch_model_entry)
             self._server_model_fetched = True
         return {"backend": "openai-api", "base_url": sanitize_url(self.base_url),
                 "model": self.model, "api": self.args.api, "chat_template": self.chat_template,
@@ -357,7 +433,7 @@ class OpenAIBackend:
     def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
                  on_result: OnResult = None) -> list[Generation]:
         """One `Generation` per request (stop strings cut off); `BatchError` on failures."""
-        return self._finish(_run(lambda: self._run_batch(
+        return self._finish(self._io.run(lambda: self._run_batch(
             [self._generate_call(r) for r in requests], progress, on_result)))
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest], progress: Progress = None,
@@ -366,7 +442,7 @@ class OpenAIBackend:
         calls = [self._echo_call(r.context + r.continuation,
                                  lambda d, r=r: parse_loglikelihood(d, r.context, r.continuation))
                  for r in requests]
-        return self._finish(_run(lambda: self._run_probed(calls, progress, on_result)))
+        return self._finish(self._io.run(lambda: self._run_probed(calls, progress, on_result)))
 
     def loglikelihood_rolling(self, requests: Sequence[RollingLoglikelihoodRequest],
                               progress: Progress = None, on_result: OnResult = None) -> list[float]:
@@ -374,10 +450,12 @@ class OpenAIBackend:
         server's context length; the first token is unconditioned and not counted)."""
         calls = [self._echo_call(r.text, lambda d, r=r: parse_rolling(d, r.text))
                  for r in requests]
-        return self._finish(_run(lambda: self._run_probed(calls, progress, on_result)))
+        return self._finish(self._io.run(lambda: self._run_probed(calls, progress, on_result)))
 
     def close(self) -> None:
-        """Nothing to release: each call opens and closes its own session."""
+        """Close the kept HTTP session (its connections) and stop the event loop thread; a
+        later call starts them again."""
+        self._io.close()
 
     def __enter__(self) -> "OpenAIBackend":
         return self
@@ -449,15 +527,6 @@ class OpenAIBackend:
     def _redact(self, message: str) -> str:
         key = self._key.get()
         return message.replace(key, "***") if key and len(key) >= 4 else message
-
-    def _session(self) -> aiohttp.ClientSession:
-        headers = {"Content-Type": "application/json"}
-        if self._key.get():
-            headers["Authorization"] = f"Bearer {self._key.get()}"
-        return aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.args.concurrency),
-            timeout=aiohttp.ClientTimeout(total=self.args.timeout),
-            headers=headers, read_bufsize=READ_BUFSIZE)
 
     async def _attempt(self, session: aiohttp.ClientSession, call: _Call) -> Any:
         """One HTTP attempt; raises RetryableError or FatalRequestError."""
@@ -544,8 +613,8 @@ class OpenAIBackend:
                 if progress is not None:
                     progress(1)
 
-        async with self._session() as session:
-            await asyncio.gather(*(worker(session) for _ in range(min(self.args.concurrency, len(calls)))))
+        session = await self._io.session()
+        await asyncio.gather(*(worker(session) for _ in range(min(self.args.concurrency, len(calls)))))
         return results
 
     async def _run_probed(self, calls: list[_Call], progress: Progress,
@@ -564,10 +633,10 @@ class OpenAIBackend:
         """(status, body) of GET {base}/models; connection failures and timeouts raise
         RetryableError (redacted, without the aiohttp exception chain)."""
         try:
-            async with self._session() as session:
-                async with session.get(self.base_url + "/models",
-                                       timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
-                    return resp.status, await resp.read()
+            session = await self._io.session()
+            async with session.get(self.base_url + "/models",
+                                   timeout=aiohttp.ClientTimeout(total=timeout)) as resp:
+                return resp.status, await resp.read()
         except asyncio.TimeoutError:
             raise RetryableError(f"no answer within {timeout:g}s") from None
         except aiohttp.InvalidURL:
@@ -588,7 +657,7 @@ class OpenAIBackend:
         last: RequestError | None = None
         for attempt in range(attempts):
             try:
-                status, raw = _run(lambda: self._get_models(timeout))
+                status, raw = self._io.run(lambda: self._get_models(timeout))
             except FatalRequestError as e:
                 raise ServerUnavailableError(f"{where}: {e}; check {url_setting}") from None
             except RetryableError as e:

@@ -127,6 +127,7 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "python benchmarks/html_report_size.py --repeat 5 --run OUT": Skip(MEASURE),
     "python benchmarks/html_report_size.py --arena --repeat 5": Skip(MEASURE),
     "python benchmarks/allure_cost.py --limit 20 --repeat 3": Skip(MEASURE),
+    "pytest tests/evals/test_bfcl_multi_turn.py -k concurrent -s": Collect(SUITE),
     # docs/reports.md
     "pytest evals --model PATH --datasets mmlu gsm8k --alluredir allure-results -n 2 --gate mmlu=0.45 --output-dir outputs/run": Skip(XDIST),
     "benchgate report allure allure-results --run outputs/run -o reports/out/allure": Run(),

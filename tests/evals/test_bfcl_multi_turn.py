@@ -177,8 +177,9 @@ def test_api_run_concurrent_conversations(bfcl_eval_path, run_evals, agent_dir):
             assert run.results["benchmarks"]["bfcl"]["score"] == 1.0
             assert server.max_in_flight >= min(concurrency, 16)
     # the time spent answering (first request to last answer): 50 ms per step one at a time vs
-    # rounds of up to 32 conversations at once (measured 5.9x on the loaded 2-core machine; the
-    # issue's goal is 10x, docs/benchmarks/bfcl.md "Not done")
+    # 10 rounds of up to 32 conversations at once (ideal ~21x). Measured 12.4-15.7x at load
+    # average 4-5 and 9.8-15.0x at ~8 on the shared 2-core machine (docs/performance.md "Tool
+    # use"): the issue's 10x in 10 of 11 runs, not in all, so the bound stays at 5x
     print(f"multi_turn_base, 32 conversations, {steps} steps, 50 ms per answer: concurrency 1 {times[1]:.2f} s, "
           f"concurrency 32 {times[32]:.2f} s ({times[1] / times[32]:.1f}x)")
     assert times[1] > 5 * times[32], times

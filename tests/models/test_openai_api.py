@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
+import threading
 import time
 
 import pytest
@@ -191,6 +193,46 @@ def test_concurrency_is_bounded(server):
         server.max_in_flight = 0
         make_backend(server, concurrency=limit).generate([gen(f"c{i}") for i in range(3 * limit)])
         assert server.max_in_flight == limit
+
+
+def test_connections_are_kept_across_calls_until_close(server):
+    """An agent loop sends one batch per round: the batches share the backend's session and
+    its keep-alive connections (at most `concurrency`), not a new set per call."""
+    server.latency = 0.05
+    before = set(threading.enumerate())
+    b = make_backend(server, concurrency=4)
+    for round_ in range(3):
+        b.generate([gen(f"r{round_}-{i}") for i in range(4)])
+        assert server.max_in_flight == 4  # the 4 in flight at once: 4 connections needed
+    assert len(server.requests) == 12 and len(server.connections) == 4
+    loops = [t for t in set(threading.enumerate()) - before if t.name == "benchgate-openai-loop"]
+    assert len(loops) == 1  # this backend's
+    b.close()
+    assert not loops[0].is_alive()
+    b.close()  # twice is fine
+    assert b.generate([gen("after close")])[0].text == "answer to after close"  # starts anew
+    assert len(server.connections) == 5
+    b.close()
+
+
+def test_interrupt_while_waiting_cancels_the_requests_in_flight(server):
+    """Ctrl-C (SIGINT in the main thread) while a batch waits on the server: KeyboardInterrupt
+    at once, the hanging requests are cancelled (their connections closed), and the backend
+    still works afterwards."""
+    server.script = {f"h{i}": ["hang"] for i in range(3)}
+    b = make_backend(server, concurrency=4, timeout=30)
+    timer = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        b.generate([gen(f"h{i}") for i in range(3)])
+    assert time.monotonic() - started < 5
+    deadline = time.monotonic() + 5
+    while server.in_flight and time.monotonic() < deadline:  # the hangs see their client gone
+        time.sleep(0.05)
+    assert server.in_flight == 0
+    assert b.generate([gen("h0")])[0].text == "answer to h0"  # second attempt: "ok"
+    b.close()
 
 
 # ----- loglikelihood -----
