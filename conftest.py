@@ -9,26 +9,19 @@ installed as top-level modules), and shows how to listen to results with benchga
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
+
+from benchgate.pathimport import import_path
 
 SUITE = Path(__file__).resolve().parent
 
 
 def _load(path: Path):
-    name = f"benchgate_suite_fixtures.{path.stem}"
-    module = sys.modules.get(name)
-    if module is None or getattr(module, "__file__", None) != str(path):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
+    return import_path(f"benchgate_suite_fixtures.{path.stem}", path)
 
 
 def pytest_configure(config: pytest.Config) -> None:

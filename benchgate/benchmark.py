@@ -6,9 +6,7 @@ recording, aggregation, gates) is the engine's job.
 """
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Sequence
@@ -17,6 +15,7 @@ from benchgate.argspec import Arg, check_args, spec_of, with_default
 from benchgate.errors import DataError, DataMissing, DataWarning  # noqa: F401 - the benchmark API
 from benchgate.metrics.dimension import DimensionScore, headline
 from benchgate.models.base import Request
+from benchgate.pathimport import import_path
 from benchgate.samples import RunContext, Sample, Scored  # noqa: F401 - the benchmark API
 
 # --dataset-args every benchmark accepts (plus "mode", one of the benchmark's modes)
@@ -304,13 +303,7 @@ def is_benchmark_module(path: Path) -> bool:
 
 def import_benchmark(path: Path) -> Benchmark:
     """Import an evals module by path and return its `BENCHMARK` instance."""
-    name = f"benchgate_evals.{path.stem}"
-    module = sys.modules.get(name)
-    if module is None or getattr(module, "__file__", None) != str(path):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+    module = import_path(f"benchgate_evals.{path.stem}", path)
     bench = getattr(module, "BENCHMARK", None)
     if not isinstance(bench, Benchmark):
         raise TypeError(f"{path}: a benchmark module must define BENCHMARK = <Benchmark instance>")

@@ -10,14 +10,13 @@ Every metric is called as `metric(prediction, reference)` and returns {score nam
 """
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from benchgate.pathimport import import_path
 from benchgate.run import active_run
 from benchgate.task import default_evals_dir
 
@@ -113,13 +112,7 @@ def _user_metric(name: str, dirs: list[Path]) -> NamedMetric | None:
     for folder in dirs:
         path = folder / f"{name}.py"
         if path.is_file():
-            module_name = f"benchgate_metrics.{name}"
-            module = sys.modules.get(module_name)
-            if module is None or getattr(module, "__file__", None) != str(path):
-                spec = importlib.util.spec_from_file_location(module_name, path)
-                module = importlib.util.module_from_spec(spec)
-                sys.modules[module_name] = module
-                spec.loader.exec_module(module)
+            module = import_path(f"benchgate_metrics.{name}", path)
             score = getattr(module, "score", None)
             if not callable(score):
                 raise MetricError(f"metric {name}: {path} must define "
