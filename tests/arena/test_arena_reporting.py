@@ -4,7 +4,6 @@ agreeing with the leaderboard under it. Arena runs use a scripted judge on 127.0
 import json
 import random
 import re
-from collections import defaultdict
 
 import pandas as pd
 import pytest
@@ -14,36 +13,19 @@ from benchgate.arena.battles import Battle
 from benchgate.arena.ratings import RatingParams, pairwise_rows
 from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.arena.conftest import write_config
+from tests.arena.test_ratings import ref_compute_elo
 
 
 # -- EvalScope's rating, transcribed from modelscope/evalscope v0.9.0 (the last release with the
-# -- arena pipeline): evaluator/rating_eval.py RatingEvaluate.preprocess + compute_elo_rating,
-# -- utils/arena_utils.py compute_elo. Kept verbatim in logic; only the imports are local.
-def evalscope_compute_elo(battles, k=32, scale=400, base=10, init_rating=1000):
-    rating = defaultdict(lambda: init_rating)
-    for rd, model_a, model_b, win in battles[["model_a", "model_b", "win"]].itertuples():
-        ra, rb = rating[model_a], rating[model_b]
-        ea = 1 / (1 + base ** ((rb - ra) / scale))
-        eb = 1 / (1 + base ** ((ra - rb) / scale))
-        if win == "model_a":
-            sa = 1
-        elif win == "model_b":
-            sa = 0
-        elif win in ["tie", "tie (bothbad)"]:
-            sa = 0.5
-        else:
-            raise Exception(f"unexpected vote {win}")
-        rating[model_a] += k * (sa - ea)
-        rating[model_b] += k * (1 - sa - eb)
-    return rating
-
-
+# -- arena pipeline): evaluator/rating_eval.py RatingEvaluate.preprocess + compute_elo_rating;
+# -- its utils/arena_utils.py compute_elo is tests/arena/test_ratings.py's transcription.
 def evalscope_elo_rating(path, sort=True) -> dict[str, float]:
     raw = pd.read_json(path, lines=True)
     if sort:
         raw = raw.sort_values(ascending=True, by=["tstamp"])
     battles = raw[raw["anony"]].reset_index(drop=True)
-    return {m: round(r, 1) for m, r in evalscope_compute_elo(battles).items()}
+    rows = battles[["model_a", "model_b", "win"]].itertuples(index=False)
+    return {m: round(r, 1) for m, r in ref_compute_elo(rows).items()}
 
 
 @pytest.fixture
