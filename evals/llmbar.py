@@ -24,7 +24,7 @@ from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
 from benchgate.judge_eval.panel import member_usage, members_corpus, read_reply
-from benchgate.judge_eval.protocol import protocol_for
+from benchgate.judge_eval.protocol import TEMPLATE_ARGS, protocol_for
 from benchgate.judge_eval.scores import llmbar_corpus, llmbar_pair_scores
 from benchgate.models.base import GenerateRequest
 from benchgate.models.panel import member_key
@@ -51,10 +51,7 @@ class LLMBar(Benchmark):
     default_args = {
         "prompt": Arg("Vanilla", str, help="an LLMBar comparison prompt name (Vanilla, CoT, ...), Swap, or pandalm"),
         "swap": Arg(True, bool, help="judge every pair in both orders (LLMBar's statistics)"),
-        "judge_template": Arg(None, str, help="a FastChat/EvalScope judge template file (overrides prompt)"),
-        "template_name": Arg(None, str, help="the template of judge_template to use"),
-        "parser": Arg("lmsys_parser", str, choices=("lmsys_parser", "fastchat", "arena_hard", "json"),
-                      help="the arena parser for judge_template"),
+        **TEMPLATE_ARGS,
     }
 
     def subsets(self, ctx: RunContext) -> list[str]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from benchgate.argspec import Arg
 from benchgate.judge.templates import TemplateError, load_templates, select_template
 from benchgate.judge_eval.prompts import fill, load_llmbar_prompt, pandalm_prompt
 from benchgate.judge_eval.verdicts import answer_for, rule_parser, template_parser
@@ -24,6 +25,14 @@ from benchgate.judge_eval.verdicts import answer_for, rule_parser, template_pars
 # LLMBar's max_tokens per prompt kind (LLMEvaluator/evaluators/config/GPT-4/*.json)
 LLMBAR_MAX_TOKENS = {"llmbar": 50, "llmbar_cot": 300, "llmbar_swap": 300}
 PANDALM_MAX_TOKENS = 512
+
+# the --dataset-args both judge benchmarks take for a FastChat/EvalScope template (beside `prompt`)
+TEMPLATE_ARGS = {
+    "judge_template": Arg(None, str, help="a FastChat/EvalScope judge template file (overrides prompt)"),
+    "template_name": Arg(None, str, help="the template of judge_template to use"),
+    "parser": Arg("lmsys_parser", str, choices=("lmsys_parser", "fastchat", "arena_hard", "json"),
+                  help="the arena parser for judge_template"),
+}
 
 
 @dataclass(frozen=True)
