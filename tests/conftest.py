@@ -237,23 +237,45 @@ def in_process(env: dict | None = None, cwd: Path = ROOT) -> Iterator[tuple[io.S
     os.environ, the working directory and sys.path are restored and the modules the session
     imported from suite files (evals, conftests) are dropped, so a later session imports them
     anew."""
-    saved_env, saved_cwd, saved_path = dict(os.environ), os.getcwd(), list(sys.path)
-    before = set(sys.modules)
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
     out, err = io.StringIO(), io.StringIO()
     try:
         os.environ.update(env or {})
         os.chdir(cwd)
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with forget_suite_modules(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             yield out, err
     finally:
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
+
+
+@contextlib.contextmanager
+def forget_suite_modules() -> Iterator[None]:
+    """Restore sys.path and drop the modules imported from suite files (evals, examples,
+    conftests, a test's temporary folder) when the block ends. Every in-process pytest session
+    needs it: suite modules share basenames (two `test_capitals` in different folders), and one
+    left in sys.modules makes a later session on the same worker fail with pytest's "import
+    file mismatch"."""
+    saved_path = list(sys.path)
+    before = set(sys.modules)
+    try:
+        yield
+    finally:
         sys.path[:] = saved_path
         for name in set(sys.modules) - before:
             module = sys.modules.get(name)
             if module is not None and _suite_module(module):
                 del sys.modules[name]
+
+
+@pytest.fixture(autouse=True)
+def _suite_modules_forgotten() -> Iterator[None]:
+    """Every test: the suite modules an in-process session imported (through pytest.main,
+    benchgate's CLI or run_task, wrapped or not) are dropped after it, so no later test on this
+    worker meets a stale module of the same basename."""
+    with forget_suite_modules():
+        yield
 
 
 def _suite_module(module) -> bool:

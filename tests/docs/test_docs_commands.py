@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from benchgate.cli import main as benchgate_main
+from tests.conftest import forget_suite_modules
 from tests.docs.markdown_commands import ROOT, documented
 
 pytestmark = pytest.mark.slow
@@ -226,17 +228,16 @@ def _in_process(words: list[str], capsys) -> tuple[int, str]:
     program, args = words[0], words[1:]
     code: int
     try:
-        if program == "pytest":
-            code = int(pytest.main(args))
-        elif program == "benchgate":
-            from benchgate.cli import main
-
-            code = int(main(args) or 0)
-        elif program == "python" and args[:1] == ["-c"]:
-            exec(compile(args[1], "<python -c>", "exec"), {"__name__": "__main__"})
-            code = 0
-        else:
-            raise AssertionError(f"no in-process runner for {program!r}")
+        with forget_suite_modules():
+            if program == "pytest":
+                code = int(pytest.main(args))
+            elif program == "benchgate":
+                code = int(benchgate_main(args) or 0)
+            elif program == "python" and args[:1] == ["-c"]:
+                exec(compile(args[1], "<python -c>", "exec"), {"__name__": "__main__"})
+                code = 0
+            else:
+                raise AssertionError(f"no in-process runner for {program!r}")
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     captured = capsys.readouterr()
