@@ -40,6 +40,31 @@ class RollingLoglikelihoodRequest:
 
 
 @dataclass(frozen=True)
+class TokenScoresRequest:
+    """The log-probability of every token of `text` (the first one given the BOS/EOS token),
+    for membership scores (Min-K% Prob, Min-K%++, perplexity)."""
+
+    text: str
+
+    kind = "token_scores"
+
+    def key(self) -> dict:
+        return {"kind": self.kind, "text": self.text}
+
+
+@dataclass(frozen=True)
+class TokenScores:
+    """Result of a TokenScoresRequest: per scored token, log p(token | prefix) and, where the
+    backend sees the whole next-token distribution (local models), its mean and variance of
+    log p over the vocabulary, mu = sum p log p and sigma^2 = sum p (log p)^2 - mu^2
+    (Min-K%++). `mean`/`var` are None where the backend cannot give them (API logprobs)."""
+
+    logprobs: tuple[float, ...]
+    mean: tuple[float, ...] | None = None
+    var: tuple[float, ...] | None = None
+
+
+@dataclass(frozen=True)
 class GenerateRequest:
     """Free generation from a prompt (plain text) or a chat (list of messages)."""
 

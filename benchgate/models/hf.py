@@ -15,11 +15,12 @@ import torch
 import torch.nn.functional as F
 
 from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, Loglikelihood,
-                   LoglikelihoodRequest, RollingLoglikelihoodRequest)
+                   LoglikelihoodRequest, RollingLoglikelihoodRequest, TokenScores, TokenScoresRequest)
 from .args import check_hf_args
 from .fingerprint import config_max_length, hf_fingerprint, model_name
 from .hf_generate import generate_batch
 from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
+from .hf_tokens import token_scores
 from .kv_cache import concat, forward_on_prefixes
 from .pair_tokens import encode_pairs
 from .windows import rolling_windows, window_inputs
@@ -292,6 +293,18 @@ class HFBackend:
         for (lp, _), k in zip(scored, owners):
             totals[k] += lp
         return totals
+
+    def token_scores(self, requests: Sequence[TokenScoresRequest],
+                     progress: Progress = None) -> list[TokenScores]:
+        """Per-token log p, and the mean and variance of log p over the vocabulary, of each
+        text (benchgate.models.hf_tokens: tokens as `loglikelihood_rolling` scores them)."""
+        try:
+            return token_scores(self.model, lambda t: self._encode_many(t, special=False),
+                                [r.text for r in requests], self.prefix_token_id, self.pad_token_id,
+                                self.max_length, self.batch_size, progress, self._count)
+        except Exception as e:  # noqa: BLE001 - re-raised with context
+            raise BackendError(f"token_scores of {len(requests)} texts failed on {self.name}: "
+                               f"{type(e).__name__}: {e}") from e
 
     def _prompt_tokens(self, req: GenerateRequest, index: int) -> list[int]:
         if isinstance(req.prompt, str) and not self.chat_template:

@@ -40,7 +40,8 @@ import aiohttp
 from benchgate.argspec import Arg, check_args
 from benchgate.models.base import (BackendError, BatchError, GenerateRequest, Generation,
                                    GenerationConfig, Loglikelihood, LoglikelihoodRequest,
-                                   RollingLoglikelihoodRequest, cut_at_stop, tool_calls_text)
+                                   RollingLoglikelihoodRequest, TokenScores, TokenScoresRequest,
+                                   cut_at_stop, tool_calls_text)
 from benchgate.models.retry import (RETRYABLE_STATUS, FatalRequestError, RequestError,
                                     RetryableError, RetryPolicy, parse_retry_after)
 
@@ -249,6 +250,15 @@ def parse_rolling(data: dict, text: str) -> float:
     return float(sum(lp for lp, off in zip(lps, offsets) if off < end and lp is not None))
 
 
+def parse_token_logprobs(data: dict, text: str) -> TokenScores:
+    """The logprob of each echoed token of `text` that has one (the server gives none for the
+    first prompt token: it is not scored); no distribution statistics (mean/var None)."""
+    tokens, lps, offsets, tops, shift = _echo_tokens(data, text)
+    end = shift + len(text)
+    return TokenScores(tuple(float(lp) for lp, off in zip(lps, offsets)
+                             if shift <= off < end and lp is not None))
+
+
 def _tool_call(call: Any) -> dict:
     """{"name", "arguments" (text)} of one OpenAI tool call."""
     function = call.get("function") if isinstance(call, dict) else None
@@ -449,6 +459,15 @@ class OpenAIBackend:
         """Total logprob of each text in one echo request (no windowing: the text must fit the
         server's context length; the first token is unconditioned and not counted)."""
         calls = [self._echo_call(r.text, lambda d, r=r: parse_rolling(d, r.text))
+                 for r in requests]
+        return self._finish(self._io.run(lambda: self._run_probed(calls, progress, on_result)))
+
+    def token_scores(self, requests: Sequence[TokenScoresRequest], progress: Progress = None,
+                     on_result: OnResult = None) -> list[TokenScores]:
+        """The logprob of each token of each text via /completions echo+logprobs (one request
+        per text, no windowing); see `parse_token_logprobs`. An API gives the logprobs of the
+        tokens, not the whole next-token distribution, so `mean`/`var` are None."""
+        calls = [self._echo_call(r.text, lambda d, r=r: parse_token_logprobs(d, r.text))
                  for r in requests]
         return self._finish(self._io.run(lambda: self._run_probed(calls, progress, on_result)))
 
