@@ -23,7 +23,8 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 class SampleTextError(ValueError):
-    """A sample whose text cannot be found (the message names the sample and its fields)."""
+    """A sample whose text cannot be found (the message names the sample and its fields), or
+    a benchmark name that is not one."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,10 @@ def benchmark_names() -> list[str]:
 
 
 def load_benchmark(name: str) -> Benchmark:
-    """The benchmark `name`; ValueError listing the known ones."""
+    """The benchmark `name`; SampleTextError listing the known ones."""
     path = default_evals_dir() / f"{name}.py"
     if not path.is_file() or not is_benchmark_module(path):
-        raise ValueError(f"--datasets: unknown benchmark {name!r}; one of {', '.join(benchmark_names())}")
+        raise SampleTextError(f"--datasets: unknown benchmark {name!r}; one of {', '.join(benchmark_names())}")
     return import_benchmark(path)
 
 
