@@ -107,6 +107,13 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "benchgate leaderboard 'runs/*' --benchmark dimensions": Run(),
     "benchgate report summary outputs/mmlu --baseline last-release/ '>>' '$GITHUB_STEP_SUMMARY'": Run(),
     "benchgate report annotations outputs/mmlu": Run(),
+    # docs/contamination.md (membership)
+    "benchgate contamination membership --model smoke --datasets mmlu --dataset-dir ../shared/benchmarks --limit 2 --output-dir outputs/membership": Run(),
+    "benchgate contamination membership --api-url http://HOST:8000/v1 --model NAME --datasets mmlu --method min_k zlib ppl --output-dir outputs/membership-api": Skip(SERVER),
+    "benchgate contamination membership --model smoke --datasets mmlu --dataset-dir ../shared/benchmarks --members examples/membership/members.jsonl --output-dir outputs/membership-labelled": Run(),
+    "python benchmarks/membership_planted.py --dataset-dir ../shared/benchmarks --output-dir outputs/membership-planted": Skip(
+        "trains the smoke model on 200 MMLU items (minutes of CPU; cached under $BENCHGATE_HOME); "
+        "tests/contamination/test_membership_planted.py runs the same experiment and checks its AUCs"),
     # docs/api-models.md
     ".venv/bin/python benchmarks/api_throughput.py '[--server' 'fast|aiohttp]' '[--repeats' '3]' '[--json' 'out.json]'": Skip(MEASURE),
     # docs/arena.md
