@@ -244,6 +244,7 @@ class _Unusable(Exception):
 def measure(args) -> dict[str, Any]:
     """Load the samples and the model, score, evaluate: the membership.json object."""
     from benchgate.models.factory import ModelUnavailable, load_backend, load_failure_message
+    from benchgate.models.openai_api import LogprobsUnsupportedError
 
     api = bool(args.api_url)
     methods = _methods(args, api)
@@ -283,6 +284,11 @@ def measure(args) -> dict[str, Any]:
         name = backend.name
     except ModelUnavailable as e:
         raise _Unusable(str(e)) from None
+    except LogprobsUnsupportedError as e:
+        raise _Unusable(f"--model {args.model!r} at --api-url cannot give token log-probabilities: {e.args[0]}"
+                        .split("; loglikelihood over an API")[0]
+                        + "; membership scores over an API need /completions with echo=true and logprobs "
+                          "(vLLM, SGLang), else use a local model") from None
     finally:
         backend.close()
     benchmarks: dict[str, Any] = {}

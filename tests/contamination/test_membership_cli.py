@@ -131,6 +131,17 @@ def test_api_model_scores_echoed_logprobs(tmp_path, capsys):
     assert "ROC AUC" in out and "TPR@5%FPR" in out
 
 
+def test_api_without_echoed_logprobs_exits_4_after_one_request(tmp_path, capsys):
+    with FakeOpenAIServer() as server:
+        server.logprobs = False  # like `transformers serve`
+        code, _, err = run(base(tmp_path, "--api-url", server.base_url, "--limit", "2", model="fake-model"), capsys)
+        sent = len(server.requests)
+    assert code == 4, err
+    assert "--model 'fake-model' at --api-url cannot give token log-probabilities" in err
+    assert "echo=true and logprobs" in err and "generation mode" not in err
+    assert sent == 1  # probed with one request, not one per sample
+
+
 # ---------------------------------------------------------------- the smoke model
 def test_smoke_run_writes_scores_and_evaluation(tmp_path, capsys, smoke_path, monkeypatch, benchgate_home):
     monkeypatch.setenv("BENCHGATE_HOME", str(benchgate_home))
