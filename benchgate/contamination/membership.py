@@ -98,7 +98,7 @@ def read_members(path: str | Path) -> dict[str, bool]:
     lines skipped). MembershipError naming the file and line for anything else."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").split("\n")  # JSONL: not str.splitlines (U+2028...)
     except (OSError, UnicodeDecodeError) as e:
         raise MembershipError(f"--members {path}: cannot be read: {e}") from None
     members: dict[str, bool] = {}

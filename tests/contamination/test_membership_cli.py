@@ -8,9 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchgate.benchmark import Sample
 from benchgate.cli import main
+from benchgate.contamination.membership import read_members
 from benchgate.contamination.membership_scores import min_k, zlib_score
 from benchgate.contamination.membership_text import SampleTextError, load_samples, sample_text
 from benchgate.fixtures.servers import FakeOpenAIServer, fake_logprob, fake_tokens
@@ -53,6 +56,22 @@ def test_sample_without_question_is_named():
     assert sample_text(Sample("x", "y", 0, {"problem": "2+2?"}, "4")) == "2+2?\nAnswer: 4"
     assert sample_text(Sample("x", "y", 0, {"question": "q", "choices": ["a", "b"]}, 1)) == \
         "q\nA. a\nB. b\nAnswer: B. b"
+
+
+# ---------------------------------------------------------------- the --members file
+@settings(max_examples=50)
+@given(st.dictionaries(st.text(min_size=1, max_size=30), st.booleans(), min_size=2, max_size=20)
+       .filter(lambda d: len(set(d.values())) == 2),
+       st.sampled_from(["\n", "\r\n", "\n\n"]), st.booleans())
+def test_members_file_round_trips(labels, newline, ascii_only):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.jsonl"
+        path.write_text(newline.join(json.dumps({"id": i, "member": m}, ensure_ascii=ascii_only)
+                                       for i, m in labels.items()) + newline,
+                        encoding="utf-8", newline="")
+        assert read_members(path) == labels
 
 
 # ---------------------------------------------------------------- usage errors: exit 4
