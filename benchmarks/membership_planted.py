@@ -1,7 +1,8 @@
 """Planted contamination for the membership check (docs/contamination.md): train the smoke
 model on 200 MMLU test items until it has memorised them (seeded; cached under
 $BENCHGATE_HOME), then run `benchgate contamination membership` on those 200 and 200 unseen
-test items and print ROC AUC and TPR at 5% FPR per method, with the training's CPU time.
+test items and print ROC AUC and TPR at 5% FPR per method, the training's CPU time, and the
+members' and non-members' perplexities.
 
     python benchmarks/membership_planted.py --dataset-dir ../shared/benchmarks --output-dir outputs/membership-planted
 """
@@ -38,8 +39,11 @@ def main() -> int:
                            "--dataset-dir", args.dataset_dir, "--members", str(out / "members.jsonl"),
                            "--output-dir", str(out)])
     if code == 0:
-        evaluation = json.loads((out / "membership.json").read_text())["evaluation"]
-        print(json.dumps(evaluation["methods"], indent=1))
+        result = json.loads((out / "membership.json").read_text())
+        print(json.dumps(result["evaluation"]["methods"], indent=1))
+        for label, member in (("members", True), ("non-members", False)):
+            ppl = sorted(r["perplexity"] for r in result["samples"] if r["member"] is member)
+            print(f"{label}: median perplexity {ppl[len(ppl) // 2]:.2f}, mean {sum(ppl) / len(ppl):.2f}")
     return code
 
 
