@@ -19,7 +19,8 @@ How an item is rewritten (`analyse`, then `rewrite`):
    the item; a percentage of at most 100 stays at most 100. The annotations are re-run in order
    with the new values (each earlier result propagates). A draw is kept only if every result
    keeps its type: an integer stays an integer, a non-integer has at most 2 decimals (or its
-   own number of decimals), the sign stays the same; else the next draw (at most `MAX_DRAWS`).
+   own number of decimals), the sign stays the same, and the final answer changes (else
+   memory of the original answer would still score); else the next draw (at most `MAX_DRAWS`).
 4. The question and solution are written again with the new numbers in the original's style
    (thousands commas, decimals), the solution ending with `#### <new answer>`.
 
@@ -369,10 +370,13 @@ def draw(plan: Plan, rng: random.Random) -> Rewritten:
         if len(set(news)) < len(news) or set(news) & taken:
             continue
         try:
-            return rewrite(plan, mapping)
+            new = rewrite(plan, mapping)
         except Dropped:
             continue
-    raise Dropped(f"no draw of {MAX_DRAWS} kept every step valid (integer, decimals, sign)")
+        if to_fraction(new.final) != to_fraction(plan.answer_text):  # memory of the answer must not help
+            return new
+    raise Dropped(f"no draw of {MAX_DRAWS} kept every step valid (integer, decimals, sign) "
+                  f"and changed the final answer")
 
 
 def new_value(value: Fraction, decimals: int, rng: random.Random, at_most: int | None = None) -> Fraction:
