@@ -280,12 +280,9 @@ def analyse(question: str, answer: str) -> Plan:
     except NotArithmetic:
         raise Dropped(f"the final answer {final!r} is not a number") from None
     last = [i for i, r in results if r == final_value]
-    if last:
-        answer_source: tuple = ("r", last[-1])
-    elif final_value in substituted:
-        answer_source = ("q", final_value)
-    else:
+    if not last:  # (also when it equals a question number: that is a step done without annotation)
         raise Dropped(f"the final answer {final} is no annotation's result")
+    answer_source: tuple = ("r", last[-1])
     return Plan(question, solution, final, q_tokens, steps, text_tokens, answer_source,
                 sorted(substituted), percents)
 
