@@ -60,4 +60,4 @@ def apply_variant(bench: Benchmark, ctx: RunContext, subset: str, samples: list[
 
 def _reason(message: str) -> str:
     """A drop reason without the item's own numbers, so reasons add up across items."""
-    return re.sub(r"<<[^>]*>>|'[^']*'|-?\d[\d,.]*", "N", message)
+    return re.sub(r"""<<[^>]*>>|'[^']*'|"[^"]*"|-?\d[\d,.]*""", "N", message)

@@ -5,8 +5,9 @@ magnitude and type, the answer recomputed by re-running the solution's calculato
 How an item is rewritten (`analyse`, then `rewrite`):
 
 1. The question's numbers are read: digits ("80,000", "2.50", "150%") and the number words
-   two..twenty, thirty..ninety. Fractions ("3/4"), times ("3:00"), ordinals ("2nd"), 0 and 1
-   stay as they are (fixed).
+   two..twenty, thirty..ninety. Fractions ("3/4"), times ("3:00", "9 a.m."), ordinals ("2nd"), 0 and 1
+   stay as they are (fixed), and so does a number the solution never uses (changing it cannot
+   change the answer, and it may be a count the text relies on: "the two websites").
 2. Every number of the solution is mapped to where it comes from: a number of the question
    (or its percentage, 150% -> 1.5), the result of an annotation (an earlier one inside an
    annotation), or a unit constant whose cue word the item has (2 for "half", 60 for "hour",
@@ -53,29 +54,34 @@ for _w in ("zero", "one"):  # 0 and 1 are never replaced
 # justify them (matched at the start of a word, in the question or the solution)
 CUES: dict[Fraction, tuple[str, ...]] = {
     Fraction(1, 2): ("half", "halves"), Fraction(1, 4): ("quarter",),
-    Fraction(2): ("half", "halves", "twice", "double", "pair", "couple", "both", "twin"),
+    Fraction(2): ("half", "halves", "twice", "double", "pair", "couple", "both", "twin", "parents",
+                  "bicycle", "biweekly"),
     Fraction(3): ("triple", "thrice", "third"), Fraction(4): ("quarter", "fourth"),
     Fraction(5): ("nickel", "fifth"), Fraction(6): ("sixth",), Fraction(8): ("eighth",), Fraction(7): ("week",), Fraction(10): ("dime", "decade", "tenth"),
     Fraction(12): ("dozen", "month", "year", "foot", "feet", "inch"), Fraction(24): ("day", "hour"),
     Fraction(25): ("quarter",), Fraction(30): ("month",), Fraction(52): ("week", "year"),
     Fraction(60): ("hour", "minute", "second"), Fraction(100): ("percent", "%", "cent", "century"),
     Fraction(1, 100): ("percent", "%"),
-    Fraction(365): ("year",), Fraction(1000): ("thousand",),
+    Fraction(365): ("year",), Fraction(1000): ("thousand",), Fraction(28): ("february",),
+    Fraction(29): ("february", "leap"), Fraction(31): ("january", "march", "may", "july", "august",
+                                                       "october", "december"),
 }
 ALWAYS = (Fraction(0), Fraction(1))
 
 _WORDS = "|".join(sorted(WORDS, key=len, reverse=True))
+_PARTS = r"(?:halves|thirds|quarters|fourths|fifths|sixths|sevenths|eighths|ninths|tenths)\b"  # "two thirds"
 _NUMBER = r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)"
 # in the question: fixed forms first (fraction, time, ordinal), then numbers, then number words
 _QUESTION = re.compile(
-    r"(?P<fixed>(?<![\w.,/])\d+(?:/\d+|:\d+|(?:st|nd|rd|th)\b)"
-    rf"|(?<![\w-])(?:{_WORDS})-[a-z]+)"
+    r"(?P<fixed>(?<![\w.,/])\d+(?:/\d+|:\d+|(?:st|nd|rd|th)\b|\s*(?:[ap]\.m\.|[ap]m\b|o'clock))"
+    rf"|(?<![\w-])(?:{_WORDS})-[a-z]+|(?<![\w.,/-])(?:{_WORDS}|\d+)\s+{_PARTS})"
     rf"|(?P<num>(?<![\w.,/:]){_NUMBER}(?![\d/:]|\.\d|,\d))\s?(?P<pct>%|percent)?"
     rf"|(?P<word>(?<![\w-])(?:{_WORDS})(?![\w-]))",
     re.IGNORECASE)
 # in the solution text: times and ordinals are fixed, "2/2" is arithmetic written out
 _SOLUTION = re.compile(rf"(?P<fixed>(?<![\w.,])\d+(?::\d+|(?:st|nd|rd|th)\b))"
                        rf"|(?P<num>(?<![\w.,:]){_NUMBER}(?![\d:]|\.\d|,\d))")
+SUBSTITUTED_KINDS = ("q", "pct", "pct+", "pct-", "rest")  # sources that are question numbers
 _FINAL = re.compile(r"\n?####\s*(.+?)\s*$")
 
 
@@ -135,6 +141,8 @@ class Plan:
     answer_source: tuple
     substituted: list[Fraction] = field(default_factory=list)  # distinct question values replaced
     percents: set[Fraction] = field(default_factory=set)
+    fixed: set[Fraction] = field(default_factory=set)  # values of fixed forms (3/4, 3:00, 2nd)
+    constants: set[Fraction] = field(default_factory=set)  # the unit constants the item cues
 
 
 def _decimals(text: str) -> int:
@@ -219,10 +227,8 @@ def analyse(question: str, answer: str) -> Plan:
         found += derived.get(value, [])
         if value in cued:
             found.append(("const", value))
-        same = [i for i, r in results if r == value]
-        if same and not found:
-            return [("r", same[-1])]  # the latest result of that value
-        return found + [("r", i) for i in same]
+        # two results of one value are ambiguous too: after new numbers they differ
+        return found + [("r", i) for i, r in results if r == value]
 
     if re.search(r"[<>]", ANNOTATION.sub("", solution)):
         raise Dropped("the solution compares numbers (< or >), which no annotation re-runs")
@@ -263,8 +269,13 @@ def analyse(question: str, answer: str) -> Plan:
                 if token.value not in cued:
                     raise Dropped(f"{solution[token.start:token.end]!r} in the solution maps to nothing")
                 continue
+            same_line = i < len(steps) and "\n" not in solution[token.end:steps[i].start]
+            written = [src for (start, src) in steps[i].links
+                       if _literal_value(steps[i].expression, start) == token.value] if same_line else []
             if token.start == cursor and i > 0 and steps[i - 1].result == token.value:
                 source: tuple = ("r", i - 1)  # the result written right after its annotation
+            elif written and len(set(written)) == 1:
+                source = written[0]  # the annotation's expression written out before it ("16-8 = <<16-8=8>>")
             else:
                 found = sources(token.value, results)
                 if len(found) > 1 and all(f[0] == "r" for f in found):
@@ -283,8 +294,12 @@ def analyse(question: str, answer: str) -> Plan:
     if not last:  # (also when it equals a question number: that is a step done without annotation)
         raise Dropped(f"the final answer {final} is no annotation's result")
     answer_source: tuple = ("r", last[-1])
+    # a question number the solution never uses stays as it is: changing it cannot change the
+    # answer, and it may be a count the text relies on ("the two websites")
+    used = {src[1] for step in steps for _, src in step.links if src[0] in SUBSTITUTED_KINDS}
+    used |= {src[1] for _, src in text_tokens if src[0] in SUBSTITUTED_KINDS}
     return Plan(question, solution, final, q_tokens, steps, text_tokens, answer_source,
-                sorted(substituted), percents)
+                sorted(used), percents & used, fixed, cued)
 
 
 @dataclass(frozen=True)
@@ -353,7 +368,7 @@ def draw(plan: Plan, rng: random.Random) -> Rewritten:
     """A seeded rewrite with new numbers (at most MAX_DRAWS tries), or Dropped."""
     if not plan.substituted:
         raise Dropped("the question has no number to replace")
-    taken = {t.value for t in plan.question_tokens} | {s.result for s in plan.steps}
+    taken = {t.value for t in plan.question_tokens} | {s.result for s in plan.steps} | plan.fixed | plan.constants
     for _ in range(MAX_DRAWS):
         mapping: dict[Fraction, Fraction] = {}
         for value in plan.substituted:
@@ -432,6 +447,10 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text
+
+
+def _literal_value(expression: str, start: int) -> Fraction:
+    return next(v for s, _, v in literals(expression) if s == start)
 
 
 def _show(value: Fraction) -> str:
