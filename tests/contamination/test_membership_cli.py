@@ -161,6 +161,18 @@ def test_api_without_echoed_logprobs_exits_4_after_one_request(tmp_path, capsys)
     assert sent == 1  # probed with one request, not one per sample
 
 
+def test_a_request_failing_for_good_exits_1_and_writes_nothing(tmp_path, capsys):
+    texts = [sample_text(s) for s, _ in load_samples(["mmlu"], [DATA], "local", limit=1)[:3]]
+    with FakeOpenAIServer() as server:
+        server.script[texts[1]] = ["400!context length exceeded"] * 3
+        code, _, err = run(base(tmp_path, "--api-url", server.base_url, "--limit", "1", "--model-args",
+                                '{"max_retries": 0}', model="fake-model")[:-2] + ["--output-dir", str(tmp_path / "o")],
+                           capsys)
+    assert code == 1, err
+    assert "error: scoring failed" in err and "context length exceeded" in err
+    assert not (tmp_path / "o" / "membership.json").exists()
+
+
 # ---------------------------------------------------------------- the smoke model
 def test_smoke_run_writes_scores_and_evaluation(tmp_path, capsys, smoke_path, monkeypatch, benchgate_home):
     monkeypatch.setenv("BENCHGATE_HOME", str(benchgate_home))
