@@ -49,7 +49,7 @@ class LLMBar(Benchmark):
     name = "llmbar"
     modes = ("generate",)
     primary_metric = "acc"
-    lower_is_better = ("parse_failure", "parse_failures")
+    lower_is_better = ("parse_failure", "parse_failures", "synthesized")  # synthesized: first rounds that disagreed
     dimension = "Judge"
     follows_up = True  # Swap, Swap_CoT: the synthesize round where the two orders disagree
     default_args = {
