@@ -89,23 +89,32 @@ def _api_rate(model_args: list[str], concurrency: int, limit: int | None, tmp: s
 
 
 def api_speedup(repeats: int = 3) -> None:
+    """The speed-up at concurrency 32 over 1, of the ideal 32, for one judge and a panel of
+    three; the two measured alternately in each repeat, so that a machine shared with other
+    work loads both alike. The ideal is the same for both: a panel's members are called
+    concurrently, each by its own server, so a verdict of the panel takes one server's 50 ms
+    (at concurrency 1 the panel too gives 20 verdicts a second)."""
     procs, urls = _servers(3)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for label, members in (("one judge", 1), ("panel of 3", 3)):
-                def args(c: int) -> list[str]:
-                    if members == 1:
-                        return ["--model", "fake-model", "--api-url", urls[0]]
-                    spec = Path(tmp) / f"panel{c}.json"
-                    spec.write_text(json.dumps({"members": [
-                        {"name": f"m{i}", "model": "fake-model", "api_url": u}
-                        for i, u in enumerate(urls)]}))
-                    return ["--model", f"panel:{spec}"]
-                one = _api_rate(args(1), 1, 4, tmp)
-                ups = [_api_rate(args(32), 32, None, tmp) / one / 32 for _ in range(repeats)]
-                print(f"API judging at 50 ms, {label}: {one:.1f} verdicts/s at concurrency 1 (ideal 20); "
-                      f"speed-up at 32 over 1, of the ideal 32: {', '.join(f'{u:.1%}' for u in ups)}; "
-                      f"median {statistics.median(ups):.1%}")
+            spec = Path(tmp) / "panel.json"
+            spec.write_text(json.dumps({"members": [
+                {"name": f"m{i}", "model": "fake-model", "api_url": u} for i, u in enumerate(urls)]}))
+            judges = {"one judge": ["--model", "fake-model", "--api-url", urls[0]],
+                      "panel of 3": ["--model", f"panel:{spec}"]}
+            one = {label: _api_rate(args, 1, 4, tmp) for label, args in judges.items()}
+            ups: dict[str, list[float]] = {label: [] for label in judges}
+            loads = []
+            for _ in range(repeats):
+                for label, args in judges.items():
+                    ups[label].append(_api_rate(args, 32, None, tmp) / one[label] / 32)
+                loads.append(os.getloadavg()[0])
+            for label in judges:
+                print(f"API judging at 50 ms, {label}: {one[label]:.1f} verdicts/s at concurrency 1 (ideal 20); "
+                      f"speed-up at 32 over 1, of the ideal 32: {', '.join(f'{u:.1%}' for u in ups[label])}; "
+                      f"median {statistics.median(ups[label]):.1%}")
+            print(f"(load average during the repeats: {', '.join(f'{x:.1f}' for x in loads)} on "
+                  f"{os.cpu_count()} cores)")
     finally:
         for p in procs:
             p.kill()

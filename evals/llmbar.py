@@ -7,7 +7,9 @@ instruction). Subsets: the five sets; category "Natural" or "Adversarial" (the c
 
 The model under test is the judge. Prompt (`benchgate.judge_eval.protocol`): LLMBar's
 Vanilla prompt by default (`prompt`: any comparison prompt of `llmbar/prompts/comparison`,
-or Swap), or a FastChat/EvalScope template (`judge_template`). With `swap` (default true)
+or Swap / Swap_CoT: swap-and-synthesize, whose synthesize round, asked where the two orders
+disagree, is a follow-up round, `benchgate.judge_eval.swap`; `synthesized` is the share of
+pairs that needed it), or a FastChat/EvalScope template (`judge_template`). With `swap` (default true)
 every pair is judged in both orders, as the authors' statistics.json: `acc_original`
 (correct_False), `acc_swapped` (correct_True), `acc` (their mean, correct_average),
 `acc_both` (correct_both), `agreement` (equal: positional agreement); without it one order,
@@ -23,11 +25,12 @@ from __future__ import annotations
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, RunContext, Sample, Scored, chat_prompt
 from benchgate.data.files import dataset_folder, read_json_list, to_samples
-from benchgate.judge_eval.panel import member_usage, members_corpus, read_reply
+from benchgate.judge_eval.panel import Reading, member_usage, members_corpus, read_reply, vote
 from benchgate.judge_eval.protocol import TEMPLATE_ARGS, protocol_for
 from benchgate.judge_eval.scores import llmbar_corpus, llmbar_pair_scores
+from benchgate.judge_eval.swap import debate
 from benchgate.models.base import GenerateRequest
-from benchgate.models.panel import member_key
+from benchgate.models.panel import member_key, member_tokens, split_panel_reply
 
 SETS = ("Natural", "GPTInst", "GPTOut", "Manual", "Neighbor")
 
@@ -46,10 +49,12 @@ class LLMBar(Benchmark):
     name = "llmbar"
     modes = ("generate",)
     primary_metric = "acc"
-    lower_is_better = ("parse_failure", "parse_failures")
+    lower_is_better = ("parse_failure", "parse_failures", "synthesized")  # synthesized: first rounds that disagreed
     dimension = "Judge"
+    follows_up = True  # Swap, Swap_CoT: the synthesize round where the two orders disagree
     default_args = {
-        "prompt": Arg("Vanilla", str, help="an LLMBar comparison prompt name (Vanilla, CoT, ...), Swap, or pandalm"),
+        "prompt": Arg("Vanilla", str, help="an LLMBar comparison prompt name (Vanilla, CoT, ...), Swap, "
+                      "Swap_CoT, or pandalm"),
         "swap": Arg(True, bool, help="judge every pair in both orders (LLMBar's statistics)"),
         **TEMPLATE_ARGS,
     }
@@ -90,8 +95,63 @@ class LLMBar(Benchmark):
                                        cache_tag=f"judge:{protocol.name}:order{n}"))
         return out
 
+    def followups(self, ctx: RunContext, sample: Sample, outputs):
+        """Swap / Swap_CoT: after the first round, the synthesize round in both orders where
+        the two verdicts disagree (`benchgate.judge_eval.swap`); for a panel, of each member
+        whose two verdicts disagree, asked of that member alone."""
+        protocol = self.protocol(ctx)
+        if protocol.synthesis is None or len(outputs) != 2:
+            return []
+        members = [split_panel_reply(o.text) for o in outputs]
+        if members[0] is None or members[1] is None:
+            shown = debate(protocol.parse, (outputs[0].text, outputs[1].text))
+            return self._synthesize(ctx, sample, shown, "") if shown else []
+        out = []
+        for first, second in zip(*members):
+            shown = debate(protocol.parse, (first["text"], second["text"]))
+            out += self._synthesize(ctx, sample, shown, str(first.get("name", ""))) if shown else []
+        return out
+
+    def _synthesize(self, ctx: RunContext, sample: Sample, shown: list[tuple[str, str]], member: str):
+        synthesis = self.protocol(ctx).synthesis
+        out = []
+        for n, ((first, second, gold_position), (one, two)) in enumerate(zip(self._orders(ctx, sample), shown)):
+            system, user = synthesis.build(sample.data["input"], first, second, one, two)
+            right, wrong = ("A", "B") if gold_position == 1 else ("B", "A")
+            out.append(GenerateRequest(chat_prompt(ctx, user, system), max_new_tokens=synthesis.max_new_tokens,
+                                       oracle=synthesis.answer(right), wrong=synthesis.answer(wrong),
+                                       cache_tag=f"judge:{synthesis.name}:synthesize{n}", panel_member=member))
+        return out
+
+    def _final(self, ctx: RunContext, outputs) -> list[Reading]:
+        """The final reading of each order: the first round's, or where a synthesize round was
+        asked (outputs beyond the first two), its answers (a panel: per member, then voted)."""
+        protocol = self.protocol(ctx)
+        first = [read_reply(protocol.parse, o.text) for o in outputs[:2]]
+        later = list(outputs[2:])
+        if not later:
+            return first
+        if not first[0].members:
+            return [read_reply(protocol.synthesis.parse, o.text) for o in later]
+        synthesized: dict[str, list[dict]] = {}  # member -> its two synthesize-round replies
+        for o in later:
+            for m in split_panel_reply(o.text) or ():
+                synthesized.setdefault(str(m.get("name", "")), []).append(m)
+        finals = []
+        for n, reading in enumerate(first):
+            members, tokens = [], list(reading.tokens)
+            for i, (name, position) in enumerate(reading.members):
+                if name in synthesized:
+                    m = synthesized[name][n]
+                    position = protocol.synthesis.parse(m["text"])
+                    if i < len(tokens):
+                        tokens[i] += sum(member_tokens(m.get("usage")))
+                members.append((name, position))
+            finals.append(Reading(vote([p for _, p in members]), tuple(members), tuple(tokens)))
+        return finals
+
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        readings = [read_reply(self.protocol(ctx).parse, o.text) for o in outputs]
+        readings = self._final(ctx, outputs)
         positions = [r.position for r in readings]
         chosen = [_chosen(n, p) for n, p in enumerate(positions)]
         d = sample.data
@@ -100,6 +160,11 @@ class LLMBar(Benchmark):
         scores = llmbar_pair_scores(sample.target, chosen[0], chosen[1] if len(chosen) > 1 else None,
                                     positions, longer)
         extracted = {"verdicts": positions, "chosen": chosen}
+        if len(outputs) > len(readings):  # a synthesize round was asked
+            scores["synthesized"] = 1.0
+            extracted["first_round"] = [read_reply(self.protocol(ctx).parse, o.text).position for o in outputs[:2]]
+        elif self.protocol(ctx).synthesis is not None:
+            scores["synthesized"] = 0.0
         for i, (name, _) in enumerate(readings[0].members):  # a panel: each member's verdicts
             picks = [_chosen(n, r.members[i][1]) for n, r in enumerate(readings)]
             key = member_key(name)
@@ -107,6 +172,8 @@ class LLMBar(Benchmark):
             scores[f"parse_failure_member_{key}"] = sum(p is None for p in picks) / len(picks)
             scores[f"_m{i}"] = float(-1 if picks[0] is None else picks[0])
             member_usage(scores, key, readings, i)
+            scores[f"_calls_member_{key}"] += float(sum(1 for o in outputs[len(readings):]
+                                                        for m in split_panel_reply(o.text) or () if m.get("name") == name))
             extracted.setdefault("members", {})[name] = picks
         return Scored(extracted, scores)
 

@@ -20,6 +20,7 @@ from benchgate.judge.model import Judge, JudgePrompt
 from benchgate.judge.templates import JudgeTemplate, select_template
 from benchgate.judge.panel_verdicts import panel_aware
 from benchgate.judge.verdicts import ARENA_HARD_LABELS, Verdict, VerdictError, get_parser
+from benchgate.models.panel import split_panel_reply, with_reask
 
 REASK = "Please finish your judgment now: give your final verdict in exactly the required format."
 DRY_MALFORMED = 0.1  # share of malformed dry-run judge texts
@@ -38,6 +39,7 @@ class Judgment:
     verdict: Verdict | None = None
     parse_error: str | None = None
     attempts: int = 1
+    reasked: list[str] = field(default_factory=list)  # a panel: the members asked once more
     cached: bool = False
     tstamp: float = 0.0
     scores: tuple[float, float] | None = None  # reward model: the two answers' scores, in order shown
@@ -59,7 +61,7 @@ class Judgment:
             system = self.prompt.messages[0]["content"]
         return {"judge": self.judge, "turn": self.turn, "order": self.order,
                 "template": self.template, "system_prompt": system,
-                "prompt": self.prompt.user if self.prompt is not None and self.attempts == 1
+                "prompt": self.prompt.user if self.prompt is not None and (self.attempts == 1 or self.reasked)
                 else (self.prompt.messages[-3]["content"] if self.prompt is not None else None),
                 "response": self.response,
                 "verdict": self.verdict.to_json() if self.verdict is not None else None,
@@ -68,6 +70,7 @@ class Judgment:
                 "scores": list(self.scores) if self.scores is not None else
                 (list(self.verdict.ratings) if self.verdict and self.verdict.ratings else None),
                 "parse_error": self.parse_error, "attempts": self.attempts,
+                **({"reasked_members": list(self.reasked)} if self.reasked else {}),
                 "cached": self.cached, "tstamp": self.tstamp}
 
 
@@ -87,6 +90,7 @@ class _Task:
     judgment: Judgment
     parse: Any = None
     output_format: str = ""
+    member_parse: Any = None  # one judge's parser (a panel's members' texts)
 
 
 def _shown(outcome: UnitOutcome, order: str | None) -> tuple[tuple[str, ...], tuple[str, ...] | None]:
@@ -216,7 +220,8 @@ class ArenaJudging:
         system, user = template.render(values)
         j.template = template.name
         j.prompt = JudgePrompt.of(system, user, {"template": template.name, "order": j.order})
-        task.parse = panel_aware(get_parser(self.reviewer.parser, template.output_format, self.kind), self.kind)
+        task.member_parse = get_parser(self.reviewer.parser, template.output_format, self.kind)
+        task.parse = panel_aware(task.member_parse, self.kind)
         task.output_format = template.output_format
 
     def _parse(self, task: _Task, text: str) -> None:
@@ -240,7 +245,7 @@ class ArenaJudging:
             return
         judge = self.judges[name]
         replies = judge.complete([t.judgment.prompt for t in tasks], label=f"judge {name}")
-        retry = []
+        retry: list[tuple[_Task, str]] = []  # (task, panel member or "" for one judge)
         for t, reply in zip(tasks, replies):
             t.judgment.tstamp = time.time()
             if reply.error:
@@ -248,22 +253,48 @@ class ArenaJudging:
                 continue
             t.judgment.cached = reply.cached
             self._parse(t, reply.text)
-            if self.reviewer.reask_unparsed and t.judgment.verdict is None:
-                try:
-                    t.parse(reply.text)
-                except VerdictError as e:
-                    if e.retryable:
-                        retry.append(t)
+            if self.reviewer.reask_unparsed:
+                retry += [(t, member) for member in self._unparsed(t, reply.text)]
         if retry:
-            asks = [t.judgment.prompt.followed_by(t.judgment.response, REASK) for t in retry]
-            replies = judge.complete(asks, label=f"judge {name} (re-ask)")
-            for t, ask, reply in zip(retry, asks, replies):
-                if reply.error:
-                    t.outcome.error = t.outcome.error or f"judge {name} failed: {reply.error}"
-                    continue
-                first = t.judgment.response
-                t.judgment.prompt, t.judgment.attempts = ask, 2
+            self._reask(name, judge, retry)
+
+    def _unparsed(self, task: _Task, text: str) -> list[str]:
+        """Who to ask again: "" when one judge's text held no verdict at all; for a panel reply,
+        each member whose text held none (whatever the others said)."""
+        members = split_panel_reply(text)
+        texts = [("", text)] if members is None else [(str(m.get("name", i)), m["text"]) for i, m in enumerate(members)]
+        out = []
+        for member, one in texts:
+            try:
+                task.member_parse(one)
+            except VerdictError as e:
+                if e.retryable:
+                    out.append(member)
+        return out
+
+    def _reask(self, name: str, judge: Judge, retry: list[tuple[_Task, str]]) -> None:
+        """One batched call continuing each conversation whose reply held no verdict (arena-hard's
+        second judgment attempt); a panel member's is sent to that member alone. The two texts
+        are read together; the judgment's `attempts` becomes 2 (a panel's: its re-asked members
+        in `reasked`)."""
+        asks = []
+        for t, member in retry:
+            members = {str(m.get("name", i)): m["text"] for i, m in enumerate(split_panel_reply(t.judgment.response) or [])}
+            asks.append(t.judgment.prompt.followed_by(members[member] if member else t.judgment.response, REASK, member))
+        replies = judge.complete(asks, label=f"judge {name} (re-ask)")
+        for (t, member), ask, reply in zip(retry, asks, replies):
+            if reply.error:
+                t.outcome.error = t.outcome.error or f"judge {name} failed: {reply.error}"
+                continue
+            first = t.judgment.response
+            t.judgment.attempts = 2
+            if not member:
+                t.judgment.prompt = ask
                 self._parse(t, first + "\n" + reply.text)
+                continue
+            (answer,) = split_panel_reply(reply.text) or [{"text": reply.text}]
+            t.judgment.reasked.append(member)
+            self._parse(t, with_reask(first, member, answer["text"], answer.get("usage")))
 
     # -- reward models ----------------------------------------------------------------
     def _conversation(self, outcome: UnitOutcome, model: str, turn: int) -> tuple:

@@ -194,6 +194,8 @@ def aggregate(records: Iterable[dict], *, config: dict, output_dir: Path,
         "swap_rule": summary["swap_rule"] if summary else None,
         "dry_run": dry_run,
         "counts": {"units": len(records), "judgments": len(rows), "parse_failures": len(failures),
+                   # judgments asked once more (reask_unparsed): one judge's, or a panel's with a member re-asked
+                   "reasked": sum(int(j.get("attempts", 1)) > 1 for rec in records for j in rec.get("judgments") or []),
                    **({k: v for k, v in summary["counts"].items() if k in ("battles", "scores")}
                       if summary else {})},
         "leaderboard": board,

@@ -211,15 +211,16 @@ class EvalState:
 
     def prediction_for(self, item: "SampleItem") -> Prediction:
         """The item's prediction, prefetching its whole group on first use. With an API model
-        in a single process, the groups that follow are taken along until a backend chunk is
-        full, so many small subsets (MMLU's 57) keep every connection busy. Not under xdist (a
+        in a single process (`--api-url`, or a panel of API judges), the groups that follow are
+        taken along until a backend chunk is full, so many small subsets (MMLU's 57, LLMBar's
+        five) keep every connection busy. Not under xdist (a
         worker cannot know its next group) and not for local models (their batches, and so
         their last float bits, must not depend on -n)."""
         if item.prediction is None:
             members = self._pending(item.group)
             if item not in members:
                 members.append(item)
-            if self.options.api_url and not hasattr(self.config, "workerinput"):
+            if self.predictor.api_concurrency and not hasattr(self.config, "workerinput"):
                 order = list(self.groups)
                 want = self.predictor.chunk_size()
                 position = order.index(item.group) + 1 if item.group in self.groups else len(order)

@@ -35,6 +35,7 @@ class JudgePrompt:
     messages: tuple
     tag: str = ""
     max_new_tokens: int | None = None
+    member: str = ""  # a panel judge: ask only this member ("": all; a member's re-ask)
 
     @classmethod
     def of(cls, system: str | None, user: str, tag: Any = "",
@@ -45,11 +46,12 @@ class JudgePrompt:
         return cls(tuple(messages), tag if isinstance(tag, str) else
                    json.dumps(tag, sort_keys=True, ensure_ascii=False), max_new_tokens)
 
-    def followed_by(self, reply: str, user: str) -> "JudgePrompt":
-        """This conversation continued with the judge's reply and a new user turn (a re-ask)."""
+    def followed_by(self, reply: str, user: str, member: str = "") -> "JudgePrompt":
+        """This conversation continued with the judge's reply and a new user turn (a re-ask);
+        `member`: of that panel member only."""
         messages = self.messages + ({"role": "assistant", "content": reply},
                                     {"role": "user", "content": user})
-        return JudgePrompt(messages, self.tag, self.max_new_tokens)
+        return JudgePrompt(messages, self.tag, self.max_new_tokens, member or self.member)
 
     @property
     def user(self) -> str:
@@ -124,7 +126,7 @@ class Judge:
         if self.kind != "generative":
             raise BackendError(f"judge {self.name!r} is a reward model: use reward(), not complete()")
         predictions = [Prediction([GenerateRequest(p.messages, max_new_tokens=p.max_new_tokens,
-                                                   cache_tag=p.tag)]) for p in prompts]
+                                                   cache_tag=p.tag, panel_member=p.member)]) for p in prompts]
         return self._run(label, predictions, lambda out: JudgeReply(out.text))
 
     def reward(self, conversations: Sequence[Sequence[dict]], label: str = "judge",

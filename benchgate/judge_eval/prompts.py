@@ -1,7 +1,8 @@
 """Judge prompts for the judge benchmarks.
 
-- LLMBar's prompt files (``<llmbar>/prompts/comparison/<name>.txt``): ChatML text
-  (``<|im_start|>system ... <|im_end|>``) with ``{input}``, ``{output_1}``, ``{output_2}``,
+- LLMBar's prompt files (``<llmbar>/prompts/comparison/<name>.txt``, and the synthesize round's
+  ``prompts/swap_and_synthesize/<name>.txt`` with ``{explanation_1}``, ``{explanation_2}`` too):
+  ChatML text (``<|im_start|>system ... <|im_end|>``) with ``{input}``, ``{output_1}``, ``{output_2}``,
   split into messages as LLMBar's ``prompt_to_chatml`` does (role line, content stripped).
 - PandaLM-7B's prompt (pandalm/utils ``build_pandalm_prompt``): the instruction, the input when
   there is one, the two responses, "### Evaluation:\\n".
@@ -16,6 +17,7 @@ from pathlib import Path
 from benchgate.benchmark import DataError
 
 LLMBAR_FIELDS = {"input", "output_1", "output_2"}
+SYNTHESIS_FIELDS = {"explanation_1", "explanation_2"}  # the swap-and-synthesize round's debate
 
 
 def chatml_messages(text: str, where: str) -> list[dict[str, str]]:
@@ -32,16 +34,18 @@ def chatml_messages(text: str, where: str) -> list[dict[str, str]]:
     return messages
 
 
-def load_llmbar_prompt(folder: Path, name: str) -> list[dict[str, str]]:
-    """The messages of an LLMBar comparison prompt file; a prompt that needs an auxiliary
-    round (metrics, reference) is refused with the placeholder it needs."""
-    path = folder / "prompts" / "comparison" / f"{name}.txt"
+def load_llmbar_prompt(folder: Path, name: str, kind: str = "comparison") -> list[dict[str, str]]:
+    """The messages of an LLMBar prompt file (`kind`: its folder, ``comparison`` or
+    ``swap_and_synthesize``, whose prompts also take the two first-round explanations); a
+    prompt that needs an auxiliary round (metrics, reference) is refused with the placeholder
+    it needs."""
+    path = folder / "prompts" / kind / f"{name}.txt"
     if not path.is_file():
-        found = sorted(p.stem for p in (folder / "prompts" / "comparison").glob("*.txt"))
+        found = sorted(p.stem for p in (folder / "prompts" / kind).glob("*.txt"))
         raise ValueError(f"--dataset-args: LLMBar prompt {name!r} not found at {path} (found: {found})")
     messages = chatml_messages(path.read_text(encoding="utf-8"), str(path))
     fields = {f for m in messages for _, f, _, _ in string.Formatter().parse(m["content"]) if f}
-    extra = fields - LLMBAR_FIELDS
+    extra = fields - LLMBAR_FIELDS - (SYNTHESIS_FIELDS if kind == "swap_and_synthesize" else set())
     if extra:
         raise ValueError(f"--dataset-args: LLMBar prompt {name!r} needs {sorted(extra)} from an "
                          f"auxiliary round, which benchgate does not run")

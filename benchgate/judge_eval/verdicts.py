@@ -7,10 +7,6 @@ Rules (`rule` names):
   the stripped completion, in that order.
 - ``llmbar_cot``: LLMBar's CoT parsing (config/*/CoT.json): ``Output \\(a\\) is better.`` -> A,
   else ``Output \\(b\\) is better.`` -> B.
-- ``llmbar_swap``: the swap-and-synthesize final answer: a CoT answer (first round) by
-  ``llmbar_cot``, else a synthesize-round answer, which the Swap prompt asks to be ONLY
-  "Output (a)" or "Output (b)": ``llmbar`` on an answer that starts so (a first-round CoT
-  answer without "is better." stays a failure, as the authors' parsing leaves it).
 - ``pandalm``: PandaLM-7B's output, its first line: "1", "2", or "Tie" (any case) -> tie; as
   in the released judgments (data/compute_metrics.py) "0" and "garbage" are ties too (the
   authors' rule for gpt-3.5-turbo's unusable answers).
@@ -26,7 +22,7 @@ from benchgate.judge.verdicts import VerdictError, get_parser
 
 _LLMBAR = (("A", re.compile(r"(?:^|\n) ?Output \(a\)")), ("B", re.compile(r"(?:^|\n) ?Output \(b\)")))
 _LLMBAR_COT = (("A", re.compile(r"Output \(a\) is better.")), ("B", re.compile(r"Output \(b\) is better.")))
-RULES = ("llmbar", "llmbar_cot", "llmbar_swap", "pandalm")
+RULES = ("llmbar", "llmbar_cot", "pandalm")
 
 
 def _search(rules, text: str) -> str | None:
@@ -47,18 +43,6 @@ def parse_llmbar_cot(text: str) -> str | None:
     return _search(_LLMBAR_COT, text)
 
 
-_SYNTHESIZED = re.compile(r" ?Output \([ab]\)")
-
-
-def parse_llmbar_swap(text: str) -> str | None:
-    """A swap-and-synthesize final answer: CoT rule, else the Vanilla rule on an answer
-    that starts with "Output (a)" or "Output (b)"."""
-    found = parse_llmbar_cot(text)
-    if found is None and _SYNTHESIZED.match(text.strip()):
-        found = parse_llmbar(text)
-    return found
-
-
 def parse_pandalm(text: str) -> str | None:
     """PandaLM's first line: "1" -> A, "2" -> B; "tie" (any case), "0", "garbage" -> tie."""
     first = text.strip().split("\n")[0].strip()
@@ -66,8 +50,7 @@ def parse_pandalm(text: str) -> str | None:
 
 
 _BY_RULE: dict[str, Callable[[str], str | None]] = {
-    "llmbar": parse_llmbar, "llmbar_cot": parse_llmbar_cot, "llmbar_swap": parse_llmbar_swap,
-    "pandalm": parse_pandalm}
+    "llmbar": parse_llmbar, "llmbar_cot": parse_llmbar_cot, "pandalm": parse_pandalm}
 
 
 def rule_parser(rule: str) -> Callable[[str], str | None]:
@@ -93,7 +76,6 @@ def template_parser(parser: str, output_format: str) -> Callable[[str], str | No
 _ANSWERS = {
     "llmbar": {"A": "Output (a)", "B": "Output (b)"},
     "llmbar_cot": {"A": "Therefore, Output (a) is better.", "B": "Therefore, Output (b) is better."},
-    "llmbar_swap": {"A": "Therefore, Output (a) is better.", "B": "Therefore, Output (b) is better."},
     "pandalm": {"A": "1", "B": "2", "tie": "Tie"},
     "[[A]]": {"A": "[[A]]", "B": "[[B]]", "tie": "[[C]]"},
     "[[A>>B]]": {"A": "[[A>B]]", "B": "[[B>A]]", "tie": "[[A=B]]"},

@@ -83,6 +83,9 @@ class GenerateRequest:
     # none; the answer's calls come back in the text (`tool_calls_text`, or the chat template's
     # own tool-call format for local models)
     tools: str = ""
+    # a panel of judges (`panel:FILE`): ask only this member ("" asks every member), e.g. the
+    # re-ask of one member's reply that held no verdict
+    panel_member: str = ""
 
     kind = "generate"
 
@@ -96,6 +99,8 @@ class GenerateRequest:
             key["tools"] = self.tools
         if self.cache_tag:
             key["tag"] = self.cache_tag
+        if self.panel_member:
+            key["panel_member"] = self.panel_member
         return key
 
 

@@ -132,6 +132,34 @@ def load_panel(options, members: list[dict] | None = None, source: str | None = 
     return PanelBackend(loaded)
 
 
+DEFAULT_API_CONCURRENCY = 8  # the OpenAI backend's requests in flight when not set
+
+
+def api_concurrency(options) -> int | None:
+    """The requests in flight of a model served over an API: `--api-url`'s `concurrency`
+    (default 8), or for `panel:FILE` whose members all have an api_url the largest member's
+    (its own model_args, else `--model-args concurrency`, else 8). None for any other model
+    (local, built-in, replay, a panel with a local member), and for a panel file that cannot
+    be read (loading it says why)."""
+    from benchgate.models.panel import PanelSpecError, read_panel_spec
+
+    def of(model_args: dict | None, default: int) -> int:
+        value = (model_args or {}).get("concurrency", default)
+        return value if isinstance(value, int) and value > 0 else default
+
+    model = options.model or ""
+    top = of(options.model_args, DEFAULT_API_CONCURRENCY)
+    if not model.startswith("panel:"):
+        return top if options.api_url else None
+    try:
+        members = read_panel_spec(model[len("panel:"):], check_env=False)
+    except PanelSpecError:
+        return None
+    if not all(m.get("api_url") for m in members):
+        return None
+    return max(of(m.get("model_args"), top) for m in members)
+
+
 def model_identity(options) -> tuple[str, dict] | None:
     """(name, fingerprint) of a local or hub causal LM without loading its weights (the same
     fingerprint as its loaded backend's), so that a run whose requests are all cached never

@@ -16,16 +16,19 @@ only generates (no log-likelihoods).
 """
 from __future__ import annotations
 
+import contextlib
+import inspect
 import json
 import os
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import yaml
 
-from benchgate.models.base import BackendError, Generation, GenerateRequest
+from benchgate.models.base import BackendError, BatchError, Generation, GenerateRequest
 
 PREFIX = '{"panel": '
 MEMBER_KEYS = ("name", "model", "api_url", "api_key_env", "model_args")
@@ -105,6 +108,25 @@ def split_panel_reply(text: str) -> list[dict[str, Any]] | None:
     return members
 
 
+def with_reask(text: str, name: str, reask: str, usage: dict | None) -> str:
+    """The panel reply `text` after member `name` was asked once more (its reply held no
+    verdict): that member's text is its first and second reply joined by a newline (read
+    together, as one judge's re-ask), its usage the sum of both calls, its `attempts` 2."""
+    members = split_panel_reply(text)
+    if members is None:
+        raise ValueError("not a panel reply")
+    out = []
+    for m in members:
+        if m.get("name") == name:
+            summed = dict(m.get("usage") or {})
+            for k, v in (usage or {}).items():
+                summed[k] = summed.get(k, 0) + v
+            m = {**m, "text": m["text"] + "\n" + reask, "usage": summed or None,
+                 "attempts": int(m.get("attempts", 1)) + 1}
+        out.append(m)
+    return json.dumps({"panel": out}, ensure_ascii=False)
+
+
 def member_tokens(usage: dict | None) -> tuple[int, int]:
     """(prompt, completion) tokens of one member's reply, as its API reported them (0 where not)."""
     usage = usage or {}
@@ -112,7 +134,8 @@ def member_tokens(usage: dict | None) -> tuple[int, int]:
 
 
 def usage_by_member(texts: Iterable[str | None]) -> dict[str, dict[str, int]] | None:
-    """Per member of the panel replies among `texts`: `calls` (replies it gave), `prompt_tokens`,
+    """Per member of the panel replies among `texts`: `calls` (the calls it answered, a re-ask
+    included: `with_reask`), `prompt_tokens`,
     `completion_tokens` and `tokens` (their sum), as each member's API reported them; None when
     no text is a panel reply."""
     out: dict[str, dict[str, int]] = {}
@@ -121,11 +144,19 @@ def usage_by_member(texts: Iterable[str | None]) -> dict[str, dict[str, int]] | 
             row = out.setdefault(str(m.get("name", i)),
                                  {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0, "tokens": 0})
             prompt, completion = member_tokens(m.get("usage"))
-            row["calls"] += 1
+            row["calls"] += int(m.get("attempts", 1))
             row["prompt_tokens"] += prompt
             row["completion_tokens"] += completion
             row["tokens"] += prompt + completion
     return out or None
+
+
+def _streams(method: Callable) -> bool:
+    """Whether a backend method reports each result as it completes (`on_result`)."""
+    try:
+        return "on_result" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 class PanelBackend:
@@ -139,22 +170,76 @@ class PanelBackend:
     def fingerprint(self) -> dict:
         return {"name": "panel", "members": [{"name": n, **b.fingerprint()} for n, b in self.members]}
 
-    def generate(self, requests: Sequence[GenerateRequest],
-                 progress: Callable[[int], None] | None = None) -> list[Generation]:
+    def generate(self, requests: Sequence[GenerateRequest], progress: Callable[[int], None] | None = None,
+                 on_result: Callable[[int, Any], None] | None = None) -> list[Generation]:
+        """Each request to every member (or to its `panel_member` only), the members
+        concurrently (one thread each). Request i's panel reply is reported (`on_result`,
+        `progress`) as soon as the last member asked answers it (members whose backend reports
+        each answer, API judges; others at their end), so the predictor caches panel replies
+        while the batch runs, as for one API judge. A member's failed request fails that request
+        only (BatchError with the others' results)."""
+        n = len(requests)
+        names = [name for name, _ in self.members]
+        asked = [[i for i, r in enumerate(requests) if r.panel_member in ("", name)] for name in names]
+        answers: list[dict[int, Any]] = [{} for _ in names]
+        missing = [0] * n  # members still to answer each request
+        for mine in asked:
+            for i in mine:
+                missing[i] += 1
+        out: list[Any] = [None if missing[i] else BackendError(
+            f"no panel member {r.panel_member!r} (members: {', '.join(names)})") for i, r in enumerate(requests)]
+        lock = threading.Lock()
+
+        def answered(m: int, i: int, result: Any) -> None:
+            with lock:
+                if i in answers[m]:
+                    return
+                answers[m][i] = result
+                missing[i] -= 1
+                if missing[i]:
+                    return
+                out[i] = self._combine([(names[k], answers[k][i]) for k in range(len(names)) if i in answers[k]])
+            if on_result is not None:
+                with contextlib.suppress(Exception):  # the caller's bookkeeping must not lose the answer
+                    on_result(i, out[i])
+            if progress is not None:
+                progress(1)
+
+        def run(m: int, backend: Any) -> None:
+            mine = asked[m]
+            if not mine:
+                return
+            kwargs = {"on_result": lambda j, r: answered(m, mine[j], r)} if _streams(backend.generate) else {}
+            try:
+                got = backend.generate([requests[i] for i in mine], **kwargs)
+            except BatchError as e:  # some requests failed for good: the others stand
+                got = e.results
+            except Exception as e:  # noqa: BLE001 - the member's failure fails its requests
+                got = [BackendError(f"panel member {names[m]!r}: {type(e).__name__}: {e}")] * len(mine)
+            for j, result in enumerate(got):
+                answered(m, mine[j], result)
+
         with ThreadPoolExecutor(max_workers=len(self.members)) as pool:
-            futures = [pool.submit(b.generate, requests) for _, b in self.members]
-            results = [f.result() for f in futures]
-        if progress:
-            progress(len(requests))
-        out = []
-        for i in range(len(requests)):
-            answers = [(name, results[m][i]) for m, (name, _) in enumerate(self.members)]
-            usage = {}
-            for _, g in answers:
-                for k, v in (g.usage or {}).items():
-                    usage[k] = usage.get(k, 0) + v
-            out.append(Generation(panel_reply(answers), usage or None))
+            for f in [pool.submit(run, m, b) for m, (_, b) in enumerate(self.members)]:
+                f.result()
+        failed = [i for i, o in enumerate(out) if isinstance(o, BaseException)]
+        if failed:
+            raise BatchError(f"{len(failed)} of {n} panel requests failed; first (request {failed[0]}): "
+                             f"{out[failed[0]]}", out)
         return out
+
+    @staticmethod
+    def _combine(answers: list[tuple[str, Any]]) -> Any:
+        """One request's panel reply from the (name, answer) of the members asked; the first
+        member's error, if any."""
+        for name, a in answers:
+            if isinstance(a, BaseException):
+                return a if str(a).startswith("panel member ") else BackendError(f"panel member {name!r}: {a}")
+        usage: dict[str, int] = {}
+        for _, a in answers:
+            for k, v in (a.usage or {}).items():
+                usage[k] = usage.get(k, 0) + v
+        return Generation(panel_reply(answers), usage or None)
 
     def loglikelihood(self, requests, progress=None):
         raise BackendError("a panel of judges only generates; this benchmark needs log-likelihoods")

@@ -6,10 +6,11 @@
   `pandalm_result`), rows aligned with testset-v1.json by `idx`: sample ``pandalm/test/<idx>``,
   response the result as written ("1", "2", "Tie", "garbage", "0").
 - LLMBar (`<set>/evaluators/<judge>/<strategy>/result.json`): sample ``llmbar/<set>/<row>``
-  (the set is the folder above ``evaluators``), responses the completions of the last round
-  (`results[-1]`) for the original order (``swap = False``) and the swapped one (``swap =
-  True``), the order the llmbar benchmark asks them in. `results` is a JSON list or its Python
-  repr; a swap-and-synthesize row holds two rounds when the first disagreed.
+  (the set is the folder above ``evaluators``), responses the completions of every round, each
+  round's original order (``swap = False``) then the swapped one (``swap = True``), the order
+  the llmbar benchmark asks them in: a swap-and-synthesize row holds two rounds when the first
+  disagreed, and the benchmark asks the second round (`followups`) exactly then, so a replay
+  serves it from the saved list. `results` is a JSON list or its Python repr.
 """
 from __future__ import annotations
 
@@ -46,14 +47,17 @@ def _llmbar_rounds(row: dict, where: str) -> list:
 
 
 def _llmbar_entry(sample_id: str, row: dict, where: str) -> dict[str, Any]:
-    last = _llmbar_rounds(row, where)[-1]
+    rounds = _llmbar_rounds(row, where)
     texts = []
-    for key in ("swap = False", "swap = True"):
-        judged = last.get(key)
-        if not isinstance(judged, dict) or not isinstance(judged.get("completion"), list):
-            raise ReleasedFileError(f"{where}: the last round has no {key!r} completion "
-                                    f"(a rating or auxiliary-round file is not a pairwise judgment)")
-        texts.append(str(judged["completion"][0]))
+    for n, judged_round in enumerate(rounds):
+        if isinstance(judged_round, list) and n < len(rounds) - 1:
+            continue  # an auxiliary round's [output, finish_reason] (Metrics, Reference): not a verdict
+        for key in ("swap = False", "swap = True"):
+            judged = judged_round.get(key) if isinstance(judged_round, dict) else None
+            if not isinstance(judged, dict) or not isinstance(judged.get("completion"), list):
+                raise ReleasedFileError(f"{where}: round {n} has no {key!r} completion "
+                                        f"(a rating or auxiliary-round file is not a pairwise judgment)")
+            texts.append(str(judged["completion"][0]))
     return {"id": sample_id, "response": texts}
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from benchgate.prediction.cache import CacheKeys, PredictionCache
 from benchgate.prediction.progress import PassProgress, ProgressSettings
-from benchgate.models.factory import ModelUnavailable, load_failure_message
+from benchgate.models.factory import ModelUnavailable, api_concurrency, load_failure_message
 from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
 from benchgate.models.replay import ReplayError, ReplaySource
@@ -129,6 +129,7 @@ class Predictor:
         self._backend: ModelBackend | None = None
         self._load_error: str | None = None
         self._fingerprint: dict | None = None
+        self._api_concurrency: tuple[int] | None = None  # (0,): not served over an API
         self._cache: PredictionCache | None = None
         self._quiet_capture = quiet_capture or contextlib.nullcontext
         self.stats = PredictorStats()
@@ -237,16 +238,23 @@ class Predictor:
                 self._cache.close()
             self._cache = None
 
+    @property
+    def api_concurrency(self) -> int | None:
+        """Requests in flight when the model is served over an API (`--api-url`, or a panel
+        whose members all are; `models.factory.api_concurrency`), else None."""
+        if self._api_concurrency is None:
+            self._api_concurrency = (api_concurrency(self.options) or 0,)
+        return self._api_concurrency[0] or None
+
     def chunk_size(self) -> int:
         """Requests per backend call; each call's results are written to the cache as it ends.
-        Local models: a few batches. API models: 64 waves of `concurrency` requests, so the
-        wave that drains at the end of a call costs under 2% of the ideal rate."""
+        Local models: a few batches. API models (a panel of API judges too): 64 waves of
+        `concurrency` requests, so the wave that drains at the end of a call costs under 2%
+        of the ideal rate."""
         args = self.options.model_args
         batch = args.get("batch_size", 8)
         batch = batch if isinstance(batch, int) and batch > 0 else 8
-        concurrency = args.get("concurrency", 8 if self.options.api_url else 0)
-        concurrency = concurrency if isinstance(concurrency, int) and concurrency > 0 else 0
-        return max(64, 4 * batch, 64 * concurrency)
+        return max(64, 4 * batch, 64 * (self.api_concurrency or 0))
 
     @property
     def replay(self):

@@ -81,6 +81,7 @@ def test_reask_and_json_verdicts(run_arena, arena_dir, tmp_path, judge):
     run = run_arena(cfg, "--limit", "3", *judge_args(judge))
     assert run.code == 0, run.out
     assert len(judge.requests) == 6 and run.arena["counts"]["parse_failures"] == 0
+    assert run.arena["counts"]["reasked"] == 3
     judgments = [j for s in run.samples() for j in s["judgments"]]
     assert all(j["attempts"] == 2 and j["verdict"] == "B" for j in judgments)
     assert [m["role"] for m in judge.requests[-1]["messages"]] == ["system", "user", "assistant", "user"]

@@ -171,3 +171,53 @@ def test_config_panel_in_single_mode_averages_ratings(run_arena, arena_dir, tmp_
     assert board["m1"]["score"] == 6.5 and board["m2"]["score"] == 6.5  # (8 + 5) / 2 for every answer
     # 2 questions x 2 models x 1 turn = 4 judgments per member, 8 tokens each
     assert [(m["name"], m["calls"], m["tokens"]) for m in run.arena["panel"]["members"]] == [("r0", 4, 32), ("r1", 4, 32)]
+
+
+def test_a_panel_member_without_a_verdict_is_asked_once_more(run_arena, arena_dir, tmp_path):
+    """reask_unparsed with a panel: the member whose reply held no verdict (j2, which answers
+    only when pressed) is asked again alone, continuing its own conversation; its two texts are
+    read together, so the panel's verdict gets its vote; counted in counts.reasked, the member's
+    `reasked` and its calls. Without reask_unparsed j2 never votes."""
+    from benchgate.arena.judging import REASK
+
+    def pressed(prompt):
+        return "[[B]]" if prompt == REASK else "Thinking... no label yet"
+
+    def run(reask: bool, out: str):
+        servers = [UsageServer("[[A]]", 100, 3), UsageServer("[[A]]", 50, 2),
+                   FakeOpenAIServer(responder=pressed)]
+        for s in servers:
+            s.start()
+        try:
+            panel = [{"name": f"j{i}", "model": "judge", "api_url": s.base_url} for i, s in enumerate(servers)]
+            cfg = write_config(tmp_path / f"{out}.yaml", arena_dir / "mt_bench" / "question.jsonl", two(),
+                               {"args": {"mode": "pairwise", "turns": "first", "panel": panel,
+                                         "reask_unparsed": reask}}, arena_dir / "judge_prompts.jsonl")
+            result = run_arena(cfg, "--limit", "3", output=out)
+        finally:
+            for s in servers:
+                s.stop()
+        assert result.code == 0, result.out
+        return result, servers
+
+    run_on, servers = run(True, "reask")
+    assert [len(s.requests) for s in servers] == [3, 3, 6]  # 3 judgments; only j2 asked again
+    again = servers[2].requests[3:]
+    assert all([m["role"] for m in r["messages"]] == ["system", "user", "assistant", "user"] for r in again)
+    assert all(r["messages"][2]["content"] == "Thinking... no label yet" for r in again)  # its own reply
+    judgments = [j for r in run_on.samples() for j in r.get("judgments", [])]
+    assert all(j["verdict"] == "A (j0: A, j1: A, j2: B)" and j["attempts"] == 2 and j["reasked_members"] == ["j2"]
+               for j in judgments)
+    a = run_on.arena
+    assert a["counts"]["reasked"] == 3 and a["counts"]["parse_failures"] == 0
+    members = {m["name"]: m for m in a["panel"]["members"]}
+    assert {n: (m["reasked"], m["calls"], m["parse_failures"]) for n, m in members.items()} == {
+        "j0": (0, 3, 0), "j1": (0, 3, 0), "j2": (3, 6, 0)}
+    assert a["panel"]["fleiss_kappa"] == pytest.approx(-0.5)  # A, A, B on every judgment, as above
+
+    run_off, servers = run(False, "plain")
+    assert [len(s.requests) for s in servers] == [3, 3, 3]
+    off = run_off.arena
+    assert off["counts"]["reasked"] == 0
+    assert {m["name"]: m["parse_failures"] for m in off["panel"]["members"]} == {"j0": 0, "j1": 0, "j2": 3}
+    assert off["panel"]["complete"] == 0 and off["panel"]["fleiss_kappa"] is None

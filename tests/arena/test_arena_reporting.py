@@ -114,7 +114,7 @@ def test_unparsed_judgments_warn_loudly_gate_and_notes_reach_the_terminal(run_ar
     run = run_arena(cfg, *args)
     text = " ".join(run.out.split())
     assert run.code == 0 and "5 passed" in text  # every unit test passes: the warning must say it
-    assert run.arena["counts"] == {"units": 5, "judgments": 10, "parse_failures": 10, "battles": 0}
+    assert run.arena["counts"] == {"units": 5, "judgments": 10, "parse_failures": 10, "reasked": 0, "battles": 0}
     assert ("WARNING: 10 of 10 judgments (100%) failed to parse, more than rating_gen.parse_failure_warn "
             "(20%): the leaderboard rests on the 0 that parsed") in text
     assert run.arena["warnings"] and run.arena["warnings"][0].startswith("10 of 10 judgments (100%)")

@@ -176,6 +176,7 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     # README.md, docs/judges.md: the judge benchmarks replaying the authors' released judgments
     "pytest evals --model replay:../shared/judges/pandalm/gpt-3.5-turbo-testset-v1.json --datasets pandalm --dataset-dir ../shared/judges": Run(),
     "pytest evals --model replay:../shared/judges/llmbar/Natural/evaluators/ChatGPT/Vanilla/result.json --datasets llmbar --dataset-args '{\"llmbar\": {\"subset_list\": \"Natural\"}}' --dataset-dir ../shared/judges --gate llmbar=0.7": Run(),
+    "pytest evals --model replay:../shared/judges/llmbar/Natural/evaluators/GPT-4/Swap/result.json --datasets llmbar --dataset-args '{\"llmbar\": {\"prompt\": \"Swap\", \"subset_list\": \"Natural\"}}' --dataset-dir ../shared/judges": Run(),
     # docs/architecture.md
     "lint-imports": Skip("the import contracts: run in-process by tests/test_architecture.py (and as a command by .ci/run)"),
     "python benchmarks/import_graph.py": Skip(MEASURE),

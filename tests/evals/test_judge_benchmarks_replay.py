@@ -32,9 +32,22 @@ def _published_pandalm(judges_dir: Path) -> dict[str, list[str]]:
 
 
 def _replay(bench, ctx, path: Path, subset: str):
+    """Each sample's replayed outputs as the engine asks them: the first requests, then the
+    follow-up round the benchmark asks from those answers (LLMBar's synthesize round), served
+    from the saved list; a file holding a round the benchmark did not ask (or lacking one it
+    asked) fails."""
     source = ReplaySource(path)
-    return [bench.score(ctx, s, source.outputs(s.id, bench.requests(ctx, s))).scores
-            for s in bench.load(ctx, subset)]
+    out = []
+    for s in bench.load(ctx, subset):
+        requests = bench.requests(ctx, s)
+        outputs = source.outputs(s.id, requests, 0, stepwise=bench.follows_up)
+        more = bench.followups(ctx, s, outputs) if bench.follows_up else []
+        if more:
+            outputs += source.outputs(s.id, more, len(requests), stepwise=True)
+        if bench.follows_up:
+            assert len(source.entries[s.id]["response"]) == len(outputs), s.id
+        out.append(bench.score(ctx, s, outputs).scores)
+    return out
 
 
 @pytest.mark.parametrize(("judge", "file"), [("gpt-3.5-turbo", "gpt-3.5-turbo-testset-v1.json"),
@@ -114,3 +127,31 @@ def test_adversarial_average_of_a_full_run(judges_dir, tmp_path):
     assert {s: pytest.approx(b["score"]) for s, b in entry["subsets"].items()} == expected
     adversarial = [expected[s] for s in ("GPTInst", "GPTOut", "Manual", "Neighbor")]
     assert entry["categories"]["Adversarial"]["macro_subsets"] == pytest.approx(sum(adversarial) / 4)
+
+
+@pytest.mark.parametrize("judge", ["GPT-4", "ChatGPT"])
+def test_llmbar_synthesize_prompts_are_the_authors(judges_dir, judge):
+    """The synthesize round benchgate builds from the first round's replies (which explanation
+    goes to which assistant, "(a)"/"(b)" swapped where it was written in the other order) is,
+    message for message, the prompt the authors stored in every two-round Swap row."""
+    import ast
+
+    from benchgate.judge_eval.prompts import chatml_messages
+
+    ctx = RunContext(judges_dir, "local", LLMBAR.effective_args({"prompt": "Swap"}), chat=True)
+    checked, two_rounds = 0, 0
+    for subset in LLMBAR.subsets(ctx):
+        folder = judges_dir / "llmbar" / ("Natural" if subset == "Natural" else f"Adversarial/{subset}")
+        rows = json.loads((folder / "evaluators" / judge / "Swap" / "result.json").read_text(encoding="utf-8"))
+        source = ReplaySource(folder / "evaluators" / judge / "Swap" / "result.json")
+        for sample, row in zip(LLMBAR.load(ctx, subset), rows):
+            rounds = row["results"] if isinstance(row["results"], list) else ast.literal_eval(row["results"])
+            first = source.outputs(sample.id, LLMBAR.requests(ctx, sample), 0, stepwise=True)
+            asked = LLMBAR.followups(ctx, sample, first)
+            assert bool(asked) == (len(rounds) == 2), sample.id
+            two_rounds += len(rounds) == 2
+            for request, key in zip(asked, ("swap = False", "swap = True")):
+                assert list(request.prompt) == chatml_messages(rounds[1][key]["prompt"], sample.id), (sample.id, key)
+                assert request.max_new_tokens == 50  # the authors' Swap config for this round
+                checked += 1
+    assert two_rounds > 0 and checked == 2 * two_rounds

@@ -21,7 +21,7 @@ def _commands() -> list[str]:
 
 
 def test_the_docs_show_the_judge_commands():
-    assert len(_commands()) == 2
+    assert len(_commands()) == 3
 
 
 @pytest.mark.parametrize("command", _commands())
@@ -35,3 +35,10 @@ def test_documented_judge_command_runs(command, tmp_path):
     assert results["dimensions"]["Judge"]["benchmarks"]
     if "pandalm" in results["benchmarks"]:
         assert f"{results['benchmarks']['pandalm']['score']:.4f}" == "0.7107"  # PandaLM's table
+    if "GPT-4/Swap" in command:  # the synthesize round served from the authors' file: their statistics
+        stats = json.loads((ROOT.parent / "shared" / "judges" / "llmbar" / "Natural" / "evaluators" / "GPT-4" / "Swap" /
+                            "statistics.json").read_text())
+        metrics = results["benchmarks"]["llmbar"]["metrics"]
+        assert f"{metrics['acc']['score'] * 100}%" == stats["correct_average"]
+        assert round(metrics["agreement"]["score"] * 100) == int(stats["equal"].split(" / ")[0])
+        assert metrics["synthesized"]["score"] > 0

@@ -5,7 +5,8 @@ from hypothesis import strategies as st
 
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
-from benchgate.judge_eval.verdicts import parse_llmbar, parse_llmbar_cot, parse_llmbar_swap
+from benchgate.judge_eval.swap import debate, reverse_output_ab
+from benchgate.judge_eval.verdicts import parse_llmbar, parse_llmbar_cot
 from benchgate.models.base import Generation
 from tests.conftest import ROOT, mean_score, score_all
 
@@ -52,10 +53,27 @@ def test_parsing_rules_as_the_authors_configs(text, vanilla, cot):
     assert parse_llmbar(text) == vanilla and parse_llmbar_cot(text) == cot
 
 
-def test_swap_rule_leaves_a_failed_cot_answer_a_failure():
-    # a first-round CoT answer without "is better." that mentions an output on its own line
-    assert parse_llmbar_swap("Hmm.\n\nOutput (a) acknowledges the problem") is None
-    assert parse_llmbar_swap("Output (b)") == "B"
+def test_swap_and_synthesize_debate_as_the_authors_annotate():
+    """Hand cases of LLMEvaluator/evaluate.py: a synthesize round only when the two orders chose
+    different outputs of the row; Assistant (a) argues for the output shown first, an
+    explanation written in the other order has (a)/(b) swapped."""
+    fa, fb = "Output (a) wins. Therefore, Output (a) is better.", "Therefore, Output (b) is better."
+    # original order chose output 1 (a), swapped order chose output 1 too ((b) = output 1): agree
+    assert debate(parse_llmbar_cot, (fa, fb)) is None
+    assert debate(parse_llmbar_cot, (fa, "no verdict")) is None  # one unparsed: no synthesize round
+    # both chose (a): original -> output 1, swapped -> output 2: disagree
+    shown = debate(parse_llmbar_cot, ("  " + fa + "\n", "output (a) is shorter. Therefore, Output (a) is better."))
+    assert shown == [
+        # row order: explanation_1 argues output 1 = (a) as written; explanation_2 (written swapped) reversed
+        (fa, "output (b) is shorter. Therefore, Output (b) is better."),
+        # swapped order: Assistant (a) argues output 2, now shown first, as written; output 1's reversed
+        ("output (a) is shorter. Therefore, Output (a) is better.", "Output (b) wins. Therefore, Output (b) is better.")]
+    assert reverse_output_ab("Output (a) and output (b), not Output (c)") == "Output (b) and output (a), not Output (c)"
+
+
+@given(st.text(alphabet="Outpa()b ", max_size=30))
+def test_reversing_outputs_twice_is_the_identity(text):
+    assert reverse_output_ab(reverse_output_ab(text)) == text
 
 
 @given(st.text(alphabet="abcdefgh ().\n", max_size=40))

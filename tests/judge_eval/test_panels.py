@@ -122,3 +122,51 @@ def test_panel_model_args_and_member_failures_name_the_member(tmp_path):
         (tmp_path / "panel.json").write_text(json.dumps(spec))
         with pytest.raises(ModelUnavailable, match="panel member 'b'"):
             load_backend(ModelOptions(f"panel:{tmp_path / 'panel.json'}"))
+
+
+def test_panel_backend_streams_replies_and_routes_a_member_request():
+    """Each panel reply is reported once every member asked has answered it; a request with
+    `panel_member` goes to that member alone; a member's failed request fails only that request."""
+    from benchgate.models.base import BatchError, GenerateRequest
+    from benchgate.models.panel import split_panel_reply
+
+    servers = [FakeOpenAIServer(responder=lambda p, i=i: f"j{i}: {p}").start() for i in range(2)]
+    try:
+        panel = PanelBackend([(f"j{i}", OpenAIBackend(s.base_url, "fake-model", {"concurrency": 4, "max_retries": 0},
+                                                       GenerationConfig())) for i, s in enumerate(servers)])
+        reported, ticks = {}, []
+        requests = [GenerateRequest("q0"), GenerateRequest("q1", panel_member="j1"), GenerateRequest("q2")]
+        out = panel.generate(requests, progress=ticks.append, on_result=lambda i, r: reported.setdefault(i, r))
+        assert [[(m["name"], m["text"]) for m in split_panel_reply(g.text)] for g in out] == [
+            [("j0", "j0: q0"), ("j1", "j1: q0")], [("j1", "j1: q1")], [("j0", "j0: q2"), ("j1", "j1: q2")]]
+        assert reported == dict(enumerate(out)) and sum(ticks) == 3
+        assert [len(s.requests) for s in servers] == [2, 3]
+        servers[0].planner = lambda n, body: "400"  # member j0 refuses every request from now on
+        with pytest.raises(BatchError) as err:
+            panel.generate([GenerateRequest("q3"), GenerateRequest("q4", panel_member="j1"),
+                            GenerateRequest("q5", panel_member="nobody")])
+        results = err.value.results
+        assert "panel member 'j0'" in str(results[0]) and split_panel_reply(results[1].text)[0]["text"] == "j1: q4"
+        assert "no panel member 'nobody'" in str(results[2])
+        panel.close()
+    finally:
+        for s in servers:
+            s.stop()
+
+
+def test_a_panel_of_api_judges_batches_like_one_api_judge(tmp_path):
+    """`api_concurrency`: a panel whose members all have an api_url is an API model (the engine
+    takes the following groups along into one call), its concurrency the largest member's."""
+    from types import SimpleNamespace
+
+    from benchgate.models.factory import api_concurrency
+
+    api = [{"name": "a", "model": "m", "api_url": "http://h/v1", "model_args": {"concurrency": 16}},
+           {"name": "b", "model": "m", "api_url": "http://h2/v1"}]
+    for n, (members, top, want) in enumerate([(api, {}, 16), (api, {"concurrency": 32}, 32),
+                                              ([api[0], {"name": "c", "model": "/models/local"}], {}, None)]):
+        (tmp_path / f"p{n}.json").write_text(json.dumps({"members": members}))
+        assert api_concurrency(SimpleNamespace(model=f"panel:{tmp_path / f'p{n}.json'}", model_args=top,
+                                               api_url=None)) == want
+    assert api_concurrency(SimpleNamespace(model="gpt", model_args={}, api_url="http://h/v1")) == 8
+    assert api_concurrency(SimpleNamespace(model="/models/x", model_args={}, api_url=None)) is None
