@@ -12,6 +12,7 @@ from benchgate.contamination.normalize import words
 
 DEFAULT_N = 13
 DEFAULT_MIN_WORDS = 8
+DEFAULT_MAX_SHARED = 10
 
 
 @dataclass
@@ -43,6 +44,8 @@ class NgramIndex:
     grams: dict[str, int] = field(default_factory=dict)  # normalised n-gram -> id
     gram_length: list[int] = field(default_factory=list)  # id -> words
     keys: dict[int, np.ndarray] = field(default_factory=dict)  # k -> sorted unique hashes
+    # (benchmark, gram id) -> [last sample id that had it, number of samples that have it]
+    holders: dict[tuple[str, int], list] = field(default_factory=dict)
 
     def add(self, benchmark: str, sample_id: str, part: str, text: str) -> Text:
         """Register one text; returns its entry."""
@@ -61,6 +64,9 @@ class NgramIndex:
                 gid = self.grams[s] = len(self.gram_length)
                 self.gram_length.append(min(m, self.n))
             ids.append(gid)
+            held = self.holders.setdefault((benchmark, gid), [None, 0])
+            if held[0] != sample_id:
+                held[0], held[1] = sample_id, held[1] + 1
         entry = Text(sample_id, benchmark, part, m, ids)
         self.texts.append(entry)
         return entry
@@ -80,6 +86,10 @@ class NgramIndex:
         hashes = grams.one(first, lengths)
         self.keys = {int(k): np.unique(hashes[lengths == k]) for k in np.unique(lengths)}
         return self
+
+    def shared(self, benchmark: str, gid: int) -> int:
+        """How many samples of `benchmark` have n-gram `gid` (in any of their texts)."""
+        return self.holders.get((benchmark, gid), (None, 0))[1]
 
     def lengths(self) -> list[int]:
         """The n-gram lengths the corpus must be scanned for, longest first."""

@@ -8,7 +8,7 @@ from typing import Callable, Iterable
 
 from benchgate.contamination.corpus import (CHUNK_BYTES, DEFAULT_TEXT_FIELDS, PARTITION_BYTES,
                                             CorpusFile, find_files, partitions)
-from benchgate.contamination.index import DEFAULT_MIN_WORDS, DEFAULT_N, NgramIndex, Text
+from benchgate.contamination.index import DEFAULT_MAX_SHARED, DEFAULT_MIN_WORDS, DEFAULT_N, NgramIndex, Text
 from benchgate.contamination.samples import SampleTexts
 from benchgate.contamination.scan import Probe, ScanResult, scan
 
@@ -17,14 +17,16 @@ NORMALISATION = ("lm-evaluation-harness decontamination (lm_eval/decontamination
                  "whitespace (str.split), n-grams of consecutive words")
 
 
-def rule(n: int, min_words: int) -> str:
+def rule(n: int, min_words: int, max_shared: int = DEFAULT_MAX_SHARED) -> str:
     """The flagging rule in words (written to contamination.json)."""
     short = (f"a text of {min_words} to {n - 1} words counts as one n-gram of all its words (GPT-3: "
              f"'or that overlap with the whole example when it is shorter than 13-grams'); "
              if min_words < n else "")
+    shared = (f"an n-gram that more than {max_shared} samples of the same benchmark have is template "
+              f"text (e.g. MMLU moral_scenarios' preamble) and does not count; " if max_shared else "")
     return (f"a sample is flagged when any word {n}-gram of its question or of its answer occurs in "
             f"the corpus (GPT-3's 13-gram rule, Brown et al. 2020, appendix C, with n={n}); {short}"
-            f"a text of fewer than {min(min_words, n)} words is not checked (never flagged); "
+            f"a text of fewer than {min(min_words, n)} words is not checked (never flagged); {shared}"
             f"normalisation: {NORMALISATION}")
 
 
@@ -54,16 +56,24 @@ def matched_grams(index: NgramIndex, result: ScanResult) -> dict[int, dict[int, 
     return out
 
 
-def _overlap(text: Text, matched: dict[int, dict[int, int]], files: list[CorpusFile]) -> dict:
-    hit = [g for g in text.grams if g in matched]
+def _counting(index: NgramIndex, text: Text, max_shared: int) -> list[int]:
+    """The positions' n-grams of a text that count (not template text shared by many samples)."""
+    if not max_shared:
+        return text.grams
+    return [g for g in text.grams if index.shared(text.benchmark, g) <= max_shared]
+
+
+def _overlap(text: Text, counting: list[int], matched: dict[int, dict[int, int]],
+             files: list[CorpusFile]) -> dict:
+    hit = [g for g in counting if g in matched]
     where = sorted({f for g in hit for f in matched[g]})
-    return {"words": text.n_words, "ngrams": len(text.grams), "matched": len(hit),
-            "fraction": len(hit) / len(text.grams) if text.grams else 0.0,
+    return {"words": text.n_words, "ngrams": len(text.grams), "template_ngrams": len(text.grams) - len(counting),
+            "matched": len(hit), "fraction": len(hit) / len(text.grams) if text.grams else 0.0,
             "corpus_files": [files[f].path for f in where]}
 
 
 def overlaps(index: NgramIndex, ids: dict[str, list[str]], matched: dict[int, dict[int, int]],
-             files: list[CorpusFile]) -> dict[str, dict]:
+             files: list[CorpusFile], max_shared: int = DEFAULT_MAX_SHARED) -> dict[str, dict]:
     """Per benchmark: samples, texts checked and too short per part, the flagged samples with
     their overlap per part (matched n-grams, their count and share, corpus files)."""
     by_sample: dict[str, dict[str, Text]] = {}
@@ -78,8 +88,11 @@ def overlaps(index: NgramIndex, ids: dict[str, list[str]], matched: dict[int, di
             parts = by_sample.get(sid, {})
             for part, text in parts.items():
                 (checked if text.checked else short)[part] = (checked if text.checked else short).get(part, 0) + 1
-            hits = {part: _overlap(t, matched, files) for part, t in parts.items()
-                    if any(g in matched for g in t.grams)}
+            hits = {}
+            for part, t in parts.items():
+                counting = _counting(index, t, max_shared)
+                if any(g in matched for g in counting):
+                    hits[part] = _overlap(t, counting, matched, files)
             if hits:
                 flagged.append({"id": sid, **hits})
         out[bench] = {"samples": len(sample_ids), "checked": checked, "too_short": short,
@@ -95,7 +108,7 @@ def flagged_ids(report: dict) -> set[str]:
 
 
 def check(samples: Iterable[SampleTexts], corpus: list[str | Path], *, n: int = DEFAULT_N,
-          min_words: int = DEFAULT_MIN_WORDS, workers: int = 1,
+          min_words: int = DEFAULT_MIN_WORDS, max_shared: int = DEFAULT_MAX_SHARED, workers: int = 1,
           text_fields: tuple[str, ...] = DEFAULT_TEXT_FIELDS, chunk_bytes: int = CHUNK_BYTES,
           partition_bytes: int = PARTITION_BYTES,
           run_scan: Callable[..., ScanResult] | None = None,
@@ -106,6 +119,8 @@ def check(samples: Iterable[SampleTexts], corpus: list[str | Path], *, n: int = 
         raise ValueError(f"--n must be >= 1, got {n}")
     if min_words < 1:
         raise ValueError(f"--min-words must be >= 1, got {min_words}")
+    if max_shared < 0:
+        raise ValueError(f"--max-shared must be >= 0, got {max_shared}")
     files, ignored = find_files(list(corpus))
     parts = partitions(files, partition_bytes)
     began = time.perf_counter()
@@ -122,12 +137,13 @@ def check(samples: Iterable[SampleTexts], corpus: list[str | Path], *, n: int = 
     matched = matched_grams(index, result)
     total = sum(f.size for f in files)
     return {
-        "n": n, "min_words": min_words, "rule": rule(n, min_words), "normalisation": NORMALISATION,
+        "n": n, "min_words": min_words, "max_shared": max_shared, "rule": rule(n, min_words, max_shared),
+        "normalisation": NORMALISATION,
         "corpus": {"files": [f.path for f in files], "bytes": total, "ignored": ignored,
                    "text_fields": list(text_fields), "partitions": len(parts)},
         "benchmark_ngrams": len(index.grams),
         "matched_ngrams": len(matched),
         "timings": {"index_s": index_s, "scan_s": scan_s, "workers": workers,
                     "mb_per_s": total / 1e6 / scan_s if scan_s > 0 else None},
-        "benchmarks": overlaps(index, ids, matched, files),
+        "benchmarks": overlaps(index, ids, matched, files, max_shared),
     }

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from benchgate.contamination.corpus import DEFAULT_TEXT_FIELDS, PARTITION_BYTES, CorpusError
-from benchgate.contamination.index import DEFAULT_MIN_WORDS, DEFAULT_N
+from benchgate.contamination.index import DEFAULT_MAX_SHARED, DEFAULT_MIN_WORDS, DEFAULT_N
 from benchgate.contamination.ngram import check
 from benchgate.contamination.samples import BenchmarkError, all_texts, context, load_benchmarks
 from benchgate.task import default_evals_dir
@@ -59,6 +59,10 @@ def add_ngram(sub) -> None:
                    help="texts of min-words to n-1 words are checked whole (GPT-3); shorter ones "
                         f"are not checked (default {DEFAULT_MIN_WORDS}; --min-words N: lm-eval's "
                         "rule, texts shorter than n never match)")
+    p.add_argument("--max-shared", type=int, default=DEFAULT_MAX_SHARED, metavar="K",
+                   help="an n-gram that more than K samples of one benchmark share is template "
+                        f"text and does not flag (default {DEFAULT_MAX_SHARED}; 0: every n-gram counts, "
+                        "GPT-3's plain rule)")
     p.add_argument("--text-field", nargs="+", default=list(DEFAULT_TEXT_FIELDS), metavar="KEY",
                    help="the .jsonl keys read as documents, each its own document (default: text)")
     p.add_argument("--workers", type=_positive, default=1, help="processes scanning the corpus (default 1)")
@@ -102,7 +106,8 @@ def run_ngram(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         benches = load_benchmarks(names, default_evals_dir())
         contexts = {n: context(b, dirs, hub, dataset_args.get(n)) for n, b in benches.items()}
-        report = check(all_texts(benches, contexts), args.corpus, n=args.n, min_words=args.min_words, workers=args.workers,
+        report = check(all_texts(benches, contexts), args.corpus, n=args.n, min_words=args.min_words,
+                       max_shared=args.max_shared, workers=args.workers,
                        text_fields=tuple(args.text_field), partition_bytes=args.partition_mb << 20,
                        run_scan=run_scan, progress=_progress if sys.stderr.isatty() else None)
     except (CorpusError, BenchmarkError, ValueError) as e:

@@ -133,12 +133,30 @@ def test_rule_on_a_hand_made_case(tmp_path):
     entry = report["benchmarks"]["b"]
     assert entry["flagged"] == [{
         "id": "b/s/0",
-        "question": {"words": 15, "ngrams": 3, "matched": 2, "fraction": 2 / 3, "corpus_files": [str(corpus)]},
-        "answer": {"words": 9, "ngrams": 1, "matched": 1, "fraction": 1.0, "corpus_files": [str(corpus)]}}]
+        "question": {"words": 15, "ngrams": 3, "template_ngrams": 0, "matched": 2, "fraction": 2 / 3,
+                     "corpus_files": [str(corpus)]},
+        "answer": {"words": 9, "ngrams": 1, "template_ngrams": 0, "matched": 1, "fraction": 1.0,
+                   "corpus_files": [str(corpus)]}}]
     assert entry["checked"] == {"question": 1, "answer": 1} and entry["too_short"] == {"question": 1, "answer": 1}
     # lm-eval's rule for short texts: --min-words n (texts under n words never match)
     strict = check(samples, [corpus], min_words=13)["benchmarks"]["b"]
     assert [f["id"] for f in strict["flagged"]] == ["b/s/0"] and "answer" not in strict["flagged"][0]
+
+
+def test_template_text_shared_by_many_samples_does_not_flag(tmp_path):
+    """Three samples open with the same 13 words; the corpus has only those words. With
+    --max-shared 2 the preamble is template text (no flag); with 0 (GPT-3's plain rule) or 3
+    all three are flagged."""
+    preamble = "for which of these two scenarios does the main character do something wrong"
+    samples = [SampleTexts("b", f"b/s/{i}", {"question": f"{preamble} scenario {i} x y"}) for i in range(3)]
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(f"intro {preamble} outro", encoding="utf-8")
+    assert flagged_ids(check(samples, [corpus], max_shared=2)) == set()
+    for k in (0, 3):
+        report = check(samples, [corpus], max_shared=k)
+        assert flagged_ids(report) == {"b/s/0", "b/s/1", "b/s/2"}
+        assert report["benchmarks"]["b"]["flagged"][0]["question"]["matched"] == 1
+    assert check(samples, [corpus], max_shared=2)["benchmarks"]["b"]["checked"] == {"question": 3}
 
 
 def test_workers_give_the_single_process_result(tmp_path):
