@@ -1,0 +1,61 @@
+"""`--contamination-corpus` in a run: the n-gram check over the samples that ran, and every
+benchmark's score split into clean and flagged samples (benchgate.contamination.split),
+written into results.json and, in full, to contamination.json beside it."""
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from benchgate.benchmark import Benchmark
+from benchgate.contamination.ngram import check, flagged_ids
+from benchgate.contamination.samples import context, sample_texts
+from benchgate.contamination.split import split_scores
+from benchgate.engine.options import RunOptions
+from benchgate.engine.recorder import Recorder, write_atomic
+
+REPORT = "contamination.json"
+
+
+def split_benchmarks(benchmarks: dict[str, Any], recorder: Recorder, options: RunOptions,
+                     benchmark_of: Callable[[str], Benchmark | None]) -> dict[str, Any]:
+    """Add `contamination` (clean and flagged scores of the primary metric, their CIs, the
+    test of the difference, the flagged ids) to each benchmark entry that has per-sample
+    scores; return the top-level `contamination` block of results.json. A benchmark without a
+    definition (a hand-written eval) or without texts gets the reason instead."""
+    args = options.contamination_args
+    ids: dict[str, set[str]] = {}
+    for sid in recorder.scores:
+        ids.setdefault(sid.split("/", 1)[0], set()).add(sid)
+    sources = []
+    for name, entry in benchmarks.items():
+        if name in recorder.custom or entry.get("error") or name not in ids:
+            continue
+        bench = benchmark_of(name)
+        if bench is None:
+            entry["contamination"] = {"error": "no benchmark definition (a hand-written eval): no texts to check"}
+            continue
+        ctx = context(bench, options.dataset_dirs, options.dataset_hub, options.dataset_args.get(name),
+                      options.seed)
+        sources.append(sample_texts(bench, ctx, ids[name]))
+    report = check(itertools.chain(*sources), list(options.contamination_corpus), n=args["n"],
+                   min_words=args["min_words"], max_shared=args["max_shared"], workers=args["workers"],
+                   text_fields=tuple(args["text_field"]))
+    path = Path(options.output_dir) / REPORT
+    write_atomic(path, lambda f: f.write(json.dumps(report, indent=1, ensure_ascii=False) + "\n"))
+    flagged = flagged_ids(report)
+    for name, checked in report["benchmarks"].items():
+        metric = recorder.primary.get(name)
+        clean, dirty = [], []
+        for sid in sorted(ids[name]):
+            value = recorder.scores[sid].get(metric)
+            if value is not None:
+                (dirty if sid in flagged else clean).append(float(value))
+        benchmarks[name]["contamination"] = {
+            "metric": metric, **split_scores(clean, dirty, options.baseline_alpha),
+            "flagged_ids": sorted(sid for sid in ids[name] if sid in flagged),
+            "checked": checked["checked"], "too_short": checked["too_short"]}
+    return {"corpus": report["corpus"], "n": report["n"], "min_words": report["min_words"],
+            "max_shared": report["max_shared"], "rule": report["rule"], "report": str(path),
+            "timings": report["timings"]}
