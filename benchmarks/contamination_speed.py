@@ -73,7 +73,7 @@ def main() -> None:
     samples = list(all_texts(benches, {n: context(b, (DATA,), "local") for n, b in benches.items()}))
     index, _ = build_index(samples)
     index_s = time.perf_counter() - began
-    probe = Probe(index.keys, index.n)
+    probe = Probe.of(index)
     print(f"index: {len(samples)} samples, {len(index.grams):,} distinct n-grams, {index_s:.1f} s")
 
     if args.corpus:

@@ -44,6 +44,10 @@ class NgramIndex:
     grams: dict[str, int] = field(default_factory=dict)  # normalised n-gram -> id
     gram_length: list[int] = field(default_factory=list)  # id -> words
     keys: dict[int, np.ndarray] = field(default_factory=dict)  # k -> sorted unique hashes
+    # the texts shorter than n (checked whole): hashes of their first `prefix_length` words, so
+    # a scan tries their lengths only where such a prefix occurs
+    short_prefixes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    prefix_length: int = 0
     # (benchmark, gram id) -> [last sample id that had it, number of samples that have it]
     holders: dict[tuple[str, int], list] = field(default_factory=dict)
 
@@ -85,6 +89,10 @@ class NgramIndex:
         first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         hashes = grams.one(first, lengths)
         self.keys = {int(k): np.unique(hashes[lengths == k]) for k in np.unique(lengths)}
+        short = lengths < self.n
+        if short.any():
+            self.prefix_length = int(lengths[short].min())
+            self.short_prefixes = np.unique(grams.one(first[short], np.full(short.sum(), self.prefix_length)))
         return self
 
     def shared(self, benchmark: str, gid: int) -> int:

@@ -126,7 +126,7 @@ def check(samples: Iterable[SampleTexts], corpus: list[str | Path], *, n: int = 
     began = time.perf_counter()
     index, ids = build_index(samples, n, min_words)
     index_s = time.perf_counter() - began
-    probe = Probe(index.keys, n)
+    probe = Probe.of(index)
     began = time.perf_counter()
     if run_scan is None:
         result = scan(parts, probe, workers=workers, text_fields=text_fields,

@@ -18,6 +18,7 @@ import numpy as np
 
 from benchgate.contamination.corpus import CHUNK_BYTES, DEFAULT_TEXT_FIELDS, Chunk, Partition, chunks
 from benchgate.contamination.hashing import BitTable, Grams, word_hashes, word_spans
+from benchgate.contamination.index import NgramIndex
 
 
 @dataclass
@@ -26,16 +27,25 @@ class Probe:
 
     keys: dict[int, np.ndarray]
     n: int
+    short_prefixes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint64))
+    prefix_length: int = 0
     _tables: dict[int, BitTable] | None = field(default=None, repr=False)
 
+    @classmethod
+    def of(cls, index: NgramIndex) -> "Probe":
+        return cls(index.keys, index.n, index.short_prefixes, index.prefix_length)
+
     def tables(self) -> dict[int, BitTable]:
-        """A bit table per n-gram length (built once per process, never shipped)."""
+        """Bit tables of the n-grams and of the short texts' prefixes (built once per
+        process, never shipped; key 0: the prefixes)."""
         if self._tables is None:
-            self._tables = {k: BitTable(keys) for k, keys in self.keys.items()}
+            self._tables = {k: BitTable(keys) for k, keys in self.keys.items() if k == self.n}
+            if len(self.short_prefixes):
+                self._tables[0] = BitTable(self.short_prefixes)
         return self._tables
 
     def __getstate__(self):
-        return {"keys": self.keys, "n": self.n, "_tables": None}
+        return {**self.__dict__, "_tables": None}
 
 
 @dataclass
@@ -63,18 +73,37 @@ def scan_chunk(chunk: Chunk, probe: Probe, found: Counter) -> None:
         return
     grams = Grams(word_hashes(arr, starts, ends))
     tables = probe.tables()
-    for k, keys in probe.keys.items():
-        first = max(0, chunk.lead - k + 1)  # k-grams ending in the lead were counted before
-        hashes = grams.at(k, first, count - chunk.tail)  # those starting in the tail come next
-        if not len(hashes):
-            continue
-        candidates = tables[k].maybe(hashes)
-        if not len(candidates):
-            continue
-        wanted = hashes[candidates]
-        pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-        for i in (candidates[keys[pos] == wanted] + first).tolist():
-            found[b" ".join(chunk.data[int(starts[i]):int(ends[i + k - 1])].split())] += 1
+    stop = count - chunk.tail  # k-grams starting in the tail belong to the next partition
+    if probe.n in probe.keys:
+        first = max(0, chunk.lead - probe.n + 1)  # k-grams ending in the lead were counted before
+        hashes = grams.at(probe.n, first, stop)
+        if len(hashes):
+            candidates = tables[probe.n].maybe(hashes)
+            _confirm(chunk, starts, ends, probe.keys[probe.n], probe.n,
+                     candidates + first, hashes[candidates], found)
+    if 0 in tables:  # texts shorter than n, whole: only where one of their prefixes starts
+        shortest = probe.prefix_length
+        longest = max(k for k in probe.keys if k < probe.n)
+        first = max(0, chunk.lead - longest + 1)
+        hashes = grams.at(shortest, first, stop)
+        if len(hashes):
+            at = tables[0].maybe(hashes) + first
+            for k, keys in probe.keys.items():
+                if k >= probe.n:
+                    continue
+                ok = at[(at + k - 1 >= chunk.lead) & (at + k <= count)]
+                if len(ok):
+                    _confirm(chunk, starts, ends, keys, k, ok, grams.one(ok, np.full(len(ok), k)), found)
+
+
+def _confirm(chunk: Chunk, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray, k: int,
+             at: np.ndarray, hashes: np.ndarray, found: Counter) -> None:
+    """The k-grams at word positions `at` whose hash is a benchmark hash, by their text."""
+    if not len(at):
+        return
+    pos = np.minimum(np.searchsorted(keys, hashes), len(keys) - 1)
+    for i in at[keys[pos] == hashes].tolist():
+        found[b" ".join(chunk.data[int(starts[i]):int(ends[i + k - 1])].split())] += 1
 
 
 def scan_partition(part: Partition, probe: Probe, text_fields: tuple[str, ...] = DEFAULT_TEXT_FIELDS,

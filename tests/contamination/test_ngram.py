@@ -113,11 +113,31 @@ def test_scan_finds_what_lm_eval_finds(tmp_path_factory, data, docs, n, min_word
     samples = [SampleTexts("b", f"b/s/{i}", {"question": t}) for i, t in enumerate(texts)]
     index, _ = build_index(samples, n, min_words)
     files, _ = find_files([path])
-    result = scan(partitions(files, part), Probe(index.keys, n), chunk_bytes=chunk)
+    result = scan(partitions(files, part), Probe.of(index), chunk_bytes=chunk)
     got = {gram: files[0] for gram, gid in index.grams.items()
            for files in [matched_grams(index, result).get(gid)] if files}
     want = reference_matches(texts, docs, n, min_words)
     assert got == {g: c for g, c in want.items()}
+
+
+def test_short_texts_across_every_chunk_and_partition_size(tmp_path):
+    """Texts shorter than n (checked whole) at every chunk and partition boundary: counted
+    once each, as lm-eval's n-grams of the corpus count them."""
+    words = "a b c a b d a b c e a b c a b".split()
+    text = " ".join(words * 3)
+    path = tmp_path / "c.txt"
+    path.write_text(text, encoding="utf-8")
+    texts = ["a b", "b c a", "a b c e", "c e a b c", "b d a b c e"]
+    samples = [SampleTexts("b", f"b/s/{i}", {"question": t}) for i, t in enumerate(texts)]
+    index, _ = build_index(samples, 6, 2)
+    files, _ = find_files([path])
+    want = reference_matches(texts, [text], 6, 2)
+    for part in (3, 7, 13, 40, 1000):
+        for chunk in range(1, 24):
+            result = scan(partitions(files, part), Probe.of(index), chunk_bytes=chunk)
+            got = {gram: f[0] for gram, gid in index.grams.items()
+                   for f in [matched_grams(index, result).get(gid)] if f}
+            assert got == dict(want), (part, chunk)
 
 
 def test_rule_on_a_hand_made_case(tmp_path):
@@ -176,8 +196,8 @@ def test_workers_give_the_single_process_result(tmp_path):
     files, _ = find_files([tmp_path])
     parts = partitions(files, 20_000)
     assert len(parts) > 8
-    one = matched_grams(index, scan(parts, Probe(index.keys, 3), chunk_bytes=4096))
-    four = matched_grams(index, scan(parts, Probe(index.keys, 3), workers=4, chunk_bytes=4096))
+    one = matched_grams(index, scan(parts, Probe.of(index), chunk_bytes=4096))
+    four = matched_grams(index, scan(parts, Probe.of(index), workers=4, chunk_bytes=4096))
     assert one == four and len(one) > 100
 
 

@@ -205,7 +205,7 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "pytest evals --model PATH --datasets xstest --dataset-dir ../shared/safety --chat-template on": Run(extra=ONE),
     # docs/contamination.md (n-gram overlap)
     "benchgate contamination ngram --corpus ../shared/benchmarks/gsm8k/train.jsonl --text-field question answer --datasets gsm8k --dataset-dir ../shared/benchmarks --output-dir contamination-out": Run(),
-    "pytest evals --model oracle --datasets gsm8k --limit 50 --dataset-dir ../shared/benchmarks --contamination-corpus ../shared/benchmarks/gsm8k/train.jsonl --contamination-args text_field=question,answer": Run(),
+    "pytest evals --model oracle --datasets gsm8k --limit 50 --dataset-dir ../shared/benchmarks --contamination-corpus ../shared/benchmarks/gsm8k/train.jsonl --contamination-args '{\"text_field\": [\"question\", \"answer\"]}'": Run(),
     "benchgate contamination ngram --corpus ../shared/benchmarks/gsm8k/train.jsonl --text-field question answer --datasets gsm8k --dataset-dir ../shared/benchmarks --scheduler local --workers 2 --output-dir contamination-dask": Run(),
     "dask scheduler": Skip("starts a Dask scheduler that runs until stopped; the scan on a scheduler address is tested in tests/contamination/test_distributed.py"),
     "dask worker tcp://HOST:8786 --nworkers 16 --nthreads 1": Skip("needs a Dask scheduler at HOST; tests/contamination/test_distributed.py runs workers of a LocalCluster"),
