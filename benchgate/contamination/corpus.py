@@ -223,24 +223,28 @@ def _jsonl_chunks(part: Partition, fields: tuple[str, ...], chunk_bytes: int) ->
         try:
             start = _align(fh, part.start, b"\n")
             end = None if part.end is None else _align(fh, part.end, b"\n")
-            line_no = _line_number(part.file, start) if start else 0
+            line_no = 0  # within the partition; the file's line number is counted on an error only
             docs: list[bytes] = []
             size = 0
             pending = b""
-            for block in _limited(fh, start, end, chunk_bytes):
-                lines = (pending + block).split(b"\n")
-                pending = lines.pop()
-                for line in lines:
+            try:
+                for block in _limited(fh, start, end, chunk_bytes):
+                    lines = (pending + block).split(b"\n")
+                    pending = lines.pop()
+                    for line in lines:
+                        line_no += 1
+                        for text in _texts(line, fields):
+                            docs.append(text)
+                            size += len(text)
+                    if size >= chunk_bytes:
+                        yield Chunk(normalize_bytes(DOC_BREAK.join(docs)), documents=True)
+                        docs, size = [], 0
+                if pending.strip():
                     line_no += 1
-                    for text in _texts(line, part.file.path, line_no, fields):
-                        docs.append(text)
-                        size += len(text)
-                if size >= chunk_bytes:
-                    yield Chunk(normalize_bytes(DOC_BREAK.join(docs)), documents=True)
-                    docs, size = [], 0
-            if pending.strip():
-                for text in _texts(pending, part.file.path, line_no + 1, fields):
-                    docs.append(text)
+                    docs += _texts(pending, fields)
+            except _BadRecord as e:
+                before = _line_number(part.file, start) if start else 0
+                raise CorpusError(f"{part.file.path}:{before + line_no}: {e}") from None
             if docs:
                 yield Chunk(normalize_bytes(DOC_BREAK.join(docs)), documents=True)
         except OSError as e:
@@ -251,9 +255,12 @@ def _jsonl_chunks(part: Partition, fields: tuple[str, ...], chunk_bytes: int) ->
             raise CorpusError(f"{part.file.path}: not a gzip file ({e})") from None
 
 
+class _BadRecord(ValueError):
+    """A JSONL line that is not a record with a text field (the caller adds file:line)."""
+
+
 def _line_number(file: CorpusFile, offset: int) -> int:
-    """Lines before `offset` (for error messages of a partition that starts mid-file); counted
-    only when an error is raised would be cheaper, but the count is a fast byte scan."""
+    """Lines before `offset` (for the error message of a partition that starts mid-file)."""
     count = 0
     with open(file.path, "rb") as fh:
         for block in _limited(fh, 0, offset, 1 << 20):
@@ -261,20 +268,19 @@ def _line_number(file: CorpusFile, offset: int) -> int:
     return count
 
 
-def _texts(line: bytes, path: str, line_no: int, fields: tuple[str, ...]) -> list[bytes]:
-    """The UTF-8 texts of one JSONL record's fields; CorpusError naming file:line when the line
-    is not a JSON object or has none of the fields."""
+def _texts(line: bytes, fields: tuple[str, ...]) -> list[bytes]:
+    """The UTF-8 texts of one JSONL record's fields; _BadRecord when the line is not a JSON
+    object or has none of the fields."""
     if not line.strip():
         return []
     try:
         record = json.loads(line)
     except ValueError as e:
-        raise CorpusError(f"{path}:{line_no}: not a JSON line ({e})") from None
+        raise _BadRecord(f"not a JSON line ({e})") from None
     if not isinstance(record, dict):
-        raise CorpusError(f"{path}:{line_no}: expected a JSON object, got {type(record).__name__}")
+        raise _BadRecord(f"expected a JSON object, got {type(record).__name__}")
     out = [record[f].encode("utf-8", "surrogatepass") for f in fields if isinstance(record.get(f), str)]
     if not out and not any(f in record for f in fields):
-        raise CorpusError(f"{path}:{line_no}: the record has no field {' or '.join(map(repr, fields))} "
-                          f"(its keys: {', '.join(sorted(record)[:10])}); name the text field(s) with "
-                          f"--text-field")
+        raise _BadRecord(f"the record has no field {' or '.join(map(repr, fields))} (its keys: "
+                         f"{', '.join(sorted(record)[:10])}); name the text field(s) with --text-field")
     return out

@@ -212,6 +212,10 @@ def test_corpus_errors_name_the_file(tmp_path):
     samples = [SampleTexts("b", "b/s/0", {"question": "a b c d e f g h"})]
     with pytest.raises(CorpusError, match=r"bad.jsonl:2: not a JSON line"):
         check(samples, [bad])
+    late = tmp_path / "late.jsonl"  # in the last of many partitions: the file's line number
+    late.write_text('{"text": "fine words here"}\n' * 500 + '[1, 2]\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"late.jsonl:501: expected a JSON object, got list"):
+        check(samples, [late], partition_bytes=1000)
     other = tmp_path / "other.jsonl"
     other.write_text('{"content": "fine"}\n', encoding="utf-8")
     with pytest.raises(CorpusError, match=r"other.jsonl:1: the record has no field 'text' .*--text-field"):
