@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from benchgate.cli import main as benchgate_main
 from tests.conftest import DATA
 
 
@@ -31,3 +32,23 @@ def test_split_under_xdist(run_evals, tmp_path):
     c = run.results["benchmarks"]["gsm8k"]["contamination"]
     assert c["flagged_ids"] == ["gsm8k/main/11", "gsm8k/main/2", "gsm8k/main/7"]
     assert (c["clean"]["n"], c["flagged"]["n"]) == (9, 3) and c["difference"] == 0.0
+
+
+def test_merged_shards_split_as_one_run(run_evals, tmp_path):
+    """Three shards, each checked against the corpus, merged: the same split as one run."""
+    rows = (DATA / "gsm8k" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:15]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"text": json.loads(rows[i])["question"]}) + "\n" for i in (1, 4, 9, 13)),
+                      encoding="utf-8")
+    common = ("--model", "dummy", "--datasets", "gsm8k", "--limit", "15", "--contamination-corpus", str(corpus))
+    whole = run_evals(*common, output="whole")
+    assert whole.code == 0, whole.out
+    for i in (1, 2, 3):
+        assert run_evals(*common, "--shard", f"{i}/3", output=f"shard{i}").code == 0
+    merged = tmp_path / "merged"
+    assert benchgate_main(["merge", *(str(tmp_path / f"shard{i}") for i in (1, 2, 3)), "--output-dir", str(merged)]) == 0
+    one = whole.results["benchmarks"]["gsm8k"]["contamination"]
+    got = json.loads((merged / "results.json").read_text())
+    assert got["benchmarks"]["gsm8k"]["contamination"] == one
+    assert one["flagged_ids"] == ["gsm8k/main/1", "gsm8k/main/13", "gsm8k/main/4", "gsm8k/main/9"]
+    assert got["contamination"]["merged_from_shards"] == 3 and got["contamination"]["rule"] == whole.results["contamination"]["rule"]
