@@ -34,7 +34,7 @@ def split_benchmarks(benchmarks: dict[str, Any], recorder: Recorder, options: Ru
             continue
         bench = benchmark_of(name)
         if bench is None:
-            entry["contamination"] = {"error": "no benchmark definition (a hand-written eval): no texts to check"}
+            entry["contamination"] = {"not_checked": "no benchmark definition (a hand-written eval): no texts to check"}
             continue
         ctx = context(bench, options.dataset_dirs, options.dataset_hub, options.dataset_args.get(name),
                       options.seed)
