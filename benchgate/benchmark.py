@@ -91,10 +91,17 @@ class Benchmark:
     fewshot_sampler_sees_eval_doc: ClassVar[bool] = False
     # an agent loop: `followups` gives requests that depend on the model's answers so far
     follows_up: ClassVar[bool] = False
+    # dynamic variants the benchmark can build (`variant_of`), chosen with the `variant` and
+    # `variant_seed` dataset args (docs/contamination.md)
+    variants: ClassVar[tuple[str, ...]] = ()
 
     def arg_specs(self) -> dict[str, Arg]:
         """Every accepted --dataset-args key with its type, range and default."""
         specs = {**BASE_ARGS, "mode": Arg(self.modes[0], str, choices=tuple(self.modes))}
+        if self.variants:
+            specs["variant"] = Arg(None, str, choices=self.variants,
+                                   help="a dynamic variant of every item (docs/contamination.md)")
+            specs["variant_seed"] = Arg(0, int, min=0, help="the seed of the variant's draws")
         for key, value in self.default_args.items():
             if key in specs and not isinstance(value, Arg):
                 specs[key] = with_default(specs[key], value)
@@ -220,6 +227,13 @@ class Benchmark:
             same = lambda d, i: (pool[i].data, pool[i].target) == (docs[d].data, docs[d].target)  # noqa: E731
         draws = lm_eval_draws(len(pool), n, len(docs), is_eval_doc=same)
         return draws, {s.index: pos for pos, s in enumerate(docs)}
+
+    def variant_of(self, ctx: RunContext, sample: Sample, variant: str, rng: random.Random) -> Sample:
+        """The `variant` of one sample, its gold answer recomputed, drawn from `rng` (seeded by
+        the variant, its seed and the sample id); raise `benchgate.variants.base.Dropped` saying
+        why when the item has no such variant (it is then left out of the variant run). Benchmarks with `variants`
+        implement it (benchgate.variants)."""
+        raise NotImplementedError(f"{self.name} has no variants")
 
     # -- model I/O ----------------------------------------------------------
     def requests(self, ctx: RunContext, sample: Sample) -> list[Request]:

@@ -27,13 +27,18 @@ def endpoint(hub: str) -> tuple[str, int]:
     return parts.hostname or "", parts.port or (80 if parts.scheme == "http" else 443)
 
 
-def unreachable(hub: str, timeout: float = 3.0) -> str | None:
-    """Why `hub` cannot be reached from here (offline mode set, unknown host, refused, no
-    answer in `timeout` s), or None when it can or when a proxy is configured (the proxy
-    decides)."""
+def offline_mode(hub: str) -> str | None:
+    """'offline mode is set (HF_HUB_OFFLINE=1, ...)' when the hub's client is told to use its
+    cache only, else None."""
     offline = [v for v in OFFLINE_VARS.get(hub, ()) if os.environ.get(v, "").lower() in ("1", "true", "yes", "on")]
-    if offline:
-        return f"offline mode is set ({', '.join(f'{v}=1' for v in offline)})"
+    return f"offline mode is set ({', '.join(f'{v}=1' for v in offline)})" if offline else None
+
+
+def no_network(hub: str, timeout: float = 3.0) -> str | None:
+    """'no network: HOST:PORT cannot be reached (...)' when a connection to the hub's API is
+    refused, its host unknown or silent for `timeout` s; None when it connects or when a proxy
+    is configured (the proxy decides). Asked before a hub client is called: the clients retry
+    for 20-30 s before they give up."""
     if any(os.environ.get(v) for v in PROXY_VARS):
         return None
     host, port = endpoint(hub)
@@ -42,6 +47,12 @@ def unreachable(hub: str, timeout: float = 3.0) -> str | None:
     except OSError as e:
         return f"no network: {host}:{port} cannot be reached ({e.strerror or type(e).__name__})"
     return None
+
+
+def unreachable(hub: str, timeout: float = 3.0) -> str | None:
+    """Why `hub` cannot be reached from here (offline mode set, unknown host, refused, no
+    answer in `timeout` s), or None when it can or when a proxy is configured."""
+    return offline_mode(hub) or no_network(hub, timeout)
 
 
 def missing_package(error: BaseException, hub: str) -> str | None:

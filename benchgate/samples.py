@@ -21,10 +21,28 @@ class Sample:
     target: Any
     source: str = ""  # "file:line" for error messages
     error: str | None = None  # a malformed row: its test fails with this message
+    # a dynamic variant of the item ("numbers-7": the variant and its seed), "" for the original
+    variant: str = ""
 
     @property
     def id(self) -> str:
-        return f"{self.benchmark}/{self.subset}/{self.index}"
+        base = f"{self.benchmark}/{self.subset}/{self.index}"
+        return f"{base}{VARIANT_SEP}{self.variant}" if self.variant else base
+
+
+# a variant's sample id is the original's id, this separator and the variant: gsm8k/main/3~numbers-7
+VARIANT_SEP = "~"
+
+
+def pair_key(sample_id: str) -> str:
+    """The id of the original item a sample id stands for (the id without its variant), the
+    key that pairs a variant run's samples with the original run's."""
+    return sample_id.split(VARIANT_SEP, 1)[0]
+
+
+def variant_of_id(sample_id: str) -> str:
+    """The variant a sample id carries ("numbers-7"), "" for an original item."""
+    return sample_id.partition(VARIANT_SEP)[2]
 
 
 @dataclass

@@ -14,6 +14,7 @@ from benchgate.benchmark import RunContext, Sample
 from benchgate.data.files import dataset_folder, read_jsonl, to_samples
 from benchgate.data.hub import load_hub_split
 from benchgate.multiple_choice import ChoiceTextBenchmark, shuffle_samples
+from benchgate.variants.choices import ChoiceVariants
 
 SUBSETS = ("ARC-Challenge", "ARC-Easy")
 SPLIT_FILES = {"test": "Test", "train": "Train", "validation": "Dev"}
@@ -35,7 +36,10 @@ def _convert(row: dict) -> tuple[dict, int]:
     return {"question": stem, "choices": texts}, labels.index(key)
 
 
-class ARC(ChoiceTextBenchmark):
+class ARC(ChoiceVariants, ChoiceTextBenchmark):
+    # the options are not shown (each answer text is scored as a continuation), so their
+    # order changes no score: only none_of_the_others is a variant here
+    variants = ("none_of_the_others",)
     name = "arc"
     fewshot_sampler = "lm_eval"
     hub_ids = {"modelscope": "modelscope/ai2_arc", "huggingface": "allenai/ai2_arc"}

@@ -15,6 +15,7 @@ from benchgate.benchmark import RunContext, Sample
 from benchgate.data.files import dataset_folder, read_csv, to_samples
 from benchgate.data.hub import hub_samples
 from benchgate.multiple_choice import LetterChoiceBenchmark
+from benchgate.variants.choices import ChoiceVariants, NONE_OF_THE_OTHERS_ZH
 
 LETTERS = "ABCD"
 
@@ -95,7 +96,8 @@ def _convert(row) -> tuple[dict, str]:
     return {"question": row[1], "choices": list(row[2:6])}, answer
 
 
-class CEval(LetterChoiceBenchmark):
+class CEval(ChoiceVariants, LetterChoiceBenchmark):
+    none_of_the_others_text = NONE_OF_THE_OTHERS_ZH
     name = "ceval"
     letter_prefix = ""  # the official code puts the letter right after the cue
     eval_split = "val"

@@ -19,6 +19,7 @@ from benchgate.data.hub import load_hub_split
 from benchgate.extract import extract_number, normalize_number, numbers_equal, regex_filter
 from benchgate.metrics.text import lm_eval_exact_match
 from benchgate.models.base import GenerateRequest
+from benchgate.variants.numbers import numbers_variant
 
 STOP = ("Question:", "</s>", "<|im_end|>")
 # lm-eval gsm8k.yaml: filters (regex, group_select) and exact_match options
@@ -50,6 +51,7 @@ class GSM8K(Benchmark):
     default_args = {"few_shot_num": 5}
     fewshot_sampler = "lm_eval"
     hub_ids = {"modelscope": "modelscope/gsm8k", "huggingface": "openai/gsm8k"}
+    variants = ("numbers",)  # docs/contamination.md "Dynamic variants and the contamination gap"
 
     def subsets(self, ctx: RunContext) -> list[str]:
         return ["main"]
@@ -74,9 +76,19 @@ class GSM8K(Benchmark):
                         for s in self.shots(ctx, sample))
         return f"{shots}Question: {sample.data['question']}\nAnswer:"
 
+    def variant_of(self, ctx: RunContext, sample: Sample, variant: str, rng) -> Sample:
+        """`numbers`: new numbers in the question, the worked answer re-run with them."""
+        new = numbers_variant(sample.data["question"], sample.data["answer"], rng)
+        return Sample(sample.benchmark, sample.subset, sample.index,
+                      {"question": new.question, "answer": new.answer,
+                       "original_question": sample.data["question"],
+                       "original_answer": sample.data["answer"]},
+                      normalize_number(new.final), source=sample.source)
+
     def requests(self, ctx: RunContext, sample: Sample):
-        return [GenerateRequest(self.prompt(ctx, sample), stop=STOP,
-                                oracle=f" {sample.data['answer']}")]
+        # a variant's requests carry it in their cache key: an original's answers are never reused
+        return [GenerateRequest(self.prompt(ctx, sample), stop=STOP, oracle=f" {sample.data['answer']}",
+                                cache_tag=f"variant:{sample.variant}" if sample.variant else "")]
 
     def score(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         text = outputs[0].text

@@ -11,6 +11,7 @@ from benchgate.benchmark import DataError, RunContext, Sample
 from benchgate.data.files import dataset_folder, read_csv, read_text, to_samples
 from benchgate.data.hub import hub_samples
 from benchgate.multiple_choice import LetterChoiceBenchmark
+from benchgate.variants.choices import ChoiceVariants
 
 LETTERS = "ABCD"
 CATEGORY_NAMES = {"STEM": "STEM", "humanities": "Humanities", "social sciences": "Social Sciences",
@@ -32,7 +33,7 @@ def _from_hub(row: dict) -> tuple[dict, str]:
                          row["D"], row.get("target", row.get("answer"))])
 
 
-class MMLU(LetterChoiceBenchmark):
+class MMLU(ChoiceVariants, LetterChoiceBenchmark):
     name = "mmlu"
     hub_ids = {"modelscope": "modelscope/mmlu", "huggingface": "cais/mmlu"}
 

@@ -337,3 +337,50 @@ def build_reward_model(smoke_path: str, out: Path) -> Path:
 def reward_model_path(smoke_path, tmp_path_factory) -> str:
     """The tiny reward model, built once per pytest session (all xdist workers together)."""
     return str(build_once(tmp_path_factory, "reward_model", lambda out: build_reward_model(smoke_path, out)))
+
+
+# -- the arena suite, for tests/arena and the integration tests that run it ----------------
+
+class ArenaRun:
+    def __init__(self, proc, output_dir: Path):
+        self.proc, self.output_dir, self.code = proc, output_dir, proc.returncode
+        self.out = proc.stdout + proc.stderr
+
+    @property
+    def results(self) -> dict:
+        return json.loads((self.output_dir / "results.json").read_text(encoding="utf-8"))
+
+    @property
+    def arena(self) -> dict:
+        return self.results["arena"]
+
+    def samples(self) -> list[dict]:
+        return [json.loads(x) for x in (self.output_dir / "samples.jsonl").read_text(encoding="utf-8").splitlines()]
+
+    def reviews(self) -> list[dict]:
+        return [json.loads(x) for x in
+                (self.output_dir / "arena" / "reviews.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def run_arena(request, tmp_path, benchgate_home):
+    """run_arena(config, *args, output="out", target="arena", cmd=None) -> ArenaRun: `pytest arena
+    --arena-config CONFIG ...` from the repository root, in this process (`run_pytest`), or in
+    a subprocess where the test is marked `subprocess` or runs another command (`cmd`)."""
+    counter = iter(range(1000))
+    in_subprocess = request.node.get_closest_marker("subprocess") is not None
+
+    def run(config: Path, *args: str, output: str | None = None, target: str = "arena",
+            cmd: list[str] | None = None, env: dict | None = None, timeout: int = 600) -> ArenaRun:
+        out = tmp_path / (output or f"out{next(counter)}")
+        tail = ["--output-dir", str(out), "--cache-path", str(tmp_path / "cache.sqlite"), *args]
+        run_env = {"BENCHGATE_HOME": str(benchgate_home), **(env or {})}
+        if cmd is None:
+            proc = run_pytest([target, "-q", "-p", "no:cacheprovider", "--arena-config", str(config), *tail],
+                              env=run_env, subprocess_=in_subprocess, timeout=timeout)
+        else:
+            proc = subprocess.run(cmd + tail, cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, **run_env})
+        return ArenaRun(proc, out)
+
+    return run

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from benchgate.engine.contamination import split_benchmarks
-from benchgate.engine.gates import (GateOutcome, check_baseline, check_thresholds,
+from benchgate.engine.gates import (GateOutcome, add_gap_metrics, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
 from benchgate.engine.items import (RECORD_PROPERTY, SKIP_PROPERTY, SUBSET_ERROR_PROPERTY,
                                     is_benchmark_module)
@@ -21,6 +21,7 @@ from benchgate.engine.plain import ERROR_PROPERTY
 from benchgate.engine.recorder import CUSTOM_AGGREGATES, Recorder
 from benchgate.engine.results import build_results, write_json
 from benchgate.engine.state import RECORDS_DIR_KEY
+from benchgate.variants.gap import gap_message
 
 
 
@@ -202,6 +203,9 @@ class Controller:
                           f"requirement (an assert; listed in results.json)", red=True)
         if self.outcome and self.outcome.regressions:
             for bench, r in self.outcome.regressions.items():
+                if r.get("contamination_gap"):
+                    tr.write_line(gap_message(bench, r["contamination_gap"]))
+                    continue
                 tr.write_line(f"baseline {bench}: {r['baseline']:.4f} -> {r['current']:.4f} "
                               f"(n={r['n_paired']}, {r['test']}, p={r['p_value']:.3g}, "
                               f"{len(r['regressed'])} regressed, {r['improved']} improved)")
@@ -275,6 +279,11 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
         problem = f"{recorder.output_dir / 'samples.jsonl'}: {e.strerror or e}"
     outcome = GateOutcome()
     if not dry_run:
+        if baseline is not None:
+            try:  # the contamination gap of a variant run: a metric the thresholds can gate
+                add_gap_metrics(baseline, recorder.scores, recorder.primary, benchmarks, alpha)
+            except Exception as e:  # noqa: BLE001
+                outcome.failures.append(f"the contamination gap could not be computed: {type(e).__name__}: {e}")
         try:
             check_thresholds(thresholds, benchmarks, outcome)
         except Exception as e:  # noqa: BLE001

@@ -10,6 +10,8 @@ import yaml
 
 from benchgate.engine.options import OptionError
 from benchgate.metrics.significance import paired_test
+from benchgate.samples import pair_key
+from benchgate.variants.gap import GAP_METRIC, contamination_gaps, gap_message
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class Threshold:
     scope: str | None
     metric: str | None
     value: float
+    # "<=" / ">=" written in the gate (`gsm8k:variant_gap<=0.05`); None: the metric's direction
+    direction: str | None = None
 
     @property
     def label(self) -> str:
@@ -42,6 +46,9 @@ class GateOutcome:
 
 
 def _parse_one(name: str, value: Any, source: str) -> Threshold:
+    direction = None
+    if name.endswith(("<", ">")):  # NAME<=VALUE, NAME>=VALUE
+        direction, name = name[-1] + "=", name[:-1].strip()
     try:
         threshold = float(value)
     except (TypeError, ValueError):
@@ -54,12 +61,13 @@ def _parse_one(name: str, value: Any, source: str) -> Threshold:
     bench, _, scope = name.partition("/")
     if not bench:
         raise OptionError(f"{source}: gate name is empty")
-    return Threshold(bench, scope or None, metric or None, threshold)
+    return Threshold(bench, scope or None, metric or None, threshold, direction)
 
 
 def parse_gates(specs: list[str]) -> list[Threshold]:
-    """`--gate` values: NAME=VALUE, or a YAML file mapping names to thresholds
-    (top-level, or under a `gates:` key)."""
+    """`--gate` values: NAME=VALUE (the metric's own direction: at least, or at most for a
+    lower-is-better metric), NAME<=VALUE or NAME>=VALUE (that direction), or a YAML file
+    mapping names to thresholds (top-level, or under a `gates:` key)."""
     out: list[Threshold] = []
     for spec in specs:
         if "=" in spec:
@@ -100,11 +108,13 @@ def check_thresholds(thresholds: list[Threshold], benchmarks: dict[str, Any], ou
             scope = entry["subsets"].get(t.scope) or entry["categories"].get(t.scope)
             block = scope["metrics"].get(metric) if scope else None
         if block is None:
+            hint = (" (the contamination gap needs --baseline ORIGINAL_RUN and a variant run, "
+                    "docs/contamination.md)" if metric == GAP_METRIC else "")
             outcome.failures.append(f"gate {t.label}: no {metric!r} score for "
-                                    f"{t.benchmark}{'/' + t.scope if t.scope else ''} in this run")
+                                    f"{t.benchmark}{'/' + t.scope if t.scope else ''} in this run{hint}")
             continue
         score = block["score"]
-        lower = metric in entry.get("lower_is_better", ())
+        lower = t.direction == "<=" if t.direction else metric in entry.get("lower_is_better", ())
         ok = score <= t.value if lower else score >= t.value
         outcome.checks.append({"gate": t.label, "metric": metric, "score": score,
                                "threshold": t.value, "passed": ok,
@@ -148,15 +158,19 @@ def check_baseline(baseline: dict[str, dict[str, float]], current: dict[str, dic
     """Per benchmark, a one-sided paired test (McNemar exact for 0/1 scores, paired
     bootstrap otherwise) on the samples both runs share; a significant regression fails.
     A regression is a drop, or a rise for a lower-is-better metric (attack success rate,
-    over-refusal)."""
+    over-refusal). Samples pair by `pair_key` (the id without a variant), so a variant run
+    pairs with its original run: there the drop is the contamination gap
+    (benchgate.variants.gap; its entry carries `contamination_gap`) and is said in those words."""
+    gaps = contamination_gaps(baseline, current, primary, alpha)
+    by_key = {pair_key(i): s for i, s in sorted(baseline.items(), key=lambda kv: kv[0] == pair_key(kv[0]))}
     for bench, metric in sorted(primary.items()):
         lower = metric in (lower_is_better or {}).get(bench, ())
         # corpus-level metrics (perplexity) have no per-sample value: nothing to pair
-        ids = sorted(i for i in current if i.split("/", 1)[0] == bench
-                     and i in baseline and metric in baseline[i] and metric in current[i])
+        ids = sorted(i for i in current if i.split("/", 1)[0] == bench and pair_key(i) in by_key
+                     and metric in by_key[pair_key(i)] and metric in current[i])
         if not ids:
             continue
-        old = [float(baseline[i][metric]) for i in ids]
+        old = [float(by_key[pair_key(i)][metric]) for i in ids]
         new = [float(current[i][metric]) for i in ids]
         result = paired_test(old, new, alternative="greater" if lower else "less")
         worse = (lambda o, n: n > o) if lower else (lambda o, n: n < o)
@@ -170,6 +184,12 @@ def check_baseline(baseline: dict[str, dict[str, float]], current: dict[str, dic
             "lower_is_better": lower,
             "significant_drop": significant, "regressed": regressed, "improved": improved,
         }
+        gap = gaps.get(bench)
+        if gap is not None and not lower:
+            outcome.regressions[bench]["contamination_gap"] = gap
+            if significant:
+                outcome.failures.append(gap_message(bench, gap) + f"; {len(regressed)} item(s) lost on the variant")
+            continue
         if significant:
             shown = ", ".join(regressed[:20]) + (f" ... (+{len(regressed) - 20} more)"
                                                  if len(regressed) > 20 else "")
@@ -178,3 +198,20 @@ def check_baseline(baseline: dict[str, dict[str, float]], current: dict[str, dic
                 f"{sum(old) / len(old):.4f} -> {sum(new) / len(new):.4f}"
                 f"{' (lower is better)' if lower else ''} ({result.test}, p = {result.p_value:.3g} "
                 f"< {alpha}); {len(regressed)} sample(s) regressed: {shown}")
+
+
+def add_gap_metrics(baseline: dict[str, dict[str, float]], current: dict[str, dict[str, float]],
+                    primary: dict[str, str], benchmarks: dict[str, Any], alpha: float) -> None:
+    """Put the contamination gap of each variant benchmark (against an original baseline) into
+    its results entry: `contamination_gap` and the metric `variant_gap` (lower is better), so
+    `--gate gsm8k:variant_gap<=0.05` gates on it like on any metric."""
+    for bench, gap in contamination_gaps(baseline, current, primary, alpha).items():
+        entry = benchmarks.get(bench)
+        if entry is None or entry.get("error") or "metrics" not in entry:
+            continue
+        entry["contamination_gap"] = gap
+        entry["metrics"][GAP_METRIC] = {"score": gap["gap"], "n": gap["n_paired"], "stderr": gap["stderr"],
+                                        "ci95": gap["ci95"],
+                                        "ci_method": "paired_bootstrap", "test": gap["test"],
+                                        "p_value": gap["p_value"]}
+        entry["lower_is_better"] = [*entry.get("lower_is_better", ()), GAP_METRIC]

@@ -13,6 +13,7 @@ from benchgate.benchmark import (Benchmark, DataError, DataMissing, RunContext, 
 from benchgate.engine.options import limit_count
 from benchgate.prediction.predictor import Prediction, encode_output
 from benchgate.engine.stash import get_state
+from benchgate.variants.base import apply_variant
 
 
 RECORD_PROPERTY = "benchgate_record"  # user_properties key that carries a sample's record
@@ -74,6 +75,12 @@ class BenchmarkFile(pytest.File):
                 continue
             if limit is not None:
                 samples = samples[:limit_count(limit, len(samples))]
+            try:  # a dynamic variant after --limit: the same --limit selects the same original items
+                samples = apply_variant(bench, ctx, subset, samples)
+            except Exception as e:  # noqa: BLE001 - a subset whose variant breaks fails alone
+                yield SubsetErrorItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench, subset=subset,
+                                                  message=f"building the variant failed: {type(e).__name__}: {e}")
+                continue
             if reason is not None:
                 if samples:
                     yield SkippedSubsetItem.from_parent(self, name=f"{bench.name}/{subset}", bench=bench,

@@ -241,7 +241,7 @@ class Recorder:
     def _aggregate_one(self, bench: str, rows) -> dict[str, Any]:
         primary = self.primary[bench]
         metrics = sorted({m for *_, scores in rows for m in scores if not m.startswith("_")},
-                         key=lambda m: m != primary)
+                         key=lambda m: (m != primary, m))  # primary first, then by name
         scopes: dict[str, dict[str, list[dict[str, float]]]] = {"subsets": defaultdict(list),
                                                                   "categories": defaultdict(list)}
         members: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))

@@ -2,29 +2,10 @@
 from __future__ import annotations
 
 import os
-import socket
-from urllib.parse import urlsplit
 
-from benchgate.hubs import describe_failure, missing_package
+from benchgate.hubs import describe_failure, missing_package, no_network
 
 HUBS = ("modelscope", "huggingface")
-PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
-
-
-def _unreachable(hub: str, timeout: float = 3.0) -> str | None:
-    """Why the ModelScope hub cannot be reached from here (unknown host, refused, no answer in
-    `timeout` s), or None when it can, when a proxy is configured (the proxy decides) or for
-    Hugging Face (whose client fails fast by itself)."""
-    if hub != "modelscope" or any(os.environ.get(v) for v in PROXY_VARS):
-        return None
-    endpoint = os.environ.get("MODELSCOPE_ENDPOINT") or os.environ.get("MODELSCOPE_DOMAIN") or "modelscope.cn"
-    parts = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
-    host, port = parts.hostname or "", parts.port or (80 if parts.scheme == "http" else 443)
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError as e:
-        return f"{host}:{port} cannot be reached ({e.strerror or type(e).__name__})"
-    return None
 
 
 class ModelDownloadError(RuntimeError):
@@ -51,12 +32,12 @@ def resolve_model_path(model: str, hub: str = "modelscope", revision: str | None
         else:
             from huggingface_hub import snapshot_download
         kwargs = {"revision": revision} if revision else {}
-        unreachable = _unreachable(hub)
-        if unreachable:  # offline: a cached snapshot, else fail now (modelscope retries ~30 s)
+        unreachable = no_network(hub)
+        if unreachable:  # offline: a cached snapshot, else fail now (the clients retry ~30 s)
             try:
                 return str(snapshot_download(model, local_files_only=True, **kwargs))
             except Exception:  # noqa: BLE001 - not cached either
-                raise _Offline(f"no network: {unreachable}, and no copy is cached locally") from None
+                raise _Offline(f"{unreachable}, and no copy is cached locally") from None
         return str(snapshot_download(model, **kwargs))
     except Exception as e:  # noqa: BLE001 - re-raised with the context a user needs
         rev = f" at revision {revision!r}" if revision else ""

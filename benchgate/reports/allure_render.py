@@ -82,7 +82,9 @@ def gate_rules(results: dict, samples: list[dict], specs: list[str] | None = Non
     """Allure rules for the run's thresholds (`specs`, else the run's own --gate values as
     recorded in results.json)."""
     if specs is None:
-        specs = [f"{c['gate']}={c['threshold']}" for c in (results.get("gates") or {}).get("checks", [])]
+        sign = {"at most": "<=", "at least": ">="}
+        specs = [f"{c['gate']}{sign.get(c.get('direction'), '=')}{c['threshold']}"
+                 for c in (results.get("gates") or {}).get("checks", [])]
     out = GateRules()
     for t in parse_gates(specs):
         rule, why = _rule(t, results.get("benchmarks", {}), samples)
@@ -114,6 +116,9 @@ def _rule(t: Threshold, benchmarks: dict, samples: list[dict]) -> tuple[dict | N
     if not is_binary(members):
         return None, "scores are not all 0/1, so no Allure success rate equals the score"
     lower = primary in (entry.get("lower_is_better") or ())
+    if t.direction and (t.direction == "<=") != lower:
+        return None, (f"{t.direction} against the metric's own direction: Allure's success rate "
+                      f"is a minimum of right answers")
     return {"id": f"benchgate {t.label}", "successRate": 1.0 - t.value if lower else t.value,
             "filter": labels}, ""
 

@@ -30,6 +30,7 @@ from benchgate.reports.run_data import (is_arena_unit, perf_folder, read_arena, 
                                         read_results, read_samples, results_path, tool_calls)
 from benchgate.reports.summary import baseline_comparison
 from benchgate.metrics.verdict import ERROR, primary_score, verdict, verdict_metric
+from benchgate.samples import pair_key
 
 
 def _text(value: Any) -> str:
@@ -136,7 +137,7 @@ def comparison(run: Path, base: Path, results: dict, samples: list[dict],
     units left out: they are judged battles, not answers to a target) and the baseline's
     evaluation dimensions."""
     base_results = read_results(base)
-    base_samples = {r["id"]: r for r in read_samples(base)}
+    base_samples = {pair_key(r["id"]): r for r in read_samples(base)}  # a variant pairs with its original
     tests = baseline_comparison(run, base, alpha)
     benchmarks = {}
     for name, entry in results["benchmarks"].items():
@@ -148,10 +149,12 @@ def comparison(run: Path, base: Path, results: dict, samples: list[dict],
             "delta": entry["score"] - old["score"] if old and None not in (old["score"], entry["score"]) else None,
             "test": t.get("test"), "n_paired": t.get("n_paired"), "p_value": t.get("p_value"),
             "alpha": t.get("alpha"), "significant_drop": bool(t.get("significant_drop")),
+            "contamination_gap": {k: v for k, v in t["contamination_gap"].items() if k != "lost"}
+            if t.get("contamination_gap") else None,
         }
     changed = []
     for r in samples:
-        b = base_samples.get(r["id"])
+        b = base_samples.get(pair_key(r["id"]))
         if b is None or is_arena_unit(r):
             continue
         lower = verdict_metric(r) in (r.get("lower_is_better") or ())

@@ -2,7 +2,8 @@
 
 `benchgate report summary RUN_DIR [--baseline OLD] >> $GITHUB_STEP_SUMMARY`: one row per
 benchmark (score, 95% CI, the baseline's score, delta, the paired test of the baseline gate and
-its verdict, each threshold gate's verdict); the evaluation dimensions (with the baseline's);
+its verdict, each threshold gate's verdict); for a variant run against its original run the
+contamination gap (benchgate.variants.gap); the evaluation dimensions (with the baseline's);
 an arena run's leaderboard, counts (parse failures included) and gates; then failures, sample
 errors, failed requirements of hand-written evals and skipped subsets. Under 1 MB whatever
 the run's size.
@@ -15,6 +16,7 @@ from typing import Any
 
 from benchgate.engine.gates import GateOutcome, check_baseline
 from benchgate.reports.run_data import read_results, read_samples
+from benchgate.variants.gap import gap_message
 
 MAX_BYTES = 1_000_000  # GitHub rejects a step summary over 1 MiB
 MAX_ANNOTATIONS = 10  # GitHub shows at most 10 error annotations per step
@@ -78,6 +80,9 @@ def summary_markdown(run: Path, baseline: Path | None = None, alpha: float | Non
             row += [_fmt(old_score), "–" if delta is None else f"{delta:+.4f}", *_paired(comparison.get(name))]
         row.append(_gates(checks.get(name, [])))
         lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    gaps = {name: t["contamination_gap"] for name, t in comparison.items() if t.get("contamination_gap")}
+    if gaps:
+        lines += ["", *_gap_lines(gaps)]
     if results.get("dimensions"):
         lines += ["", *_dimension_lines(results["dimensions"],
                                         (base_results or {}).get("dimensions") if baseline else None)]
@@ -111,9 +116,28 @@ def _paired(test: dict | None) -> list[str]:
     """The paired-test and baseline-gate cells of a row."""
     if not test:
         return ["no paired samples", "–"]
+    if test.get("contamination_gap"):
+        verdict = ("✗ significant contamination gap" if test["significant_drop"]
+                   else "✓ no significant contamination gap")
+    else:
+        verdict = "✗ significant drop" if test["significant_drop"] else "✓ no significant drop"
     return [f"{test['test']}, p = {test['p_value']:.3g} (n = {test['n_paired']}, "
-            f"{len(test['regressed'])} worse, {test['improved']} better)",
-            "✗ significant drop" if test["significant_drop"] else "✓ no significant drop"]
+            f"{len(test['regressed'])} worse, {test['improved']} better)", verdict]
+
+
+def _gap_lines(gaps: dict[str, dict]) -> list[str]:
+    """The contamination gap of each variant benchmark against its original run."""
+    header = ["benchmark", "variant", "metric", "original", "variant score", "contamination gap",
+              "95% CI", "paired test", "verdict"]
+    out = ["### Contamination gap (variant run against the original run)", "",
+           "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for name, g in gaps.items():
+        row = [name, g["variant"], g["metric"], _fmt(g["original"]), _fmt(g["variant_score"]),
+               f"{g['gap']:+.4f}", f"[{g['ci95'][0]:+.4f}, {g['ci95'][1]:+.4f}]",
+               f"{g['test']}, p = {g['p_value']:.3g} (n = {g['n_paired']})",
+               f"✗ flagged (significant at {g['alpha']})" if g["flagged"] else f"✓ not flagged (α = {g['alpha']})"]
+        out.append("| " + " | ".join(_cell(c) for c in row) + " |")
+    return out
 
 
 def _gates(checks: list[dict]) -> str:
@@ -202,6 +226,11 @@ def failure_messages(results: dict, comparison: dict | None = None) -> list[str]
     message), without duplicates."""
     out = list((results.get("gates") or {}).get("failures") or [])
     for name, test in (comparison or {}).items():
+        gap = test.get("contamination_gap")
+        if gap and test["significant_drop"]:
+            if not any(f.startswith(f"contamination gap {name} ") for f in out):
+                out.append(gap_message(name, gap))
+            continue
         if test["significant_drop"] and not any(f.startswith(f"baseline {name}:") for f in out):
             moved = "rose" if test.get("lower_is_better") else "dropped"
             out.append(f"baseline {name}: {test['metric']} {moved} {test['baseline']:.4f} -> "

@@ -59,15 +59,23 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_an_unreachable_modelscope_says_no_network(tmp_path):
+@pytest.mark.parametrize("hub, variable, cache", [
+    ("modelscope", "MODELSCOPE_ENDPOINT", ""),
+    ("huggingface", "HF_ENDPOINT", " (a copy in the Hugging Face cache is read with HF_DATASETS_OFFLINE=1)")])
+def test_an_unreachable_hub_says_no_network_before_its_client_retries(monkeypatch, hub, variable, cache):
+    """A real closed port as the hub's endpoint, no proxy and no offline mode: the failure is
+    known from one refused connection, before the client's 20-30 s of retries, in this process
+    (the probe reads the endpoint when it runs)."""
     port = _closed_port()
-    line = load_in_a_process("modelscope", "modelscope/mmlu", {"MODELSCOPE_ENDPOINT": f"http://127.0.0.1:{port}"},
-                           tmp_path)
-    assert line.startswith("DataMissing: could not load dataset 'modelscope/mmlu' (subset 'anatomy', "
-                           "split 'test') from modelscope: "), line
-    assert f"no network: 127.0.0.1:{port} cannot be reached (Connection refused)" in line
-    assert "pass --dataset-dir with a local copy" in line
+    for name in list(os.environ):
+        if "proxy" in name.lower() or name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv(variable, f"http://127.0.0.1:{port}")
+    with pytest.raises(DataMissing) as e:
+        load_hub_split(hub, "cais/mmlu", "anatomy", "test")
+    assert str(e.value) == (f"could not load dataset 'cais/mmlu' (subset 'anatomy', split 'test') from {hub}: "
+                            f"no network: 127.0.0.1:{port} cannot be reached (Connection refused){cache}. "
+                            "Or pass --dataset-dir with a local copy (and --dataset-hub local)")
 
 
 @pytest.mark.slow

@@ -139,6 +139,16 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "benchgate leaderboard runs/qwen-7b runs/llama-8b --targets targets.yaml": Run(),
     "benchgate leaderboard arena-out/ --category math": Run(),
     "benchgate leaderboard 'runs/safety-*' --benchmark dimensions": Run(),
+    # docs/contamination.md, "Dynamic variants and the contamination gap": the variant run reads
+    # the original run written by the command before it (same --limit: the same item, kept by
+    # the variant); the oracle has no gap, so the gap gate passes
+    "pytest evals --model PATH --datasets gsm8k --output-dir outputs/gsm8k-original": Run(extra=ONE),
+    "pytest evals --model PATH --datasets gsm8k --dataset-args '{\"gsm8k\": {\"variant\": \"numbers\", \"variant_seed\": 7}}' --baseline outputs/gsm8k-original --gate 'gsm8k:variant_gap<=0.05' --output-dir outputs/gsm8k-numbers": Run(extra=ONE),
+    "benchgate report summary outputs/gsm8k-numbers --baseline outputs/gsm8k-original": Run(),
+    "benchgate report html outputs/gsm8k-numbers --compare outputs/gsm8k-original -o reports/out/gap.html": Run(),
+    "pytest evals --model PATH --datasets mmlu --dataset-args '{\"mmlu\": {\"variant\": \"permute\", \"variant_seed\": 7}}' --output-dir outputs/mmlu-permute": Run(extra=ONE),
+    "python benchmarks/variant_shares.py --seeds 0 7 42": Skip(MEASURE),
+    "pytest tests/variants": Collect(SUITE),
     # docs/robustness.md
     "pytest evals --model PATH --datasets mmlu --dataset-args '{\"mmlu\": {\"perturb\": \"shuffle,labels,typos\"}}'": Run(extra=ONE),
     "pytest evals --model PATH --datasets arc --dataset-args '{\"arc\": {\"perturb\": \"typos\", \"typo_rate\": 0.1}}'": Run(extra=ONE),

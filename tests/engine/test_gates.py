@@ -110,3 +110,34 @@ def test_lower_is_better_baseline_fails_on_a_significant_rise_not_on_a_drop():
     unaware = GateOutcome()
     check_baseline(old, new, {"advbench": "asr"}, 0.05, unaware)
     assert unaware.passed
+
+
+def test_a_gate_may_name_its_direction():
+    gates = parse_gates(["mmlu<=0.45", "gsm8k:strict_match >= 0.1", "mmlu=0.3"])
+    assert [(g.benchmark, g.metric, g.value, g.direction, g.label) for g in gates] == [
+        ("mmlu", None, 0.45, "<=", "mmlu"), ("gsm8k", "strict_match", 0.1, ">=", "gsm8k:strict_match"),
+        ("mmlu", None, 0.3, None, "mmlu")]
+    outcome = GateOutcome()
+    check_thresholds(gates, BENCH, outcome)  # mmlu acc 0.40: at most 0.45 passes, at least 0.3 passes
+    assert outcome.passed and [c["direction"] for c in outcome.checks] == ["at most", "at least", "at least"]
+    outcome = GateOutcome()
+    check_thresholds(parse_gates(["mmlu<=0.35"]), BENCH, outcome)
+    assert outcome.failures == ["gate mmlu: acc = 0.4000 is over the threshold 0.3500 (lower is better)"]
+
+
+def test_a_variant_run_pairs_with_its_original_and_says_contamination_gap():
+    old = _scores([1] * 12, "gsm8k")
+    new = {f"{i}~numbers-7": s for i, s in _scores([0] * 10 + [1] * 2, "gsm8k").items()}
+    outcome = GateOutcome()
+    check_baseline(old, new, {"gsm8k": "acc"}, 0.05, outcome)
+    r = outcome.regressions["gsm8k"]
+    assert r["n_paired"] == 12 and r["p_value"] == pytest.approx(2 ** -10)  # 10 lost, 0 gained
+    assert r["contamination_gap"]["gap"] == pytest.approx(10 / 12) and r["contamination_gap"]["flagged"]
+    assert outcome.failures[0].startswith("contamination gap gsm8k (variant numbers-7): acc 1.0000 on the "
+                                          "original -> 0.1667 on the variant, gap +0.8333")
+
+
+def test_a_gap_gate_without_a_baseline_says_what_it_needs():
+    outcome = GateOutcome()
+    check_thresholds(parse_gates(["gsm8k:variant_gap<=0.05"]), BENCH, outcome)
+    assert "needs --baseline ORIGINAL_RUN" in outcome.failures[0]

@@ -49,6 +49,18 @@ def test_aggregation_does_not_depend_on_arrival_order(tmp_path):
     assert first.aggregate() == second.aggregate()
 
 
+def test_metrics_are_listed_primary_first_then_by_name_whatever_the_hash_seed(tmp_path):
+    """results.json lists a benchmark's metrics in one order on every run: the primary, then
+    the others by name (a set's order would change with PYTHONHASHSEED between runs)."""
+    r = Recorder(tmp_path)
+    names = ["zeta", "acc", "b_metric", "alpha", "mid", "a_metric"]
+    for i in range(3):
+        r.add({**rec("bench", "s", i, 1.0), "metric": "mid", "scores": {n: 1.0 for n in names}})
+    out = r.aggregate()["bench"]
+    assert list(out["metrics"]) == ["mid", "a_metric", "acc", "alpha", "b_metric", "zeta"]
+    assert list(out["subsets"]["s"]["metrics"]) == ["mid", "a_metric", "acc", "alpha", "b_metric", "zeta"]
+
+
 def test_one_benchmark_failing_to_aggregate_keeps_the_others_and_every_sample(tmp_path):
     """A merge of records without the primary metric used to stop the whole write with a
     KeyError, leaving only samples.jsonl.partial."""

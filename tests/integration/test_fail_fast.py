@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchgate.fixtures.servers import FakeOpenAIServer
-from tests.arena.conftest import run_arena, write_config  # noqa: F401 - run_arena is a fixture
+from tests.arena.conftest import write_config
 from tests.conftest import ROOT
 
 # run_evals in a subprocess: the tests are about fail-fast: one stop of the process, its exit code and wall time

@@ -50,8 +50,8 @@ def test_modelscope_failure_names_id_and_hub(tmp_path):
     assert MISSING in last and "modelscope" in last and "--model PATH" in last
 
 
-def test_unreachable_modelscope_is_known_at_once_unless_a_proxy_decides(monkeypatch):
-    from benchgate.models.resolve import PROXY_VARS, _unreachable
+def test_an_unreachable_hub_is_known_at_once_unless_a_proxy_decides(monkeypatch):
+    from benchgate.hubs import PROXY_VARS, no_network
 
     import socket
     with socket.socket() as s:
@@ -60,7 +60,8 @@ def test_unreachable_modelscope_is_known_at_once_unless_a_proxy_decides(monkeypa
     for var in PROXY_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("MODELSCOPE_ENDPOINT", f"http://127.0.0.1:{port}")
-    assert _unreachable("modelscope").startswith(f"127.0.0.1:{port} cannot be reached")
-    assert _unreachable("huggingface") is None  # its client fails fast by itself
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    for hub in ("modelscope", "huggingface"):
+        assert no_network(hub).startswith(f"no network: 127.0.0.1:{port} cannot be reached"), hub
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    assert _unreachable("modelscope") is None
+    assert no_network("modelscope") is None

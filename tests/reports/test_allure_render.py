@@ -67,3 +67,15 @@ def test_gates_without_an_allure_equivalent_are_named():
     rules = gate_rules(results, samples, ["qa=0.3", "safety=0.25", "safety:other=0.1", "nosuch=1"])
     assert rules.rules == [{"id": "benchgate safety", "successRate": 0.75, "filter": {"epic": "safety"}}]
     assert [n.split(":")[0] for n in rules.benchgate_only] == ["qa >= 0.3", "safety", "nosuch >= 1.0"]
+
+
+def test_a_gate_against_its_metric_direction_is_benchgate_only():
+    from benchgate.reports.allure_render import gate_rules
+
+    results = {"benchmarks": {"mmlu": {"metric": "acc", "subsets": {}, "categories": {}}},
+               "gates": {"checks": [{"gate": "mmlu", "threshold": 0.5, "direction": "at most"},
+                                    {"gate": "mmlu", "threshold": 0.3, "direction": "at least"}]}}
+    samples = [{"benchmark": "mmlu", "scores": {"acc": 1.0}, "metric": "acc"}]
+    rules = gate_rules(results, samples)
+    assert [r["successRate"] for r in rules.rules] == [0.3]  # at least 0.3 of right answers
+    assert len(rules.benchgate_only) == 1 and "<= against the metric's own direction" in rules.benchgate_only[0]

@@ -377,7 +377,18 @@
       Object.entries(C.benchmarks).map(([b, t]) => [b, t.metric, t.baseline_score, t.score,
         t.delta == null ? "–" : (t.delta >= 0 ? "+" : "") + fmt(t.delta), t.test || "–", t.n_paired == null ? "–" : String(t.n_paired),
         t.p_value == null ? "–" : Number(t.p_value).toPrecision(3), t.alpha == null ? "–" : String(t.alpha),
-        t.significant_drop ? "✗ significant drop" : (t.test ? "✓ no significant drop" : "–")]), "compare-table"));
+        t.contamination_gap ? (t.significant_drop ? "✗ significant contamination gap" : "✓ no significant contamination gap")
+          : (t.significant_drop ? "✗ significant drop" : (t.test ? "✓ no significant drop" : "–"))]), "compare-table"));
+    // a variant run against its original run: the contamination gap (benchgate.variants.gap)
+    const gaps = Object.entries(C.benchmarks).filter(([, t]) => t.contamination_gap);
+    if (gaps.length) {
+      root.append(el("h3", { text: "Contamination gap (variant run against the original run)" }));
+      root.append(table(["benchmark", "variant", "metric", "original", "variant score", "contamination gap", "95% CI", "paired test", "p-value", "n paired", "verdict"],
+        gaps.map(([b, t]) => { const g = t.contamination_gap; const sg = (x) => (x >= 0 ? "+" : "") + fmt(x);
+          return [b, g.variant, g.metric, g.original, g.variant_score, sg(g.gap), `[${sg(g.ci95[0])}, ${sg(g.ci95[1])}]`, g.test,
+            Number(g.p_value).toPrecision(3), String(g.n_paired), g.flagged ? `✗ flagged (significant at ${g.alpha})` : `✓ not flagged (α = ${g.alpha})`]; }),
+        "gap-table"));
+    }
     const ch = C.changed;
     root.append(el("h3", { text: `Samples that changed (${ch.length})` }));
     browser(root, {
