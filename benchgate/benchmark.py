@@ -258,6 +258,32 @@ class Benchmark:
         with '_' are components for this and are not reported as metrics themselves."""
         return {}
 
+    def contamination_texts(self, ctx: RunContext, sample: Sample) -> dict[str, str]:
+        """The texts of a sample that leakage checks compare with a corpus (docs/contamination.md),
+        {"question": ..., "answer": ...} (a part that is missing is left out). Default: the
+        question is the first text among the data fields "question", "problem", "query",
+        "prompt", "input", "instruction", "text"; the answer is the "answer" or "solution" field,
+        else the gold choice's text (`choices` indexed by an integer target or a letter A, B, ...),
+        else the target as text. Override when the sample keeps its texts elsewhere."""
+        data = sample.data if isinstance(sample.data, dict) else {}
+        out: dict[str, str] = {}
+        question = next((data[k] for k in ("question", "problem", "query", "prompt", "input",
+                                           "instruction", "text") if isinstance(data.get(k), str)), None)
+        if question is not None:
+            out["question"] = question
+        answer = next((data[k] for k in ("answer", "solution") if isinstance(data.get(k), str)), None)
+        target, choices = sample.target, data.get("choices")
+        if answer is None and isinstance(choices, (list, tuple)) and choices:
+            if isinstance(target, str) and len(target) == 1 and "A" <= target <= "Z":
+                target = ord(target) - ord("A")
+            if isinstance(target, int) and not isinstance(target, bool) and 0 <= target < len(choices):
+                answer = str(choices[target])
+        if answer is None and isinstance(target, (str, int, float)) and not isinstance(target, bool):
+            answer = str(target)
+        if answer is not None:
+            out["answer"] = answer
+        return out
+
     # -- judge metrics (benchgate.judge.metric; --dataset-args '{"<name>": {"judge": ...}}') --
     def judge_inputs(self, ctx: RunContext, sample: Sample, outputs: Sequence[Any]):
         """What a judge metric shows the judge (a `JudgeInput`): the question (the sample's

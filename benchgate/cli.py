@@ -40,6 +40,12 @@ def main(argv: list[str] | None = None) -> int:
         from benchgate.perf.cli import main as perf_main
 
         return perf_main(argv[1:])
+    sub.add_parser("contamination", help="leakage checks: `benchgate contamination ngram --corpus "
+                                         "PATH --datasets NAMES --output-dir OUT`", add_help=False)
+    if argv[:1] == ["contamination"]:
+        from benchgate.contamination.cli import main as contamination_main
+
+        return contamination_main(argv[1:])
     if argv[:1] == ["arena"]:
         from benchgate.arena.cli import main as arena_main
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from benchgate.engine.contamination import split_benchmarks
 from benchgate.engine.gates import (GateOutcome, add_gap_metrics, check_baseline, check_thresholds,
                                     load_baseline_scores, parse_gates)
 from benchgate.engine.items import (RECORD_PROPERTY, SKIP_PROPERTY, SUBSET_ERROR_PROPERTY,
@@ -130,7 +131,8 @@ class Controller:
                 self.recorder, config=config, model=model, timings=timings, thresholds=self.thresholds,
                 baseline=self.baseline, alpha=self.options.baseline_alpha, dry_run=self.options.dry_run,
                 status="interrupted" if interrupted else None, warnings=warnings,
-                extra={"judge": {k: v for k, v in judge.items() if k != "stats"}} if judge else None)
+                extra={"judge": {k: v for k, v in judge.items() if k != "stats"}} if judge else None,
+                contamination=self._contamination() if self.options.contamination_corpus else None)
         except OutputError as e:
             self.results, self.outcome, self.output_error = e.results, e.outcome, str(e)
             if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
@@ -141,6 +143,11 @@ class Controller:
         if failed and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         self._remove_records_dir()  # merged into samples.jsonl by finalize (kept if that failed)
+
+    def _contamination(self):
+        """--contamination-corpus: the split of every benchmark's score (engine.contamination)."""
+        return lambda benchmarks: split_benchmarks(benchmarks, self.recorder, self.options,
+                                                   lambda name: _benchmark_from(self._modules, name))
 
     def _run_info(self, summaries: list[dict]) -> tuple[dict, dict, dict]:
         """(model, timings, config) of results.json from the process summaries."""
@@ -233,10 +240,12 @@ class OutputError(OSError):
 def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, thresholds: list,
              baseline: dict | None, alpha: float, dry_run: bool, status: str | None = None,
              warnings: list[str] | None = None,
-             extra: dict | None = None) -> tuple[dict, GateOutcome]:
+             extra: dict | None = None, contamination=None) -> tuple[dict, GateOutcome]:
     """Aggregate, apply the gates, write samples.jsonl and results.json. Shared by the
     controller and `benchgate merge`, so a merged run is scored exactly like a single one.
-    `extra`: more top-level keys of results.json.
+    `extra`: more top-level keys of results.json. `contamination(benchmarks)`: adds each
+    benchmark's clean/flagged split and returns the top-level `contamination` block; if it
+    fails, the scores are written with the reason instead.
 
     Nothing finished is lost to one failure: a benchmark whose aggregation fails (a built-in
     one, or a custom aggregate such as the arena's) carries its error (the others are scored),
@@ -256,6 +265,13 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
                                  "n": recorder.custom_counts[bench], "stderr": None,
                                  "error": f"aggregation failed: {type(e).__name__}: {e}"}
     benchmarks = dict(sorted(benchmarks.items()))
+    notes = []
+    if contamination is not None and not dry_run:
+        try:
+            extra["contamination"] = contamination(benchmarks)
+        except Exception as e:  # noqa: BLE001 - the scores are kept; the reason is said
+            extra["contamination"] = {"error": f"{type(e).__name__}: {e}"}
+            notes.append(f"the contamination check failed: {e}")
     problem = None
     try:
         recorder.finish_samples()
@@ -280,7 +296,7 @@ def finalize(recorder: Recorder, *, config: dict, model: dict, timings: dict, th
                 outcome.failures.append(f"the baseline could not be compared: {type(e).__name__}: {e}")
     gates = {"passed": outcome.passed, "checks": outcome.checks, "failures": outcome.failures,
              "baseline": outcome.regressions or None}
-    warnings = list(warnings or []) + outcome.notes
+    warnings = list(warnings or []) + notes + outcome.notes
     broken = any(e.get("error") for e in benchmarks.values())
     failed = outcome.failures or recorder.errors or recorder.failed_requirements or broken
     status = status or ("dry_run" if dry_run else "failed" if failed else "passed")

@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+from benchgate.engine.contamination import merged_split
 from benchgate.engine.controller import corpus_metrics_from, dimension_score_from, finalize
 from benchgate.engine.gates import load_baseline_scores, parse_gates
 from benchgate.engine.recorder import Recorder
@@ -126,5 +127,7 @@ def merge(folders: list[Path], output_dir: Path, gates: list[str] | None = None,
         recorder, config=config, model=first["model"], timings=timings,
         thresholds=parse_gates(gates or []),
         baseline=load_baseline_scores(baseline) if baseline else None, alpha=alpha,
-        dry_run=bool(first["config"].get("dry_run")))
+        dry_run=bool(first["config"].get("dry_run")),
+        contamination=merged_split([r[0][0] for r in loaded], recorder,
+                                   float(first["config"].get("baseline_alpha") or 0.05)))
     return results, outcome.failures

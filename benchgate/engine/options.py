@@ -82,6 +82,13 @@ def add_options(parser) -> None:
                      "by sample id; combine the outputs with `benchgate merge`")
     g.addoption("--group-size", type=int, default=256,
                 help="samples per prediction group (one batched pass; one xdist unit)")
+    g.addoption("--contamination-corpus", nargs="+", action="extend", default=None, metavar="PATH",
+                help="corpus files/folders (.txt, .jsonl, .gz): split every benchmark's score into "
+                     "samples the n-gram check flags and clean ones, with both scores, their CIs and "
+                     "a test of the difference (docs/contamination.md)")
+    g.addoption("--contamination-args", default=None,
+                help="k=v,k=v or JSON for --contamination-corpus: n (13), min_words (8), "
+                     "max_shared (10), text_field (text), workers (1)")
     g.addoption("--progress-interval", type=float, default=10.0, metavar="SECONDS",
                 help="while a group's requests are computed, print its progress (done/total, "
                      "rate, ETA) every SECONDS on any console, plus a tqdm bar on a TTY "
@@ -322,6 +329,31 @@ def check_judge_options(opt) -> dict[str, Any]:
     return args
 
 
+CONTAMINATION_ARGS: dict[str, Arg] = {
+    "n": Arg(13, int, min=1, help="words per n-gram"),
+    "min_words": Arg(8, int, min=1, help="shorter texts are not checked; texts of min_words..n-1 words whole"),
+    "max_shared": Arg(10, int, min=0, help="n-grams of more samples of a benchmark are template text"),
+    "text_field": Arg("text", str, each=True, sep=",", help=".jsonl keys read as documents"),
+    "workers": Arg(1, int, min=1, help="processes scanning the corpus"),
+}
+
+
+def parse_contamination(paths: list[str] | None, text: str | dict | None) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """--contamination-corpus (each path must exist) and --contamination-args, checked."""
+    if text and not paths:
+        raise OptionError("--contamination-args is given but no --contamination-corpus")
+    try:
+        args = check_args(parse_kv(text, "--contamination-args"), CONTAMINATION_ARGS, "--contamination-args")
+    except ValueError as e:
+        raise OptionError(str(e)) from None
+    for path in paths or ():
+        if not Path(path).exists():
+            raise OptionError(f"--contamination-corpus {path}: no such file or folder")
+    if isinstance(args["text_field"], str):
+        args["text_field"] = [args["text_field"]]
+    return tuple(paths or ()), args
+
+
 def shard_of(sample_id: str, total: int) -> int:
     """The shard (1..total) a sample belongs to: a stable hash of its id."""
     digest = hashlib.sha1(sample_id.encode("utf-8")).digest()
@@ -387,6 +419,8 @@ class RunOptions:
     judge_model_args: dict[str, Any] = field(default_factory=dict)
     judge_generation: GenerationConfig = field(default_factory=lambda: judge_generation_config(None))
     arena_config: Path | None = None
+    contamination_corpus: tuple[str, ...] = ()  # --contamination-corpus paths
+    contamination_args: dict[str, Any] = field(default_factory=dict)
     dataset_dirs: tuple[Path, ...] = ()  # every --dataset-dir, searched in order (dataset_dir: the first)
 
     @classmethod
@@ -426,6 +460,7 @@ class RunOptions:
             raise OptionError(f"--dataset-args: {judged[0]}.judge needs a judge model: pass "
                               f"--judge-model (and --judge-api-url for an API)")
         judge_model_args = check_judge_options(opt)
+        corpus, contamination_args = parse_contamination(opt("contamination_corpus"), opt("contamination_args"))
         return cls(
             model=opt("model"),
             model_args=model_args,
@@ -457,6 +492,8 @@ class RunOptions:
             judge_model_args=judge_model_args,
             judge_generation=judge_generation_config(opt("judge_generation_config")),
             arena_config=Path(opt("arena_config")) if opt("arena_config") else None,
+            contamination_corpus=corpus,
+            contamination_args=contamination_args,
         )
 
     def model_options(self) -> ModelOptions:
@@ -512,4 +549,6 @@ class RunOptions:
             "judge_model_args": self.judge_model_args,
             "judge_generation_config": self.judge_generation.key(),
             "arena_config": str(self.arena_config) if self.arena_config else None,
+            "contamination_corpus": list(self.contamination_corpus) or None,
+            "contamination_args": self.contamination_args if self.contamination_corpus else None,
         }

@@ -78,9 +78,38 @@ def summary_lines(benchmarks: dict[str, Any], model_name: str, dimensions: dict[
     return lines + errors
 
 
+def contamination_lines(results: dict[str, Any]) -> list[str]:
+    """With --contamination-corpus: per benchmark, the score of the clean and of the flagged
+    samples, their 95% CIs, the difference and its test (engine/contamination.py)."""
+    block = results.get("contamination")
+    if not block:
+        return []
+    if block.get("error"):
+        return [f"contamination check failed: {block['error']}"]
+    rows = []
+    for name, entry in results["benchmarks"].items():
+        c = entry.get("contamination")
+        if not c or "clean" not in c:
+            continue
+        ci = [f"[{_num(s['ci95'][0])}, {_num(s['ci95'][1])}]" if s.get("ci95") else "-"
+              for s in (c["clean"], c["flagged"])]
+        rows.append((name, str(c["metric"]), _num(c["clean"]["score"]), ci[0], str(c["clean"]["n"]),
+                     _num(c["flagged"]["score"]), ci[1], str(c["flagged"]["n"]),
+                     "-" if c["difference"] is None else f"{c['difference']:+.4f}", c["test"] or "-",
+                     "-" if c["p_value"] is None else f"{c['p_value']:.3g}"))
+    files = len(block.get("corpus", {}).get("files", []))
+    lines = ["", f"contamination: {block['n']}-gram overlap with {files} corpus file(s) ({block['report']})"]
+    if rows:
+        lines += _table(("benchmark", "metric", "clean", "95% CI", "n", "flagged", "95% CI", "n",
+                         "flagged-clean", "test", "p"), rows, left=2)
+    return lines
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_benchgate_summary(results: dict, terminalreporter) -> None:
     """The scores table, first under the "benchgate summary" line (registered by the plugin)."""
     for line in summary_lines(results["benchmarks"], str(results["model"]["name"]),
                               dimensions=results.get("dimensions"), skipped=results.get("skipped")):
+        terminalreporter.write_line(line)
+    for line in contamination_lines(results):
         terminalreporter.write_line(line)

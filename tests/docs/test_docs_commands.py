@@ -221,6 +221,14 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "pytest tests/evals/test_trivia_qa.py": Collect(SUITE),
     "pytest tests/evals/test_truthful_qa.py -k 'golden or gold_label or wrong'": Collect(SUITE),
     "pytest evals --model PATH --datasets xstest --dataset-dir ../shared/safety --chat-template on": Run(extra=ONE),
+    # docs/contamination.md (n-gram overlap)
+    "benchgate contamination ngram --corpus ../shared/benchmarks/gsm8k/train.jsonl --text-field question answer --datasets gsm8k --dataset-dir ../shared/benchmarks --output-dir contamination-out": Run(),
+    "pytest evals --model oracle --datasets gsm8k --limit 50 --dataset-dir ../shared/benchmarks --contamination-corpus ../shared/benchmarks/gsm8k/train.jsonl --contamination-args '{\"text_field\": [\"question\", \"answer\"]}'": Run(),
+    "benchgate contamination ngram --corpus ../shared/benchmarks/gsm8k/train.jsonl --text-field question answer --datasets gsm8k --dataset-dir ../shared/benchmarks --scheduler local --workers 2 --output-dir contamination-dask": Run(),
+    "dask scheduler": Skip("starts a Dask scheduler that runs until stopped; the scan on a scheduler address is tested in tests/contamination/test_distributed.py"),
+    "dask worker tcp://HOST:8786 --nworkers 16 --nthreads 1": Skip("needs a Dask scheduler at HOST; tests/contamination/test_distributed.py runs workers of a LocalCluster"),
+    "benchgate contamination ngram --corpus /shared/corpus --datasets mmlu gsm8k --scheduler tcp://HOST:8786 --output-dir out": Skip("needs a Dask cluster at HOST and a corpus on its shared storage; the same scan on a LocalCluster's address is tested in tests/contamination/test_distributed.py"),
+    "python benchmarks/contamination_speed.py --size-mb 512 --workers 2": Skip(MEASURE),
 }
 
 

@@ -172,6 +172,10 @@ COMMANDS = {
     "arena: missing config": lambda t: ["arena", str(t / "nope.yaml")],
     "arena rate: missing file": lambda t: ["arena", "rate", str(t / "nope.jsonl")],
     "arena rate: unknown option": lambda t: ["arena", "rate", str(t / "x.jsonl"), "--no-such-option"],
+    "contamination: no check": lambda t: ["contamination"],
+    "contamination ngram: missing corpus": lambda t: ["contamination", "ngram", "--corpus", str(t / "nope.txt"),
+                                                      "--datasets", "gsm8k", "--output-dir", str(t / "o")],
+    "contamination ngram: no datasets": lambda t: ["contamination", "ngram", "--corpus", str(t), "--output-dir", str(t / "o")],
     "unknown command": lambda t: ["no-such-command"],
     "no command": lambda t: [],
 }

@@ -242,6 +242,20 @@
         b.ci95 ? `[${fmt(b.ci95[0])}, ${fmt(b.ci95[1])}]` : "–", b.macro_subsets, gateOf(n) || "–"]; }), "bench-table"));
     root.append(el("div", { class: "charts" }, barChart("Score per benchmark (95% CI)",
       names.map((n) => ({ label: n, score: D.benchmarks[n].score, ci: D.benchmarks[n].ci95, n: D.benchmarks[n].n })))));
+    // --contamination-corpus: each score split into clean and flagged samples (engine/contamination.py)
+    const split = names.filter((n) => D.benchmarks[n].contamination && D.benchmarks[n].contamination.clean);
+    if (split.length) {
+      const C = D.meta.contamination || {};
+      const ci = (s) => (s && s.ci95 ? `[${fmt(s.ci95[0])}, ${fmt(s.ci95[1])}]` : "–");
+      root.append(el("h2", { text: `Contamination: clean vs flagged samples (${C.n || ""}-gram overlap with the corpus)` }),
+        el("p", { class: "contamination-rule", text: `${C.rule || ""} Corpus: ${((C.corpus || {}).files || []).join(", ")}.` }),
+        table(["benchmark", "metric", "clean", "95% CI", "n clean", "flagged", "95% CI", "n flagged", "flagged − clean", "test", "p"],
+          split.map((n) => { const c = D.benchmarks[n].contamination; return [n, c.metric, c.clean.score, ci(c.clean), String(c.clean.n),
+            c.flagged.score, ci(c.flagged), String(c.flagged.n), c.difference, c.test || "–", c.p_value]; }), "contamination"));
+      const ids = split.flatMap((n) => D.benchmarks[n].contamination.flagged_ids || []);
+      if (ids.length) root.append(el("details", {}, el("summary", { text: `flagged samples (${ids.length})` }),
+        el("ul", { class: "contamination-ids" }, ids.slice(0, 500).map((id) => el("li", { text: id })))));
+    }
     for (const n of names) {
       const b = D.benchmarks[n];
       const charts = el("div", { class: "charts" });

@@ -1,0 +1,15 @@
+"""`benchgate contamination CHECK ...`: leakage checks of benchmark samples (docs/contamination.md)."""
+from __future__ import annotations
+
+from benchgate.contamination.ngram_cli import add_ngram, run_ngram
+from benchgate.usage import USAGE_ERROR, UsageParser
+
+
+def main(argv: list[str]) -> int:
+    parser = UsageParser(prog="benchgate contamination", description=__doc__)
+    checks = parser.add_subparsers(dest="check", required=True)
+    add_ngram(checks)
+    args = parser.parse_args(argv)
+    if args.check == "ngram":
+        return run_ngram(args, parser)
+    return USAGE_ERROR
