@@ -26,12 +26,6 @@ def main(argv: list[str] | None = None) -> int:
     from benchgate.reports.cli import add_commands, run as run_report
 
     add_commands(sub)
-    contamination = sub.add_parser("contamination", help="leakage checks of benchmark samples "
-                                                         "(docs/contamination.md)")
-    checks = contamination.add_subparsers(dest="check", required=True)
-    from benchgate.contamination.membership import add_command as add_membership
-
-    add_membership(checks)
     sub.add_parser("perf", help="load-test an OpenAI-compatible endpoint (see `benchgate perf -h`)",
                    add_help=False)
     sub.add_parser("arena", help="run an arena config (`benchgate arena CONFIG.yaml`) or re-rate "
@@ -40,8 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         from benchgate.perf.cli import main as perf_main
 
         return perf_main(argv[1:])
-    sub.add_parser("contamination", help="leakage checks: `benchgate contamination ngram --corpus "
-                                         "PATH --datasets NAMES --output-dir OUT`", add_help=False)
+    sub.add_parser("contamination", help="leakage checks: `benchgate contamination ngram|membership "
+                                         "...` (docs/contamination.md)", add_help=False)
     if argv[:1] == ["contamination"]:
         from benchgate.contamination.cli import main as contamination_main
 
@@ -65,10 +59,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.usage_error(str(e))
     if args.command == "merge":
         return _merge(args, parser)
-    if args.command == "contamination" and args.check == "membership":
-        from benchgate.contamination.membership import run as run_membership
-
-        return run_membership(args)
     if args.command in ("report", "leaderboard"):
         return run_report(args, parser)
     return USAGE_ERROR
