@@ -34,7 +34,9 @@ def arena_scope(config: pytest.Config, nodeid: str) -> str | None:
 
 
 class SampleGroupScheduling(LoadScopeScheduling):
-    """LoadScope scheduling whose scope is the benchmark prediction group."""
+    """LoadScope scheduling whose scope is the benchmark prediction group; any other test is a
+    scope of its own, spread one by one as under `--dist load` (LoadScope's default scope,
+    the module, would keep a whole test file on one worker)."""
 
     def __init__(self, config, log=None):
         super().__init__(config, log)
@@ -42,4 +44,4 @@ class SampleGroupScheduling(LoadScopeScheduling):
 
     def _split_scope(self, nodeid: str) -> str:
         return (group_scope(nodeid, self.group_size) or arena_scope(self.config, nodeid)
-                or super()._split_scope(nodeid))
+                or nodeid)
