@@ -21,6 +21,13 @@ from hypothesis import HealthCheck, settings
 settings.register_profile("benchgate", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("benchgate")
 
+# One torch/OpenMP thread per xdist worker (set before anything imports torch; the subprocesses
+# a test starts inherit it): CI runs 3 workers on 2 cores, and torch's default of one thread per
+# core per worker had 6 spinning threads contend for 2 cores.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / "benchmarks")
 # the arena/judge data (../shared/arena): beside the benchmark data
