@@ -13,26 +13,30 @@ a reviewed decision below:
 - SKIP: cannot run offline or here, with the reason (a server at HOST, a hub download, an
   install, a measurement script of minutes).
 
-A command without a decision fails the test, and so does a decision whose command is no longer
-documented. One shared setup makes the earlier runs the commands read (last-release/, runs/*,
-shard1/, old/, arena-out/, targets.yaml, gates.yaml); the data folders come from
-BENCHGATE_DATASET_DIR (../shared/benchmarks:../shared/safety), as the README documents."""
+A command without a decision fails a test, and so does a decision whose command is no longer
+documented. Each RUN command is a test of its own in a workspace of its own, so xdist spreads
+them over its workers; commands that read what an earlier documented command wrote run
+together, in order, as one test (GROUPS). The earlier runs the commands read (last-release/,
+runs/*, shard1/, old/, arena-out/, ...: SETUP_RUNS) are each made once per pytest session for
+all workers and copied into the workspace of each test that names them; targets.yaml and
+gates.yaml are written there. The data folders come from BENCHGATE_DATASET_DIR
+(../shared/benchmarks:../shared/safety), as the README documents."""
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import glob
 import json
 import os
 import shlex
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from benchgate.cli import main as benchgate_main
-from tests.conftest import forget_suite_modules
+from tests.conftest import build_once, forget_suite_modules, in_process
 from tests.docs.markdown_commands import ROOT, documented
 
 pytestmark = pytest.mark.slow
@@ -247,25 +251,119 @@ def test_every_documented_command_has_a_decision():
             assert (ROOT / script).is_file(), f"{command}: {script} is gone"
 
 
+# -- what the commands read ------------------------------------------------------------------
+
+# Documented commands that read what an earlier documented command wrote: each group runs in
+# one test, in this order, in one workspace. Every other RUN command is a test of its own.
+GROUPS: tuple[tuple[str, ...], ...] = (
+    # the merge reads the README's shard2/ (shard1/ and shard3/ come from the setup)
+    ("pytest evals --model PATH --datasets mmlu --shard 2/3 --output-dir shard2/",
+     "benchgate merge shard1/ shard2/ shard3/ --output-dir merged/ --gate mmlu=0.45"),
+    # docs/arena.md rates the reviews the dry run wrote to out/arena/
+    ("benchgate arena cfg_arena.yaml --dry-run --output-dir out/",
+     "benchgate arena rate out/arena/reviews.jsonl --category-file category_mapping.yaml"),
+    # the README's reports read its outputs/mmlu and allure-results; docs/reports.md's Allure
+    # report reads the same allure-results (its own `-n 2` run is a SKIP)
+    ("pytest evals --model PATH --datasets mmlu --alluredir allure-results --output-dir outputs/mmlu",
+     "benchgate report allure allure-results --run outputs/mmlu",
+     "benchgate report html outputs/mmlu --compare last-release/ -o report.html",
+     "benchgate report summary outputs/mmlu --baseline last-release/ '>>' '$GITHUB_STEP_SUMMARY'",
+     "benchgate report annotations outputs/mmlu",
+     "benchgate report allure allure-results --run outputs/run -o reports/out/allure"),
+)
+
+# The earlier runs and files the commands read (the setup), each made once per pytest session
+# for all xdist workers (tests/conftest.py::build_once) and copied into the workspace of each
+# test whose commands name it (`_setup_needs`).
+MMLU_ONE = ["evals", "--datasets", "mmlu", "--limit", "1", "-q"]
+SETUP_RUNS: dict[str, list[str]] = {
+    "last-release": ["pytest", *MMLU_ONE, "--model", "oracle", "--output-dir", "last-release"],
+    "outputs/run": ["pytest", *MMLU_ONE, "--model", "oracle", "--output-dir", "outputs/run"],  # docs/reports.md's run
+    # runs/*: every run has mmlu (the targets' leaderboard) and xstest (a dimension)
+    **{f"runs/{name}": ["pytest", "evals", "--datasets", "mmlu", "xstest", "--limit", "1", "-q",
+                        "--model", model, "--output-dir", f"runs/{name}"]
+       for name, model in (("qwen-7b", "oracle"), ("llama-8b", "wrong"), ("safety-a", "oracle"),
+                           ("safety-b", "wrong"))},
+    "shard1": ["pytest", *MMLU_ONE, "--model", "oracle", "--shard", "1/3", "--output-dir", "shard1/"],
+    "shard3": ["pytest", *MMLU_ONE, "--model", "oracle", "--shard", "3/3", "--output-dir", "shard3/"],
+    "old": ["pytest", "evals", "--datasets", "gsm8k", "--limit", "1", "-q", "--model", "oracle", "--output-dir", "old"],
+    "arena-out": ["benchgate", "arena", "setup/arena.yaml", "--output-dir", "arena-out", "-q"],
+}
+SETUP_FILES = {"targets.yaml": "oracle:\n  mmlu: 74.2\n", "gates.yaml": "mmlu: 0.25\n"}
+
+
+def _setup_needs(command: str, decision: Run) -> set[str]:
+    """The setup outputs a command names: a word that is one, a path inside one, or a glob
+    matching it (`runs/*`); `replay:` prefixes dropped."""
+    words = shlex.split(command)
+    words += [decision.paths.get(w, w) for w in words]
+    needs = set()
+    for word in words:
+        word = word.removeprefix("replay:")
+        for name in (*SETUP_RUNS, *SETUP_FILES):
+            if word.rstrip("/") == name or word.startswith(name + "/") or \
+                    ("*" in word and fnmatch.fnmatch(name, word)):
+                needs.add(name)
+    return needs
+
+
+def _cases() -> tuple[list[tuple[str, ...]], list[str]]:
+    """(the RUN tests: one command, or a GROUPS group, in documentation order; the COLLECT
+    commands)."""
+    grouped = {c: g for g in GROUPS for c in g}
+    runs: list[tuple[str, ...]] = []
+    collects = []
+    for command in documented():
+        decision = DECISIONS.get(command)
+        if isinstance(decision, Collect):
+            collects.append(command)
+        elif isinstance(decision, Run) and grouped.get(command, (command,)) not in runs:
+            runs.append(grouped.get(command, (command,)))
+    return runs, collects
+
+
+RUN_CASES, COLLECT_CASES = _cases()
+
+
+def _case_id(commands: tuple[str, ...]) -> str:
+    """The doc file and the command(s): `README.md: benchgate merge ...`."""
+    return f"{documented()[commands[0]][0]}: " + " && ".join(commands)
+
+
+def test_groups_are_documented_runs():
+    """A group names documented RUN commands only (a stale group member fails here), each once."""
+    members = [c for g in GROUPS for c in g]
+    assert len(members) == len(set(members)), "a command is in two groups"
+    for command in members:
+        assert isinstance(DECISIONS.get(command), Run), f"group member without a RUN decision: {command!r}"
+    docs = documented()
+    assert not [c for c in members if c not in docs], "group members no longer documented"
+
+
 # -- running them ---------------------------------------------------------------------------
 
-def _in_process(words: list[str], capsys) -> tuple[int, str]:
-    """(exit code, stdout + stderr) of one command run in this process."""
+def _dispatch(words: list[str]) -> int:
+    """Exit code of one command run in this process (`pytest` through pytest.main, `benchgate`
+    through its main, `python -c` through exec)."""
     program, args = words[0], words[1:]
-    code: int
     try:
-        with forget_suite_modules():
-            if program == "pytest":
-                code = int(pytest.main(args))
-            elif program == "benchgate":
-                code = int(benchgate_main(args) or 0)
-            elif program == "python" and args[:1] == ["-c"]:
-                exec(compile(args[1], "<python -c>", "exec"), {"__name__": "__main__"})
-                code = 0
-            else:
-                raise AssertionError(f"no in-process runner for {program!r}")
+        if program == "pytest":
+            return int(pytest.main(args))
+        if program == "benchgate":
+            return int(benchgate_main(args) or 0)
+        if program == "python" and args[:1] == ["-c"]:
+            exec(compile(args[1], "<python -c>", "exec"), {"__name__": "__main__"})
+            return 0
     except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    raise AssertionError(f"no in-process runner for {program!r}")
+
+
+def _in_process(words: list[str], capsys) -> tuple[int, str]:
+    """(exit code, stdout + stderr) of one command run in this process; the suite modules it
+    imported are dropped afterwards (tests/conftest.py::forget_suite_modules)."""
+    with forget_suite_modules():
+        code = _dispatch(words)
     captured = capsys.readouterr()
     return code, captured.out + captured.err
 
@@ -292,43 +390,9 @@ def _words(command: str, decision: Run, workspace: Path) -> tuple[list[str], Pat
     return out + list(decision.extra), append_to
 
 
-def _setup_runs(workspace: Path, capsys) -> None:
-    """The earlier runs and files the documented commands read."""
-    arena_questions = workspace / "setup" / "questions.jsonl"
-    arena_questions.parent.mkdir(parents=True)
-    rows = [json.loads(x) for x in (SHARED / "arena" / "evalscope" / "question.jsonl").read_text().splitlines()]
-    picked = [next(r for r in rows if r["category"] == c) for c in ("generic", "math")]
-    arena_questions.write_text("".join(json.dumps(r) + "\n" for r in picked))
-    config = (ROOT / "examples" / "arena" / "pairwise.yaml").read_text()
-    config = config.replace("../../../shared/arena/evalscope/question.jsonl", str(arena_questions))
-    config = config.replace("../../../shared/", str(SHARED) + "/")
-    (workspace / "setup" / "arena.yaml").write_text(config)
-    (workspace / "targets.yaml").write_text("oracle:\n  mmlu: 74.2\n")
-    (workspace / "gates.yaml").write_text("mmlu: 0.25\n")
-    mmlu = ["evals", "--datasets", "mmlu", "--limit", "1", "-q"]
-    setup = [
-        ["pytest", *mmlu, "--model", "oracle", "--output-dir", "last-release"],
-        ["pytest", *mmlu, "--model", "oracle", "--output-dir", "outputs/run"],  # docs/reports.md's run
-        # runs/*: every run has mmlu (the targets' leaderboard) and xstest (a dimension)
-        *(["pytest", "evals", "--datasets", "mmlu", "xstest", "--limit", "1", "-q", "--model", model,
-           "--output-dir", f"runs/{name}"]
-          for name, model in (("qwen-7b", "oracle"), ("llama-8b", "wrong"), ("safety-a", "oracle"),
-                              ("safety-b", "wrong"))),
-        ["pytest", *mmlu, "--model", "oracle", "--shard", "1/3", "--output-dir", "shard1/"],
-        ["pytest", *mmlu, "--model", "oracle", "--shard", "3/3", "--output-dir", "shard3/"],
-        ["pytest", "evals", "--datasets", "gsm8k", "--limit", "1", "-q", "--model", "oracle", "--output-dir", "old"],
-        ["benchgate", "arena", "setup/arena.yaml", "--output-dir", "arena-out", "-q"],
-    ]
-    for words in setup:
-        code, text = _in_process(words, capsys)
-        assert code == 0, f"setup {shlex.join(words)} -> {code}\n{text[-3000:]}"
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory) -> Path:
-    """A checkout beside ../shared: the repository's folders linked (reports/ copied: reports
-    are written under it), ../shared linked."""
-    base = tmp_path_factory.mktemp("docs")
+def _checkout(base: Path) -> Path:
+    """A checkout beside ../shared under `base`: the repository's folders linked (reports/
+    copied: reports are written under it), ../shared linked."""
     (base / "shared").symlink_to(SHARED)
     checkout = base / "checkout"
     checkout.mkdir()
@@ -338,41 +402,88 @@ def workspace(tmp_path_factory) -> Path:
     return checkout
 
 
-def test_documented_commands_run_as_written(workspace, monkeypatch, capsys, benchgate_home):
+def _write_arena_config(checkout: Path) -> None:
+    """setup/arena.yaml: examples/arena/pairwise.yaml on one generic and one math question."""
+    arena_questions = checkout / "setup" / "questions.jsonl"
+    arena_questions.parent.mkdir(parents=True)
+    rows = [json.loads(x) for x in (SHARED / "arena" / "evalscope" / "question.jsonl").read_text().splitlines()]
+    picked = [next(r for r in rows if r["category"] == c) for c in ("generic", "math")]
+    arena_questions.write_text("".join(json.dumps(r) + "\n" for r in picked))
+    config = (ROOT / "examples" / "arena" / "pairwise.yaml").read_text()
+    config = config.replace("../../../shared/arena/evalscope/question.jsonl", str(arena_questions))
+    config = config.replace("../../../shared/", str(SHARED) + "/")
+    (checkout / "setup" / "arena.yaml").write_text(config)
+
+
+def _env(checkout: Path, home: Path) -> dict[str, str]:
+    """The environment every command runs in: the worker's BENCHGATE_HOME, the data folders as
+    the README documents them, the step summary in the checkout."""
+    return {"BENCHGATE_HOME": str(home),
+            "BENCHGATE_DATASET_DIR": os.pathsep.join(["../shared/benchmarks", "../shared/safety"]),
+            "GITHUB_STEP_SUMMARY": str(checkout / "step-summary.md")}
+
+
+@pytest.fixture(scope="session")
+def setup_output(tmp_path_factory, benchgate_home, smoke_path):
+    """setup_output(name) -> the folder of the setup run `name` (SETUP_RUNS), made by its command
+    once per pytest session: the first xdist worker to ask builds it, the others wait and copy."""
+    def get(name: str) -> Path:
+        def build(base: Path) -> None:
+            checkout = _checkout(base)
+            if name == "arena-out":
+                _write_arena_config(checkout)
+            words = SETUP_RUNS[name]
+            with in_process(_env(checkout, benchgate_home), checkout) as (out, err):
+                code = _dispatch(words)
+            assert code == 0, f"setup {shlex.join(words)} -> {code}\n{(out.getvalue() + err.getvalue())[-3000:]}"
+
+        return build_once(tmp_path_factory, "docs-setup-" + name.replace("/", "-"), build) / "checkout" / name
+
+    return get
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    """This test's own checkout beside ../shared: no other test writes in it."""
+    return _checkout(tmp_path)
+
+
+@pytest.mark.parametrize("commands", RUN_CASES, ids=[_case_id(c) for c in RUN_CASES])
+def test_documented_commands_run_as_written(commands, workspace, setup_output, benchgate_home,
+                                            smoke_path, monkeypatch, capsys):
+    """The command (or a GROUPS group, in order) runs as written, with only its decision's
+    replacements, in a workspace holding the setup outputs it reads, and exits as the docs say."""
+    for name in sorted(set().union(*(_setup_needs(c, DECISIONS[c]) for c in commands))):
+        if name in SETUP_FILES:
+            (workspace / name).write_text(SETUP_FILES[name])
+        else:
+            shutil.copytree(setup_output(name), workspace / name)
     monkeypatch.chdir(workspace)
-    monkeypatch.setenv("BENCHGATE_HOME", str(benchgate_home))
-    monkeypatch.setenv("BENCHGATE_DATASET_DIR", os.pathsep.join(["../shared/benchmarks", "../shared/safety"]))
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(workspace / "step-summary.md"))
-    started = time.perf_counter()
-    _setup_runs(workspace, capsys)
-    timings = [(time.perf_counter() - started, "(shared setup)")]
+    for key, value in _env(workspace, benchgate_home).items():
+        monkeypatch.setenv(key, value)
     failures = []
-    for command in documented():
-        started = time.perf_counter()
-        decision = DECISIONS.get(command)
-        if isinstance(decision, Collect):
-            words = shlex.split(command)
-            with contextlib.chdir(ROOT):  # the suite's own tests, collected where they live
-                code, text = _in_process([words[0], "--collect-only", "-q", *words[1:]], capsys)
-            if code != 0:
-                failures.append(f"{command}: collection exit {code}\n{text[-1500:]}")
-            timings.append((time.perf_counter() - started, command))
-            continue
-        if not isinstance(decision, Run):
-            continue
+    for command in commands:
+        decision = DECISIONS[command]
         words, append_to = _words(command, decision, workspace)
         code, text = _in_process(words, capsys)
         if append_to is not None:
             with open(append_to, "a", encoding="utf-8") as f:
                 f.write(text)
+            # the `>> $GITHUB_STEP_SUMMARY` command wrote a summary
+            assert append_to.read_text().strip(), f"{command}: nothing appended to {append_to}"
         if code != decision.code:
             failures.append(f"{command}\n  ran: {shlex.join(words)}\n  exit {code}, expected {decision.code}\n"
                             f"{text[-2000:]}")
-        timings.append((time.perf_counter() - started, command))
-    # where the time goes (the slowest first), beside the workspace
-    (workspace.parent / "timings.txt").write_text("".join(f"{s:7.1f} s  {c}\n" for s, c in sorted(timings, reverse=True)))
     assert not failures, "\n\n".join(failures)
-    assert (workspace / "step-summary.md").read_text().strip()  # the `>> $GITHUB_STEP_SUMMARY` command
+
+
+@pytest.mark.parametrize("command", COLLECT_CASES, ids=[_case_id((c,)) for c in COLLECT_CASES])
+def test_documented_suite_selections_collect(command, capsys):
+    """A COLLECT command's paths exist and its selection is not empty."""
+    words = shlex.split(command)
+    with contextlib.chdir(ROOT):  # the suite's own tests, collected where they live
+        code, text = _in_process([words[0], "--collect-only", "-q", *words[1:]], capsys)
+    assert code == 0, f"{command}: collection exit {code}\n{text[-1500:]}"
 
 
 def test_the_decision_list_changes_only_paths_models_and_limits():
