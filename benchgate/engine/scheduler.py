@@ -34,14 +34,18 @@ def arena_scope(config: pytest.Config, nodeid: str) -> str | None:
 
 
 class SampleGroupScheduling(LoadScopeScheduling):
-    """LoadScope scheduling whose scope is the benchmark prediction group; any other test is a
-    scope of its own, spread one by one as under `--dist load` (LoadScope's default scope,
-    the module, would keep a whole test file on one worker)."""
+    """LoadScope scheduling whose scope is the benchmark prediction group. Other tests: in an
+    evaluation run (a model, an API or --dry-run), their module, since hand-written evals are
+    predicted per module; in a plain test session each test alone, as under `--dist load`
+    (the module scope would keep a whole test file on one worker)."""
 
     def __init__(self, config, log=None):
         super().__init__(config, log)
         self.group_size = config.getoption("group_size")
+        options = get_state(config).options
+        self.evaluating = bool(options.model or options.api_url or options.dry_run
+                               or options.arena_config)
 
     def _split_scope(self, nodeid: str) -> str:
         return (group_scope(nodeid, self.group_size) or arena_scope(self.config, nodeid)
-                or nodeid)
+                or (super()._split_scope(nodeid) if self.evaluating else nodeid))
