@@ -270,6 +270,13 @@ GROUPS: tuple[tuple[str, ...], ...] = (
      "benchgate report summary outputs/mmlu --baseline last-release/ '>>' '$GITHUB_STEP_SUMMARY'",
      "benchgate report annotations outputs/mmlu",
      "benchgate report allure allure-results --run outputs/run -o reports/out/allure"),
+    # docs/contamination.md: the variant run, its summary and its HTML compare read the original run
+    ("pytest evals --model PATH --datasets gsm8k --output-dir outputs/gsm8k-original",
+     "pytest evals --model PATH --datasets gsm8k --dataset-args '{\"gsm8k\": {\"variant\": \"numbers\", "
+     "\"variant_seed\": 7}}' --baseline outputs/gsm8k-original --gate 'gsm8k:variant_gap<=0.05' "
+     "--output-dir outputs/gsm8k-numbers",
+     "benchgate report summary outputs/gsm8k-numbers --baseline outputs/gsm8k-original",
+     "benchgate report html outputs/gsm8k-numbers --compare outputs/gsm8k-original -o reports/out/gap.html"),
 )
 
 # The earlier runs and files the commands read (the setup), each made once per pytest session
