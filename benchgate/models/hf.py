@@ -23,6 +23,7 @@ from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
 from .hf_tokens import token_scores
 from .kv_cache import concat, forward_on_prefixes
 from .pair_tokens import encode_pairs
+from .shared_attention import forward_packed_on_prefixes
 from .windows import rolling_windows, window_inputs
 
 Progress = Callable[[int], None] | None
@@ -226,21 +227,30 @@ class HFBackend:
             offset = first
         logits = self.model(input_ids=ids.to(self.device), **kwargs).logits
         self._count(lens)
-        self._collect(batch, pairs, logits, lens, offset, results)
+        self._collect(batch, pairs, [logits[j, :n - offset] for j, n in enumerate(lens)], results)
 
     @torch.inference_mode()
     def _score_batch_on_prefix(self, batch, pairs, inputs, results, plan: Plan) -> None:
         """Rows forwarded on top of their cached prefix: only the tokens after it are input."""
         rows = [inputs[members[0]][plan.offset(j):] for j, members in batch]
         lens = [len(r) for r in rows]
-        first = min(lens[k] - max(len(pairs[i][1]) for i in members)
-                    for k, (_, members) in enumerate(batch))
+        scored = [max(len(pairs[i][1]) for i in members) for _, members in batch]
+        chains = [plan.chain(j) for j, _ in batch]
+        self._count(lens)
+        if self.prefix.packed and any(c is not chains[0] for c in chains):
+            # several prefixes: the rows packed without padding (shared_attention.py)
+            merged = {id(c): concat(c) for c in chains}
+            row_logits = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], rows, scored)
+            self.prefix.stats["packed_rows"] += len(rows)
+            self._collect(batch, pairs, row_logits, results)
+            return
+        first = min(n - k for n, k in zip(lens, scored))
         keep = max(lens) - first if self._keep_arg else None
-        logits, _ = forward_on_prefixes(self.model, self.prefix.kwarg, [plan.chain(j) for j, _ in batch],
+        logits, _ = forward_on_prefixes(self.model, self.prefix.kwarg, chains,
                                         rows, self.pad_token_id, logits_to_keep=keep,
                                         shared_attention=self.prefix.shared_attention)
-        self._count(lens)
-        self._collect(batch, pairs, logits, lens, first if keep is not None else 0, results)
+        offset = first if keep is not None else 0
+        self._collect(batch, pairs, [logits[j, :n - offset] for j, n in enumerate(lens)], results)
 
     def _count(self, lens: list[int]) -> None:
         self.stats["forward_calls"] += 1
@@ -248,13 +258,13 @@ class HFBackend:
         self.stats["forward_tokens"] += sum(lens)
 
     @staticmethod
-    def _collect(batch, pairs, logits, lens, offset, results) -> None:
-        """Sum each member's continuation logprobs from its row's logits (`offset`: index of
-        the first kept position)."""
+    def _collect(batch, pairs, row_logits, results) -> None:
+        """Sum each member's continuation logprobs from its row's logits (`row_logits[j]`: the
+        logits of row j's last positions, up to and including its last input position)."""
         for j, (_, members) in enumerate(batch):
             # log_softmax in float32 over this row's continuation positions only
-            lo = lens[j] - max(len(pairs[i][1]) for i in members)
-            lp_row = F.log_softmax(logits[j, lo - offset:lens[j] - offset].float(), dim=-1)
+            n = max(len(pairs[i][1]) for i in members)
+            lp_row = F.log_softmax(row_logits[j][len(row_logits[j]) - n:].float(), dim=-1)
             for i in members:
                 cont = pairs[i][1]
                 lp = lp_row[len(lp_row) - len(cont):]

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from .kv_cache import KV, concat, forward_on_prefixes, unsupported_reason, cache_kwarg
 from .prefix_tree import PrefixNode, common_prefix, prefix_forest
+from .shared_attention import forward_packed_on_prefixes, unusable_reason
 
 DEFAULT_MIN_TOKENS = 16  # shorter shared prefixes are not worth an extra forward
 STORE_ENTRIES = 2  # top-level prefixes kept across backend calls
@@ -55,8 +56,9 @@ class PrefixReuse:
         self._checked = not enabled
         self.reason: str | None = None if enabled else "turned off (prefix_cache=false)"
         self.shared_attention = False  # set by the self-check (see shared_attention.py)
+        self.packed = False  # rows on several prefixes packed into one sequence (idem)
         self.store: OrderedDict[tuple, KV] = OrderedDict()
-        self.stats = {"prefix_forward_tokens": 0, "prefix_reused_tokens": 0}
+        self.stats = {"prefix_forward_tokens": 0, "prefix_reused_tokens": 0, "packed_rows": 0}
 
     @property
     def enabled(self) -> bool:
@@ -74,7 +76,7 @@ class PrefixReuse:
         """Compare batched prefix reuse (two rows, prefixes of different lengths) with plain
         forwards on a few tokens; a model whose positions or masks ignore the cache differs.
         Then the same for two rows on one prefix with the shared-prefix attention, which is
-        used only where it passes too."""
+        used only where it passes too, and for rows on two prefixes packed into one sequence."""
         vocab = int(getattr(self.model.config, "vocab_size", 0) or 0)
         if vocab < 8:
             return "unknown vocabulary size"
@@ -89,14 +91,19 @@ class PrefixReuse:
             reason = self._compare(plan, [(0, toks[:24]), (2, toks[:9] + other[:12])], False)
             if reason:
                 return reason
-            from .shared_attention import unusable_reason
-
             if unusable_reason(self.model) is None:  # else: each row gets its own copy of the prefix
                 differs = self._compare(plan, [(0, toks[:24]), (0, toks[:17] + other[:9])], True)
                 self.shared_attention = differs is None
                 if differs:
                     warnings.warn(f"shared-prefix attention off for this model ({differs}): each row "
                                   f"gets its own copy of the prefix", RuntimeWarning, stacklevel=3)
+                else:  # rows on several prefixes, packed without padding
+                    differs = self._compare(plan, [(0, toks[:24]), (0, toks[:17] + other[:9]),
+                                                   (2, toks[:9] + other[:12])], True, packed=True)
+                    self.packed = differs is None
+                    if differs:
+                        warnings.warn(f"packed rows off for this model ({differs}): rows on different "
+                                      f"prefixes are padded", RuntimeWarning, stacklevel=3)
         except Exception as e:  # noqa: BLE001 - any failure means: do not use it
             return f"self-check failed: {type(e).__name__}: {e}"
         finally:
@@ -104,14 +111,22 @@ class PrefixReuse:
             self.stats = {k: 0 for k in self.stats}
         return None
 
-    def _compare(self, plan: Plan, rows: list[tuple[int, list[int]]], shared: bool) -> str | None:
-        """None when rows forwarded on the plan's prefixes give a full forward's numbers."""
+    def _compare(self, plan: Plan, rows: list[tuple[int, list[int]]], shared: bool,
+                 packed: bool = False) -> str | None:
+        """None when rows forwarded on the plan's prefixes give a full forward's numbers
+        (`packed`: with `forward_packed_on_prefixes`, the last 5 positions of each row)."""
         chains = [plan.chain(i) for i, _ in rows]
         starts = [plan.offset(i) for i, _ in rows]
+        own = [r[s:] for (_, r), s in zip(rows, starts)]
         try:
-            logits, _ = forward_on_prefixes(self.model, self.kwarg, chains,
-                                            [r[s:] for (_, r), s in zip(rows, starts)], self.pad_token_id,
-                                            shared_attention=shared)
+            if packed:
+                merged = {id(c): concat(c) for c in chains}
+                keep = [5] * len(rows)
+                logits = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], own, keep)
+                starts = [len(r) - 5 for _, r in rows]
+            else:
+                logits, _ = forward_on_prefixes(self.model, self.kwarg, chains, own, self.pad_token_id,
+                                                shared_attention=shared)
         except Exception as e:  # noqa: BLE001 - any failure means: do not use it
             return f"self-check failed: {type(e).__name__}: {e}"
         device = next(self.model.parameters()).device
@@ -119,7 +134,7 @@ class PrefixReuse:
         for j, ((_, r), s) in enumerate(zip(rows, starts)):
             full = self.model(input_ids=torch.tensor([r], device=device), use_cache=False).logits
             want = F.log_softmax(full[0, s:].float(), -1)
-            got = F.log_softmax(logits[j, :len(r) - s].float(), -1)
+            got = F.log_softmax(logits[j][:len(r) - s].float(), -1)
             diff = (want - got).abs().max().item()
             if not diff <= tol:
                 return f"self-check differs from a full forward by {diff:.3g}"

@@ -9,6 +9,12 @@ decomposition of Hydragen, Juravsky et al. 2024). CPU only (`aten::_scaled_dot_p
 attention_for_cpu` returns the log-sum-exp), transformers 5 (`AttentionInterface`, and the
 model passes extra forward keywords down to its attention). The backend's self-check compares
 it with full forwards before it is used, as it does for the cached prefixes themselves.
+
+`forward_packed_on_prefixes` does the same for a batch whose rows continue several prefixes (the
+choices of HellaSwag or ARC samples: a few rows per sample context): the rows are packed into one
+sequence without padding (so the linear layers and the LM head see real tokens only), each group
+of rows attends to its prefix once (its queries folded into one call), and every row to its own
+tokens causally (laid out right-padded for that one call only).
 """
 from __future__ import annotations
 
@@ -30,12 +36,14 @@ def _repeat_heads(t: torch.Tensor, heads: int) -> torch.Tensor:
 
 
 def _attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0,
-               shared_prefix=None, **kwargs):
+               shared_prefix=None, packed=None, **kwargs):
     """transformers attention function: the merged prefix + own-token attention when the
-    forward was given `shared_prefix` (per layer (keys, values), each (1, kv_heads, P, dim)),
-    else plain SDPA."""
+    forward was given `shared_prefix` (per layer (keys, values), each (1, kv_heads, P, dim)) or
+    `packed` (a `Packing`), else plain SDPA."""
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
+    if packed is not None:
+        return _packed_attention(module, query, key, value, scaling, packed)
     if shared_prefix is None:
         return sdpa_attention_forward(module, query, key, value, attention_mask, scaling=scaling,
                                       dropout=dropout, **kwargs)
@@ -55,17 +63,66 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
     return out.transpose(1, 2).contiguous(), None
 
 
+class Packing:
+    """Where the rows of a packed batch lie: `slots[t]`, the index in a right-padded (rows x
+    width) layout of packed token t; `groups`, per group of consecutive rows continuing one
+    prefix, its packed token range and that prefix's per-layer (keys, values)."""
+
+    def __init__(self, lens: Sequence[int], groups: Sequence[tuple[int, int, Sequence]]):
+        self.rows, self.width = len(lens), max(lens)
+        self.slots = torch.cat([j * self.width + torch.arange(n) for j, n in enumerate(lens)])
+        self.groups = groups  # (first token, end token, per-layer (keys, values))
+
+
+def _merge(out_p, lse_p, out_s, lse_s, dtype):
+    """Attention over prefix + own tokens from its two parts and their log-sum-exps."""
+    lse = torch.logaddexp(lse_p, lse_s)
+    return (out_p.float() * (lse_p - lse).exp().unsqueeze(-1)
+            + out_s.float() * (lse_s - lse).exp().unsqueeze(-1)).to(dtype)
+
+
+def _packed_attention(module, query, key, value, scaling, packed: Packing):
+    """`_attention` for one packed sequence (batch 1): returns (1, tokens, heads, dim)."""
+    flash = _flash()
+    _, heads, tokens, dim = query.shape
+    key, value = _repeat_heads(key, heads), _repeat_heads(value, heads)
+    slots = packed.slots.to(query.device)
+
+    def padded(t: torch.Tensor) -> torch.Tensor:  # (1, heads, tokens, dim) -> (rows, heads, width, dim)
+        out = t.new_zeros((packed.rows * packed.width, heads, dim))
+        out[slots] = t[0].transpose(0, 1)
+        return out.view(packed.rows, packed.width, heads, dim).transpose(1, 2)
+
+    out_s, lse_s = flash(padded(query), padded(key), padded(value), 0.0, True, scale=scaling)
+    out_s = out_s.transpose(1, 2).reshape(-1, heads, dim)[slots]  # (tokens, heads, dim)
+    lse_s = lse_s.transpose(1, 2).reshape(-1, heads)[slots]
+    outs, lses = [], []
+    for start, end, prefix in packed.groups:
+        pk, pv = prefix[module.layer_idx]
+        out, lse = flash(query[:, :, start:end], _repeat_heads(pk, heads), _repeat_heads(pv, heads),
+                         0.0, False, scale=scaling)
+        outs.append(out[0].transpose(0, 1))
+        lses.append(lse[0].transpose(0, 1))
+    out = _merge(torch.cat(outs), torch.cat(lses), out_s, lse_s, query.dtype)
+    return out.unsqueeze(0), None
+
+
+def _no_mask(*args, **kwargs) -> None:
+    """The attention here builds what it needs; no mask for transformers to make."""
+    return None
+
+
 def _register() -> bool:
     global _registered
     if _registered is None:
         try:
             from transformers import AttentionInterface
-            from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+            from transformers.masking_utils import AttentionMaskInterface
         except ImportError:
             _registered = False
         else:
             AttentionInterface.register(NAME, _attention)
-            AttentionMaskInterface.register(NAME, sdpa_mask)
+            AttentionMaskInterface.register(NAME, _no_mask)
             _registered = True
     return _registered
 
@@ -115,3 +172,29 @@ def forward_on_shared_prefix(model, prefix: Sequence[tuple[torch.Tensor, torch.T
         out = model(input_ids=ids.to(device), position_ids=positions.to(device), use_cache=False,
                     shared_prefix=shared, **kwargs)
     return out.logits
+
+
+@torch.inference_mode()
+def forward_packed_on_prefixes(model, chains: Sequence, rows: Sequence[list[int]],
+                               keep: Sequence[int]) -> list[torch.Tensor]:
+    """Logits of the last `keep[j]` positions of each row `rows[j]`, which continues the cached
+    prefix `chains[j]` (per layer keys and values, (1, kv_heads, P, dim)); rows continuing the
+    same prefix object attend to it in one call. One forward of the rows packed without padding."""
+    device = next(model.parameters()).device
+    lens = [len(r) for r in rows]
+    ids = torch.tensor([t for r in rows for t in r], dtype=torch.long)
+    positions = torch.cat([chain[0][0].shape[-2] + torch.arange(n) for chain, n in zip(chains, lens)])
+    groups, start, j = [], 0, 0
+    while j < len(rows):
+        end, tokens = j, 0
+        while end < len(rows) and chains[end] is chains[j]:
+            tokens += lens[end]
+            end += 1
+        groups.append((start, start + tokens, [(k.contiguous(), v.contiguous()) for k, v in chains[j]]))
+        start, j = start + tokens, end
+    ends = torch.tensor(lens).cumsum(0)
+    kept = torch.cat([torch.arange(e - n, e) for e, n in zip(ends.tolist(), keep)])
+    with _implementation(model):
+        out = model(input_ids=ids[None].to(device), position_ids=positions[None].to(device), use_cache=False,
+                    packed=Packing(lens, groups), logits_to_keep=kept.to(device))
+    return list(out.logits[0].split(list(keep)))

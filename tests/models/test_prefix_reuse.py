@@ -61,6 +61,7 @@ def pair(smoke_path):
     off = HFBackend(smoke_path, {**args, "prefix_cache": False}, cfg)
     assert on.prefix.enabled and not off.prefix.enabled
     assert on.prefix.shared_attention  # rows on one prefix attend to it once (shared_attention.py)
+    assert on.prefix.packed  # rows on several prefixes packed without padding (idem)
     yield on, off
     on.close()
     off.close()
@@ -76,7 +77,7 @@ def test_loglikelihood_reuse_equals_full_forward(pair, data_dir, name, args, sub
     assert requests and all(r.kind == "loglikelihood" for r in requests)
     for b in pair:
         b.stats.update(forward_tokens=0)
-        b.prefix.stats.update(prefix_forward_tokens=0)
+        b.prefix.stats.update(prefix_forward_tokens=0, packed_rows=0)
         b.prefix.clear()
     got, want = on.loglikelihood(requests), off.loglikelihood(requests)
     diff = max(abs(g.logprob - w.logprob) for g, w in zip(got, want))
@@ -97,6 +98,24 @@ def test_loglikelihood_reuse_equals_full_forward(pair, data_dir, name, args, sub
                {k: v for k, v in reference.items() if v in (0.0, 1.0)}, sample.id
     forwarded = on.stats["forward_tokens"] + on.prefix.stats["prefix_forward_tokens"]
     assert forwarded * saving <= off.stats["forward_tokens"]
+
+
+@pytest.mark.parametrize("name,subsets", [("hellaswag", {"default": 8}), ("arc", {"ARC-Challenge": 8})])
+def test_choices_of_several_samples_packed_equal_full_forward(pair, smoke_path, data_dir, name, subsets):
+    """Batches of 16 rows hold the choices of several samples (several cached prefixes): they
+    are packed without padding, with the full forwards' log-likelihoods and is_greedy."""
+    from benchgate.models.hf import HFBackend
+
+    _, off = pair
+    wide = HFBackend(smoke_path, {"batch_size": 16, "dtype": "float32", "device": "cpu"})
+    assert wide.prefix.enabled and wide.prefix.packed
+    bench, ctx, samples = load(name, {}, subsets, data_dir)
+    requests = [r for s in samples for r in bench.requests(ctx, s)]
+    got, want = wide.loglikelihood(requests), off.loglikelihood(requests)
+    assert wide.prefix.stats["packed_rows"] > 0
+    assert max(abs(g.logprob - w.logprob) for g, w in zip(got, want)) <= TOL
+    assert [g.is_greedy for g in got] == [w.is_greedy for w in want]
+    wide.close()
 
 
 @pytest.mark.parametrize("name,args,subsets", GENERATION, ids=[c[0] for c in GENERATION])
@@ -229,6 +248,36 @@ def test_shared_prefix_attention_equals_full_forward(smoke_path, tmp_path, kv_he
             width = max(map(len, rows))
             for pos in range(max(0, width - 5), len(r)):  # the last 5 positions of the padded batch
                 assert (torch.log_softmax(kept[j, pos - (width - 5)], -1) - want[pos]).abs().max() <= TOL
+
+
+@pytest.mark.parametrize("kv_heads", [4, 2])
+def test_packed_rows_on_several_prefixes_equal_full_forward(smoke_path, kv_heads):
+    """Rows of different lengths on three cached prefixes (one of them in two separate runs of
+    rows), packed into one sequence: the kept positions' log-probabilities are full forwards'."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from benchgate.models.kv_cache import cache_layers
+    from benchgate.models.shared_attention import forward_packed_on_prefixes
+
+    tok = AutoTokenizer.from_pretrained(smoke_path)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=kv_heads, max_position_embeddings=256)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config).eval()
+    prefixes = [[(13 * i + 5 + p) % config.vocab_size for i in range(n)] for p, n in enumerate([40, 7, 23])]
+    with torch.inference_mode():
+        kv = []
+        for ids in prefixes:
+            out = model(input_ids=torch.tensor([ids]), use_cache=True)
+            kv.append(cache_layers(getattr(out, "cache", None) or out.past_key_values))
+        which = [0, 0, 1, 1, 1, 2, 0]  # rows of prefix 0 in two runs
+        rows = [[(7 * i + j) % config.vocab_size for i in range(n)] for j, n in enumerate([9, 3, 14, 1, 6, 11, 4])]
+        keep = [5, 3, 14, 1, 2, 11, 4]
+        got = forward_packed_on_prefixes(model, [kv[w] for w in which], rows, keep)
+        assert [len(g) for g in got] == keep
+        for g, w, r, k in zip(got, which, rows, keep):
+            full = model(input_ids=torch.tensor([prefixes[w] + r]), use_cache=False).logits[0, -k:]
+            assert (torch.log_softmax(g, -1) - torch.log_softmax(full, -1)).abs().max().item() <= TOL
 
 
 def test_shared_prefix_attention_only_where_it_can_work(smoke_path):
