@@ -76,7 +76,10 @@ class _Slots:
         new_k, new_v = [], []
         for layer, (heads, dim, dtype) in enumerate(self.template):
             for old, out in ((self.keys, new_k), (self.values, new_v)):
-                buf = torch.zeros((total, heads, room, dim), dtype=dtype, device=self.device)
+                # only the left padding is read (masked; zeros, never garbage): new slots are
+                # written whole by `put`, columns after `width` before they are attended to
+                buf = torch.empty((total, heads, room, dim), dtype=dtype, device=self.device)
+                buf[:len(keep), :, :width - m] = 0
                 if len(keep) and m:
                     buf[:len(keep), :, width - m:width] = old[layer].index_select(0, idx)[:, :, self.n - m:self.n]
                 out.append(buf)
@@ -162,12 +165,12 @@ class Scheduler:
                 free = self.batch_size - sum(r is not None for r in rows)
             if slots is None or all(r is None for r in rows):
                 continue
-            if not waiting and any(r is None for r in rows):  # the tail: fewer rows each time
-                keep = [j for j, r in enumerate(rows) if r is not None]
-                width = max(slots.lengths[j] for j in keep)
-                slots.rebuild(keep, 0, width, width + min(ROOM, self._left(rows)))
-                rows = [rows[j] for j in keep]
-            self._make_room(slots, rows)
+            live = [j for j, r in enumerate(rows) if r is not None]
+            if not waiting and len(live) <= len(rows) // 2:  # the tail: halve the batch
+                width = max(slots.lengths[j] for j in live)
+                slots.rebuild(live, 0, width, width + min(ROOM, self._left(rows)))
+                rows = [rows[j] for j in live]
+            rows = self._make_room(slots, rows)
             self._step(slots, rows, done)
         if slots is not None:
             self.stats["rebuilds"] += slots.rebuilds
@@ -175,11 +178,15 @@ class Scheduler:
     def _left(self, rows) -> int:
         return max((r.limit - len(r.tokens) for r in rows if r is not None), default=0) + 1
 
-    def _make_room(self, slots: _Slots, rows) -> None:
-        width = max(slots.lengths)
+    def _make_room(self, slots: _Slots, rows) -> list:
+        """Drop left columns no live row uses (once there are many) and make room for a step."""
+        live = [j for j, r in enumerate(rows) if r is not None]
+        width = max(slots.lengths[j] for j in live)
         unused = slots.n - width
         if unused >= max(TRIM_MIN, slots.n // 4) or slots.n + 1 > slots.room:
-            slots.rebuild(range(slots.size), 0, width, width + max(ROOM, min(ROOM * 4, self._left(rows))))
+            slots.rebuild(live, 0, width, width + max(ROOM, min(ROOM * 4, self._left(rows))))
+            rows = [rows[j] for j in live]
+        return rows
 
     def _prefill(self, take, prompts, starts, stops, limits, seeds, done) -> list[tuple[_Row, KV]]:
         """Forward the admitted prompts (each on its cached prefix); their first token chosen.
@@ -227,11 +234,13 @@ class Scheduler:
         return rows
 
     def _step(self, slots: _Slots, rows: list, done) -> None:
-        """One decode step for every slot (all are live here)."""
+        """One decode step for every slot."""
         self.stats["steps"] += 1
-        self.stats["slot_steps"] += len(rows)
+        self.stats["slot_steps"] += sum(r is not None for r in rows)
         n = slots.n
-        ids = torch.tensor([[r.tokens[-1]] for r in rows], dtype=torch.long, device=self.device)
+        # a finished row's slot (in the tail, until the batch is halved) runs on, ignored
+        ids = torch.tensor([[r.tokens[-1] if r is not None else self.pad_token_id] for r in rows],
+                           dtype=torch.long, device=self.device)
         positions = torch.tensor([[length] for length in slots.lengths], dtype=torch.long, device=self.device)
         slots.mask[:, n] = 1
         kwargs = {self.kwarg: slots.cache(), "use_cache": True}
@@ -240,8 +249,12 @@ class Scheduler:
         out = self.model(input_ids=ids, attention_mask=slots.mask[:, :n + 1], position_ids=positions, **kwargs)
         slots.n = n + 1
         slots.lengths = [length + 1 for length in slots.lengths]
-        for j, (row, token) in enumerate(zip(rows, self._choose(rows, out.logits[:, -1]))):
-            if self._append(row, token, done):
+        live = [j for j, r in enumerate(rows) if r is not None]
+        logits = out.logits[:, -1]
+        if len(live) < len(rows):
+            logits = logits[torch.tensor(live, device=logits.device)]
+        for j, token in zip(live, self._choose([rows[j] for j in live], logits)):
+            if self._append(rows[j], token, done):
                 rows[j] = None
 
     def _choose(self, rows: Sequence[_Row], logits: torch.Tensor) -> list[int]:

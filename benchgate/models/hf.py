@@ -316,13 +316,15 @@ class HFBackend:
                                                       add_generation_prompt=True)
         return self._encode_many([text], special=False)[0]
 
-    def generate(self, requests: Sequence[GenerateRequest],
-                 progress: Progress = None) -> list[Generation]:
+    def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
+                 on_result: Callable[[int, Generation], None] | None = None) -> list[Generation]:
         """Batched generation, stop strings cut (the request's own and --generation-config's
         `stop`). Prompts that share a token prefix (few-shot exemplars) decode on top of its
         key/value cache, computed once. With continuous batching (default) a row that finishes
         leaves the batch and the next prompt takes its place (`continuous.Scheduler`); else
-        batches are length-sorted, left padded and seeded per batch (`hf_generate`)."""
+        batches are length-sorted, left padded and seeded per batch (`hf_generate`).
+        `on_result(i, generation)` as each request is done (the predictor writes it to the
+        cache at once)."""
         cfg = self.generation
         limits = [r.max_new_tokens if r.max_new_tokens is not None else cfg.max_new_tokens
                   for r in requests]
@@ -340,7 +342,7 @@ class HFBackend:
                 raise BackendError(f"generate: computing shared prefixes failed on {self.name}: "
                                    f"{type(e).__name__}: {e}") from e
         if self._continuous():
-            return self._generate_continuous(requests, prompts, stops, limits, plan, progress)
+            return self._generate_continuous(requests, prompts, stops, limits, plan, progress, on_result)
         batches: list[tuple[list[int], tuple | None]] = []
         rest = list(range(len(requests)))
         if plan is not None:
@@ -367,6 +369,7 @@ class HFBackend:
                                    f"{type(e).__name__}: {e}") from e
             for i, gen in zip(idx, texts):
                 results[i] = gen
+                _report(on_result, i, gen)
             if progress:
                 progress(len(idx))
         return results  # type: ignore[return-value]
@@ -380,7 +383,7 @@ class HFBackend:
             return False
         return self.prefix.enabled or not self._args.get("prefix_cache", True)
 
-    def _generate_continuous(self, requests, prompts, stops, limits, plan, progress) -> list[Generation]:
+    def _generate_continuous(self, requests, prompts, stops, limits, plan, progress, on_result) -> list[Generation]:
         order = sorted(range(len(requests)), key=lambda i: (-len(prompts[i]), prompts[i]))
         starts = [(plan.offset(i), plan.chain(i)) if plan is not None else (0, []) for i in range(len(requests))]
         seeds = [row_seed(self.generation.seed, prompts[i], r.repeat) for i, r in enumerate(requests)]
@@ -388,6 +391,7 @@ class HFBackend:
 
         def done(k: int, gen: Generation) -> None:
             results[order[k]] = gen
+            _report(on_result, order[k], gen)
             if progress:
                 progress(1)
 
@@ -416,6 +420,15 @@ class HFBackend:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+def _report(on_result, index: int, gen: Generation) -> None:
+    """Hand one finished generation to the caller's callback; its failure is not ours."""
+    if on_result is not None:
+        try:
+            on_result(index, gen)
+        except Exception:  # noqa: BLE001 - the result is still returned
+            pass
 
 
 def _batches(items: list, size: int):
