@@ -13,14 +13,14 @@ HEADER = ("Q: What is the capital of France?\nA: Paris.\n\nQ: How many legs does
           "A: Eight.\n\nQ: What colour is the sky on a clear day?\nA: Blue.\n\n")
 
 
-def _requests(n: int = 23) -> list[G]:
+def _requests(n: int = 15) -> list[G]:
     """A mix: a shared few-shot header on two thirds of the prompts, prompts of different lengths,
-    per-row limits from 1 to 24 tokens, no stop strings (see `_with_stops`)."""
+    per-row limits from 1 to 16 tokens, no stop strings (see `_with_stops`)."""
     rng = random.Random(5)
     out = []
     for i in range(n):
         question = f"Q: What is {rng.randint(1, 999)} plus {rng.randint(1, 99)}{' and more' * rng.randint(0, 6)}?\nA:"
-        out.append(G((HEADER if i % 3 else "") + question, max_new_tokens=rng.choice([1, 2, 5, 13, 24])))
+        out.append(G((HEADER if i % 3 else "") + question, max_new_tokens=rng.choice([1, 2, 5, 9, 16])))
     return out
 
 
@@ -67,7 +67,7 @@ def test_greedy_outputs_identical_to_fixed_batches(pair):
 def test_prefix_off_gives_the_same_generations(pair, smoke_path):
     from benchgate.models.hf import HFBackend
 
-    reqs = _with_stops(pair[1], _requests(11))
+    reqs = _with_stops(pair[1], _requests(9))
     plain = HFBackend(smoke_path, {"batch_size": 3, "dtype": "float32", "device": "cpu", "prefix_cache": False})
     assert plain._continuous()
     assert plain.generate(reqs) == pair[1].generate(reqs)
@@ -99,7 +99,7 @@ def test_sampling_is_seeded_per_row_whatever_the_batch(smoke_path):
     cfg = GenerationConfig(do_sample=True, temperature=1.3, top_p=0.9, top_k=60, seed=3,
                            max_new_tokens=12, repetition_penalty=1.1)
     b = HFBackend(smoke_path, {"batch_size": 2}, cfg)
-    reqs = [r for r in _requests(7)]
+    reqs = _requests(6)
     together = b.generate(reqs)
     assert together == b.generate(reqs)
     alone = [b.generate([r])[0] for r in reqs[:3]]
@@ -114,7 +114,7 @@ def test_sampling_is_seeded_per_row_whatever_the_batch(smoke_path):
 def test_greedy_with_repetition_penalty_matches_fixed_batches(smoke_path):
     from benchgate.models.hf import HFBackend
 
-    cfg = GenerationConfig(repetition_penalty=1.3, max_new_tokens=16)
+    cfg = GenerationConfig(repetition_penalty=1.3, max_new_tokens=10)
     on = HFBackend(smoke_path, {"batch_size": 3}, cfg)
     off = HFBackend(smoke_path, {"batch_size": 3, "continuous_batching": False}, cfg)
     reqs = _with_stops(off, _requests(9))
