@@ -237,21 +237,26 @@ class Predictor:
                 self._cache.close()
             self._cache = None
 
-    def chunk_size(self, streamed_generation: bool = False) -> int:
+    def chunk_size(self) -> int:
         """Requests per backend call; each call's results are written to the cache as it ends.
         Local models: a few batches. API models: 64 waves of `concurrency` requests, so the
-        wave that drains at the end of a call costs under 2% of the ideal rate.
-        `streamed_generation`: a local backend's generate that reports each result as it
-        finishes (continuous batching): 32 batches, so its batch seldom drains; the cache is
-        still written result by result."""
+        wave that drains at the end of a call costs under 2% of the ideal rate."""
         args = self.options.model_args
         batch = args.get("batch_size", 8)
         batch = batch if isinstance(batch, int) and batch > 0 else 8
         concurrency = args.get("concurrency", 8 if self.options.api_url else 0)
         concurrency = concurrency if isinstance(concurrency, int) and concurrency > 0 else 0
-        if streamed_generation and not self.options.api_url:
-            return max(64, 32 * batch)
         return max(64, 4 * batch, 64 * concurrency)
+
+    def streamed_generation_chunk(self, size: int) -> int:
+        """Requests per call of a local backend's generate that reports each result as it
+        finishes (continuous batching): 32 batches, so its batch seldom drains; the cache is
+        still written result by result. API backends: `size`."""
+        if self.options.api_url:
+            return size
+        batch = self.options.model_args.get("batch_size", 8)
+        batch = batch if isinstance(batch, int) and batch > 0 else 8
+        return max(size, 32 * batch)
 
     @property
     def replay(self):
@@ -340,7 +345,10 @@ class Predictor:
                 pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(backend, kind)
                 stream = _streams_results(method)
-                for chunk in _chunks(pending, self.chunk_size(stream and kind == "generate")):
+                size = self.chunk_size()
+                if stream and kind == "generate":
+                    size = self.streamed_generation_chunk(size)
+                for chunk in _chunks(pending, size):
                     cache = self.cache if stream else None
                     writer = _ResultWriter(cache, [k for k, _ in chunk]) if cache is not None else None
                     kwargs = {"on_result": writer} if writer is not None else {}
