@@ -241,7 +241,9 @@ class Scheduler:
         # a finished row's slot (in the tail, until the batch is halved) runs on, ignored
         ids = torch.tensor([[r.tokens[-1] if r is not None else self.pad_token_id] for r in rows],
                            dtype=torch.long, device=self.device)
-        positions = torch.tensor([[length] for length in slots.lengths], dtype=torch.long, device=self.device)
+        # (a finished slot's position stays 0: its token is ignored, and may run past max_length)
+        positions = torch.tensor([[length if r is not None else 0] for length, r in zip(slots.lengths, rows)],
+                                 dtype=torch.long, device=self.device)
         slots.mask[:, n] = 1
         kwargs = {self.kwarg: slots.cache(), "use_cache": True}
         if self.keep_arg:
