@@ -2,12 +2,23 @@
 
     python benchmarks/vs_lmeval.py                       # the full comparison (see docs/performance.md)
     python benchmarks/vs_lmeval.py --mmlu-subjects abstract_algebra --hellaswag-limit 100 --arc-limit 100
+    python benchmarks/vs_lmeval.py --only gsm8k gsm8k_stop bbh bbh_stop   # generation (greedy, 64 new tokens)
 
 Workloads: MMLU 5-shot on 5 subjects (2,125 samples: abstract_algebra, anatomy, astronomy,
 high_school_us_history, professional_law), HellaSwag (first 2,000 validation items, 0-shot) and
 ARC-Challenge test in full (0-shot). For each: wall time, samples/s and peak RSS of each
 harness's process tree, the ratio, and per-sample agreement of the log-likelihoods (max |diff|
 over every choice, identical argmax and is_greedy, identical prompts).
+
+Generation workloads (greedy, `--max-new-tokens` 64, batch 16 on both sides): GSM8K (first
+`--gsm8k-limit` test questions, 5-shot with lm-eval's own exemplar draw) and BBH (chain-of-thought,
+3-shot, `bbh_cot_fewshot`'s prompts: benchgate's `prompt_style: lm_eval`; first `--bbh-limit`
+examples of each of `--bbh-subsets`), each (a) with the benchmark's own stop strings, which the
+random model hardly ever emits, so rows run to the token limit (`gsm8k`, `bbh`), and (b) with one
+extra stop string that it emits often (`--extra-stop`, default "ing": lm-eval's task YAML gets it
+appended to `until`, benchgate `--generation-config stop=...`), so generations end after a spread
+of lengths (`gsm8k_stop`, `bbh_stop`). For each: wall time, generated tokens/s, peak RSS, the
+share of identical generations and the length distribution (benchgate's completion tokens).
 
 The model is built here, deterministically: a byte-level BPE tokenizer of 8,192 tokens trained on
 the local benchmark text, and a small random Llama with 8,192 positions, so that MMLU 5-shot prompts
@@ -32,6 +43,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = Path(os.environ.get("BENCHGATE_DATASET_DIR") or ROOT.parent / "shared" / "benchmarks")
 MMLU_SUBJECTS = ("abstract_algebra", "anatomy", "astronomy", "high_school_us_history", "professional_law")
+BBH_SUBSETS = ("boolean_expressions", "date_understanding", "web_of_lies")
+GENERATION = ("gsm8k", "gsm8k_stop", "bbh", "bbh_stop")
 MODEL_NAME = "tiny-llama-bpe8192-ctx8192-v1"
 VOCAB, POSITIONS = 8192, 8192
 
@@ -213,6 +226,54 @@ def write_tasks(folder: Path, data: Path, subjects: list[str]) -> None:
     (folder / "bgcmp_arc_challenge.yaml").write_text(ARC_YAML.format(path=folder / "arc_challenge_test.jsonl"))
 
 
+def lm_eval_tasks_root(exe: Path) -> Path:
+    """lm-eval's own task folder inside its virtual environment."""
+    found = sorted((exe.parent.parent / "lib").glob("python*/site-packages/lm_eval/tasks"))
+    if not found:
+        raise SystemExit(f"no lm_eval/tasks folder in the virtual environment of {exe}")
+    return found[-1]
+
+
+def _local_task(config: dict, name: str, files: dict[str, Path], extra_stop: str | None) -> dict:
+    """One of lm-eval's own task configs reading local JSON lines instead of the hub."""
+    import copy
+
+    out = copy.deepcopy(config)
+    for key in ("include", "dataset_name", "tag", "group"):
+        out.pop(key, None)
+    out.update(task=name, dataset_path="json", dataset_kwargs={"data_files": {k: str(v) for k, v in files.items()}})
+    if extra_stop:
+        gen = out["generation_kwargs"]
+        gen["until"] = list(gen["until"]) + [extra_stop]
+    return out
+
+
+def write_generation_tasks(folder: Path, data: Path, lm_tasks: Path, bbh_subsets: list[str],
+                           extra_stop: str) -> None:
+    """GSM8K and BBH (cot, few-shot) task YAMLs: lm-eval's own configs, the data read from the
+    local files; a `_stop` variant of each with `extra_stop` appended to `until`."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    gsm = yaml.safe_load((lm_tasks / "gsm8k" / "gsm8k.yaml").read_text())
+    files = {split: data / "gsm8k" / f"{split}.jsonl" for split in ("train", "test")}
+    for suffix, stop in (("", None), ("_stop", extra_stop)):
+        (folder / f"bgcmp_gsm8k{suffix}.yaml").write_text(
+            yaml.safe_dump(_local_task(gsm, f"bgcmp_gsm8k{suffix}", files, stop), sort_keys=False))
+    template = yaml.safe_load((lm_tasks / "bbh" / "cot_fewshot" / "_cot_fewshot_template_yaml").read_text())
+    for subset in bbh_subsets:
+        own = yaml.safe_load((lm_tasks / "bbh" / "cot_fewshot" / f"{subset}.yaml").read_text())
+        rows = folder / f"bbh_{subset}.jsonl"
+        with open(data / "bbh" / "bbh" / f"{subset}.json", encoding="utf-8") as f, \
+                open(rows, "w", encoding="utf-8") as g:
+            for example in json.load(f)["examples"]:
+                g.write(json.dumps({"input": example["input"], "target": example["target"]}) + "\n")
+        for suffix, stop in (("", None), ("_stop", extra_stop)):
+            name = f"bgcmp_bbh{suffix}_{subset}"
+            (folder / f"{name}.yaml").write_text(yaml.safe_dump(
+                _local_task({**template, **own}, name, {"test": rows}, stop), sort_keys=False))
+
+
 # ---------------------------------------------------------------------------- running
 def timed(cmd: list[str], env: dict, log: Path) -> tuple[float, float, float]:
     """(wall seconds, peak RSS in MiB, CPU seconds user+system) of a command and the processes
@@ -229,12 +290,14 @@ def timed(cmd: list[str], env: dict, log: Path) -> tuple[float, float, float]:
 
 
 def run_lm_eval(exe: Path, model: Path, tasks: list[str], include: Path, out: Path, limit: int | None,
-                batch_size: int, env: dict) -> tuple[float, float, float, dict]:
+                batch_size: int, env: dict, gen_kwargs: str | None = None) -> tuple[float, float, float, dict]:
     cmd = [str(exe), "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
            "--tasks", ",".join(tasks), "--include_path", str(include), "--batch_size", str(batch_size),
            "--device", "cpu", "--log_samples", "--output_path", str(out)]
     if limit is not None:
         cmd += ["--limit", str(limit)]
+    if gen_kwargs:
+        cmd += ["--gen_kwargs", gen_kwargs]
     wall, rss, cpu = timed(cmd, env, out.with_suffix(".log"))
     samples: dict[tuple, dict] = {}
     for task in tasks:
@@ -243,27 +306,38 @@ def run_lm_eval(exe: Path, model: Path, tasks: list[str], include: Path, out: Pa
             raise SystemExit(f"lm-eval wrote no samples for {task} under {out}")
         for line in files[-1].read_text().splitlines():
             row = json.loads(line)
-            lls = [(float(r[0]), r[1] in (True, "True")) for r in row["filtered_resps"]]
             args = row["arguments"]
             first = args[0] if isinstance(args, list) else next(iter(args.values()))
             context = first[0] if isinstance(first, list) else first["arg_0"]
+            if isinstance(row["resps"][0][0], str):  # generate_until: [[text]]
+                samples[(task, int(row["doc_id"]))] = {"response": row["resps"][0][0], "prompt": context}
+                continue
+            lls = [(float(r[0]), r[1] in (True, "True")) for r in row["filtered_resps"]]
             samples[(task, int(row["doc_id"]))] = {"lls": lls, "prompt": context}
     return wall, rss, cpu, samples
 
 
 def run_benchgate(model: Path, dataset: str, dataset_args: dict, limit: int | None, out: Path,
-                  model_args: str, env: dict) -> tuple[float, float, float, dict]:
+                  model_args: str, env: dict, generation: str | None = None) -> tuple[float, float, float, dict]:
     cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
            "--model", str(model), "--model-args", model_args, "--datasets", dataset,
            "--dataset-args", json.dumps({dataset: dataset_args}), "--dataset-dir", str(DATA),
            "--output-dir", str(out), "--cache-path", str(out / "cache.sqlite")]
     if limit is not None:
         cmd += ["--limit", str(limit)]
+    if generation:
+        cmd += ["--generation-config", generation]
     out.mkdir(parents=True, exist_ok=True)
     wall, rss, cpu = timed(cmd, env, out / "run.log")
     samples = {}
     for line in (out / "samples.jsonl").read_text().splitlines():
         row = json.loads(line)
+        if "loglikelihoods" not in row:  # generation
+            usage = row.get("usage") or [{}]
+            samples[(row["subset"], int(row["index"]))] = {
+                "response": row["response"], "prompt": row["prompt"],
+                "tokens": sum(u.get("completion_tokens", 0) for u in usage)}
+            continue
         samples[(row["subset"], row["index"])] = {"lls": [tuple(x) for x in row["loglikelihoods"]],
                                                   "prompt": row["prompt"]}
     return wall, rss, cpu, samples
@@ -287,16 +361,46 @@ def agreement(ours: dict, theirs: dict, key_map) -> dict:
             "is_greedy_same": greedy, "prompt_same": prompts}
 
 
+def generation_agreement(ours: dict, theirs: dict, key_map) -> dict:
+    """Identical generations and prompts; the differing keys; benchgate's length distribution."""
+    same, prompts, missing, differ = 0, 0, 0, []
+    for key, mine in ours.items():
+        other = theirs.get(key_map(key))
+        if other is None or "response" not in other:
+            missing += 1
+            continue
+        if mine["response"] == other["response"]:
+            same += 1
+        else:
+            differ.append({"key": list(key), "benchgate": mine["response"], "lm_eval": other["response"]})
+        prompts += mine["prompt"].rstrip() == other["prompt"].rstrip()
+    lengths = sorted(m["tokens"] for m in ours.values())
+
+    def q(f: float) -> int:
+        return lengths[min(len(lengths) - 1, int(f * len(lengths)))] if lengths else 0
+
+    return {"compared": len(ours) - missing, "missing": missing, "same": same, "prompt_same": prompts,
+            "differ": differ, "tokens": sum(lengths),
+            "lengths": {"min": q(0), "p25": q(0.25), "median": q(0.5), "p75": q(0.75), "max": q(1.0)}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mmlu-subjects", nargs="*", default=list(MMLU_SUBJECTS))
     parser.add_argument("--hellaswag-limit", type=int, default=2000)
     parser.add_argument("--arc-limit", type=int, default=None, help="default: the full ARC-Challenge test")
-    parser.add_argument("--only", nargs="*", default=["mmlu", "hellaswag", "arc"])
+    parser.add_argument("--gsm8k-limit", type=int, default=400)
+    parser.add_argument("--bbh-subsets", nargs="*", default=list(BBH_SUBSETS))
+    parser.add_argument("--bbh-limit", type=int, default=100, help="examples per BBH subset")
+    parser.add_argument("--max-new-tokens", type=int, default=64, help="generation workloads")
+    parser.add_argument("--extra-stop", default="ing", help="the extra stop string of gsm8k_stop and bbh_stop")
+    parser.add_argument("--only", nargs="*", default=["mmlu", "hellaswag", "arc"],
+                        choices=["mmlu", "hellaswag", "arc", *GENERATION])
     parser.add_argument("--batch-size", type=int, default=16, help="rows per forward, both harnesses")
     parser.add_argument("--lm-eval-version", default="0.4.13")
     parser.add_argument("--no-reuse-run", action="store_true",
-                        help="skip the extra benchgate run with prefix_cache=false")
+                        help="skip the extra benchgate run with prefix_cache=false (scoring) or "
+                             "continuous_batching=false (generation)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="model, lm-eval venv, task files (default $BENCHGATE_HOME/vs-lmeval)")
     parser.add_argument("--out", type=Path, default=None, help="run outputs (default: a new folder in the cache dir)")
@@ -312,9 +416,11 @@ def main() -> None:
     exe = lm_eval_venv(cache, args.lm_eval_version)
     tasks_dir = cache / "tasks"
     write_tasks(tasks_dir, DATA, args.mmlu_subjects)
+    if set(args.only) & set(GENERATION):
+        write_generation_tasks(tasks_dir, DATA, lm_eval_tasks_root(exe), args.bbh_subsets, args.extra_stop)
     env = {**os.environ, "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
            "HF_DATASETS_CACHE": str(cache / "hf-datasets"), "BENCHGATE_HOME": str(benchgate_home())}
-    bs = args.batch_size
+    bs, new = args.batch_size, args.max_new_tokens
     workloads = {
         "mmlu": ([f"bgcmp_mmlu_{s}" for s in args.mmlu_subjects], None, "mmlu",
                  {"subset_list": args.mmlu_subjects}, lambda k: (f"bgcmp_mmlu_{k[0]}", k[1])),
@@ -323,30 +429,55 @@ def main() -> None:
         "arc": (["bgcmp_arc_challenge"], args.arc_limit, "arc", {"subset_list": ["ARC-Challenge"]},
                 lambda k: ("bgcmp_arc_challenge", k[1])),
     }
-    report = {"model": str(model), "lm_eval": args.lm_eval_version, "batch_size": bs, "workloads": {}}
+    for suffix in ("", "_stop"):
+        workloads[f"gsm8k{suffix}"] = ([f"bgcmp_gsm8k{suffix}"], args.gsm8k_limit, "gsm8k", {},
+                                       lambda k, x=suffix: (f"bgcmp_gsm8k{x}", k[1]))
+        workloads[f"bbh{suffix}"] = ([f"bgcmp_bbh{suffix}_{s}" for s in args.bbh_subsets], args.bbh_limit, "bbh",
+                                     {"subset_list": args.bbh_subsets, "prompt_style": "lm_eval"},
+                                     lambda k, x=suffix: (f"bgcmp_bbh{x}_{k[0]}", k[1]))
+    report = {"model": str(model), "lm_eval": args.lm_eval_version, "batch_size": bs, "workloads": {},
+              "load_before": os.getloadavg()}
     rows = []
     for name in args.only:
         tasks, limit, dataset, dargs, key_map = workloads[name]
-        print(f"[{name}] lm-eval ...", flush=True)
-        lw, lrss, lcpu, theirs = run_lm_eval(exe, model, tasks, tasks_dir, out / f"lm_eval-{name}", limit, bs, env)
-        print(f"[{name}] benchgate ...", flush=True)
+        gen = name in GENERATION
+        gen_kwargs = f"max_gen_toks={new}" if gen else None
+        generation = None
+        if gen:
+            generation = json.dumps({"max_new_tokens": new, **({"stop": [args.extra_stop]} if name.endswith("_stop") else {})})
+        print(f"[{name}] lm-eval ... (load {os.getloadavg()[0]:.1f})", flush=True)
+        lw, lrss, lcpu, theirs = run_lm_eval(exe, model, tasks, tasks_dir, out / f"lm_eval-{name}", limit, bs, env,
+                                             gen_kwargs)
+        print(f"[{name}] benchgate ... (load {os.getloadavg()[0]:.1f})", flush=True)
         bw, brss, bcpu, ours = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-{name}",
-                                       f"batch_size={bs},dtype=float32", env)
+                                             f"batch_size={bs},dtype=float32", env, generation)
+        compare = generation_agreement if gen else agreement
         entry = {"samples": len(ours),
                  "lm_eval": {"wall_s": lw, "cpu_s": lcpu, "peak_rss_mib": lrss, "samples": len(theirs)},
                  "benchgate": {"wall_s": bw, "cpu_s": bcpu, "peak_rss_mib": brss},
-                 "agreement": agreement(ours, theirs, key_map)}
+                 "agreement": compare(ours, theirs, key_map), "load_after": os.getloadavg()}
         if not args.no_reuse_run:
-            print(f"[{name}] benchgate prefix_cache=false ...", flush=True)
-            nw, nrss, ncpu, plain = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-noreuse-{name}",
-                                            f"batch_size={bs},dtype=float32,prefix_cache=false", env)
-            entry["benchgate_no_reuse"] = {"wall_s": nw, "cpu_s": ncpu, "peak_rss_mib": nrss,
-                                           "agreement_with_reuse": agreement(ours, plain, lambda k: k)}
+            off = "continuous_batching=false" if gen else "prefix_cache=false"
+            print(f"[{name}] benchgate {off} ...", flush=True)
+            nw, nrss, ncpu, plain = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-off-{name}",
+                                                  f"batch_size={bs},dtype=float32,{off}", env, generation)
+            entry["benchgate_no_reuse"] = {"wall_s": nw, "cpu_s": ncpu, "peak_rss_mib": nrss, "off": off,
+                                           "agreement_with_reuse": compare(ours, plain, lambda k: k)}
         report["workloads"][name] = entry
         rows.append((name, entry))
         (out / "report.json").write_text(json.dumps(report, indent=2))
     print(f"\nmodel {model.name}; lm-eval {args.lm_eval_version} (hf, batch {bs}); benchgate batch {bs}; "
-          f"float32, CPU threads: torch default\n")
+          f"float32, CPU threads: torch default; load average {os.getloadavg()[0]:.1f} (uptime)\n")
+    scoring = [(n, e) for n, e in rows if n not in GENERATION]
+    if scoring:
+        print_scoring(scoring)
+    generating = [(n, e) for n, e in rows if n in GENERATION]
+    if generating:
+        print_generation(generating, new)
+    print(f"\nreport: {out / 'report.json'}")
+
+
+def print_scoring(rows) -> None:
     print("| workload | samples | lm-eval s | benchgate s | lm-eval samples/s | benchgate samples/s | "
           "ratio | CPU s lm-eval / benchgate / no-reuse | peak RSS MiB lm-eval / benchgate | no-reuse s | "
           "max abs diff | argmax same | prompts same |")
@@ -361,7 +492,29 @@ def main() -> None:
               f"{e['lm_eval']['peak_rss_mib']:.0f} / {e['benchgate']['peak_rss_mib']:.0f} | "
               f"{'-' if nr is None else f'{nr:.1f}'} | {a['max_abs_diff']:.2g} | "
               f"{a['argmax_same']}/{a['compared']} | {a['prompt_same']}/{a['compared']} |")
-    print(f"\nreport: {out / 'report.json'}")
+
+
+def print_generation(rows, new: int) -> None:
+    print(f"greedy, at most {new} new tokens; tokens = benchgate's completion tokens (the same "
+          f"generations, so the same work), per second of each tool's wall time\n")
+    print("| workload | samples | lm-eval s | benchgate s | ratio | tokens | tokens/s lm-eval / benchgate | "
+          "length min/p25/median/p75/max | CPU s lm-eval / benchgate | peak RSS MiB lm-eval / benchgate | "
+          "continuous off s | identical | prompts same |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, e in rows:
+        n, lw, bw, a = e["samples"], e["lm_eval"]["wall_s"], e["benchgate"]["wall_s"], e["agreement"]
+        nr = e.get("benchgate_no_reuse", {}).get("wall_s")
+        d = a["lengths"]
+        print(f"| {name} | {n} | {lw:.1f} | {bw:.1f} | {lw / bw:.2f}x | {a['tokens']} | "
+              f"{a['tokens'] / lw:.0f} / {a['tokens'] / bw:.0f} | "
+              f"{d['min']}/{d['p25']}/{d['median']}/{d['p75']}/{d['max']} | "
+              f"{e['lm_eval']['cpu_s']:.0f} / {e['benchgate']['cpu_s']:.0f} | "
+              f"{e['lm_eval']['peak_rss_mib']:.0f} / {e['benchgate']['peak_rss_mib']:.0f} | "
+              f"{'-' if nr is None else f'{nr:.1f}'} | {a['same']}/{a['compared']} | "
+              f"{a['prompt_same']}/{a['compared']} |")
+    for name, e in rows:
+        for d in e["agreement"]["differ"][:5]:
+            print(f"  {name} {d['key']}: benchgate {d['benchgate']!r}\n  {' ' * len(name)} lm-eval   {d['lm_eval']!r}")
 
 
 if __name__ == "__main__":

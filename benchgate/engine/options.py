@@ -197,6 +197,7 @@ GENERATION_ARGS: dict[str, Arg] = {
     "max_new_tokens": Arg(_G.max_new_tokens, int, min=1),
     "repetition_penalty": Arg(_G.repetition_penalty, float, above=0),
     "seed": Arg(_G.seed, int, min=0),
+    "stop": Arg([], str, each=True, help="extra stop strings, added to each benchmark's own"),
 }
 
 
@@ -210,7 +211,10 @@ def parse_generation_config(text: str | dict | None, option: str = "--generation
     if values["do_sample"] and values["temperature"] == 0:
         raise OptionError(f"{option}: temperature must be > 0 when do_sample is true "
                           "(for greedy decoding use do_sample=false)")
-    return GenerationConfig(**values)
+    stop = values.pop("stop") or []
+    if any(not s for s in stop):
+        raise OptionError(f"{option}: stop strings must not be empty, got {stop!r}")
+    return GenerationConfig(**values, stop=tuple(stop))
 
 
 def parse_dataset_dirs(values: list[str] | None) -> tuple[Path, ...]:

@@ -23,6 +23,8 @@ HF_ARGS: dict[str, Arg] = {
     "attn_implementation": Arg(None, str, help="transformers attention: sdpa (its default), eager, "
                                                "flash_attention_2 ..."),
     "batch_size": Arg(8, int, min=1, help="rows per forward pass"),
+    "continuous_batching": Arg(True, help="generation: a finished row leaves the batch and a "
+                                          "waiting prompt takes its place"),
     "device": Arg(None, str, help="cpu, cuda, cuda:1 ... (default: cuda when available)"),
     "device_map": Arg(None, (str, dict), help="transformers device_map, e.g. auto"),
     "dtype": Arg("auto", str, choices=DTYPES),

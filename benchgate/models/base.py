@@ -133,9 +133,22 @@ class GenerationConfig:
     max_new_tokens: int = 256
     repetition_penalty: float = 1.0
     seed: int = 0
+    # extra stop strings for every generation, added to the benchmark's own (lm-eval's
+    # `until`, EvalScope's `stop`); in the cache key only when given, so keys of runs
+    # without it are unchanged
+    stop: tuple[str, ...] = ()
 
     def key(self) -> dict:
-        return dict(self.__dict__)
+        key = dict(self.__dict__)
+        if not self.stop:
+            del key["stop"]
+        else:
+            key["stop"] = list(self.stop)
+        return key
+
+    def stops(self, own: Sequence[str]) -> tuple[str, ...]:
+        """A request's own stop strings followed by the configured extra ones (no repeats)."""
+        return tuple(dict.fromkeys((*own, *self.stop)))
 
 
 Request = Union[LoglikelihoodRequest, RollingLoglikelihoodRequest, GenerateRequest, RewardRequest]

@@ -18,10 +18,11 @@ from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, 
                    LoglikelihoodRequest, RollingLoglikelihoodRequest, TokenScores, TokenScoresRequest)
 from .args import check_hf_args
 from .fingerprint import config_max_length, hf_fingerprint, model_name
-from .hf_generate import generate_batch
+from .continuous import Scheduler, available as continuous_available
+from .hf_generate import generate_batch, row_seed
 from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
 from .hf_tokens import token_scores
-from .kv_cache import concat, forward_on_prefixes
+from .kv_cache import concat, forward_on_prefixes, unsupported_reason
 from .pair_tokens import encode_pairs
 from .shared_attention import forward_packed_on_prefixes
 from .windows import rolling_windows, window_inputs
@@ -38,7 +39,9 @@ class HFBackend:
     add_bos_token (encode with the tokenizer's special tokens, default False as lm-eval),
     prefix_cache (default true: forward token prefixes shared by several requests once and
     compute the rest on top of their key/value cache; false: a full forward per row),
-    prefix_min_tokens (shortest shared prefix worth its own forward, default 16).
+    prefix_min_tokens (shortest shared prefix worth its own forward, default 16),
+    continuous_batching (default true: a generation row that finishes leaves the batch and a
+    waiting prompt takes its place; false: fixed batches run to their longest row).
     """
 
     def __init__(self, path: str, model_args: dict | None = None,
@@ -336,27 +339,36 @@ class HFBackend:
                                                       add_generation_prompt=True)
         return self._encode_many([text], special=False)[0]
 
-    def generate(self, requests: Sequence[GenerateRequest],
-                 progress: Progress = None) -> list[Generation]:
-        """Batched generation (length-sorted, left padded, seeded per batch), stop strings cut.
-        Prompts that share a token prefix (few-shot exemplars) decode on top of its key/value
-        cache, computed once."""
+    def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
+                 on_result: Callable[[int, Generation], None] | None = None) -> list[Generation]:
+        """Batched generation, stop strings cut (the request's own and --generation-config's
+        `stop`). Prompts that share a token prefix (few-shot exemplars) decode on top of its
+        key/value cache, computed once. With continuous batching (default) a row that finishes
+        leaves the batch and the next prompt takes its place (`continuous.Scheduler`); else
+        batches are length-sorted, left padded and seeded per batch (`hf_generate`).
+        `on_result(i, generation)` as each request is done (the predictor writes it to the
+        cache at once)."""
         cfg = self.generation
         limits = [r.max_new_tokens if r.max_new_tokens is not None else cfg.max_new_tokens
                   for r in requests]
+        stops = [cfg.stops(r.stop) for r in requests]
         prompts = []
         for i, r in enumerate(requests):
             toks = self._prompt_tokens(r, i)
             keep = self.max_length - limits[i]
             prompts.append((toks[-keep:] if 0 < keep < len(toks) else toks) or [self.prefix_token_id])
-        batches: list[tuple[list[int], tuple | None]] = []
-        rest = list(range(len(requests)))
+        plan = None
         if self.prefix.enabled and len(requests) > 1:
             try:
                 plan = self.prefix.plan([p[:-1] for p in prompts], flat=True)
             except Exception as e:  # noqa: BLE001 - re-raised with context
                 raise BackendError(f"generate: computing shared prefixes failed on {self.name}: "
                                    f"{type(e).__name__}: {e}") from e
+        if self._continuous():
+            return self._generate_continuous(requests, prompts, stops, limits, plan, progress, on_result)
+        batches: list[tuple[list[int], tuple | None]] = []
+        rest = list(range(len(requests)))
+        if plan is not None:
             groups: dict[int, list[int]] = {}
             for i, node in enumerate(plan.parent):
                 if node is not None:
@@ -373,15 +385,50 @@ class HFBackend:
         for idx, shared in batches:
             try:
                 texts = generate_batch(self.model, self.tokenizer, self.generation,
-                                       [prompts[i] for i in idx], [requests[i].stop for i in idx],
+                                       [prompts[i] for i in idx], [stops[i] for i in idx],
                                        [limits[i] for i in idx], self.pad_token_id, prefix=shared)
             except Exception as e:  # noqa: BLE001
                 raise BackendError(f"generate batch of {len(idx)} requests failed on {self.name}: "
                                    f"{type(e).__name__}: {e}") from e
             for i, gen in zip(idx, texts):
                 results[i] = gen
+                _report(on_result, i, gen)
             if progress:
                 progress(len(idx))
+        return results  # type: ignore[return-value]
+
+    def _continuous(self) -> bool:
+        """Continuous batching: asked for (default), and the model decodes correctly on a
+        left-padded key/value cache (the prefix self-check, unless prefix_cache=false)."""
+        if not self._args.get("continuous_batching", True) or not continuous_available():
+            return False
+        if self.prefix.kwarg is None or unsupported_reason(self.model) is not None:
+            return False
+        return self.prefix.enabled or not self._args.get("prefix_cache", True)
+
+    def _generate_continuous(self, requests, prompts, stops, limits, plan, progress, on_result) -> list[Generation]:
+        order = sorted(range(len(requests)), key=lambda i: (-len(prompts[i]), prompts[i]))
+        starts = [(plan.offset(i), plan.chain(i)) if plan is not None else (0, []) for i in range(len(requests))]
+        seeds = [row_seed(self.generation.seed, prompts[i], r.repeat) for i, r in enumerate(requests)]
+        results: list[Generation | None] = [None] * len(requests)
+
+        def done(k: int, gen: Generation) -> None:
+            results[order[k]] = gen
+            _report(on_result, order[k], gen)
+            if progress:
+                progress(1)
+
+        scheduler = Scheduler(self.model, self.tokenizer, self.generation, self.pad_token_id,
+                              self.batch_size, self.prefix.kwarg, self._keep_arg)
+        try:
+            scheduler.run([prompts[i] for i in order], [starts[i] for i in order],
+                          [stops[i] for i in order], [limits[i] for i in order],
+                          [seeds[i] for i in order], done)
+        except Exception as e:  # noqa: BLE001 - re-raised with context
+            raise BackendError(f"generate ({len(requests)} requests, continuous batching) failed on "
+                               f"{self.name}: {type(e).__name__}: {e}") from e
+        for key, value in scheduler.stats.items():
+            self.stats[key] = self.stats.get(key, 0) + value
         return results  # type: ignore[return-value]
 
     def fingerprint(self) -> dict:
@@ -396,6 +443,15 @@ class HFBackend:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+def _report(on_result, index: int, gen: Generation) -> None:
+    """Hand one finished generation to the caller's callback; its failure is not ours."""
+    if on_result is not None:
+        try:
+            on_result(index, gen)
+        except Exception:  # noqa: BLE001 - the result is still returned
+            pass
 
 
 def _batches(items: list, size: int):

@@ -1,6 +1,8 @@
 """One batch of generation with a transformers model: left padding, seeding, stop strings."""
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Sequence
 
 import torch
@@ -65,3 +67,11 @@ def generate_batch(model, tokenizer, cfg: GenerationConfig, prompts: Sequence[li
         gens.append(Generation(cut_at_stop(text, stops[j]),
                                usage={"prompt_tokens": len(prompts[j]), "completion_tokens": n}))
     return gens
+
+
+def row_seed(seed: int, prompt: Sequence[int], repeat: int = 0) -> int:
+    """The sampling seed of one request under continuous batching: from the configured seed, the
+    prompt's tokens and the repeat number (pass@k), so a row samples the same text whatever
+    rows share its batch."""
+    blob = json.dumps([seed, list(prompt), repeat]).encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:8], "little") >> 1

@@ -497,8 +497,9 @@ class OpenAIBackend:
             body["temperature"] = 0.0
         if g.repetition_penalty != GenerationConfig.repetition_penalty:
             body["repetition_penalty"] = g.repetition_penalty  # not OpenAI (vLLM, SGLang)
-        if req.stop:
-            body["stop"] = list(req.stop[:MAX_STOP_SEQUENCES])
+        stop = g.stops(req.stop)  # the benchmark's own, then --generation-config stop
+        if stop:
+            body["stop"] = list(stop[:MAX_STOP_SEQUENCES])
         if req.tools:
             body["tools"] = json.loads(req.tools)
         if self.args.stream:
@@ -508,7 +509,7 @@ class OpenAIBackend:
             messages = ([{"role": "user", "content": req.prompt}] if isinstance(req.prompt, str)
                         else [dict(m) for m in req.prompt])
             return _Call("/chat/completions", {**body, "messages": messages},
-                         lambda d: self._parse_chat(d, req.stop))
+                         lambda d: self._parse_chat(d, stop))
         if req.tools:
             return _Call("/completions", None, lambda d: None, FatalRequestError(
                 "tool calling (a request with tools) needs the chat API; use model_args {\"api\": \"chat\"}"))
@@ -517,7 +518,7 @@ class OpenAIBackend:
                 "a chat prompt (list of messages) cannot be sent to the completions API; "
                 "use model_args {\"api\": \"chat\"}"))
         return _Call("/completions", {**body, "prompt": req.prompt},
-                     lambda d: self._parse_completion(d, req.stop))
+                     lambda d: self._parse_completion(d, stop))
 
     def _echo_call(self, prompt: str, parse: Callable[[dict], Any]) -> _Call:
         body = {"model": self.model, "prompt": prompt, "max_tokens": self.args.logprobs_max_tokens,

@@ -256,6 +256,16 @@ class Predictor:
         batch = batch if isinstance(batch, int) and batch > 0 else 8
         return max(64, 4 * batch, 64 * (self.api_concurrency or 0))
 
+    def streamed_generation_chunk(self, size: int) -> int:
+        """Requests per call of a local backend's generate that reports each result as it
+        finishes (continuous batching): 32 batches, so its batch seldom drains; the cache is
+        still written result by result. API backends: `size`."""
+        if self.options.api_url:
+            return size
+        batch = self.options.model_args.get("batch_size", 8)
+        batch = batch if isinstance(batch, int) and batch > 0 else 8
+        return max(size, 32 * batch)
+
     @property
     def replay(self):
         """The replay source of `--model replay:FILE`, else None."""
@@ -343,7 +353,10 @@ class Predictor:
                 pending.sort(key=lambda kr: _order(kr[1]))
                 method = getattr(backend, kind)
                 stream = _streams_results(method)
-                for chunk in _chunks(pending, self.chunk_size()):
+                size = self.chunk_size()
+                if stream and kind == "generate":
+                    size = self.streamed_generation_chunk(size)
+                for chunk in _chunks(pending, size):
                     cache = self.cache if stream else None
                     writer = _ResultWriter(cache, [k for k, _ in chunk]) if cache is not None else None
                     kwargs = {"on_result": writer} if writer is not None else {}

@@ -136,6 +136,9 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     # docs/performance.md
     "python benchmarks/vs_lmeval.py": Skip(MEASURE),
     "python benchmarks/vs_lmeval.py --mmlu-subjects abstract_algebra --hellaswag-limit 100 --arc-limit 100": Skip(MEASURE),
+    "python benchmarks/vs_lmeval.py --only gsm8k gsm8k_stop bbh bbh_stop --no-reuse-run": Skip(MEASURE),
+    "python benchmarks/vs_lmeval.py --only gsm8k_stop bbh_stop --gsm8k-limit 64 --bbh-limit 16": Skip(MEASURE),
+    "pytest tests/models/test_continuous.py": Collect(SUITE),
     "python benchmarks/html_report_size.py --repeat 5 --compare": Skip(MEASURE),
     "python benchmarks/html_report_size.py --repeat 5 --run OUT": Skip(MEASURE),
     "python benchmarks/html_report_size.py --arena --repeat 5": Skip(MEASURE),

@@ -51,6 +51,19 @@ def test_generation_config_values_are_checked(text, message):
         parse_generation_config(text)
 
 
+def test_generation_config_stop_is_a_string_or_a_list():
+    assert parse_generation_config("stop=ing").stop == ("ing",)
+    assert parse_generation_config('{"stop": ["ing", "\\n\\n"]}').stop == ("ing", "\n\n")
+    assert parse_generation_config(None).stop == ()
+    with pytest.raises(OptionError, match="stop strings must not be empty"):
+        parse_generation_config('{"stop": ["a", ""]}')
+    with pytest.raises(OptionError, match="stop must be"):
+        parse_generation_config('{"stop": 3}')
+    # added after the benchmark's own stops, without repeats
+    assert parse_generation_config("stop=ing").stops(("Q:", "ing")) == ("Q:", "ing")
+    assert parse_generation_config('{"stop": ["b", "a"]}').stops(("a", "c")) == ("a", "c", "b")
+
+
 def test_generation_config_numbers_are_normalised():
     # 1 and 1.0 are the same setting (and the same cache key)
     assert parse_generation_config("temperature=1").key() == parse_generation_config("temperature=1.0").key()

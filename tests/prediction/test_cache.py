@@ -105,3 +105,18 @@ def test_concurrent_processes_share_the_cache(tmp_path):
         p.join(60)
         assert p.exitcode == 0
     assert len(PredictionCache(path)) == 3 * 50 * 5
+
+
+def test_stop_of_the_generation_config_is_in_the_key_only_when_given():
+    """A config without `stop` keeps the key every cache was written with (the seven settings,
+    written out here); extra stop strings give other keys, so generations cached with other
+    stops are not reused."""
+    r = GenerateRequest("Q: 1+1?", stop=("\n",))
+    old = {"model": FP, "request": r.key(), "generation": {
+        "do_sample": False, "temperature": 1.0, "top_p": 1.0, "top_k": 50, "max_new_tokens": 256,
+        "repetition_penalty": 1.0, "seed": 0}}
+    blob = json.dumps(old, sort_keys=True, ensure_ascii=False)
+    assert cache_key(FP, r, GenerationConfig()) == hashlib.sha256(blob.encode()).hexdigest()
+    keys = {cache_key(FP, r, GenerationConfig(stop=s)) for s in [(), ("ing",), ("ing", "Q:"), ("Q:",)]}
+    assert len(keys) == 4
+    assert GenerationConfig(stop=("ing",)).key()["stop"] == ["ing"]

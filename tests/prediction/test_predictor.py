@@ -229,3 +229,34 @@ def test_an_identified_model_that_fails_to_load_fails_its_misses_once(tmp_path):
     p.predict("g1", [a])
     p.predict("g2", [b])
     assert "weights do not match the config" in a.error and b.error == a.error == p.load_error
+
+
+class StreamingBackend(CountingBackend):
+    """Reports each generation as it finishes, as the local backend under continuous batching."""
+
+    def generate(self, requests, progress=None, on_result=None):
+        out = super().generate(requests, progress)
+        for i, g in enumerate(out):
+            on_result(i, g)
+        return out
+
+
+def test_streamed_local_generation_takes_longer_calls_and_writes_each_result(tmp_path):
+    """A local backend that reports each result gets calls of 32 batches (batch_size 4: 128
+    requests, not 64), and every result reaches the cache."""
+    backend = StreamingBackend()
+    opts = options(tmp_path, model_args={"batch_size": 4}, use_cache=True)
+    p = Predictor(opts, lambda o: backend)
+    preds = [Prediction([GenerateRequest(f"q{i}")]) for i in range(200)]
+    p.predict("g", preds)
+    assert backend.calls == [128, 72]
+    again = Predictor(opts, lambda o: CountingBackend())
+    fresh = [Prediction([GenerateRequest(f"q{i}")]) for i in range(200)]
+    again.predict("g", fresh)
+    assert [f.outputs[0].text for f in fresh] == [f"Q{i}" for i in range(200)]
+    assert all(f.cached for f in fresh)
+    # loglikelihood calls keep their size
+    plain = CountingBackend()
+    Predictor(options(tmp_path, model_args={"batch_size": 4}), lambda o: plain).predict(
+        "g", [Prediction([LoglikelihoodRequest(f"c{i}", " A")]) for i in range(100)])
+    assert plain.calls == [64, 36]

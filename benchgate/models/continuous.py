@@ -1,0 +1,290 @@
+"""Continuous batching for local generation: a row that finishes leaves the batch at once and
+the next waiting prompt takes its slot, so no step is spent on rows that are done.
+
+The running batch is one key/value buffer per layer, (slots, kv_heads, room, head_dim), every
+row right-aligned at the same end column `n` (left padding masked out; position ids count each
+row's real tokens, so a row decodes as it would alone). Each step forwards one token per slot
+and writes its keys/values in place at column `n` (`kv_cache.BufferLayer`). Admitted prompts
+are prefilled together on top of their cached shared prefix (`kv_cache.forward_on_prefixes`:
+a few-shot header is forwarded once, in `PrefixReuse`) and copied into free slots. The layout
+is rebuilt only when it must change shape: more slots at the start, fewer once nothing waits,
+and dropping left columns that no row uses any more (prompts are admitted longest first, so
+later rows are shorter and the left padding grows).
+
+transformers' own continuous batching (`generate_batch`, paged attention) was measured first on
+this CPU: 44.8 s for 32 prompts x 32 tokens of the smoke model, against 1.6 s for two plain
+`generate` calls; it has no hook for our prefix cache either.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import torch
+
+from .base import Generation, GenerationConfig, cut_at_stop
+from .kv_cache import KV, BufferLayer, concat, forward_on_prefixes
+
+TRIM_MIN = 64  # left columns unused by every row dropped once there are this many (and 1/4)
+ROOM = 128  # columns allocated beyond the current width when the buffers are rebuilt
+
+
+def available() -> bool:
+    """Whether this transformers has the cache classes the scheduler writes into."""
+    return BufferLayer is not None
+
+
+@dataclass
+class _Row:
+    index: int  # the request's position in the call
+    prompt_len: int
+    stops: tuple[str, ...]
+    limit: int
+    context: list[int]  # prompt tokens then generated ones (for the repetition penalty)
+    tokens: list[int] = field(default_factory=list)  # generated so far
+    generator: torch.Generator | None = None
+
+
+class _Slots:
+    """The running batch's key/value buffers, attention mask and per-slot lengths."""
+
+    def __init__(self, template: KV, device):
+        self.template = [(k.shape[1], k.shape[3], k.dtype) for k, _ in template]
+        self.device = device
+        self.keys: list[torch.Tensor] = []
+        self.values: list[torch.Tensor] = []
+        self.mask = torch.zeros((0, 0), dtype=torch.long, device=device)
+        self.lengths: list[int] = []  # cached tokens of each slot (0: free)
+        self.n = 0  # columns in use; every slot ends at column n
+        self.rebuilds = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
+
+    @property
+    def room(self) -> int:
+        return self.mask.shape[1]
+
+    def rebuild(self, keep: Sequence[int], extra: int, width: int, room: int) -> None:
+        """New buffers holding the slots `keep` (in that order) then `extra` free slots, each
+        kept row still ending at column `width` (>= its length), `room` columns in all."""
+        self.rebuilds += 1
+        m = min(self.n, width)
+        total = len(keep) + extra
+        idx = torch.tensor(list(keep), dtype=torch.long, device=self.device)
+        new_k, new_v = [], []
+        for layer, (heads, dim, dtype) in enumerate(self.template):
+            for old, out in ((self.keys, new_k), (self.values, new_v)):
+                # only the left padding is read (masked; zeros, never garbage): new slots are
+                # written whole by `put`, columns after `width` before they are attended to
+                buf = torch.empty((total, heads, room, dim), dtype=dtype, device=self.device)
+                buf[:len(keep), :, :width - m] = 0
+                if len(keep) and m:
+                    buf[:len(keep), :, width - m:width] = old[layer].index_select(0, idx)[:, :, self.n - m:self.n]
+                out.append(buf)
+        mask = torch.zeros((total, room), dtype=torch.long, device=self.device)
+        if len(keep) and m:
+            mask[:len(keep), width - m:width] = self.mask.index_select(0, idx)[:, self.n - m:self.n]
+        self.keys, self.values, self.mask = new_k, new_v, mask
+        self.lengths = [self.lengths[j] for j in keep] + [0] * extra
+        self.n = width
+
+    def put(self, slot: int, kv: KV) -> None:
+        """Row `kv` (per layer (1, heads, L, dim), L <= n) right-aligned into a free slot."""
+        length = kv[0][0].shape[-2]
+        for layer, (k, v) in enumerate(kv):
+            self.keys[layer][slot, :, :self.n - length] = 0
+            self.keys[layer][slot, :, self.n - length:self.n] = k[0]
+            self.values[layer][slot, :, :self.n - length] = 0
+            self.values[layer][slot, :, self.n - length:self.n] = v[0]
+        self.mask[slot] = 0
+        self.mask[slot, self.n - length:self.n] = 1
+        self.lengths[slot] = length
+
+    def cache(self):
+        """A DynamicCache over columns [:n]; a forward writes its new column in place."""
+        from transformers import DynamicCache
+
+        cache = DynamicCache()
+        cache.layers = [BufferLayer(k, v, self.n) for k, v in zip(self.keys, self.values)]
+        return cache
+
+
+class Scheduler:
+    """Generates for many token prompts with at most `batch_size` rows in flight."""
+
+    def __init__(self, model, tokenizer, cfg: GenerationConfig, pad_token_id: int, batch_size: int,
+                 kwarg: str, keep_arg: bool):
+        self.model, self.tokenizer, self.cfg = model, tokenizer, cfg
+        self.pad_token_id, self.batch_size = pad_token_id, batch_size
+        self.kwarg, self.keep_arg = kwarg, keep_arg
+        self.device = next(model.parameters()).device
+        eos = model.generation_config.eos_token_id
+        self.eos = set([eos] if isinstance(eos, int) else (eos or [])) | {tokenizer.eos_token_id}
+        self.eos.discard(None)
+        self.stats = {"steps": 0, "prefills": 0, "rebuilds": 0, "slot_steps": 0}
+        self._processors = self._logits_processors()
+
+    def _logits_processors(self):
+        from transformers import (LogitsProcessorList, RepetitionPenaltyLogitsProcessor,
+                                  TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper)
+
+        cfg, out = self.cfg, LogitsProcessorList()
+        # the order of transformers' generate: penalties, then temperature, top-k, top-p
+        if cfg.repetition_penalty != 1.0:
+            out.append(RepetitionPenaltyLogitsProcessor(cfg.repetition_penalty))
+        if cfg.do_sample:
+            if cfg.temperature != 1.0:
+                out.append(TemperatureLogitsWarper(cfg.temperature))
+            if cfg.top_k:
+                out.append(TopKLogitsWarper(top_k=cfg.top_k))
+            if cfg.top_p < 1.0:
+                out.append(TopPLogitsWarper(top_p=cfg.top_p))
+        return out
+
+    @torch.inference_mode()
+    def run(self, prompts: Sequence[list[int]], starts: Sequence[tuple[int, list[KV]]],
+            stops: Sequence[tuple[str, ...]], limits: Sequence[int], seeds: Sequence[int],
+            done: Callable[[int, Generation], None]) -> None:
+        """Generate for every prompt; `starts[i]` = (P, KV chain of prompt i's first P tokens,
+        cached) or (0, []); `done(i, generation)` as each row finishes. Prompts are admitted in
+        the order given."""
+        waiting = list(range(len(prompts)))[::-1]  # pop() takes the first
+        rows: list[_Row | None] = []
+        slots: _Slots | None = None
+        while waiting or any(r is not None for r in rows):
+            free = self.batch_size - sum(r is not None for r in rows)
+            while waiting and free:  # (a prompt may finish at its first token: admit again)
+                take = [waiting.pop() for _ in range(min(free, len(waiting)))]
+                admitted = self._prefill(take, prompts, starts, stops, limits, seeds, done)
+                if admitted:
+                    if slots is None:
+                        slots = _Slots(admitted[0][1], self.device)
+                    rows = self._admit(slots, rows, admitted)
+                free = self.batch_size - sum(r is not None for r in rows)
+            if slots is None or all(r is None for r in rows):
+                continue
+            live = [j for j, r in enumerate(rows) if r is not None]
+            if not waiting and len(live) <= len(rows) // 2:  # the tail: halve the batch
+                width = max(slots.lengths[j] for j in live)
+                slots.rebuild(live, 0, width, width + min(ROOM, self._left(rows)))
+                rows = [rows[j] for j in live]
+            rows = self._make_room(slots, rows)
+            self._step(slots, rows, done)
+        if slots is not None:
+            self.stats["rebuilds"] += slots.rebuilds
+
+    def _left(self, rows) -> int:
+        return max((r.limit - len(r.tokens) for r in rows if r is not None), default=0) + 1
+
+    def _make_room(self, slots: _Slots, rows) -> list:
+        """Drop left columns no live row uses (once there are many) and make room for a step."""
+        live = [j for j, r in enumerate(rows) if r is not None]
+        width = max(slots.lengths[j] for j in live)
+        unused = slots.n - width
+        if unused >= max(TRIM_MIN, slots.n // 4) or slots.n + 1 > slots.room:
+            slots.rebuild(live, 0, width, width + max(ROOM, min(ROOM * 4, self._left(rows))))
+            rows = [rows[j] for j in live]
+        return rows
+
+    def _prefill(self, take, prompts, starts, stops, limits, seeds, done) -> list[tuple[_Row, KV]]:
+        """Forward the admitted prompts (each on its cached prefix); their first token chosen.
+        Rows that finish at once are reported, the others returned with their whole KV."""
+        self.stats["prefills"] += 1
+        chains = [starts[i][1] for i in take]
+        rest = [prompts[i][starts[i][0]:] for i in take]
+        keep = None
+        if self.keep_arg:
+            keep = torch.tensor(sorted({len(r) - 1 for r in rest}), dtype=torch.long, device=self.device)
+        logits, own = forward_on_prefixes(self.model, self.kwarg, chains, rest, self.pad_token_id,
+                                          logits_to_keep=keep, want_kv=True)
+        if keep is not None:
+            where = {p: k for k, p in enumerate(keep.tolist())}
+            last = torch.stack([logits[j, where[len(r) - 1]] for j, r in enumerate(rest)])
+        else:
+            last = torch.stack([logits[j, len(r) - 1] for j, r in enumerate(rest)])
+        new = []
+        for i in take:
+            gen = None
+            if self.cfg.do_sample:
+                gen = torch.Generator(device=self.device)
+                gen.manual_seed(seeds[i])
+            new.append(_Row(i, len(prompts[i]), tuple(s for s in stops[i] if s), limits[i],
+                            list(prompts[i]), generator=gen))
+        out = []
+        for row, token, chain, kv in zip(new, self._choose(new, last), chains, own):
+            if not self._append(row, token, done):
+                out.append((row, concat(list(chain) + [kv])))
+        return out
+
+    def _admit(self, slots: _Slots, rows, admitted) -> list:
+        free = [j for j, r in enumerate(rows) if r is None]
+        width = max(slots.n, max(kv[0][0].shape[-2] for _, kv in admitted))
+        if len(admitted) > len(free) or width > slots.n:
+            keep = [j for j, r in enumerate(rows) if r is not None]
+            live = [rows[j] for j in keep]
+            extra = len(admitted)
+            slots.rebuild(keep, extra, width, width + max(ROOM, min(ROOM * 4, self._left(live + [r for r, _ in admitted]))))
+            rows = live + [None] * extra
+            free = list(range(len(live), len(live) + extra))
+        for slot, (row, kv) in zip(free, admitted):
+            slots.put(slot, kv)
+            rows[slot] = row
+        return rows
+
+    def _step(self, slots: _Slots, rows: list, done) -> None:
+        """One decode step for every slot."""
+        self.stats["steps"] += 1
+        self.stats["slot_steps"] += sum(r is not None for r in rows)
+        n = slots.n
+        # a finished row's slot (in the tail, until the batch is halved) runs on, ignored
+        ids = torch.tensor([[r.tokens[-1] if r is not None else self.pad_token_id] for r in rows],
+                           dtype=torch.long, device=self.device)
+        # (a finished slot's position stays 0: its token is ignored, and may run past max_length)
+        positions = torch.tensor([[length if r is not None else 0] for length, r in zip(slots.lengths, rows)],
+                                 dtype=torch.long, device=self.device)
+        slots.mask[:, n] = 1
+        kwargs = {self.kwarg: slots.cache(), "use_cache": True}
+        if self.keep_arg:
+            kwargs["logits_to_keep"] = 1
+        out = self.model(input_ids=ids, attention_mask=slots.mask[:, :n + 1], position_ids=positions, **kwargs)
+        slots.n = n + 1
+        slots.lengths = [length + 1 for length in slots.lengths]
+        live = [j for j, r in enumerate(rows) if r is not None]
+        logits = out.logits[:, -1]
+        if len(live) < len(rows):
+            logits = logits[torch.tensor(live, device=logits.device)]
+        for j, token in zip(live, self._choose([rows[j] for j in live], logits)):
+            if self._append(rows[j], token, done):
+                rows[j] = None
+
+    def _choose(self, rows: Sequence[_Row], logits: torch.Tensor) -> list[int]:
+        scores = logits.float()
+        if self._processors:
+            width = max(len(r.context) for r in rows)
+            # each row's own tokens, padded with its first one (a repeat changes nothing)
+            ids = torch.tensor([r.context + [r.context[0]] * (width - len(r.context)) for r in rows],
+                               dtype=torch.long, device=scores.device)
+            scores = self._processors(ids, scores)
+        if not self.cfg.do_sample:
+            return scores.argmax(-1).tolist()
+        probs = torch.softmax(scores, dim=-1)
+        return [int(torch.multinomial(probs[j], 1, generator=r.generator)) for j, r in enumerate(rows)]
+
+    def _append(self, row: _Row, token: int, done) -> bool:
+        """Add a generated token; True (and `done` called) when the row has finished."""
+        row.tokens.append(token)
+        row.context.append(token)
+        n = len(row.tokens)
+        finished = token in self.eos or n >= row.limit
+        text = None
+        if not finished and row.stops:
+            text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
+            finished = any(s in text for s in row.stops)
+        if finished:
+            if text is None:
+                text = self.tokenizer.decode(row.tokens, skip_special_tokens=True)
+            done(row.index, Generation(cut_at_stop(text, row.stops),
+                                       usage={"prompt_tokens": row.prompt_len, "completion_tokens": n}))
+        return finished
