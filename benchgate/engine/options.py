@@ -553,6 +553,6 @@ class RunOptions:
             "judge_model_args": self.judge_model_args,
             "judge_generation_config": self.judge_generation.key(),
             "arena_config": str(self.arena_config) if self.arena_config else None,
-            "contamination_corpus": list(self.contamination_corpus) or None,
+            "contamination_corpus": list(self.contamination_corpus or ()) or None,
             "contamination_args": self.contamination_args if self.contamination_corpus else None,
         }
