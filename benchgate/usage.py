@@ -20,3 +20,14 @@ class UsageParser(argparse.ArgumentParser):
         """Exit 4 with `prog: error: message`, without the usage lines (an input that was
         well-formed on the command line but cannot be used: a missing or malformed file)."""
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def whole_number(text: str) -> int:
+    """An argparse `type`: an integer >= 1 ("--n: must be >= 1, got 0" as the usage error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value

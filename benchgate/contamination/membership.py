@@ -18,7 +18,7 @@ from benchgate.contamination.membership_scores import (METHODS, NEEDS_DISTRIBUTI
 from benchgate.contamination.membership_text import TEXT_MODES, SampleTextError, load_samples, sample_text
 from benchgate.errors import DataError
 from benchgate.models.base import BackendError, GenerationConfig, TokenScoresRequest
-from benchgate.usage import OUTPUT_ERROR
+from benchgate.usage import OUTPUT_ERROR, whole_number
 
 MAX_FPR = 0.05
 DEFAULT_K = 0.2  # Shi et al.'s and Zhang et al.'s recommended k (20% of the tokens)
@@ -68,7 +68,7 @@ def add_command(checks) -> None:
     p.add_argument("--members", default=None, help="JSONL of {\"id\": \"<benchmark>/<subset>/<index>\", "
                    "\"member\": true|false}: only these samples are scored, and ROC AUC and TPR at 5%% "
                    "FPR are reported")
-    p.add_argument("--limit", type=_positive, default=None, help="at most N samples per subset")
+    p.add_argument("--limit", type=whole_number, default=None, help="at most N samples per subset")
     p.add_argument("--output-dir", required=True, help="where membership.json goes")
     p.set_defaults(membership_parser=p)
 
@@ -80,16 +80,6 @@ def _fraction(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}") from None
     if not 0 < value <= 1:
         raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text!r}")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return value
 
 

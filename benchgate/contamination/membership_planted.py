@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from benchgate.contamination.membership_text import load_samples, sample_text
-from benchgate.models.smoke import SMOKE_MODEL_NAME, benchgate_home, smoke_model_path
+from benchgate.models.smoke import SMOKE_MODEL_NAME, benchgate_home, build_once_into, smoke_model_path
 
 PLANTED_VERSION = 1  # part of the cache key: bump when the training changes
 
@@ -55,24 +52,11 @@ def planted_model_path(texts: Sequence[str], config: TrainConfig = TrainConfig()
     """Directory of the smoke model fine-tuned on `texts` (trained on first use, then cached)."""
     key = hashlib.sha256(json.dumps({"texts": list(texts), "config": config.__dict__, "base": SMOKE_MODEL_NAME,
                                      "version": PLANTED_VERSION}).encode()).hexdigest()[:16]
-    home = benchgate_home()
-    final = home / f"planted-{key}"
-    if final.is_dir():
-        return str(final)
-    base = smoke_model_path()
-    tmp = Path(tempfile.mkdtemp(prefix=f".planted-{key}.tmp-", dir=home))
-    try:
-        train(base, list(texts), tmp, config)
-        os.chmod(tmp, 0o755)
-        try:
-            os.rename(tmp, final)
-        except OSError:
-            if not final.is_dir():
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return str(final)
+    base = benchgate_home() / f"planted-{key}"
+    if base.is_dir():
+        return str(base)
+    smoke = smoke_model_path()
+    return build_once_into(base, lambda tmp: train(smoke, list(texts), tmp, config))
 
 
 def train(base: str, texts: list[str], out_dir: str | Path, config: TrainConfig) -> None:

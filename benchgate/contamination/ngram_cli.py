@@ -13,19 +13,9 @@ from benchgate.contamination.index import DEFAULT_MAX_SHARED, DEFAULT_MIN_WORDS,
 from benchgate.contamination.ngram import check
 from benchgate.contamination.samples import BenchmarkError, all_texts, context, load_benchmarks
 from benchgate.task import default_evals_dir
-from benchgate.usage import FAILED, USAGE_ERROR
+from benchgate.usage import FAILED, USAGE_ERROR, whole_number
 
 REPORT = "contamination.json"
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
 
 
 def _share(text: str) -> float:
@@ -54,8 +44,8 @@ def add_ngram(sub) -> None:
                    help="where datasets come from (default: local when --dataset-dir is given)")
     p.add_argument("--dataset-args", default=None,
                    help='JSON per dataset, as pytest\'s option (e.g. \'{"mmlu": {"subset_list": "anatomy"}}\')')
-    p.add_argument("--n", type=_positive, default=DEFAULT_N, help=f"words per n-gram (default {DEFAULT_N})")
-    p.add_argument("--min-words", type=_positive, default=DEFAULT_MIN_WORDS,
+    p.add_argument("--n", type=whole_number, default=DEFAULT_N, help=f"words per n-gram (default {DEFAULT_N})")
+    p.add_argument("--min-words", type=whole_number, default=DEFAULT_MIN_WORDS,
                    help="texts of min-words to n-1 words are checked whole (GPT-3); shorter ones "
                         f"are not checked (default {DEFAULT_MIN_WORDS}; --min-words N: lm-eval's "
                         "rule, texts shorter than n never match)")
@@ -65,12 +55,12 @@ def add_ngram(sub) -> None:
                         "GPT-3's plain rule)")
     p.add_argument("--text-field", nargs="+", default=list(DEFAULT_TEXT_FIELDS), metavar="KEY",
                    help="the .jsonl keys read as documents, each its own document (default: text)")
-    p.add_argument("--workers", type=_positive, default=1, help="processes scanning the corpus (default 1)")
+    p.add_argument("--workers", type=whole_number, default=1, help="processes scanning the corpus (default 1)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run the scan on a Dask cluster (pip install 'benchgate[dask]'): a "
                         "scheduler address such as tcp://HOST:8786, or 'local' for a "
                         "LocalCluster of --workers processes")
-    p.add_argument("--partition-mb", type=_positive, default=PARTITION_BYTES >> 20,
+    p.add_argument("--partition-mb", type=whole_number, default=PARTITION_BYTES >> 20,
                    help=f"corpus partition size, the unit of parallel work (default {PARTITION_BYTES >> 20})")
     p.add_argument("--max-flagged-share", type=_share, default=None, metavar="F",
                    help="exit 1 when a benchmark has more than this share of its samples flagged")

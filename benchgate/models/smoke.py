@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 SMOKE_MODEL_NAME = "smoke-model-v1"
 CORPUS = Path(__file__).with_name("smoke_corpus.txt")
@@ -32,14 +33,19 @@ def smoke_model_path() -> str:
     half-built model is never visible and concurrent builders (e.g. xdist workers) are safe: the
     first rename wins, the others discard their copy (identical anyway).
     """
-    home = benchgate_home()
-    final = home / SMOKE_MODEL_NAME
+    return build_once_into(benchgate_home() / SMOKE_MODEL_NAME, build_smoke_model)
+
+
+def build_once_into(final: Path, build: Callable[[Path], None]) -> str:
+    """`final` as a string, first made by `build(tmp)` in a temporary directory beside it and
+    renamed into place when missing: a half-built directory is never visible, and of
+    concurrent builders the first rename wins (the others discard their copy)."""
     if final.is_dir():
         return str(final)
-    home.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{SMOKE_MODEL_NAME}.tmp-", dir=home))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
     try:
-        build_smoke_model(tmp)
+        build(tmp)
         os.chmod(tmp, 0o755)  # mkdtemp makes it 0700
         try:
             os.rename(tmp, final)
