@@ -58,18 +58,26 @@ def test_distribution_stats_hand_computed():
 
 
 # ---------------------------------------------------------------- the authors' code
-def authors_mink_pp_run(logits: torch.Tensor, input_ids: torch.Tensor, text: str, ratio: float) -> dict:
-    """zjysteven/mink-plus-plus run.py, its scoring lines on one text (logits of the whole
-    input, as `model(input_ids, labels=input_ids)` returns them)."""
-    loss = F.cross_entropy(logits[0, :-1], input_ids[0, 1:])
-    ll = -loss.item()
-    out = {"loss": ll, "zlib": ll / len(zlib.compress(bytes(text, "utf-8")))}
+def authors_token_stats(logits: torch.Tensor, input_ids: torch.Tensor):
+    """zjysteven/mink-plus-plus run.py: token_log_probs of input_ids[1:], mu = sum(probs *
+    log_probs) and sigma = sum(probs * log_probs^2) - mu^2 (a variance, square-rooted where it
+    is used), from the logits of the whole input."""
     ids = input_ids[0][1:].unsqueeze(-1)
     probs = F.softmax(logits[0, :-1], dim=-1)
     log_probs = F.log_softmax(logits[0, :-1], dim=-1)
     token_log_probs = log_probs.gather(dim=-1, index=ids).squeeze(-1)
     mu = (probs * log_probs).sum(-1)
     sigma = (probs * torch.square(log_probs)).sum(-1) - torch.square(mu)
+    return token_log_probs, mu, sigma
+
+
+def authors_mink_pp_run(logits: torch.Tensor, input_ids: torch.Tensor, text: str, ratio: float) -> dict:
+    """zjysteven/mink-plus-plus run.py, its scoring lines on one text (logits of the whole
+    input, as `model(input_ids, labels=input_ids)` returns them)."""
+    loss = F.cross_entropy(logits[0, :-1], input_ids[0, 1:])
+    ll = -loss.item()
+    out = {"loss": ll, "zlib": ll / len(zlib.compress(bytes(text, "utf-8")))}
+    token_log_probs, mu, sigma = authors_token_stats(logits, input_ids)
     k_length = int(len(token_log_probs) * ratio)
     out["mink"] = np.mean(np.sort(token_log_probs.cpu())[:k_length]).item()
     mink_plus = (token_log_probs - mu) / sigma.sqrt()

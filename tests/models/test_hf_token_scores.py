@@ -7,28 +7,21 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from benchgate.models.base import RollingLoglikelihoodRequest, TokenScoresRequest
+from tests.contamination.test_membership_scores import authors_token_stats
 
 TEXTS = ["The capital of France is Paris.", "2 + 2 = 4",
          "Which of the following is a prime number?\nA. 4\nB. 6\nC. 7\nD. 9\nAnswer: C. 7", "x"]
 
 
 def authors_stats(model, input_ids: list[int]):
-    """run.py of zjysteven/mink-plus-plus: one forward of the whole encoded text (BOS first),
-    token_log_probs of input_ids[1:], mu = sum(probs * log_probs), sigma = sum(probs *
-    log_probs^2) - mu^2 (a variance, square-rooted where it is used)."""
+    """One forward of the whole encoded text (BOS first) through `model`, scored as the
+    Min-K%++ authors' run.py does (`authors_token_stats`)."""
     ids = torch.tensor(input_ids).unsqueeze(0)
     with torch.no_grad():
         logits = model(ids).logits
-    targets = ids[0][1:].unsqueeze(-1)
-    probs = F.softmax(logits[0, :-1], dim=-1)
-    log_probs = F.log_softmax(logits[0, :-1], dim=-1)
-    token_log_probs = log_probs.gather(dim=-1, index=targets).squeeze(-1)
-    mu = (probs * log_probs).sum(-1)
-    sigma = (probs * torch.square(log_probs)).sum(-1) - torch.square(mu)
-    return token_log_probs.tolist(), mu.tolist(), sigma.tolist()
+    return tuple(t.tolist() for t in authors_token_stats(logits, ids))
 
 
 def test_token_scores_match_a_plain_forward(backend):
