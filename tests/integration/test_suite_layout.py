@@ -3,21 +3,21 @@ fixtures/ (once) and its example listener works, and no top-level folder is inst
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import zipfile
 
-from tests.conftest import ROOT, EvalRun
+from tests.conftest import ROOT, EvalRun, run_pytest
 
 
 def run_examples(tmp_path, home, *args, env=None, name="out") -> EvalRun:
+    """`pytest ARGS` from the repository root, as the examples document it: in this process, or
+    in a subprocess where ARGS ask for xdist workers (`run_pytest`)."""
     out = tmp_path / name
-    cmd = [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider",
+    cmd = [*args, "-q", "-p", "no:cacheprovider",
            "--output-dir", str(out), "--cache-path", str(tmp_path / "cache.sqlite")]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "BENCHGATE_HOME": str(home), **(env or {})})
+    proc = run_pytest(cmd, env={"BENCHGATE_HOME": str(home), **(env or {})}, timeout=600)
     return EvalRun(proc, out)
 
 
@@ -70,13 +70,12 @@ def test_root_conftest_registers_the_fixture_modules_once(tmp_path, benchgate_ho
         "    assert [c.id for c in dataset('gsm8k', limit=2)] == ['main/0', 'main/1']\n"
         "    assert dataset('gsm8k', limit=2) is dataset('gsm8k', limit=2)\n"
         "    assert dataset('cases.jsonl')[0].target == 'a0'\n")
-    env = {**os.environ, "BENCHGATE_HOME": str(benchgate_home), "BENCHGATE_DATASET_DIR": str(data_dir)}
+    env = {"BENCHGATE_HOME": str(benchgate_home), "BENCHGATE_DATASET_DIR": str(data_dir)}
+    # in this process, then under xdist (a subprocess: its workers configure the conftest too)
     for extra in ([], ["-n", "2"]):
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra],
-                              cwd=suite, capture_output=True, text=True, env=env, timeout=600)
+        proc = run_pytest(["-q", "-p", "no:cacheprovider", *extra], env=env, cwd=suite, timeout=600)
         assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout + proc.stderr
-    listing = subprocess.run([sys.executable, "-m", "pytest", "--fixtures", "-p", "no:cacheprovider"],
-                             cwd=suite, capture_output=True, text=True, env=env, timeout=600).stdout
+    listing = run_pytest(["--fixtures", "-p", "no:cacheprovider"], env=env, cwd=suite, timeout=600).stdout
     for name in ("dataset", "model", "record", "benchgate_model"):
         assert sum(1 for line in listing.splitlines() if line.startswith(f"{name} ")) == 1, name
 
