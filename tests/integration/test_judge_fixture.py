@@ -1,6 +1,7 @@
 """The `judge` fixture end to end: examples/judged (and a module written here) run by pytest (in
-this process; under xdist in a subprocess) against a scripted OpenAI-compatible judge on 127.0.0.1 whose verdicts the test
-controls, so every score below is computed here by hand from the data file and the script."""
+this process; under xdist in a subprocess) against a scripted OpenAI-compatible judge on
+127.0.0.1 whose verdicts the test controls, so every score below is computed here by hand from
+the data file and the script."""
 from __future__ import annotations
 
 import json
