@@ -298,14 +298,15 @@ def _suite_module(module) -> bool:
 
 @pytest.fixture
 def run_evals(request, tmp_path, data_dir, benchgate_home):
-    """run_evals(*args, output="out", evals=ROOT/"evals", env=None) -> EvalRun: `pytest evals
-    ARGS` in this process, or in a subprocess where the test is marked `subprocess` or ARGS
-    ask for xdist workers (`run_pytest`)."""
+    """run_evals(*args, output="out", evals=ROOT/"evals", env=None, subprocess_=None) -> EvalRun:
+    `pytest evals ARGS` in this process, or in a subprocess where the test is marked
+    `subprocess` (a run's `subprocess_` overrides the mark for that run) or ARGS ask for xdist
+    workers (`run_pytest`)."""
     counter = iter(range(1000))
     in_subprocess = request.node.get_closest_marker("subprocess") is not None
 
     def run(*args: str, output: str | None = None, evals: Path | None = None,
-            env: dict | None = None, timeout: int = 600) -> EvalRun:
+            env: dict | None = None, timeout: int = 600, subprocess_: bool | None = None) -> EvalRun:
         out_dir = tmp_path / (output or f"out{next(counter)}")
         # the shared benchmarks unless the test names its own data folders (--dataset-dir
         # accumulates: a second one would be searched after the default)
@@ -314,7 +315,8 @@ def run_evals(request, tmp_path, data_dir, benchgate_home):
                *data, "--output-dir", str(out_dir),
                "--cache-path", str(tmp_path / "cache.sqlite"), *args]
         proc = run_pytest(cmd, env={"BENCHGATE_HOME": str(benchgate_home), **(env or {})},
-                          subprocess_=in_subprocess, timeout=timeout)
+                          subprocess_=in_subprocess if subprocess_ is None else subprocess_,
+                          timeout=timeout)
         return EvalRun(proc, out_dir)
 
     return run

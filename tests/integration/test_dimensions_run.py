@@ -15,9 +15,9 @@ WORST = {"ifeval": 0.0, "safetybench": 0.0, "xstest": 1.0, "bbq": 0.0, "halueval
          "bipia": 1.0, "prompt_attack_zh": 1.0}
 
 
-def _run(run_evals, model, *extra):
+def _run(run_evals, model, *extra, subprocess_=None):
     return run_evals("--model", model, "--datasets", *NEW, "--limit", "3", "--dataset-dir", str(SAFETY),
-                     "-p", "no:randomly", *extra)
+                     "-p", "no:randomly", *extra, subprocess_=subprocess_)
 
 
 @pytest.mark.subprocess  # asserts what never reaches the console: all of the process's output
@@ -50,7 +50,8 @@ def test_oracle_best_wrong_worst_dimensions_and_skips(run_evals):
     assert "advbench/harmful_behaviors/0" in oracle.out
     assert not any(goal[:40] in oracle.out for goal in goals)
 
-    wrong = _run(run_evals, "wrong", "--gate", "advbench=0.5")
+    # the console check is the oracle run's: this one can run in this process
+    wrong = _run(run_evals, "wrong", "--gate", "advbench=0.5", subprocess_=False)
     assert wrong.code == 1, wrong.out[-3000:]
     assert {b: e["score"] for b, e in wrong.results["benchmarks"].items()} == WORST
     assert "gate advbench: asr = 1.0000 is over the threshold 0.5000 (lower is better)" in wrong.out
