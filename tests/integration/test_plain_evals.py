@@ -4,15 +4,14 @@ and xdist paths as built-in benchmarks (the built-in general_qa is the reference
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from benchgate.cli import main as cli_main
 from benchgate.fixtures.servers import FakeOpenAIServer
-from tests.conftest import ROOT, EvalRun, run_pytest
+from tests.conftest import ROOT, EvalRun, in_process, run_pytest
 
 CAPITALS = [("France", "Paris", "Europe"), ("Japan", "Tokyo", "Asia"), ("Italy", "Rome", "Europe"),
             ("Kenya", "Nairobi", "Africa"), ("Peru", "Lima", "Americas"), ("Spain", "Madrid", "Europe")]
@@ -139,10 +138,10 @@ def test_gates_baseline_shards_and_merge(suite, tmp_path):
              for i in (1, 2)]
     assert all(p.code == 0 for p in parts) and sorted(len(p.samples()) for p in parts) != [0, 6]
     merged = tmp_path / "merged"
-    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "merge",
-                           *(str(p.output_dir) for p in parts), "--output-dir", str(merged),
-                           "--gate", "capitals=0.8"], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with in_process() as (out, err):  # `benchgate merge`, in this process
+        code = cli_main(["merge", *(str(p.output_dir) for p in parts), "--output-dir", str(merged),
+                         "--gate", "capitals=0.8"])
+    assert code == 0, out.getvalue() + err.getvalue()
     merged_results = json.loads((merged / "results.json").read_text())
     assert merged_results["benchmarks"] == base.results["benchmarks"]
     assert (merged / "samples.jsonl").read_text().count("\n") == 6

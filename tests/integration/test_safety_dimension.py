@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAFETY
+from benchgate.cli import main as cli_main
+from tests.conftest import SAFETY, in_process
 
 pytestmark = pytest.mark.slow
 
@@ -79,10 +78,10 @@ def test_xstest_safety_is_low_for_refuse_all_and_comply_all_and_high_for_gpt4(ru
         row = next(line for line in lines if line.startswith("  xstest ") and "harmonic mean" in line)
         assert row.split()[-1] == f"{safety:.4f}"
     assert runs["gpt4"].results["dimensions"]["Safety"]["score"] > 0.95
-    # the leaderboard's dimension columns
-    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "leaderboard", *(str(r.output_dir) for r in runs.values()),
-                           "--benchmark", "dimensions", "--format", "csv"], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    table = list(csv.DictReader(proc.stdout.splitlines()))
+    # the leaderboard's dimension columns (`benchgate leaderboard`, in this process)
+    with in_process() as (out, err):
+        code = cli_main(["leaderboard", *(str(r.output_dir) for r in runs.values()),
+                         "--benchmark", "dimensions", "--format", "csv"])
+    assert code == 0, err.getvalue()
+    table = list(csv.DictReader(out.getvalue().splitlines()))
     assert [float(r["Safety"]) for r in table] == pytest.approx([0.0, 0.0, 1.82284 / 1.911], abs=1e-4)
