@@ -1,14 +1,13 @@
 """The commands docs/judges.md and the README show for the judge benchmarks run as written
-(subprocesses: they are the user's commands), and print the published figures."""
+(in this process, as `python -m pytest` would run them from the repository root:
+tests/conftest.py::run_pytest), and give the published figures."""
 import json
-import os
 import re
 import shlex
-import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_pytest
 
 
 def _commands() -> list[str]:
@@ -26,10 +25,10 @@ def test_the_docs_show_the_judge_commands():
 
 @pytest.mark.parametrize("command", _commands())
 def test_documented_judge_command_runs(command, tmp_path):
-    args = shlex.split(command)
-    proc = subprocess.run(["python", "-m", *args, "-q", "-p", "no:cacheprovider", "--output-dir", str(tmp_path / "out"),
-                           "--cache-path", str(tmp_path / "c.sqlite")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "BENCHGATE_HOME": str(tmp_path / "home")})
+    program, *args = shlex.split(command)
+    assert program == "pytest"
+    proc = run_pytest([*args, "-q", "-p", "no:cacheprovider", "--output-dir", str(tmp_path / "out"),
+                       "--cache-path", str(tmp_path / "c.sqlite")], env={"BENCHGATE_HOME": str(tmp_path / "home")})
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["dimensions"]["Judge"]["benchmarks"]
