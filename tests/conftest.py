@@ -17,6 +17,8 @@ from _pytest import unraisableexception
 from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
+from benchgate.cli import main as benchgate_main
+
 # Hypothesis' per-example deadline is a timing check: on a loaded CI machine the first example
 # of a test (imports, warm-up) can take over a second. Correctness is what the property tests
 # check; speed is measured by the scripts in benchmarks/.
@@ -236,6 +238,19 @@ def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = 
         except SystemExit as e:  # as `python -m pytest` would exit
             code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     return subprocess.CompletedProcess(["pytest", *args], code, out.getvalue(), err.getvalue())
+
+
+def run_benchgate(args: list, *, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """`benchgate ARGS` (the CLI) in this process, as `python -m benchgate.cli ARGS` would run
+    from `cwd`: the same exit code, stdout and stderr (`in_process`). For tests of what the
+    command does, not of its process (those run it as a subprocess)."""
+    words = [str(a) for a in args]
+    with in_process(env, cwd) as (out, err):
+        try:
+            code = int(benchgate_main(words) or 0)
+        except SystemExit as e:  # argparse's usage errors, as the process would exit
+            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return subprocess.CompletedProcess(["benchgate", *words], code, out.getvalue(), err.getvalue())
 
 
 @contextlib.contextmanager

@@ -11,15 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
 
 from tests.arena.conftest import one_per_category, write_config
-from tests.conftest import ROOT
+from tests.conftest import run_benchgate
 from tests.reports.allure_files import attachment, by_name, labels
 from tests.reports.test_html_report import count, listed_ids, report
 
@@ -61,11 +58,9 @@ def arena_runs(tmp_path_factory, arena_dir, benchgate_home) -> dict[str, Run]:
     runs = {}
     for name, cfg in configs.items():
         out, allure = tmp / f"out-{name}", tmp / f"allure-{name}"
-        proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "arena", str(cfg), "--dry-run",
-                               "--output-dir", str(out), "-p", "no:cacheprovider",
-                               "--cache-path", str(tmp / "cache.sqlite"), "--alluredir", str(allure)],
-                              cwd=ROOT, capture_output=True, text=True, timeout=600,
-                              env={**os.environ, "BENCHGATE_HOME": str(benchgate_home)})
+        proc = run_benchgate(["arena", cfg, "--dry-run", "--output-dir", out, "-p", "no:cacheprovider",
+                              "--cache-path", tmp / "cache.sqlite", "--alluredir", allure],
+                             env={"BENCHGATE_HOME": str(benchgate_home)})
         assert proc.returncode == 0, proc.stdout + proc.stderr
         runs[name] = Run(out, allure)
     return runs
@@ -258,7 +253,7 @@ def test_allure_results_of_arena_units(arena_runs):
 
 
 def _cli(*args):
-    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = run_benchgate(list(args))
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 

@@ -4,19 +4,16 @@ samples.jsonl / results.json, computed here independently of the report code."""
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
 
 from benchgate.reports.allure_render import external_fetches
-from tests.conftest import ROOT
+from tests.conftest import run_benchgate
 
 
 def report(run, out, *extra):
-    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "report", "html", str(run), "-o", str(out), *extra],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    proc = run_benchgate(["report", "html", run, "-o", out, *extra])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
 
@@ -146,8 +143,7 @@ def test_perf_section(runs, tmp_path, open_page, scripted_perf):
 
 
 def test_bad_run_folder_is_a_clear_error(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "report", "html", str(tmp_path / "nope"),
-                           "-o", str(tmp_path / "x.html")], cwd=ROOT, capture_output=True, text=True)
+    proc = run_benchgate(["report", "html", tmp_path / "nope", "-o", tmp_path / "x.html"])
     assert proc.returncode == 4 and f"{tmp_path / 'nope' / 'results.json'}: not found" in proc.stderr
 
 

@@ -3,17 +3,14 @@ numbers computed here from samples.jsonl and against the --baseline gate of a py
 import csv
 import io
 import json
-import subprocess
-import sys
 from statistics import mean
 
 from benchgate.reports.summary import MAX_ANNOTATIONS, MAX_BYTES, annotations, summary_markdown
-from tests.conftest import ROOT
+from tests.conftest import run_benchgate
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "benchgate.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return run_benchgate(list(args))
 
 
 def test_summary_has_one_row_per_benchmark_with_the_baseline_gate_test(runs):
