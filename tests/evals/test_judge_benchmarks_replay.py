@@ -10,7 +10,7 @@ import pytest
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
 from benchgate.models.replay import ReplayError, ReplaySource
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_pytest
 
 JUDGES = ROOT.parent / "shared" / "judges"
 PANDALM = import_benchmark(ROOT / "evals" / "pandalm.py")
@@ -105,10 +105,6 @@ def test_adversarial_average_of_a_full_run(judges_dir, tmp_path):
     """GPT-4's Vanilla judgments of all five sets as one replay JSONL: the Adversarial
     category's macro_subsets is LLMBar's average over the four adversarial sets, and each set's
     acc its correct_average (from the statistics.json files)."""
-    import os
-    import subprocess
-    import sys
-
     lines, expected = [], {}
     for subset in ("Natural", "GPTInst", "GPTOut", "Manual", "Neighbor"):
         base = judges_dir / "llmbar" / ("Natural" if subset == "Natural" else f"Adversarial/{subset}") / \
@@ -117,11 +113,10 @@ def test_adversarial_average_of_a_full_run(judges_dir, tmp_path):
         stats = json.loads((base / "statistics.json").read_text(encoding="utf-8"))
         expected[subset] = float(stats["correct_average"].rstrip("%")) / 100
     (tmp_path / "gpt4.jsonl").write_text("\n".join(lines) + "\n")
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
-                           "--model", f"replay:{tmp_path / 'gpt4.jsonl'}", "--datasets", "llmbar",
-                           "--dataset-dir", str(judges_dir), "--output-dir", str(tmp_path / "out"),
-                           "--cache-path", str(tmp_path / "c.sqlite")], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "BENCHGATE_HOME": str(tmp_path / "home")})
+    proc = run_pytest([str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+                       "--model", f"replay:{tmp_path / 'gpt4.jsonl'}", "--datasets", "llmbar",
+                       "--dataset-dir", str(judges_dir), "--output-dir", str(tmp_path / "out"),
+                       "--cache-path", str(tmp_path / "c.sqlite")], env={"BENCHGATE_HOME": str(tmp_path / "home")})
     assert proc.returncode == 0, proc.stdout[-3000:]
     entry = json.loads((tmp_path / "out" / "results.json").read_text())["benchmarks"]["llmbar"]
     assert {s: pytest.approx(b["score"]) for s, b in entry["subsets"].items()} == expected

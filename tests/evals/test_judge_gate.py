@@ -1,22 +1,20 @@
-"""`--gate llmbar=0.7` qualifies a judge through the ordinary gate mechanism (exit codes:
-a subprocess, since the test is about the process's result)."""
-import os
+"""`--gate llmbar=0.7` qualifies a judge through the ordinary gate mechanism: the session's
+exit code, which `python -m pytest` exits with (run in this process: `run_pytest`; the exit
+codes of the process itself are tested in tests/integration/test_usage_exit_codes.py)."""
 import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_pytest
 
 JUDGES = ROOT.parent / "shared" / "judges"
 CHATGPT_NATURAL = JUDGES / "llmbar" / "Natural" / "evaluators" / "ChatGPT" / "Vanilla" / "result.json"
 
 
 def _run(tmp_path, *gates: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
+    cmd = [str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
            "--model", f"replay:{CHATGPT_NATURAL}", "--datasets", "llmbar",
            "--dataset-args", '{"llmbar": {"subset_list": "Natural"}}', "--dataset-dir", str(JUDGES),
            "--output-dir", str(tmp_path / "out"), "--cache-path", str(tmp_path / "c.sqlite"), *gates]
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "BENCHGATE_HOME": str(tmp_path / "home")})
+    return run_pytest(cmd, env={"BENCHGATE_HOME": str(tmp_path / "home")})
 
 
 def test_judge_gate_passes_and_fails_on_the_published_judgments(tmp_path):

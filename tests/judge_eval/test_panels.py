@@ -2,9 +2,6 @@
 majority is right with p^3 + 3p^2(1-p) = 0.784; panel files are checked; a panel run end to end."""
 import json
 import math
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -14,7 +11,7 @@ from benchgate.judge_eval.verdicts import parse_llmbar
 from benchgate.models.base import Generation, GenerationConfig
 from benchgate.models.openai_api import OpenAIBackend
 from benchgate.models.panel import PanelBackend, PanelSpecError, panel_reply, read_panel_spec
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_pytest
 from tests.judge_eval.conftest import JUDGES, LLMBAR, mean, planted
 
 P = 0.7
@@ -79,12 +76,10 @@ def test_panel_run_end_to_end(tmp_path, pairs):
         spec = {"members": [{"name": f"j{i}", "model": "fake-model", "api_url": s.base_url,
                              "model_args": {"concurrency": 16}} for i, s in enumerate(servers)]}
         (tmp_path / "panel.json").write_text(json.dumps(spec))
-        cmd = [sys.executable, "-m", "pytest", str(ROOT / "evals"), "-q", "-p", "no:cacheprovider",
-               "--model", f"panel:{tmp_path / 'panel.json'}", "--chat-template", "on", "--datasets", "llmbar",
+        cmd = [str(ROOT / "evals"), "-q", "-p", "no:cacheprovider", "--model", f"panel:{tmp_path / 'panel.json'}", "--chat-template", "on", "--datasets", "llmbar",
                "--dataset-args", '{"llmbar": {"subset_list": "Manual"}}', "--dataset-dir", str(JUDGES),
                "--output-dir", str(tmp_path / "out"), "--cache-path", str(tmp_path / "c.sqlite")]
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300,
-                              env={**os.environ, "BENCHGATE_HOME": str(tmp_path / "home")})
+        proc = run_pytest(cmd, env={"BENCHGATE_HOME": str(tmp_path / "home")})
     finally:
         for s in servers:
             s.stop()
