@@ -1,7 +1,5 @@
 """The session fixtures give hand-written tests the same model as the benchmark samples."""
-import subprocess
-import sys
-
+from tests.conftest import run_pytest
 
 
 def test_model_fixture_in_a_user_test(tmp_path):
@@ -13,8 +11,7 @@ def test_model_fixture_in_a_user_test(tmp_path):
         "    assert out.text == 'fixed'\n"
         "def test_same_object(benchgate_model, benchgate_predictor):\n"
         "    assert benchgate_model is benchgate_predictor.backend\n")
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(tmp_path), "-q", "-p", "no:cacheprovider",
-                           "--model", "dummy", "--model-args", "response=fixed"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    proc = run_pytest([str(tmp_path), "-q", "-p", "no:cacheprovider", "--model", "dummy",
+                       "--model-args", "response=fixed"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout

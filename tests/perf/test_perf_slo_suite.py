@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchgate.perf.slo import SLOError, evaluate, parse_slo
+from tests.conftest import run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +54,6 @@ def test_pytest_slo_suite(scripted, tmp_path):
 
 
 def test_pytest_slo_suite_without_url_skips():
-    r = subprocess.run([sys.executable, "-m", "pytest", "evals/perf", "-p", "no:cacheprovider", "-q", "-rs"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = run_pytest(["evals/perf", "-p", "no:cacheprovider", "-q", "-rs"])
     assert r.returncode == 0, r.stdout + r.stderr
     assert "no --url given" in r.stdout

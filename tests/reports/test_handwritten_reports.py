@@ -11,15 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from statistics import mean
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_pytest
 from tests.reports.allure_files import attachment, by_name, labels
 from tests.reports.test_html_report import count, listed_ids, report
 from tests.reports.test_summary_leaderboard import cli
@@ -32,11 +29,10 @@ REFUND = "support/refund_policy/0"
 @pytest.fixture(scope="module")
 def examples_run(tmp_path_factory, benchgate_home):
     tmp = tmp_path_factory.mktemp("examples-run")
-    proc = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "examples"), "-q", "-p", "no:cacheprovider",
-                           "--model", "dummy", "--model-args", "response=Paris", "--output-dir", str(tmp / "out"),
-                           "--cache-path", str(tmp / "cache.sqlite"), "--alluredir", str(tmp / "allure")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "BENCHGATE_HOME": str(benchgate_home)})
+    proc = run_pytest([str(ROOT / "examples"), "-q", "-p", "no:cacheprovider", "--model", "dummy",
+                       "--model-args", "response=Paris", "--output-dir", str(tmp / "out"),
+                       "--cache-path", str(tmp / "cache.sqlite"), "--alluredir", str(tmp / "allure")],
+                      env={"BENCHGATE_HOME": str(benchgate_home)})
     assert proc.returncode == 1, proc.stdout + proc.stderr  # the failed requirement fails the session
     out = tmp / "out"
     return {"out": out, "allure": tmp / "allure",
