@@ -266,22 +266,12 @@ def in_process(env: dict | None = None, cwd: Path = ROOT) -> Iterator[tuple[io.S
     try:
         os.environ.update(env or {})
         os.chdir(cwd)
-        with forget_suite_modules(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                no_unraisable_gc_rounds():
+        with forget_suite_modules(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             yield out, err
     finally:
         os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
-
-
-def no_unraisable_gc_rounds() -> contextlib.AbstractContextManager:
-    """No full garbage collection at the end of an in-process session, as pytester's own
-    inline runs (it sets `gc_collect_iterations_key` to 0 for the same reason): pytest's
-    unraisable-exception plugin runs `gc.collect()` twice per session to surface exceptions
-    from finalizers, ~0.3 s each in a worker that has imported torch and transformers. This
-    test process's own session still collects at its end."""
-    return mock.patch.object(unraisableexception, "gc_collect_harder", lambda iterations: None)
 
 
 @contextlib.contextmanager
@@ -301,6 +291,18 @@ def forget_suite_modules() -> Iterator[None]:
             module = sys.modules.get(name)
             if module is not None and _suite_module(module):
                 del sys.modules[name]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_unraisable_gc_rounds() -> Iterator[None]:
+    """No full garbage collection at the end of each pytest session the tests run in this
+    process (`run_pytest`, the CLI, `pytest.main` in a test), as pytester's own inline runs
+    (it sets `gc_collect_iterations_key` to 0 for the same reason): pytest's
+    unraisable-exception plugin runs `gc.collect()` twice per session to surface exceptions
+    from finalizers, ~0.3 s each in a worker that has imported torch and transformers. The
+    test process's own session still collects at its end (after this fixture)."""
+    with mock.patch.object(unraisableexception, "gc_collect_harder", lambda iterations: None):
+        yield
 
 
 @pytest.fixture(autouse=True)

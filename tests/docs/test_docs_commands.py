@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from benchgate.cli import main as benchgate_main
-from tests.conftest import build_once, forget_suite_modules, in_process, no_unraisable_gc_rounds
+from tests.conftest import build_once, forget_suite_modules, in_process
 from tests.docs.markdown_commands import ROOT, documented
 
 pytestmark = pytest.mark.slow
@@ -372,7 +372,7 @@ def _dispatch(words: list[str]) -> int:
 def _in_process(words: list[str], capsys) -> tuple[int, str]:
     """(exit code, stdout + stderr) of one command run in this process; the suite modules it
     imported are dropped afterwards (tests/conftest.py::forget_suite_modules)."""
-    with forget_suite_modules(), no_unraisable_gc_rounds():
+    with forget_suite_modules():
         code = _dispatch(words)
     captured = capsys.readouterr()
     return code, captured.out + captured.err
