@@ -1,16 +1,14 @@
 """Whole arena runs: dry runs, the output contract of docs/results.md, -n 2 (worker
 processes) against a serial run, re-rating a run's reviews, gates, EvalScope's shipped configs.
 `benchgate` and `pytest` commands that are not about a process run in this process
-(`in_process`, `run_pytest`), as `python -m ...` would run them."""
+(`run_benchgate`, `run_pytest`), as `python -m ...` would run them."""
 import json
-import subprocess
 
 import pytest
 
-from benchgate.cli import main as benchgate_main
 from tests.arena.conftest import (evalscope_config, one_per_category, write_baseline_answers,
                                   write_config)
-from tests.conftest import ArenaRun, in_process, run_pytest
+from tests.conftest import ArenaRun, run_benchgate, run_pytest
 
 pytestmark = pytest.mark.slow
 
@@ -33,15 +31,6 @@ def strip_time(rows):
     return [{k: v for k, v in r.items() if k != "tstamp"} for r in rows]
 
 
-def benchgate(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """`python -m benchgate.cli ARGS` from the repository root, in this process (`in_process`)."""
-    with in_process(env) as (out, err):
-        try:
-            code = benchgate_main([str(a) for a in args])
-        except SystemExit as e:  # argparse's exits, as the process would exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return subprocess.CompletedProcess(["benchgate", *args], code, out.getvalue(), err.getvalue())
-
 
 def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_dir, tmp_path, benchgate_home):
     cfg = write_config(tmp_path / "cfg.yaml", one_per_category(arena_dir, tmp_path), FOUR, SWAP,
@@ -49,8 +38,8 @@ def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_di
                        reference_file=arena_dir / "mt_bench" / "reference_answer" / "gpt-4.jsonl")
     args = ("--dry-run", "--group-size", "12")  # 2 questions (12 units) a group
     out = tmp_path / "serial"  # `benchgate arena CONFIG`, as run_arena's cmd= would run it
-    serial = ArenaRun(benchgate("arena", cfg, "--output-dir", out, "--cache-path", tmp_path / "cache.sqlite", *args,
-                                env={"BENCHGATE_HOME": str(benchgate_home)}), out)
+    serial = ArenaRun(run_benchgate(["arena", cfg, "--output-dir", out, "--cache-path", tmp_path / "cache.sqlite",
+                                     *args], env={"BENCHGATE_HOME": str(benchgate_home)}), out)
     assert serial.code == 0, serial.out
     a = serial.arena
     assert ARENA_KEYS <= set(a) and a["dry_run"] and a["mode"] == "pairwise"
@@ -102,12 +91,12 @@ def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_di
     shards = [run_arena(cfg, *args, "--shard", f"{i}/2", output=f"shard{i}") for i in (1, 2)]
     assert all(s.code == 0 for s in shards) and 0 < len(shards[0].samples()) < 48
     merged = tmp_path / "merged"
-    proc = benchgate("merge", *(s.output_dir for s in shards), "--output-dir", merged)
+    proc = run_benchgate(["merge", *(s.output_dir for s in shards), "--output-dir", merged])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads((merged / "results.json").read_text())["arena"] == a  # rated on the merged records
 
     out = tmp_path / "rated.json"
-    rate = benchgate("arena", "rate", serial.output_dir / "arena" / "reviews.jsonl", "--json", out)
+    rate = run_benchgate(["arena", "rate", serial.output_dir / "arena" / "reviews.jsonl", "--json", out])
     assert rate.returncode == 0, rate.stderr
     rated = json.loads(out.read_text())
     assert rated["leaderboard"] == a["leaderboard"] and rated["bias"] == a["bias"]
