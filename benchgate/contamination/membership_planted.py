@@ -8,12 +8,13 @@ suite or a docs command trains it once per home.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from benchgate.contamination.membership_text import load_samples, sample_text
 from benchgate.models.smoke import SMOKE_MODEL_NAME, benchgate_home, build_once_into, smoke_model_path
@@ -25,8 +26,8 @@ PLANTED_VERSION = 1  # part of the cache key: bump when the training changes
 class TrainConfig:
     """How the smoke model memorises the planted texts (seeded; the cache key holds all of it)."""
 
-    epochs: int = 6
-    batch_size: int = 8
+    epochs: int = 5
+    batch_size: int = 4
     lr: float = 5e-3
     seed: int = 0
 
@@ -61,12 +62,15 @@ def planted_model_path(texts: Sequence[str], config: TrainConfig = TrainConfig()
 
 def train(base: str, texts: list[str], out_dir: str | Path, config: TrainConfig) -> None:
     """Fine-tune the causal LM at `base` on `texts` (each as BOS + its tokens, as the membership
-    scores read it) with AdamW for `config.epochs` seeded passes; save model and tokenizer."""
+    scores read it) with AdamW for `config.epochs` seeded passes; save model and tokenizer.
+
+    On one torch thread (`one_torch_thread`): the smoke model's matrices are too small to share
+    out, and more threads only spin (one epoch: 2.3 CPU-s on one thread, 20.8 on two)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(base)
-    with torch.random.fork_rng(devices=[]):
+    with one_torch_thread(torch), torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
         model.train()
@@ -94,3 +98,14 @@ def train(base: str, texts: list[str], out_dir: str | Path, config: TrainConfig)
     model.eval()
     model.save_pretrained(out_dir, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
+
+
+@contextlib.contextmanager
+def one_torch_thread(torch) -> Iterator[None]:
+    """torch's intra-op threads set to one inside the block, restored after it."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

@@ -1,6 +1,6 @@
 """Arena runs with real judges: a scripted OpenAI-compatible judge on 127.0.0.1 (pure position
 bias, malformed text, 429/500, slow answers, a killed and resumed run), peer review, a local
-reward model, and a real `transformers serve`."""
+reward model, and a real `transformers serve` (the session's, `smoke_served`)."""
 import json
 import os
 import re
@@ -12,7 +12,7 @@ import time
 import fastapi  # noqa: F401  `transformers serve` needs it; the test extra installs it (fail, never skip)
 import pytest
 
-from benchgate.fixtures.servers import FakeOpenAIServer, transformers_serve
+from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.arena.conftest import write_config
 from tests.conftest import ROOT
 
@@ -292,13 +292,13 @@ def test_reward_model_judge_single_and_tie_margin(arena_dir, tmp_path, reward_mo
     assert all(j.winner() != "tie" for j in judged("pairwise", 0.0))
 
 
-def test_transformers_serve_as_the_judge(run_arena, arena_dir, tmp_path, smoke_path):
+def test_transformers_serve_as_the_judge(run_arena, arena_dir, tmp_path, smoke_path, smoke_served):
+    """The session's `transformers serve` of the smoke model (`smoke_served`) judges."""
     cfg = write_config(tmp_path / "cfg.yaml", arena_dir / "mt_bench" / "question.jsonl", two(),
                        {"args": {"mode": "pairwise", "position_bias_mitigation": "swap_position",
                                  "turns": "first", "max_tokens": 8}}, arena_dir / "judge_prompts.jsonl")
-    with transformers_serve(smoke_path) as url:
-        run = run_arena(cfg, "--limit", "2", "--judge-api-url", url, "--judge-model", smoke_path,
-                        "--judge-model-args", "concurrency=2")
+    run = run_arena(cfg, "--limit", "2", "--judge-api-url", smoke_served, "--judge-model", smoke_path,
+                    "--judge-model-args", "concurrency=2")
     assert run.code == 0, run.out
     judgments = [j for s in run.samples() for j in s["judgments"]]
     assert len(judgments) == 4 and all(isinstance(j["response"], str) for j in judgments)

@@ -1,14 +1,14 @@
-"""Whole arena runs in pytest subprocesses: dry runs, the output contract of docs/results.md,
--n 2 against a serial run, re-rating a run's reviews, gates, EvalScope's shipped configs."""
+"""Whole arena runs: dry runs, the output contract of docs/results.md, -n 2 (worker
+processes) against a serial run, re-rating a run's reviews, gates, EvalScope's shipped configs.
+`benchgate` and `pytest` commands that are not about a process run in this process
+(`run_benchgate`, `run_pytest`), as `python -m ...` would run them."""
 import json
-import subprocess
-import sys
 
 import pytest
 
 from tests.arena.conftest import (evalscope_config, one_per_category, write_baseline_answers,
                                   write_config)
-from tests.conftest import ROOT
+from tests.conftest import ArenaRun, run_benchgate, run_pytest
 
 pytestmark = pytest.mark.slow
 
@@ -31,13 +31,15 @@ def strip_time(rows):
     return [{k: v for k, v in r.items() if k != "tstamp"} for r in rows]
 
 
-def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_dir, tmp_path):
+
+def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_dir, tmp_path, benchgate_home):
     cfg = write_config(tmp_path / "cfg.yaml", one_per_category(arena_dir, tmp_path), FOUR, SWAP,
                        arena_dir / "judge_prompts.jsonl",
                        reference_file=arena_dir / "mt_bench" / "reference_answer" / "gpt-4.jsonl")
     args = ("--dry-run", "--group-size", "12")  # 2 questions (12 units) a group
-    serial = run_arena(cfg, *args, output="serial",
-                       cmd=[sys.executable, "-m", "benchgate.cli", "arena", str(cfg)])
+    out = tmp_path / "serial"  # `benchgate arena CONFIG`, as run_arena's cmd= would run it
+    serial = ArenaRun(run_benchgate(["arena", cfg, "--output-dir", out, "--cache-path", tmp_path / "cache.sqlite",
+                                     *args], env={"BENCHGATE_HOME": str(benchgate_home)}), out)
     assert serial.code == 0, serial.out
     a = serial.arena
     assert ARENA_KEYS <= set(a) and a["dry_run"] and a["mode"] == "pairwise"
@@ -89,15 +91,12 @@ def test_dry_run_contract_serial_xdist_shards_and_rate_agree(run_arena, arena_di
     shards = [run_arena(cfg, *args, "--shard", f"{i}/2", output=f"shard{i}") for i in (1, 2)]
     assert all(s.code == 0 for s in shards) and 0 < len(shards[0].samples()) < 48
     merged = tmp_path / "merged"
-    proc = subprocess.run([sys.executable, "-m", "benchgate.cli", "merge", *(str(s.output_dir) for s in shards),
-                           "--output-dir", str(merged)], cwd=ROOT, capture_output=True, text=True)
+    proc = run_benchgate(["merge", *(s.output_dir for s in shards), "--output-dir", merged])
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads((merged / "results.json").read_text())["arena"] == a  # rated on the merged records
 
     out = tmp_path / "rated.json"
-    rate = subprocess.run([sys.executable, "-m", "benchgate.cli", "arena", "rate",
-                           str(serial.output_dir / "arena" / "reviews.jsonl"), "--json", str(out)],
-                          cwd=ROOT, capture_output=True, text=True)
+    rate = run_benchgate(["arena", "rate", serial.output_dir / "arena" / "reviews.jsonl", "--json", out])
     assert rate.returncode == 0, rate.stderr
     rated = json.loads(out.read_text())
     assert rated["leaderboard"] == a["leaderboard"] and rated["bias"] == a["bias"]
@@ -138,6 +137,5 @@ def test_config_error_is_a_usage_error_naming_the_key(run_arena, arena_dir, tmp_
                        arena_dir / "judge_prompts.jsonl")
     run = run_arena(cfg, "--dry-run")
     assert run.code == 4 and "reviews_gen.reviewer.args.position_bias_mitigation" in run.out
-    bare = subprocess.run([sys.executable, "-m", "pytest", "evals/arena", "-q", "-p", "no:cacheprovider"],
-                          cwd=ROOT, capture_output=True, text=True)
+    bare = run_pytest(["evals/arena", "-q", "-p", "no:cacheprovider"])
     assert bare.returncode != 0 and "--arena-config" in bare.stdout + bare.stderr

@@ -67,6 +67,7 @@ def plant(path: Path, size: int, planted: list[str], seed: int) -> None:
     syllables = [a + b for a in "bdfgklmnprstvz" for b in "aeiou"]
     vocab = np.array(["".join(rng.choice(syllables, rng.integers(2, 5))).encode() for _ in range(5000)]
                      + [b"the", b"of", b"and", b"a", b"to", b"in"], dtype=object)
+    ended = np.concatenate([vocab + b" ", vocab + b"\n"])  # each word, then a space or a line end
     block_words = 200_000
     blocks = max(1, size // (block_words * 8))
     where = {}
@@ -76,10 +77,9 @@ def plant(path: Path, size: int, planted: list[str], seed: int) -> None:
     with open(path, "wb") as f:
         b = 0
         while written < size or b < blocks:
-            words = vocab[rng.integers(0, len(vocab), block_words)]
-            lines = np.full(block_words, b" ", dtype=object)
-            lines[rng.integers(0, block_words, block_words // 40)] = b"\n"  # ~40 words a line
-            chunk = b"".join((words + lines).tolist())
+            words = rng.integers(0, len(vocab), block_words)
+            words[rng.integers(0, block_words, block_words // 40)] += len(vocab)  # ~40 words a line
+            chunk = b"".join(ended[words].tolist())
             for text in where.get(b, ()):
                 chunk += b"\n" + text.encode("utf-8") + b"\n"
             f.write(chunk)
@@ -87,12 +87,13 @@ def plant(path: Path, size: int, planted: list[str], seed: int) -> None:
             b += 1
 
 
-def holders(texts: dict[str, dict[str, str]]) -> dict[tuple[str, str], int]:
-    """{(benchmark, n-gram): number of that benchmark's samples having it}."""
+def holders(grams: dict[str, dict[str, set[str]]]) -> dict[tuple[str, str], int]:
+    """{(benchmark, n-gram): number of that benchmark's samples having it}, from each sample's
+    {part: rule_grams(text)}."""
     count: dict[tuple[str, str], int] = {}
-    for sid, parts in texts.items():
+    for sid, parts in grams.items():
         bench = sid.split("/")[0]
-        for g in set().union(*(rule_grams(t) for t in parts.values())):
+        for g in set().union(*parts.values()):
             count[bench, g] = count.get((bench, g), 0) + 1
     return count
 
@@ -100,14 +101,16 @@ def holders(texts: dict[str, dict[str, str]]) -> dict[tuple[str, str], int]:
 def run_planted(tmp: Path, benchmarks: tuple[str, ...], size: int, per_bench: int, edited: int,
                 seed: int = 2024) -> dict:
     texts = reference_texts(benchmarks)
-    held = holders(texts)
+    # each text's n-grams, computed once: the counts, the choice and both expected sets read them
+    grams = {sid: {part: rule_grams(t) for part, t in parts.items()} for sid, parts in texts.items()}
+    held = holders(grams)
     rng = random.Random(seed)
 
     def plantable(sid: str) -> bool:
         """A question with an n-gram of its own, none shared with 2..MAX_SHARED other samples
         (planting it would contaminate those too: shared passages, near-duplicates)."""
-        bench, grams = sid.split("/")[0], rule_grams(texts[sid]["question"])
-        counts = [held[bench, g] for g in grams]
+        bench = sid.split("/")[0]
+        counts = [held[bench, g] for g in grams[sid]["question"]]
         return 1 in counts and all(c == 1 or c > MAX_SHARED for c in counts)
 
     eligible = {b: [i for i in texts if i.startswith(b + "/") and plantable(i)] for b in benchmarks}
@@ -134,13 +137,13 @@ def run_planted(tmp: Path, benchmarks: tuple[str, ...], size: int, per_bench: in
         norm = JANITOR.normalize_string(text)
         for k in range(MIN_WORDS, N + 1):
             corpus_grams.update(janitor_ngrams(norm, k))
-    def counting(sid: str, text: str) -> set[str]:
-        return {g for g in rule_grams(text) if held[sid.split("/")[0], g] <= MAX_SHARED}
+    def counting(sid: str, text_grams: set[str]) -> set[str]:
+        return {g for g in text_grams if held[sid.split("/")[0], g] <= MAX_SHARED}
 
-    expected = {sid for sid, parts in texts.items()
-                if any(counting(sid, t) & corpus_grams for t in parts.values())}
-    plain_rule = {sid for sid, parts in texts.items()  # GPT-3's rule without the template filter
-                  if any(rule_grams(t) & corpus_grams for t in parts.values())}
+    expected = {sid for sid, parts in grams.items()  # counting(g) & corpus = counting(g & corpus)
+                if any(counting(sid, g & corpus_grams) for g in parts.values())}
+    plain_rule = {sid for sid, parts in grams.items()  # GPT-3's rule without the template filter
+                  if any(g & corpus_grams for g in parts.values())}
     assert sum(e["samples"] for e in report["benchmarks"].values()) == len(texts)
     assert set(verbatim) <= flagged, sorted(set(verbatim) - flagged)
     assert flagged == expected, (sorted(flagged - expected), sorted(expected - flagged))

@@ -1,23 +1,44 @@
 """`pytest evals --alluredir DIR`: one Allure result per sample, read back from the JSON files
-allure-pytest writes, and compared with the run's own samples.jsonl / results.json."""
+allure-pytest writes, and compared with the run's own samples.jsonl / results.json.
+
+The tests only read the runs: one serial and one `-n 2` run of SMALL are made once for the
+module (`serial`, `parallel`) and shared by the tests that read them."""
 import json
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT, EvalRun, run_pytest
 from tests.reports.allure_files import attachment, by_name, labels
 
 SMALL = ("--model", "dummy", "--datasets", "mmlu", "gsm8k", "--limit", "2")
 
 
-def _run(run_evals, tmp_path, name, *extra):
-    allure = tmp_path / f"allure-{name}"
-    run = run_evals(*SMALL, "--alluredir", str(allure), *extra, output=name)
+def _run(tmp_path_factory, data_dir: Path, home: Path, name: str, *extra: str) -> tuple[EvalRun, Path]:
+    """`pytest evals SMALL --alluredir DIR EXTRA` as `run_evals` runs it (in this process; a
+    subprocess with -n): the run and its Allure folder."""
+    folder = tmp_path_factory.mktemp(f"allure-{name}")
+    allure, out = folder / "allure", folder / "out"
+    proc = run_pytest([str(ROOT / "evals"), "-q", "-p", "no:cacheprovider", "--dataset-dir", str(data_dir),
+                       "--output-dir", str(out), "--cache-path", str(folder / "cache.sqlite"),
+                       *SMALL, "--alluredir", str(allure), *extra], env={"BENCHGATE_HOME": str(home)})
+    run = EvalRun(proc, out)
     assert run.code == 0, run.out
     return run, allure
 
 
-def test_every_sample_is_one_allure_result_with_labels_parameters_attachments(run_evals, tmp_path):
-    run, allure = _run(run_evals, tmp_path, "serial")
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory, data_dir, benchgate_home) -> tuple[EvalRun, Path]:
+    return _run(tmp_path_factory, data_dir, benchgate_home, "serial")
+
+
+@pytest.fixture(scope="module")
+def parallel(tmp_path_factory, data_dir, benchgate_home) -> tuple[EvalRun, Path]:
+    return _run(tmp_path_factory, data_dir, benchgate_home, "parallel", "-n", "2")
+
+
+def test_every_sample_is_one_allure_result_with_labels_parameters_attachments(serial):
+    run, allure = serial
     samples = {s["id"]: s for s in run.samples()}
     found = by_name(allure)
     assert set(found) == set(samples) and len(samples) == 116
@@ -49,8 +70,8 @@ def test_every_sample_is_one_allure_result_with_labels_parameters_attachments(ru
     assert passed / 114 == pytest.approx(run.results["benchmarks"]["mmlu"]["score"], abs=1e-12)
 
 
-def test_controller_writes_environment_and_results_once(run_evals, tmp_path):
-    run, allure = _run(run_evals, tmp_path, "env", "-n", "2")
+def test_controller_writes_environment_and_results_once(parallel):
+    run, allure = parallel
     props = dict(line.split("=", 1) for line in (allure / "environment.properties").read_text().splitlines())
     assert props["model"] == "dummy" and props["seed"] == "42"
     assert props["benchgate"] == run.results["benchgate_version"]
@@ -63,9 +84,8 @@ def test_controller_writes_environment_and_results_once(run_evals, tmp_path):
     assert any(c["name"] == "Wrong answers" for c in categories)
 
 
-def test_xdist_gives_the_same_allure_results_as_a_serial_run(run_evals, tmp_path):
-    _, serial = _run(run_evals, tmp_path, "s")
-    _, parallel = _run(run_evals, tmp_path, "p", "-n", "2")
+def test_xdist_gives_the_same_allure_results_as_a_serial_run(serial, parallel):
+    (_, serial_dir), (_, parallel_dir) = serial, parallel
 
     def view(directory):
         return {name: (r["status"], r["historyId"], sorted((l["name"], l["value"]) for l in r["labels"]
@@ -74,7 +94,7 @@ def test_xdist_gives_the_same_allure_results_as_a_serial_run(run_evals, tmp_path
                        [a["name"] for a in r["attachments"]])
                 for name, r in by_name(directory).items()}
 
-    assert view(serial) == view(parallel)
+    assert view(serial_dir) == view(parallel_dir)
 
 
 def test_real_errors_are_broken_and_fail_pytest(run_evals, tmp_path, data_dir):

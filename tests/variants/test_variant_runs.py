@@ -17,9 +17,8 @@ from statistics import mean
 import pytest
 
 from benchgate.samples import pair_key
+from tests.conftest import run_benchgate
 from tests.reports.conftest import make_run
-from tests.reports.test_html_report import report
-from tests.reports.test_summary_leaderboard import cli
 
 N = 60  # the first 60 GSM8K test items; the variant keeps those it can rewrite
 VARIANT = '{"gsm8k": {"variant": "numbers", "variant_seed": 7}}'
@@ -105,14 +104,18 @@ def test_the_gap_test_flags_the_memoriser_and_not_the_oracle(runs):
 
 
 def test_summary_and_html_say_contamination_gap(runs, tmp_path, open_page):
-    proc = cli("report", "summary", str(runs["memoriser-variant"]), "--baseline", str(runs["memoriser"]))
+    # `benchgate report summary` and `report html` in this process (run_benchgate): no process is tested
+    proc = run_benchgate(["report", "summary", runs["memoriser-variant"], "--baseline", runs["memoriser"]])
     assert proc.returncode == 0, proc.stderr
     gap = _read(runs["memoriser-variant"])[0]["benchmarks"]["gsm8k"]["contamination_gap"]
     assert "### Contamination gap (variant run against the original run)" in proc.stdout
     row = next(line for line in proc.stdout.splitlines() if line.startswith("| gsm8k | numbers-7 |"))
     assert f"| {gap['gap']:+.4f} |" in row and "✗ flagged" in row
     assert "✗ significant contamination gap" in proc.stdout
-    opened = open_page(report(runs["oracle-variant"], tmp_path / "gap.html", "--compare", str(runs["oracle"])))
+    html = run_benchgate(["report", "html", runs["oracle-variant"], "-o", tmp_path / "gap.html",
+                          "--compare", runs["oracle"]])
+    assert html.returncode == 0, html.stdout + html.stderr
+    opened = open_page(tmp_path / "gap.html")
     page = opened.page
     page.click("nav button[data-tab=compare]")
     assert "Contamination gap (variant run against the original run)" in page.inner_text("body")
