@@ -274,19 +274,6 @@ def in_process(env: dict | None = None, cwd: Path = ROOT) -> Iterator[tuple[io.S
         os.environ.update(saved_env)
 
 
-def run_benchgate(args: list, *, env: dict | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """`python -m benchgate.cli ARGS` from `cwd` (the repository root), in this process
-    (`in_process`): the same exit code (argparse's exits too), stdout and stderr captured."""
-    from benchgate.cli import main
-
-    with in_process(env, cwd) as (out, err):
-        try:
-            code = main([str(a) for a in args])
-        except SystemExit as e:  # as the process would exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return subprocess.CompletedProcess(["benchgate", *map(str, args)], code, out.getvalue(), err.getvalue())
-
-
 @contextlib.contextmanager
 def forget_suite_modules() -> Iterator[None]:
     """Restore sys.path and drop the modules imported from suite files (evals, examples,
