@@ -13,9 +13,8 @@ import time
 
 import pytest
 
-from benchgate.cli import main as benchgate_main
 from benchgate.fixtures.servers import FakeOpenAIServer
-from tests.conftest import ROOT, in_process
+from tests.conftest import ROOT, run_benchgate
 
 # The runs that are interrupted, killed or run side by side are processes of their own (`start`);
 # run_evals in a subprocess (marker `subprocess`) where another process holds the cache's lock.
@@ -195,14 +194,7 @@ def test_read_only_cache_location(server, tmp_path, run_evals):
 
 
 def _merge(*args) -> subprocess.CompletedProcess:
-    """`benchgate merge ARGS` in this process (`in_process`): its exit code, stdout and stderr."""
-    argv = ["merge", *map(str, args)]
-    with in_process() as (out, err):
-        try:
-            code = benchgate_main(argv)
-        except SystemExit as e:  # as the console script would exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+    return run_benchgate("merge", *args)  # in this process: exit code, stdout and stderr
 
 
 def test_merge_isolates_a_broken_benchmark_and_names_a_corrupt_line(run_evals, tmp_path):

@@ -1,9 +1,7 @@
 """Replay, shards + merge: end to end on the real data."""
 import json
-import subprocess
 
-from benchgate.cli import main as benchgate_main
-from tests.conftest import in_process
+from tests.conftest import run_benchgate
 
 ARGS = ("--datasets", "mmlu", "gsm8k", "--limit", "3")
 VOLATILE = ("created", "timings")
@@ -15,17 +13,6 @@ def comparable(results: dict) -> dict:
     return out
 
 
-def merge(*args: str) -> subprocess.CompletedProcess:
-    """`benchgate merge ARGS` in this process (`in_process`): exit code, stdout and stderr."""
-    argv = ["merge", *args]
-    with in_process() as (out, err):
-        try:
-            code = benchgate_main(argv)
-        except SystemExit as e:  # as the console script would exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
-
-
 def test_shards_merge_to_the_unsharded_results(run_evals, tmp_path):
     whole = run_evals("--model", "dummy", *ARGS, output="whole")
     assert whole.code == 0
@@ -33,13 +20,14 @@ def test_shards_merge_to_the_unsharded_results(run_evals, tmp_path):
     sizes = [len(p.samples()) for p in parts]
     assert all(p.code == 0 for p in parts) and sum(sizes) == 174 and min(sizes) > 40
     merged = tmp_path / "merged"
-    proc = merge(*(str(p.output_dir) for p in parts), "--output-dir", str(merged))
+    proc = run_benchgate("merge", *(str(p.output_dir) for p in parts), "--output-dir", str(merged))
     assert proc.returncode == 0, proc.stderr
     merged_results = json.loads((merged / "results.json").read_text())
     assert comparable(merged_results) == comparable(whole.results)
     assert (merged / "samples.jsonl").read_text() == (whole.output_dir / "samples.jsonl").read_text()
     # a missing shard is refused
-    proc = merge(str(parts[0].output_dir), str(parts[1].output_dir), "--output-dir", str(tmp_path / "m2"))
+    proc = run_benchgate("merge", str(parts[0].output_dir), str(parts[1].output_dir),
+                         "--output-dir", str(tmp_path / "m2"))
     assert proc.returncode == 4 and "missing shard(s) ['3/3']" in proc.stderr
 
 

@@ -24,9 +24,8 @@ from typing import Callable
 
 import pytest
 
-from benchgate.cli import main as benchgate_main
 from benchgate.fixtures.servers import FakeOpenAIServer
-from tests.conftest import DATA, ROOT, in_process, run_pytest
+from tests.conftest import DATA, ROOT, run_benchgate, run_pytest
 
 # run_evals in a subprocess: the tests are about every byte a process writes, its console at the file-descriptor level included
 # (what holds no key runs in this process: the dry runs that find a prompt to refuse, `dry_run`, and
@@ -111,15 +110,9 @@ def cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.C
 
 
 def cli_here(*args: str) -> subprocess.CompletedProcess:
-    """`benchgate ARGS` in this process (`in_process`), for the report commands: they hold no key
-    (they read the run's files, scanned themselves) and start no process; console as the
-    process's."""
-    with in_process() as (out, err):
-        try:
-            code = benchgate_main(list(args))
-        except SystemExit as e:  # as the console script would exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
+    """`benchgate ARGS` in this process (`run_benchgate`), for the report commands: they hold no
+    key (they read the run's files, scanned themselves) and start no process."""
+    return run_benchgate(*args)
 
 
 def arena_judge(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
