@@ -150,7 +150,7 @@ def arena_judge(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
                     "--junitxml", str(logs / "arena.xml"), env={**env, "BENCHGATE_JUDGE_API_KEY": key})
         refused = cli("arena", str(cfg), "--output-dir", str(tmp_path / "arena-refused"), *common,
                       "--judge-api-key", "sk-wrong-" + key, env=env)
-        html = cli("report", "html", str(out), "-o", str(tmp_path / "arena-report.html"))
+        html = cli_here("report", "html", str(out), "-o", str(tmp_path / "arena-report.html"))  # holds no key
     finally:
         judge.stop()
         candidate.stop()
