@@ -17,8 +17,9 @@ from benchgate.fixtures.servers import FakeOpenAIServer
 from tests.arena.conftest import write_config
 from tests.conftest import ROOT
 
-# run_evals in a subprocess: the tests are about fail-fast: one stop of the process, its exit code and wall time
-pytestmark = pytest.mark.subprocess
+# run_evals in a subprocess (marker `subprocess`) where the test is about fail-fast: one stop of the
+# process, its exit code and wall time; xdist runs are processes anyway. The runs that only check
+# per-sample errors or that nothing stops run in this process.
 
 MMLU = ("--datasets", "mmlu", "--limit", "1")  # 57 samples: one failure each before the fix
 
@@ -34,6 +35,7 @@ def assert_one_clear_stop(run, *needles, seconds, started):
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["serial", "xdist"])
+@pytest.mark.subprocess
 def test_missing_model_directory(run_evals, tmp_path, xdist):
     started = time.monotonic()
     run = run_evals("--model", str(tmp_path / "no-such-checkpoint"), *MMLU, *xdist)
@@ -43,6 +45,7 @@ def test_missing_model_directory(run_evals, tmp_path, xdist):
 
 
 @pytest.mark.timing  # a wall-clock bound (25 s against ModelScope's ~30 s): runs alone
+@pytest.mark.subprocess
 def test_hub_id_that_cannot_be_downloaded(run_evals, tmp_path):
     """Offline here: ModelScope's own retries take ~30 s; the reachability check makes it seconds.
     Under -n 3 on a loaded 2-core machine it once took 26 s, so it runs alone (`timing`)."""
@@ -71,6 +74,7 @@ def test_checkpoint_with_broken_weights_under_xdist_stops_after_one_sample_per_w
     assert serial.code == 4 and "SafetensorError" in serial.out and not re.search(r"\d+ failed", serial.out)
 
 
+@pytest.mark.subprocess
 def test_missing_replay_file(run_evals, tmp_path):
     started = time.monotonic()
     run = run_evals("--model", f"replay:{tmp_path / 'nope.jsonl'}", *MMLU)
@@ -78,6 +82,7 @@ def test_missing_replay_file(run_evals, tmp_path):
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["serial", "xdist"])
+@pytest.mark.subprocess
 def test_api_that_refuses_connections(run_evals, xdist):
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
@@ -89,6 +94,7 @@ def test_api_that_refuses_connections(run_evals, xdist):
                           "check --api-url and that the server is running", seconds=60, started=started)
 
 
+@pytest.mark.subprocess
 def test_api_that_never_answers(run_evals):
     """Accepts connections, never answers: the probe gives up after `timeout` (here 1 s) twice."""
     listener = socket.socket()
@@ -120,6 +126,7 @@ def test_api_that_never_answers(run_evals):
         listener.close()
 
 
+@pytest.mark.subprocess
 def test_api_that_refuses_the_key(run_evals):
     server = FakeOpenAIServer().start()
     server.require_key = "sk-right-key-000"
@@ -166,6 +173,7 @@ def closed_port() -> int:
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["serial", "xdist"])
+@pytest.mark.subprocess
 def test_judge_api_that_refuses_connections(run_evals, xdist):
     port = closed_port()
     started = time.monotonic()
@@ -176,6 +184,7 @@ def test_judge_api_that_refuses_connections(run_evals, xdist):
     assert "--api-url" not in run.out.replace("--judge-api-url", "")  # the judge's option, not the model's
 
 
+@pytest.mark.subprocess
 def test_judge_api_that_refuses_the_key(run_evals):
     server = FakeOpenAIServer().start()
     server.require_key = "sk-right-judge-key-000"
@@ -191,6 +200,7 @@ def test_judge_api_that_refuses_the_key(run_evals):
         server.stop()
 
 
+@pytest.mark.subprocess
 def test_local_judge_that_does_not_exist(run_evals, tmp_path):
     missing = tmp_path / "no-such-judge"
     started = time.monotonic()
@@ -244,6 +254,7 @@ def arena_config(tmp_path, arena_dir, models: dict, judge_url: str, **judge) -> 
 
 
 @pytest.mark.parametrize("xdist", [(), ("-n", "2")], ids=["serial", "xdist"])
+@pytest.mark.subprocess
 def test_arena_candidate_and_judge_that_cannot_be_used(run_arena, arena_dir, tmp_path, xdist):
     """`benchgate arena`: a candidate whose checkpoint does not exist and a judge refusing the
     key stop the run once, before any unit, with one line for each."""
@@ -269,6 +280,7 @@ def test_arena_candidate_and_judge_that_cannot_be_used(run_arena, arena_dir, tmp
         server.stop()
 
 
+@pytest.mark.subprocess
 def test_arena_judge_unreachable_and_a_broken_api_candidate(run_arena, arena_dir, tmp_path):
     """`pytest arena --arena-config`: a judge nothing listens for, and a candidate served by an
     API that refuses its key, each named with the config setting to fix."""

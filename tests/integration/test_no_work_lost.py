@@ -14,10 +14,12 @@ import time
 import pytest
 
 from benchgate.fixtures.servers import FakeOpenAIServer
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_benchgate
 
-# run_evals in a subprocess: the tests are about signals and killed processes
-pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+# The runs that are interrupted, killed or run side by side are processes of their own (`start`);
+# run_evals in a subprocess (marker `subprocess`) where another process holds the cache's lock.
+# The runs a test only compares with, and `benchgate merge`, run in this process.
+pytestmark = [pytest.mark.slow]
 
 
 @pytest.fixture
@@ -68,6 +70,7 @@ def read_samples(folder):
     return [json.loads(line) for line in (folder / "samples.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("sig, xdist", [("SIGINT", ()), ("SIGTERM", ()), ("SIGINT", ("-n", "2"))],
                          ids=["sigint", "sigterm", "sigint-xdist"])
 def test_interrupt_writes_what_is_finished(server, tmp_path, data_dir, benchgate_home, sig, xdist):
@@ -128,11 +131,13 @@ def test_sigkill_under_xdist_then_use_cache_recomputes_nothing_finished(slow_ser
     # they arrive (every 0.2 s), not only when a prediction chunk ends
     answered_long_before = [p for p in resent if p in first_attempt and first_attempt[p] < killed_at - 1.5]
     assert answered_long_before == []
+    server.latency = 0  # the run to compare with: same answers, no waiting (in this process)
     fresh = run_evals("--api-url", server.base_url, "--model", "fake-model", *args, output="fresh")
     assert strip(resumed.samples()) == strip(fresh.samples())
     assert resumed.results["benchmarks"] == fresh.results["benchmarks"]
 
 
+@pytest.mark.subprocess
 def test_two_runs_share_one_cache_at_the_same_time(server, tmp_path, data_dir, benchgate_home):
     cache = tmp_path / "shared.sqlite"
     args = ("--datasets", "gsm8k", "--limit", "120", "--group-size", "10", "--model-args", "concurrency=2")
@@ -147,6 +152,7 @@ def test_two_runs_share_one_cache_at_the_same_time(server, tmp_path, data_dir, b
     assert "warning" not in texts[0].lower() + texts[1].lower()
 
 
+@pytest.mark.subprocess  # the lock is held by another process (this one), as in real use
 def test_cache_lock_held_past_the_timeout_warns_once_and_scores_everything(server, tmp_path, run_evals):
     from benchgate.prediction.cache import PredictionCache
 
@@ -187,9 +193,8 @@ def test_read_only_cache_location(server, tmp_path, run_evals):
     assert "could not be opened" in run.results["warnings"][0]
 
 
-def _merge(*args):
-    return subprocess.run([sys.executable, "-m", "benchgate.cli", "merge", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+def _merge(*args) -> subprocess.CompletedProcess:
+    return run_benchgate("merge", *args)  # in this process: exit code, stdout and stderr
 
 
 def test_merge_isolates_a_broken_benchmark_and_names_a_corrupt_line(run_evals, tmp_path):

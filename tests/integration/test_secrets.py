@@ -25,12 +25,26 @@ from typing import Callable
 import pytest
 
 from benchgate.fixtures.servers import FakeOpenAIServer
-from tests.conftest import ROOT
+from tests.conftest import DATA, ROOT, run_benchgate, run_pytest
 
 # run_evals in a subprocess: the tests are about every byte a process writes, its console at the file-descriptor level included
+# (what holds no key runs in this process: the dry runs that find a prompt to refuse, `dry_run`, and
+# the report commands, `cli_here`; their files are scanned all the same)
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
 KEY = "sk-benchgate-SECRET-7f3a9c2e41d8"
+
+
+def dry_run(tmp_path: Path, *args: str) -> list[dict]:
+    """The samples (prompts) of `pytest evals --dry-run ARGS`, in this process: it holds no key and
+    sends no request; its outputs (tmp_path/dry) are scanned with the others."""
+    out = tmp_path / "dry"
+    proc = run_pytest([str(ROOT / "evals"), "-q", "-p", "no:cacheprovider", "--dataset-dir", str(DATA),
+                       "--output-dir", str(out),
+                       "--cache-path", str(tmp_path / "dry.sqlite"), "--dry-run", *args],
+                      env={"BENCHGATE_HOME": str(tmp_path / "dry-home")})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
 
 
 def api_eval(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
@@ -39,9 +53,9 @@ def api_eval(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
     server = FakeOpenAIServer().start()
     server.require_key = key
     try:
-        dry = run_evals("--api-url", server.base_url, "--model", "fake-model", "--datasets", "gsm8k",
-                        "--limit", "4", "--dry-run", output="dry")
-        server.script[dry.samples()[2]["prompt"]] = [f"401!Incorrect API key provided: {key}"] * 100
+        dry = dry_run(tmp_path, "--api-url", server.base_url, "--model", "fake-model", "--datasets", "gsm8k",
+                      "--limit", "4")
+        server.script[dry[2]["prompt"]] = [f"401!Incorrect API key provided: {key}"] * 100
         logs = tmp_path / "logs"
         logs.mkdir()
         common = ("--api-url", server.base_url, "--model", "fake-model", "--datasets", "gsm8k", "mmlu",
@@ -95,6 +109,12 @@ def cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.C
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
+def cli_here(*args: str) -> subprocess.CompletedProcess:
+    """`benchgate ARGS` in this process (`run_benchgate`), for the report commands: they hold no
+    key (they read the run's files, scanned themselves) and start no process."""
+    return run_benchgate(*args)
+
+
 def arena_judge(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
     """`benchgate arena CONFIG`: the judge is an API on 127.0.0.1 needing the key (given with
     --judge-api-key), one candidate is an API needing it too (api_key_env), and one of that
@@ -130,7 +150,7 @@ def arena_judge(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
                     "--junitxml", str(logs / "arena.xml"), env={**env, "BENCHGATE_JUDGE_API_KEY": key})
         refused = cli("arena", str(cfg), "--output-dir", str(tmp_path / "arena-refused"), *common,
                       "--judge-api-key", "sk-wrong-" + key, env=env)
-        html = cli("report", "html", str(out), "-o", str(tmp_path / "arena-report.html"))
+        html = cli_here("report", "html", str(out), "-o", str(tmp_path / "arena-report.html"))  # holds no key
     finally:
         judge.stop()
         candidate.stop()
@@ -157,9 +177,9 @@ def reports(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
     server = FakeOpenAIServer().start()
     server.require_key = key
     try:
-        dry = run_evals("--api-url", server.base_url, "--model", "fake-model", "--datasets", "gsm8k",
-                        "--limit", "3", "--dry-run", output="dry")
-        server.script[dry.samples()[1]["prompt"]] = [f"401!Incorrect API key provided: {key}"] * 100
+        dry = dry_run(tmp_path, "--api-url", server.base_url, "--model", "fake-model", "--datasets", "gsm8k",
+                      "--limit", "3")
+        server.script[dry[1]["prompt"]] = [f"401!Incorrect API key provided: {key}"] * 100
         run = run_evals("--api-url", server.base_url, "--model", "fake-model", "--datasets", "gsm8k",
                         "--limit", "3", "--api-key", key, "--alluredir", str(tmp_path / "allure-results"),
                         "--gate", "gsm8k=0.9", output="run")
@@ -168,11 +188,11 @@ def reports(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
     assert run.code == 1 and "Incorrect API key provided: ***" in run.out, run.out[-3000:]
     assert server.answered and set(server.auth_headers) == {f"Bearer {key}"}
     reports_dir = tmp_path / "reports"
-    steps = [cli("report", "html", str(run.output_dir), "-o", str(reports_dir / "report.html")),
-             cli("report", "summary", str(run.output_dir)),
-             cli("report", "annotations", str(run.output_dir)),
-             cli("leaderboard", str(run.output_dir), "--benchmark", "gsm8k"),
-             cli("leaderboard", str(run.output_dir), "--benchmark", "gsm8k", "--format", "html")]
+    steps = [cli_here("report", "html", str(run.output_dir), "-o", str(reports_dir / "report.html")),
+             cli_here("report", "summary", str(run.output_dir)),
+             cli_here("report", "annotations", str(run.output_dir)),
+             cli_here("leaderboard", str(run.output_dir), "--benchmark", "gsm8k"),
+             cli_here("leaderboard", str(run.output_dir), "--benchmark", "gsm8k", "--format", "html")]
     (reports_dir / "leaderboard.html").write_text(steps[-1].stdout, encoding="utf-8")
     (reports_dir / "summary.md").write_text(steps[1].stdout, encoding="utf-8")
     try:

@@ -30,12 +30,12 @@ def pytest_runtest_logreport(report):
 '''
 
 
-@pytest.mark.slow
-@pytest.mark.subprocess  # run_evals in a subprocess: the test is about xdist workers, and the
-# listener plugin is found through the PYTHONPATH of the run's process
-def test_worker_files_give_the_serial_samples(run_evals, tmp_path):
+@pytest.mark.slow  # the -n 2 run is a process (xdist workers) finding the listener plugin through
+# its PYTHONPATH; the serial run is in this process, which finds it on sys.path (monkeypatch)
+def test_worker_files_give_the_serial_samples(run_evals, tmp_path, monkeypatch):
     (tmp_path / "plug").mkdir()
     (tmp_path / "plug" / "record_listener.py").write_text(PLUGIN)
+    monkeypatch.syspath_prepend(tmp_path / "plug")
     args = ("--model", "dummy", "--datasets", "mmlu", "arc", "--limit", "3", "--group-size", "2",
             "-p", "record_listener")
 
