@@ -274,21 +274,6 @@ def in_process(env: dict | None = None, cwd: Path = ROOT) -> Iterator[tuple[io.S
         os.environ.update(saved_env)
 
 
-def run_benchgate(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    """`benchgate ARGS` in this process (`in_process`, from `cwd`): its exit code (as the console
-    script would exit, SystemExit included), stdout and stderr. For commands whose test is not
-    about a process (`benchgate merge`, `report`, `leaderboard`)."""
-    argv = [str(a) for a in args]
-    from benchgate.cli import main
-
-    with in_process(cwd=cwd) as (out, err):
-        try:
-            code = main(argv)
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
-    return subprocess.CompletedProcess(["benchgate", *argv], code, out.getvalue(), err.getvalue())
-
-
 @contextlib.contextmanager
 def forget_suite_modules() -> Iterator[None]:
     """Restore sys.path and drop the modules imported from suite files (evals, examples,

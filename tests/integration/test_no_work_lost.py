@@ -194,7 +194,7 @@ def test_read_only_cache_location(server, tmp_path, run_evals):
 
 
 def _merge(*args) -> subprocess.CompletedProcess:
-    return run_benchgate("merge", *args)  # in this process: exit code, stdout and stderr
+    return run_benchgate(["merge", *args])  # in this process: exit code, stdout and stderr
 
 
 def test_merge_isolates_a_broken_benchmark_and_names_a_corrupt_line(run_evals, tmp_path):

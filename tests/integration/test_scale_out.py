@@ -20,14 +20,14 @@ def test_shards_merge_to_the_unsharded_results(run_evals, tmp_path):
     sizes = [len(p.samples()) for p in parts]
     assert all(p.code == 0 for p in parts) and sum(sizes) == 174 and min(sizes) > 40
     merged = tmp_path / "merged"
-    proc = run_benchgate("merge", *(str(p.output_dir) for p in parts), "--output-dir", str(merged))
+    proc = run_benchgate(["merge", *(str(p.output_dir) for p in parts), "--output-dir", str(merged)])
     assert proc.returncode == 0, proc.stderr
     merged_results = json.loads((merged / "results.json").read_text())
     assert comparable(merged_results) == comparable(whole.results)
     assert (merged / "samples.jsonl").read_text() == (whole.output_dir / "samples.jsonl").read_text()
     # a missing shard is refused
-    proc = run_benchgate("merge", str(parts[0].output_dir), str(parts[1].output_dir),
-                         "--output-dir", str(tmp_path / "m2"))
+    proc = run_benchgate(["merge", str(parts[0].output_dir), str(parts[1].output_dir),
+                          "--output-dir", str(tmp_path / "m2")])
     assert proc.returncode == 4 and "missing shard(s) ['3/3']" in proc.stderr
 
 

@@ -112,7 +112,7 @@ def cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.C
 def cli_here(*args: str) -> subprocess.CompletedProcess:
     """`benchgate ARGS` in this process (`run_benchgate`), for the report commands: they hold no
     key (they read the run's files, scanned themselves) and start no process."""
-    return run_benchgate(*args)
+    return run_benchgate(list(args))
 
 
 def arena_judge(key: str, tmp_path: Path, run_evals) -> tuple[list[Path], str]:
