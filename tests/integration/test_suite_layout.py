@@ -83,7 +83,7 @@ def test_root_conftest_registers_the_fixture_modules_once(tmp_path, benchgate_ho
 def test_only_the_benchgate_package_is_installed(tmp_path):
     source = tmp_path / "src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "*.egg-info", "build", "dist", "outputs", "__pycache__", ".hypothesis",
+        ".venv", ".git", ".tools", "*.egg-info", "build", "dist", "outputs", "__pycache__", ".hypothesis",
         ".pytest_cache", ".benchmarks"))
     proc = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
                            "--no-build-isolation", "-q", "-w", str(tmp_path / "wheel")],
