@@ -119,6 +119,7 @@ def test_sigkill_under_xdist_then_use_cache_recomputes_nothing_finished(slow_ser
     assert 90 <= done_before < total, "the run was not killed part-way"
     sent_before = len(server.requests)
     first_attempt = {prompt: times[0] for prompt, times in server.attempts.items()}
+    server.latency = 0  # it served to land the kill mid-chunk; the runs after only wait on it
     resumed = run_evals("--api-url", server.base_url, "--model", "fake-model", *args, "-n", "2", "--use-cache",
                         output="resumed")
     assert resumed.code == 0, resumed.out
@@ -131,7 +132,7 @@ def test_sigkill_under_xdist_then_use_cache_recomputes_nothing_finished(slow_ser
     # they arrive (every 0.2 s), not only when a prediction chunk ends
     answered_long_before = [p for p in resent if p in first_attempt and first_attempt[p] < killed_at - 1.5]
     assert answered_long_before == []
-    server.latency = 0  # the run to compare with: same answers, no waiting (in this process)
+    # the run to compare with (in this process): the same answers
     fresh = run_evals("--api-url", server.base_url, "--model", "fake-model", *args, output="fresh")
     assert strip(resumed.samples()) == strip(fresh.samples())
     assert resumed.results["benchmarks"] == fresh.results["benchmarks"]
