@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -151,8 +152,9 @@ class EvalState:
             from benchgate.models.factory import load_backend, model_identity
 
             def load(options):
+                backend = load_backend(options)
                 self._share_cpus()
-                return load_backend(options)
+                return backend
 
             self._predictor = Predictor(self.options.model_options(), load, self._capture_disabled,
                                         self.progress_settings(), identify=model_identity)
@@ -189,18 +191,15 @@ class EvalState:
     def _share_cpus(self) -> None:
         """Under xdist, give each worker its share of the cores for torch's intra-op threads:
         N workers each using every core oversubscribe the CPU (measured: 2 workers on 2 cores
-        ran MMLU 2x slower than one process)."""
+        ran MMLU 2x slower than one process). Called once the model is loaded: a model that
+        does not use torch (API, built-in, replay) has not imported it, and nothing is set
+        (importing torch only to set its threads cost each worker ~1.8 CPU-s)."""
         workerinput = getattr(self.config, "workerinput", None)
-        if not workerinput:
+        torch = sys.modules.get("torch")
+        if not workerinput or torch is None:
             return
-        import os
-
         workers = int(workerinput.get("workercount", 1))
         threads = max(1, (os.cpu_count() or 1) // workers)
-        try:
-            import torch
-        except ImportError:
-            return
         torch.set_num_threads(min(torch.get_num_threads(), threads))
 
     def _capture_disabled(self):
