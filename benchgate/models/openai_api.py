@@ -318,20 +318,76 @@ def _new_session(concurrency: int, timeout: float, key: _Secret) -> aiohttp.Clie
         headers=headers, read_bufsize=READ_BUFSIZE)
 
 
+class _SharedLoop:
+    """The one asyncio event loop, on one daemon thread, that every `OpenAIBackend` of a process
+    runs its requests on (a panel's members too: one thread reads every socket, so replies to
+    different members wait on no hand-off of the interpreter lock between loop threads). Each
+    backend keeps its own session, connections and concurrency on it (`_LoopThread`). Started by
+    the first user (`acquire`), stopped when the last one lets go (`release`); a forked child
+    starts its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._users = 0
+
+    def acquire(self) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+        """The running loop and its thread, started if needed; one more user until `release`."""
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # first user, or a forked child
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=_run_until_stopped, args=(loop,),
+                                          name="benchgate-openai-loop", daemon=True)
+                thread.start()
+                self._loop, self._thread, self._pid, self._users = loop, thread, os.getpid(), 0
+            self._users += 1
+            return self._loop, self._thread
+
+    def release(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One user fewer of `loop`; the last one stops it and ends its thread."""
+        with self._lock:
+            if loop is not self._loop or self._pid != os.getpid():
+                return
+            self._users -= 1
+            if self._users > 0:
+                return
+            thread, self._loop, self._thread = self._thread, None, None
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(10)
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """The loop thread: run `loop` until stopped, then close it."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
+_SHARED_LOOP = _SharedLoop()
+
+
 class _LoopThread:
-    """One asyncio event loop on a daemon thread, and one aiohttp session on it, kept across
-    calls: a batch reuses the keep-alive connections of the last one instead of paying for a
-    new loop, session and TCP connections (an agent loop sends one small batch per round).
+    """One backend's use of the process's event loop thread (`_SharedLoop`), and its own
+    aiohttp session on it, kept across calls: a batch reuses the keep-alive connections of the
+    last one instead of paying for a new loop, session and TCP connections (an agent loop sends
+    one small batch per round).
 
     `run(make_coro)` blocks until the coroutine ends. An interrupt in the waiting thread
     (Ctrl-C, a signal handler raising) cancels the coroutine on the loop and is re-raised, as
     `asyncio.run` would. The loop belongs to the process that started it: after a fork the
     child starts its own (xdist workers are fresh interpreters started by execnet, so each has
-    its own anyway). `close()` closes the session and stops the loop; a later `run` starts anew.
+    its own anyway). `close()` closes this backend's session and lets go of the loop (stopped
+    when no other backend uses it); a later `run` starts anew.
     """
 
-    def __init__(self, make_session: Callable[[], aiohttp.ClientSession]):
+    def __init__(self, make_session: Callable[[], aiohttp.ClientSession],
+                 shared: _SharedLoop = _SHARED_LOOP):
         self._make_session = make_session
+        self._shared = shared
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -341,10 +397,7 @@ class _LoopThread:
     def _started(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():  # first use, or a forked child
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=loop.run_forever, name="benchgate-openai-loop",
-                                          daemon=True)
-                thread.start()
+                loop, thread = self._shared.acquire()
                 self._loop, self._thread, self._session, self._pid = loop, thread, None, os.getpid()
             return self._loop
 
@@ -370,15 +423,18 @@ class _LoopThread:
         with self._lock:
             loop, thread, session = self._loop, self._thread, self._session
             self._loop = self._thread = self._session = None
-        if loop is None or self._pid != os.getpid() or thread is None or not thread.is_alive():
+        if loop is None or self._pid != os.getpid():
             return
-        if session is not None and not session.closed:
+        if session is None or session.closed or thread is None or not thread.is_alive():
+            self._shared.release(loop)
+        elif threading.current_thread() is thread:
+            # the backend dropped and collected on the loop thread itself (its finalizer): the
+            # loop, which other backends share, must not wait on itself
+            loop.create_task(session.close()).add_done_callback(lambda _: self._shared.release(loop))
+        else:
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(session.close(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        if not thread.is_alive():
-            loop.close()
+            self._shared.release(loop)
 
 
 @dataclass

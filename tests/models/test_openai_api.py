@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import signal
@@ -199,6 +200,7 @@ def test_connections_are_kept_across_calls_until_close(server):
     """An agent loop sends one batch per round: the batches share the backend's session and
     its keep-alive connections (at most `concurrency`), not a new set per call."""
     server.latency = 0.05
+    gc.collect()  # backends of earlier tests, dropped unclosed, let go of the shared loop
     before = set(threading.enumerate())
     b = make_backend(server, concurrency=4)
     for round_ in range(3):
@@ -206,13 +208,61 @@ def test_connections_are_kept_across_calls_until_close(server):
         assert server.max_in_flight == 4  # the 4 in flight at once: 4 connections needed
     assert len(server.requests) == 12 and len(server.connections) == 4
     loops = [t for t in set(threading.enumerate()) - before if t.name == "benchgate-openai-loop"]
-    assert len(loops) == 1  # this backend's
+    assert len(loops) == 1  # the process's, used by this backend alone
     b.close()
     assert not loops[0].is_alive()
     b.close()  # twice is fine
     assert b.generate([gen("after close")])[0].text == "answer to after close"  # starts anew
     assert len(server.connections) == 5
     b.close()
+
+
+def test_backends_share_one_loop_thread_and_close_alone(server):
+    """Every backend of a process runs on one event loop thread (a panel's members read their
+    replies without handing the interpreter lock between loop threads), each with its own
+    session, connections and concurrency: closing one leaves the others working, even while
+    they have requests in flight; the thread ends with the last one."""
+    server.latency = 0.2
+    gc.collect()  # backends of earlier tests, dropped unclosed, let go of the shared loop
+    before = set(threading.enumerate())
+    a, b = make_backend(server, concurrency=2), make_backend(server, concurrency=3)
+    assert a.generate([gen("a0")])[0].text == "answer to a0"
+    assert b.generate([gen("b0")])[0].text == "answer to b0"
+    loops = [t for t in set(threading.enumerate()) - before if t.name == "benchgate-openai-loop"]
+    assert len(loops) == 1 and a._io._thread is b._io._thread is loops[0]
+    server.max_in_flight = 0
+    results: list = []
+    busy = threading.Thread(target=lambda: results.extend(b.generate([gen(f"b{i}") for i in range(1, 7)])))
+    busy.start()
+    time.sleep(0.05)  # b's first three requests are in flight
+    a.close()
+    busy.join(10)
+    assert [g.text for g in results] == [f"answer to b{i}" for i in range(1, 7)]
+    assert server.max_in_flight == 3  # b's own limit, its own connections
+    assert loops[0].is_alive()
+    assert a.generate([gen("a1")])[0].text == "answer to a1"  # a closed starts again
+    a.close()
+    assert loops[0].is_alive()  # b still uses it
+    b.close()
+    assert not loops[0].is_alive()
+
+
+def test_backend_collected_on_the_loop_thread_does_not_stall_the_others(server):
+    """A backend dropped unclosed is closed by its finalizer, which the garbage collector may
+    run on the loop thread itself: it must not wait there on the loop the others share."""
+    server.latency = 0.05
+    gc.collect()
+    gone = make_backend(server)
+    gone.generate([gen("g")])
+    other = make_backend(server, timeout=2, max_retries=0)
+    assert other.generate([gen("o0")])[0].text == "answer to o0"
+    done = threading.Event()
+    t0 = time.monotonic()
+    other._io._loop.call_soon_threadsafe(lambda: (gone._finalizer(), done.set()))
+    assert done.wait(5) and time.monotonic() - t0 < 1
+    assert not gone._finalizer.alive
+    assert other.generate([gen("o1")])[0].text == "answer to o1"
+    other.close()
 
 
 def test_interrupt_while_waiting_cancels_the_requests_in_flight(server):
