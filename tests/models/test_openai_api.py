@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -263,6 +265,26 @@ def test_backend_collected_on_the_loop_thread_does_not_stall_the_others(server):
     assert not gone._finalizer.alive
     assert other.generate([gen("o1")])[0].text == "answer to o1"
     other.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_loop(server):
+    """The shared loop thread is not inherited by a forked child (threads do not survive a
+    fork): the child's first call starts the child's own loop, and the parent's keeps working."""
+    b = make_backend(server)
+    assert b.generate([gen("parent")])[0].text == "answer to parent"
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if its call works (killed if it hangs)
+        signal.alarm(20)
+        ok = False
+        with contextlib.suppress(BaseException):
+            ok = b.generate([gen("child")])[0].text == "answer to child" and \
+                b._io._thread.is_alive() and b._io._pid == os.getpid()
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b.generate([gen("parent again")])[0].text == "answer to parent again"
+    b.close()
 
 
 def test_interrupt_while_waiting_cancels_the_requests_in_flight(server):
