@@ -23,6 +23,7 @@ Authorization header; it is redacted from every message and never in repr or fin
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -407,12 +408,16 @@ class _LoopThread:
             self._session = self._make_session()
         return self._session
 
-    def run(self, make_coro: Callable[[], Any]) -> Any:
+    def submit(self, make_coro: Callable[[], Any]) -> concurrent.futures.Future:
+        """Start the coroutine on the loop and return at once: its Future (`cancel()` stops it)."""
         loop = self._started()
         if threading.current_thread() is self._thread:
             raise RuntimeError("OpenAIBackend called from its own event loop (an on_result or "
                                "progress callback must not call the backend)")
-        future = asyncio.run_coroutine_threadsafe(make_coro(), loop)
+        return asyncio.run_coroutine_threadsafe(make_coro(), loop)
+
+    def run(self, make_coro: Callable[[], Any]) -> Any:
+        future = self.submit(make_coro)
         try:
             return future.result()
         except BaseException:
@@ -437,14 +442,31 @@ class _LoopThread:
             self._shared.release(loop)
 
 
+@functools.lru_cache(maxsize=4096)
+def _user_message(prompt: str) -> str:
+    """`[{"role": "user", "content": prompt}]` as JSON text, kept for the next backend that
+    sends the same prompt (a panel's members each send every prompt)."""
+    return json.dumps([{"role": "user", "content": prompt}])
+
+
 @dataclass
 class _Call:
-    """One request to send: endpoint path, JSON body and the parser of the response."""
+    """One request to send: endpoint path, JSON body and the parser of the response. A chat
+    request whose prompt is one text keeps it in `prompt`, not in `body`: its `messages` are
+    encoded once per text (`_user_message`)."""
 
     path: str
     body: dict | None
     parse: Callable[[dict], Any]
     error: BackendError | None = None  # set when the request cannot be sent at all
+    prompt: str | None = None  # a chat prompt of one user message, sent as the last key "messages"
+
+    def data(self) -> bytes:
+        """The body as sent: the bytes of `json.dumps(body)`, `messages` last."""
+        head = json.dumps(self.body)
+        if self.prompt is None:
+            return head.encode()
+        return f'{head[:-1]}{", " if self.body else ""}"messages": {_user_message(self.prompt)}}}'.encode()
 
 
 class OpenAIBackend:
@@ -499,8 +521,17 @@ class OpenAIBackend:
     def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
                  on_result: OnResult = None) -> list[Generation]:
         """One `Generation` per request (stop strings cut off); `BatchError` on failures."""
-        return self._finish(self._io.run(lambda: self._run_batch(
-            [self._generate_call(r) for r in requests], progress, on_result)))
+        calls = [self._generate_call(r) for r in requests]
+        return self._finish(self._io.run(lambda: self._run_batch(calls, progress, on_result)))
+
+    def submit_generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
+                        on_result: OnResult = None) -> concurrent.futures.Future:
+        """`generate` started on the event loop thread without waiting for it, so that one
+        thread can run several backends at once (a panel's members): a Future of the results
+        in input order, a `RequestError` in the place of each failed request (no BatchError);
+        `cancel()` stops the requests in flight."""
+        calls = [self._generate_call(r) for r in requests]
+        return self._io.submit(lambda: self._run_batch(calls, progress, on_result))
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest], progress: Progress = None,
                       on_result: OnResult = None) -> list[Loglikelihood]:
@@ -562,9 +593,10 @@ class OpenAIBackend:
             body["stream"] = True
         body = _merge(body, self.args.extra_body)
         if self.args.api == "chat":
-            messages = ([{"role": "user", "content": req.prompt}] if isinstance(req.prompt, str)
-                        else [dict(m) for m in req.prompt])
-            return _Call("/chat/completions", {**body, "messages": messages},
+            if isinstance(req.prompt, str):  # the request's messages win over extra_body's
+                body.pop("messages", None)
+                return _Call("/chat/completions", body, lambda d: self._parse_chat(d, stop), prompt=req.prompt)
+            return _Call("/chat/completions", {**body, "messages": [dict(m) for m in req.prompt]},
                          lambda d: self._parse_chat(d, stop))
         if req.tools:
             return _Call("/completions", None, lambda d: None, FatalRequestError(
@@ -608,7 +640,7 @@ class OpenAIBackend:
         """One HTTP attempt; raises RetryableError or FatalRequestError."""
         url = self.base_url + call.path
         try:
-            async with session.post(url, json=call.body) as resp:
+            async with session.post(url, data=call.data()) as resp:  # JSON (the session's Content-Type)
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 raw = await resp.read()
