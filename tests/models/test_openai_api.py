@@ -12,6 +12,8 @@ import threading
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchgate.fixtures.servers import FakeOpenAIServer, fake_logprob, free_port
 from benchgate.models.base import (BackendError, GenerateRequest, Generation, GenerationConfig,
@@ -19,7 +21,7 @@ from benchgate.models.base import (BackendError, GenerateRequest, Generation, Ge
                                    RollingLoglikelihoodRequest)
 from benchgate.models.openai_api import (BatchError, LogprobsUnsupportedError, OpenAIBackend,
                                         RetriesExhaustedError, parse_loglikelihood, sanitize_url)
-from benchgate.models.retry import FatalRequestError, RetryPolicy, parse_retry_after
+from benchgate.models.retry import FatalRequestError, RequestError, RetryPolicy, parse_retry_after
 
 FAST = {"backoff_base": 0.01, "backoff_max": 0.05, "timeout": 5}
 
@@ -284,6 +286,49 @@ def test_a_forked_child_starts_its_own_loop(server):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert b.generate([gen("parent again")])[0].text == "answer to parent again"
+    b.close()
+
+
+@settings(max_examples=150, deadline=None)
+@given(prompt=st.text(), extra=st.dictionaries(
+    st.sampled_from(["model", "seed", "messages", "top_k", "n", "é"]),
+    st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=4))
+def test_a_chat_request_is_sent_as_the_json_of_its_fields(prompt, extra):
+    """The bytes sent for a chat prompt (its messages encoded once per text, for every member
+    of a panel) are valid JSON in json.dumps' form, with one "messages" key (the request's, not
+    extra_body's) holding the prompt, and extra_body merged (None drops a key)."""
+    b = OpenAIBackend("http://127.0.0.1:9/v1", "judge", {"extra_body": extra})
+    sent = b._generate_call(gen(prompt, max_new_tokens=7)).data()
+    body = json.loads(sent)
+    assert sent == json.dumps(body).encode()  # standard form, and no key twice
+    want = {"model": "judge", "max_tokens": 7, "seed": GenerationConfig().seed, "temperature": 0.0}
+    for key, value in extra.items():
+        if value is None:
+            want.pop(key, None)
+        else:
+            want[key] = value
+    want["messages"] = [{"role": "user", "content": prompt}]
+    assert body == want and list(body)[-1] == "messages"
+
+
+def test_submit_generate_returns_at_once_and_cancel_stops_the_requests(server):
+    """`submit_generate` (a panel starts its API members with it from one thread): a Future of
+    the results, a failed request's RequestError in its place (no BatchError); cancelling it
+    closes the requests in flight."""
+    server.script = {"bad": ["400"]}
+    b = make_backend(server, concurrency=4, max_retries=0)
+    results = b.submit_generate([gen("a"), gen("bad")]).result(10)
+    assert results[0].text == "answer to a" and isinstance(results[1], RequestError) and "400" in str(results[1])
+    server.script = {f"h{i}": ["hang"] for i in range(3)}
+    future = b.submit_generate([gen(f"h{i}") for i in range(3)])
+    deadline = time.monotonic() + 5
+    while server.in_flight < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.in_flight == 3 and not future.done()
+    future.cancel()
+    while server.in_flight and time.monotonic() < deadline + 5:  # the hangs see their client gone
+        time.sleep(0.05)
+    assert server.in_flight == 0
     b.close()
 
 
