@@ -172,6 +172,20 @@ def test_a_panel_of_api_judges_batches_like_one_api_judge(tmp_path):
     assert api_concurrency(SimpleNamespace(model="/models/x", model_args={}, api_url=None)) is None
 
 
+
+def test_a_panel_is_not_taken_for_a_local_model(tmp_path):
+    """`model_identity` (a local model's fingerprint from its files) leaves a panel alone: it is
+    identified by loading it, without resolving "panel:FILE" as a checkpoint path first."""
+    from types import SimpleNamespace
+
+    from benchgate.models.factory import model_identity
+
+    (tmp_path / "p.json").write_text(json.dumps({"members": [{"name": "a", "model": "m", "api_url": "http://h/v1"},
+                                                             {"name": "b", "model": "m", "api_url": "http://h2/v1"}]}))
+    assert model_identity(SimpleNamespace(model=f"panel:{tmp_path / 'p.json'}", model_args={}, api_url=None,
+                                          chat_template=True)) is None
+
+
 def test_api_members_answer_on_the_loop_thread_and_an_interrupt_stops_them_all():
     """API members are started from the calling thread and answer on the one event loop thread
     (no thread per member); a member without `submit_generate` (a built-in model here) still
