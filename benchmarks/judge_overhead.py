@@ -21,12 +21,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
+from benchgate.models.base import GenerationConfig
 from benchgate.models.openai_api import OpenAIBackend
 from benchgate.models.panel import PanelBackend
 from benchgate.models.replay import ReplaySource
+from benchgate.prediction.predictor import Prediction, Predictor
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGES = Path(os.environ.get("BENCHGATE_JUDGES_DIR") or ROOT.parent / "shared" / "judges")
@@ -100,24 +103,45 @@ def llmbar_requests() -> list:
     return [r for s in SETS for sample in bench.load(ctx, s) for r in bench.requests(ctx, sample)]
 
 
+def _predict_all(backend, label: str, requests: list, cache_dir: str) -> None:
+    """Judge `requests` through a `Predictor`, as a pytest run's prediction stage does (each
+    answer queued to the cache writer, progress counted), with a fresh cache file."""
+    options = SimpleNamespace(model="fake-model", model_args={"concurrency": 32}, generation=GenerationConfig(),
+                              api_url="http://api.example/v1", use_cache=False, dry_run=False,
+                              cache_path=Path(tempfile.mkdtemp(dir=cache_dir)) / "cache.sqlite")
+    predictor = Predictor(options, lambda o: backend, identify=lambda o: (label, {"judge": label}))
+    predictions = [Prediction([r]) for r in requests]
+    predictor.predict("llmbar", predictions)
+    if predictor.cache is not None:  # the backend stays open for the next repeat
+        predictor.cache.close()
+    if any(p.error for p in predictions):
+        raise SystemExit(f"{label}: {next(p.error for p in predictions if p.error)}")
+
+
 def client_cpu(urls: list[str], repeats: int) -> dict[str, float]:
     """CPU seconds of this process per verdict (median of `repeats`) while one judge and a panel
-    of three, driven in process at concurrency 32, judge LLMBar's 838 requests (each result
-    streamed to a callback, as to the predictor): the client's cost, which other load on the
+    of three, driven in process at concurrency 32, judge LLMBar's 838 requests: the backend
+    alone (each result streamed to a callback that does nothing), and through the predictor
+    (`_predict_all`: cache writes and progress too). The client's cost, which other load on the
     machine does not change, unlike the wall time."""
     requests = llmbar_requests()
     judges = {"one judge": OpenAIBackend(urls[0], "fake-model", {"concurrency": 32}),
               "panel of 3": PanelBackend([(f"m{i}", OpenAIBackend(u, "fake-model", {"concurrency": 32}))
                                           for i, u in enumerate(urls)])}
-    cpu: dict[str, list[float]] = {label: [] for label in judges}
+    ways = {"backend": lambda label, backend, tmp: backend.generate(
+                requests, progress=lambda n: None, on_result=lambda i, r: None),
+            "predictor": lambda label, backend, tmp: _predict_all(backend, label, requests, tmp)}
+    cpu: dict[str, list[float]] = {}
     try:
         for label, backend in judges.items():
             backend.generate(requests[:64])  # connections open, as after a run's probe
-        for _ in range(repeats):
-            for label, backend in judges.items():
-                start = time.process_time()
-                backend.generate(requests, progress=lambda n: None, on_result=lambda i, r: None)
-                cpu[label].append((time.process_time() - start) / len(requests))
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(repeats):
+                for label, backend in judges.items():
+                    for way, judge in ways.items():
+                        start = time.process_time()
+                        judge(label, backend, tmp)
+                        cpu.setdefault(f"{label}, {way}", []).append((time.process_time() - start) / len(requests))
     finally:
         for backend in judges.values():
             backend.close()
@@ -154,7 +178,7 @@ def api_speedup(repeats: int = 3) -> None:
                   f"{os.cpu_count()} cores)")
         cpu = client_cpu(urls, repeats)
         print("client CPU per verdict at concurrency 32 (in process, median of "
-              f"{repeats}): " + ", ".join(f"{label} {1000 * s:.3f} ms" for label, s in cpu.items()))
+              f"{repeats}): " + "; ".join(f"{label} {1000 * s:.3f} ms" for label, s in cpu.items()))
     finally:
         for p in procs:
             p.kill()
