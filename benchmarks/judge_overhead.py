@@ -4,12 +4,15 @@ judgments, LLMBar's 419 in both orders with GPT-4's Vanilla ones), in process, p
 `pytest evals` session of the PandaLM replay for scale (engine included); then API judging
 of LLMBar against benchmarks/api_fast_server.py at 50 ms a reply: the speed-up at concurrency
 32 over 1 as a share of the ideal 32, for one judge and for a panel of three (each member its
-own server; members called concurrently).
+own server; members called concurrently), and the client's CPU per verdict (the backends
+driven in process, which the machine's other load does not change).
 
     python benchmarks/judge_overhead.py
+    python benchmarks/judge_overhead.py --only-api --repeats 5   # the API part alone
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -18,10 +21,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from benchgate.benchmark import RunContext
 from benchgate.engine.items import import_benchmark
+from benchgate.models.base import GenerationConfig
+from benchgate.models.openai_api import OpenAIBackend
+from benchgate.models.panel import PanelBackend
 from benchgate.models.replay import ReplaySource
+from benchgate.prediction.predictor import Prediction, Predictor
 
 ROOT = Path(__file__).resolve().parent.parent
 JUDGES = Path(os.environ.get("BENCHGATE_JUDGES_DIR") or ROOT.parent / "shared" / "judges")
@@ -88,12 +96,65 @@ def _api_rate(model_args: list[str], concurrency: int, limit: int | None, tmp: s
     return 2 * timings["samples"] / timings["prediction_s"]
 
 
+def llmbar_requests() -> list:
+    """The 838 judge requests of LLMBar's five sets (419 pairs, both orders)."""
+    bench = import_benchmark(ROOT / "evals" / "llmbar.py")
+    ctx = RunContext(JUDGES, "local", bench.effective_args({}))
+    return [r for s in SETS for sample in bench.load(ctx, s) for r in bench.requests(ctx, sample)]
+
+
+def _predict_all(backend, label: str, requests: list, cache_dir: str) -> None:
+    """Judge `requests` through a `Predictor`, as a pytest run's prediction stage does (each
+    answer queued to the cache writer, progress counted), with a fresh cache file."""
+    options = SimpleNamespace(model="fake-model", model_args={"concurrency": 32}, generation=GenerationConfig(),
+                              api_url="http://api.example/v1", use_cache=False, dry_run=False,
+                              cache_path=Path(tempfile.mkdtemp(dir=cache_dir)) / "cache.sqlite")
+    predictor = Predictor(options, lambda o: backend, identify=lambda o: (label, {"judge": label}))
+    predictions = [Prediction([r]) for r in requests]
+    predictor.predict("llmbar", predictions)
+    if predictor.cache is not None:  # the backend stays open for the next repeat
+        predictor.cache.close()
+    if any(p.error for p in predictions):
+        raise SystemExit(f"{label}: {next(p.error for p in predictions if p.error)}")
+
+
+def client_cpu(urls: list[str], repeats: int) -> dict[str, float]:
+    """CPU seconds of this process per verdict (median of `repeats`) while one judge and a panel
+    of three, driven in process at concurrency 32, judge LLMBar's 838 requests: the backend
+    alone (each result streamed to a callback that does nothing), and through the predictor
+    (`_predict_all`: cache writes and progress too). The client's cost, which other load on the
+    machine does not change, unlike the wall time."""
+    requests = llmbar_requests()
+    judges = {"one judge": OpenAIBackend(urls[0], "fake-model", {"concurrency": 32}),
+              "panel of 3": PanelBackend([(f"m{i}", OpenAIBackend(u, "fake-model", {"concurrency": 32}))
+                                          for i, u in enumerate(urls)])}
+    ways = {"backend": lambda label, backend, tmp: backend.generate(
+                requests, progress=lambda n: None, on_result=lambda i, r: None),
+            "predictor": lambda label, backend, tmp: _predict_all(backend, label, requests, tmp)}
+    cpu: dict[str, list[float]] = {}
+    try:
+        for label, backend in judges.items():
+            backend.generate(requests[:64])  # connections open, as after a run's probe
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(repeats):
+                for label, backend in judges.items():
+                    for way, judge in ways.items():
+                        start = time.process_time()
+                        judge(label, backend, tmp)
+                        cpu.setdefault(f"{label}, {way}", []).append((time.process_time() - start) / len(requests))
+    finally:
+        for backend in judges.values():
+            backend.close()
+    return {label: statistics.median(xs) for label, xs in cpu.items()}
+
+
 def api_speedup(repeats: int = 3) -> None:
     """The speed-up at concurrency 32 over 1, of the ideal 32, for one judge and a panel of
     three; the two measured alternately in each repeat, so that a machine shared with other
     work loads both alike. The ideal is the same for both: a panel's members are called
     concurrently, each by its own server, so a verdict of the panel takes one server's 50 ms
-    (at concurrency 1 the panel too gives 20 verdicts a second)."""
+    (at concurrency 1 the panel too gives 20 verdicts a second). Then the client's CPU per
+    verdict (`client_cpu`)."""
     procs, urls = _servers(3)
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -115,21 +176,31 @@ def api_speedup(repeats: int = 3) -> None:
                       f"median {statistics.median(ups[label]):.1%}")
             print(f"(load average during the repeats: {', '.join(f'{x:.1f}' for x in loads)} on "
                   f"{os.cpu_count()} cores)")
+        cpu = client_cpu(urls, repeats)
+        print("client CPU per verdict at concurrency 32 (in process, median of "
+              f"{repeats}): " + "; ".join(f"{label} {1000 * s:.3f} ms" for label, s in cpu.items()))
     finally:
         for p in procs:
             p.kill()
 
 
 def main() -> None:
-    runs = [judge_all() for _ in range(5)]
-    best = min(s for s, _ in runs)
-    n = runs[0][1]
-    print(f"judging overhead, {n} pairs (2 verdicts per LLMBar pair): best of 5 {best:.3f} s = "
-          f"{1000 * best / n:.3f} ms/pair; all: {', '.join(f'{s:.3f}' for s, _ in runs)} s")
-    t = pytest_session()
-    print(f"pytest evals --datasets pandalm --model replay:gpt-3.5-turbo-testset-v1.json: {t['samples']} "
-          f"samples, session {t['total_s']:.2f} s = {1000 * t['total_s'] / t['samples']:.3f} ms/sample")
-    api_speedup()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only-api", action="store_true", help="measure API judging alone")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each API measurement (default 3)")
+    args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    if not args.only_api:
+        runs = [judge_all() for _ in range(5)]
+        best = min(s for s, _ in runs)
+        n = runs[0][1]
+        print(f"judging overhead, {n} pairs (2 verdicts per LLMBar pair): best of 5 {best:.3f} s = "
+              f"{1000 * best / n:.3f} ms/pair; all: {', '.join(f'{s:.3f}' for s, _ in runs)} s")
+        t = pytest_session()
+        print(f"pytest evals --datasets pandalm --model replay:gpt-3.5-turbo-testset-v1.json: {t['samples']} "
+              f"samples, session {t['total_s']:.2f} s = {1000 * t['total_s'] / t['samples']:.3f} ms/sample")
+    api_speedup(args.repeats)
 
 
 if __name__ == "__main__":

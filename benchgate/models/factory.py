@@ -163,9 +163,10 @@ def api_concurrency(options) -> int | None:
 def model_identity(options) -> tuple[str, dict] | None:
     """(name, fingerprint) of a local or hub causal LM without loading its weights (the same
     fingerprint as its loaded backend's), so that a run whose requests are all cached never
-    loads it; None for the models whose backend is cheap to build (API, built-in, replay)."""
+    loads it; None for the models whose backend is cheap to build (API, built-in, replay) and
+    for a panel (loaded to be identified: no local model path to resolve, nor torch to import)."""
     model = options.model or ""
-    if not model or options.api_url or model in ("dummy", "oracle", "wrong") or model.startswith("replay:"):
+    if not model or options.api_url or model in ("dummy", "oracle", "wrong") or model.startswith(("replay:", "panel:")):
         return None
     from benchgate.models.args import check_hf_args
     from benchgate.models.fingerprint import hf_fingerprint, model_name

@@ -23,6 +23,7 @@ Authorization header; it is redacted from every message and never in repr or fin
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -318,20 +319,76 @@ def _new_session(concurrency: int, timeout: float, key: _Secret) -> aiohttp.Clie
         headers=headers, read_bufsize=READ_BUFSIZE)
 
 
+class _SharedLoop:
+    """The one asyncio event loop, on one daemon thread, that every `OpenAIBackend` of a process
+    runs its requests on (a panel's members too: one thread reads every socket, so replies to
+    different members wait on no hand-off of the interpreter lock between loop threads). Each
+    backend keeps its own session, connections and concurrency on it (`_LoopThread`). Started by
+    the first user (`acquire`), stopped when the last one lets go (`release`); a forked child
+    starts its own."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        self._users = 0
+
+    def acquire(self) -> tuple[asyncio.AbstractEventLoop, threading.Thread]:
+        """The running loop and its thread, started if needed; one more user until `release`."""
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():  # first user, or a forked child
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(target=_run_until_stopped, args=(loop,),
+                                          name="benchgate-openai-loop", daemon=True)
+                thread.start()
+                self._loop, self._thread, self._pid, self._users = loop, thread, os.getpid(), 0
+            self._users += 1
+            return self._loop, self._thread
+
+    def release(self, loop: asyncio.AbstractEventLoop) -> None:
+        """One user fewer of `loop`; the last one stops it and ends its thread."""
+        with self._lock:
+            if loop is not self._loop or self._pid != os.getpid():
+                return
+            self._users -= 1
+            if self._users > 0:
+                return
+            thread, self._loop, self._thread = self._thread, None, None
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(10)
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """The loop thread: run `loop` until stopped, then close it."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
+_SHARED_LOOP = _SharedLoop()
+
+
 class _LoopThread:
-    """One asyncio event loop on a daemon thread, and one aiohttp session on it, kept across
-    calls: a batch reuses the keep-alive connections of the last one instead of paying for a
-    new loop, session and TCP connections (an agent loop sends one small batch per round).
+    """One backend's use of the process's event loop thread (`_SharedLoop`), and its own
+    aiohttp session on it, kept across calls: a batch reuses the keep-alive connections of the
+    last one instead of paying for a new loop, session and TCP connections (an agent loop sends
+    one small batch per round).
 
     `run(make_coro)` blocks until the coroutine ends. An interrupt in the waiting thread
     (Ctrl-C, a signal handler raising) cancels the coroutine on the loop and is re-raised, as
     `asyncio.run` would. The loop belongs to the process that started it: after a fork the
     child starts its own (xdist workers are fresh interpreters started by execnet, so each has
-    its own anyway). `close()` closes the session and stops the loop; a later `run` starts anew.
+    its own anyway). `close()` closes this backend's session and lets go of the loop (stopped
+    when no other backend uses it); a later `run` starts anew.
     """
 
-    def __init__(self, make_session: Callable[[], aiohttp.ClientSession]):
+    def __init__(self, make_session: Callable[[], aiohttp.ClientSession],
+                 shared: _SharedLoop = _SHARED_LOOP):
         self._make_session = make_session
+        self._shared = shared
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -341,10 +398,7 @@ class _LoopThread:
     def _started(self) -> asyncio.AbstractEventLoop:
         with self._lock:
             if self._loop is None or self._pid != os.getpid():  # first use, or a forked child
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=loop.run_forever, name="benchgate-openai-loop",
-                                          daemon=True)
-                thread.start()
+                loop, thread = self._shared.acquire()
                 self._loop, self._thread, self._session, self._pid = loop, thread, None, os.getpid()
             return self._loop
 
@@ -354,12 +408,16 @@ class _LoopThread:
             self._session = self._make_session()
         return self._session
 
-    def run(self, make_coro: Callable[[], Any]) -> Any:
+    def submit(self, make_coro: Callable[[], Any]) -> concurrent.futures.Future:
+        """Start the coroutine on the loop and return at once: its Future (`cancel()` stops it)."""
         loop = self._started()
         if threading.current_thread() is self._thread:
             raise RuntimeError("OpenAIBackend called from its own event loop (an on_result or "
                                "progress callback must not call the backend)")
-        future = asyncio.run_coroutine_threadsafe(make_coro(), loop)
+        return asyncio.run_coroutine_threadsafe(make_coro(), loop)
+
+    def run(self, make_coro: Callable[[], Any]) -> Any:
+        future = self.submit(make_coro)
         try:
             return future.result()
         except BaseException:
@@ -370,25 +428,45 @@ class _LoopThread:
         with self._lock:
             loop, thread, session = self._loop, self._thread, self._session
             self._loop = self._thread = self._session = None
-        if loop is None or self._pid != os.getpid() or thread is None or not thread.is_alive():
+        if loop is None or self._pid != os.getpid():
             return
-        if session is not None and not session.closed:
+        if session is None or session.closed or thread is None or not thread.is_alive():
+            self._shared.release(loop)
+        elif threading.current_thread() is thread:
+            # the backend dropped and collected on the loop thread itself (its finalizer): the
+            # loop, which other backends share, must not wait on itself
+            loop.create_task(session.close()).add_done_callback(lambda _: self._shared.release(loop))
+        else:
             with contextlib.suppress(Exception):
                 asyncio.run_coroutine_threadsafe(session.close(), loop).result(10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        if not thread.is_alive():
-            loop.close()
+            self._shared.release(loop)
+
+
+@functools.lru_cache(maxsize=4096)
+def _user_message(prompt: str) -> str:
+    """`[{"role": "user", "content": prompt}]` as JSON text, kept for the next backend that
+    sends the same prompt (a panel's members each send every prompt)."""
+    return json.dumps([{"role": "user", "content": prompt}])
 
 
 @dataclass
 class _Call:
-    """One request to send: endpoint path, JSON body and the parser of the response."""
+    """One request to send: endpoint path, JSON body and the parser of the response. A chat
+    request whose prompt is one text keeps it in `prompt`, not in `body`: its `messages` are
+    encoded once per text (`_user_message`)."""
 
     path: str
     body: dict | None
     parse: Callable[[dict], Any]
     error: BackendError | None = None  # set when the request cannot be sent at all
+    prompt: str | None = None  # a chat prompt of one user message, sent as the last key "messages"
+
+    def data(self) -> bytes:
+        """The body as sent: the bytes of `json.dumps(body)`, `messages` last."""
+        head = json.dumps(self.body)
+        if self.prompt is None:
+            return head.encode()
+        return f'{head[:-1]}{", " if self.body else ""}"messages": {_user_message(self.prompt)}}}'.encode()
 
 
 class OpenAIBackend:
@@ -443,8 +521,17 @@ class OpenAIBackend:
     def generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
                  on_result: OnResult = None) -> list[Generation]:
         """One `Generation` per request (stop strings cut off); `BatchError` on failures."""
-        return self._finish(self._io.run(lambda: self._run_batch(
-            [self._generate_call(r) for r in requests], progress, on_result)))
+        calls = [self._generate_call(r) for r in requests]
+        return self._finish(self._io.run(lambda: self._run_batch(calls, progress, on_result)))
+
+    def submit_generate(self, requests: Sequence[GenerateRequest], progress: Progress = None,
+                        on_result: OnResult = None) -> concurrent.futures.Future:
+        """`generate` started on the event loop thread without waiting for it, so that one
+        thread can run several backends at once (a panel's members): a Future of the results
+        in input order, a `RequestError` in the place of each failed request (no BatchError);
+        `cancel()` stops the requests in flight."""
+        calls = [self._generate_call(r) for r in requests]
+        return self._io.submit(lambda: self._run_batch(calls, progress, on_result))
 
     def loglikelihood(self, requests: Sequence[LoglikelihoodRequest], progress: Progress = None,
                       on_result: OnResult = None) -> list[Loglikelihood]:
@@ -506,9 +593,10 @@ class OpenAIBackend:
             body["stream"] = True
         body = _merge(body, self.args.extra_body)
         if self.args.api == "chat":
-            messages = ([{"role": "user", "content": req.prompt}] if isinstance(req.prompt, str)
-                        else [dict(m) for m in req.prompt])
-            return _Call("/chat/completions", {**body, "messages": messages},
+            if isinstance(req.prompt, str):  # the request's messages win over extra_body's
+                body.pop("messages", None)
+                return _Call("/chat/completions", body, lambda d: self._parse_chat(d, stop), prompt=req.prompt)
+            return _Call("/chat/completions", {**body, "messages": [dict(m) for m in req.prompt]},
                          lambda d: self._parse_chat(d, stop))
         if req.tools:
             return _Call("/completions", None, lambda d: None, FatalRequestError(
@@ -552,7 +640,7 @@ class OpenAIBackend:
         """One HTTP attempt; raises RetryableError or FatalRequestError."""
         url = self.base_url + call.path
         try:
-            async with session.post(url, json=call.body) as resp:
+            async with session.post(url, data=call.data()) as resp:  # JSON (the session's Content-Type)
                 status = resp.status
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 raw = await resp.read()

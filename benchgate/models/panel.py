@@ -7,8 +7,9 @@ FILE (YAML or JSON) lists the members, each with its own model, URL and args:
          model_args: {concurrency: 32}}
       - {name: local, model: /models/judge-7b}
 
-Every request goes to every member, the members concurrently (one thread each, each member
-batching as it always does). The reply is one JSON text, ``{"panel": [{"name", "text",
+Every request goes to every member, the members concurrently (API judges all started at once
+on the process's one event loop thread, other members one thread each), each member batching
+as it always does. The reply is one JSON text, ``{"panel": [{"name", "text",
 "usage"}, ...]}`` (`panel_reply` / `split_panel_reply`), so it is cached, written to
 samples.jsonl and replayed like any reply; a benchmark that knows panels (pandalm, llmbar;
 `benchgate.judge_eval.panel`) parses each member's text and takes the majority vote. A panel
@@ -22,7 +23,7 @@ import json
 import os
 import re
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -173,11 +174,13 @@ class PanelBackend:
     def generate(self, requests: Sequence[GenerateRequest], progress: Callable[[int], None] | None = None,
                  on_result: Callable[[int, Any], None] | None = None) -> list[Generation]:
         """Each request to every member (or to its `panel_member` only), the members
-        concurrently (one thread each). Request i's panel reply is reported (`on_result`,
-        `progress`) as soon as the last member asked answers it (members whose backend reports
-        each answer, API judges; others at their end), so the predictor caches panel replies
-        while the batch runs, as for one API judge. A member's failed request fails that request
-        only (BatchError with the others' results)."""
+        concurrently: members that can start a batch without waiting for it (`submit_generate`,
+        API judges: all on the one event loop thread) are started from this thread, the others
+        run one thread each. Request i's panel reply is reported (`on_result`, `progress`) as
+        soon as the last member asked answers it (members whose backend reports each answer,
+        API judges; others at their end), so the predictor caches panel replies while the batch
+        runs, as for one API judge. A member's failed request fails that request only
+        (BatchError with the others' results)."""
         n = len(requests)
         names = [name for name, _ in self.members]
         asked = [[i for i, r in enumerate(requests) if r.panel_member in ("", name)] for name in names]
@@ -205,23 +208,53 @@ class PanelBackend:
             if progress is not None:
                 progress(1)
 
-        def run(m: int, backend: Any) -> None:
+        def reporter(m: int) -> Callable[[int, Any], None]:
             mine = asked[m]
-            if not mine:
-                return
-            kwargs = {"on_result": lambda j, r: answered(m, mine[j], r)} if _streams(backend.generate) else {}
-            try:
-                got = backend.generate([requests[i] for i in mine], **kwargs)
-            except BatchError as e:  # some requests failed for good: the others stand
-                got = e.results
-            except Exception as e:  # noqa: BLE001 - the member's failure fails its requests
-                got = [BackendError(f"panel member {names[m]!r}: {type(e).__name__}: {e}")] * len(mine)
-            for j, result in enumerate(got):
-                answered(m, mine[j], result)
+            return lambda j, r: answered(m, mine[j], r)
 
-        with ThreadPoolExecutor(max_workers=len(self.members)) as pool:
-            for f in [pool.submit(run, m, b) for m, (_, b) in enumerate(self.members)]:
-                f.result()
+        def finish(m: int, results: Sequence[Any]) -> None:
+            """Member m's results, each reported unless it already was."""
+            for j, result in enumerate(results):
+                answered(m, asked[m][j], result)
+
+        def failure(m: int, e: Exception) -> list[BackendError]:
+            return [BackendError(f"panel member {names[m]!r}: {type(e).__name__}: {e}")] * len(asked[m])
+
+        def outcome(m: int, results: Callable[[], list]) -> list:
+            try:
+                return results()
+            except BatchError as e:  # some requests failed for good: the others stand
+                return e.results
+            except Exception as e:  # noqa: BLE001 - the member's failure fails its requests
+                return failure(m, e)
+
+        def run(m: int, backend: Any) -> None:
+            kwargs = {"on_result": reporter(m)} if _streams(backend.generate) else {}
+            finish(m, outcome(m, lambda: backend.generate([requests[i] for i in asked[m]], **kwargs)))
+
+        started: dict[int, Future] = {}
+        threaded = []
+        try:
+            for m, (_, backend) in enumerate(self.members):
+                if not asked[m]:
+                    continue
+                if not hasattr(backend, "submit_generate"):
+                    threaded.append((m, backend))
+                    continue
+                try:
+                    started[m] = backend.submit_generate([requests[i] for i in asked[m]], on_result=reporter(m))
+                except Exception as e:  # noqa: BLE001 - the member's failure fails its requests
+                    finish(m, failure(m, e))
+            if threaded:
+                with ThreadPoolExecutor(max_workers=len(threaded)) as pool:
+                    for f in [pool.submit(run, m, b) for m, b in threaded]:
+                        f.result()
+            for m, future in started.items():
+                finish(m, outcome(m, future.result))
+        except BaseException:  # an interrupt while waiting: stop the requests still in flight
+            for future in started.values():
+                future.cancel()
+            raise
         failed = [i for i, o in enumerate(out) if isinstance(o, BaseException)]
         if failed:
             raise BatchError(f"{len(failed)} of {n} panel requests failed; first (request {failed[0]}): "

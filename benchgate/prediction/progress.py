@@ -28,6 +28,17 @@ def _stderr_line(line: str) -> None:
     sys.stderr.flush()
 
 
+def _bar_shown(bar: bool | None) -> bool:
+    """`bar`, or where None whether stderr is a terminal (as tqdm's `disable=None` decides)."""
+    if bar is not None:
+        return bar
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        return isatty is not None and bool(isatty())
+    except (OSError, ValueError):  # a closed stream
+        return False
+
+
 @dataclass(frozen=True)
 class ProgressSettings:
     """How a predictor shows its passes: `interval` seconds between lines (0: no lines),
@@ -81,8 +92,8 @@ class PassProgress:
 
     def __enter__(self) -> "PassProgress":
         self._start = time.monotonic()
-        self._bar = tqdm(total=self.total, desc=self.label, unit="req", leave=False,
-                         mininterval=0.5, disable=None if self.settings.bar is None else not self.settings.bar)
+        if _bar_shown(self.settings.bar):  # no tqdm at all otherwise: its first costs ~20 ms (a lock)
+            self._bar = tqdm(total=self.total, desc=self.label, unit="req", leave=False, mininterval=0.5)
         if self.settings.interval > 0:
             self._thread = threading.Thread(target=self._tick, name="benchgate-progress", daemon=True)
             self._thread.start()

@@ -165,3 +165,62 @@ def test_a_panel_of_api_judges_batches_like_one_api_judge(tmp_path):
                                                api_url=None)) == want
     assert api_concurrency(SimpleNamespace(model="gpt", model_args={}, api_url="http://h/v1")) == 8
     assert api_concurrency(SimpleNamespace(model="/models/x", model_args={}, api_url=None)) is None
+
+
+
+def test_a_panel_is_not_taken_for_a_local_model(tmp_path):
+    """`model_identity` (a local model's fingerprint from its files) leaves a panel alone: it is
+    identified by loading it, without resolving "panel:FILE" as a checkpoint path first."""
+    from types import SimpleNamespace
+
+    from benchgate.models.factory import model_identity
+
+    (tmp_path / "p.json").write_text(json.dumps({"members": [{"name": "a", "model": "m", "api_url": "http://h/v1"},
+                                                             {"name": "b", "model": "m", "api_url": "http://h2/v1"}]}))
+    assert model_identity(SimpleNamespace(model=f"panel:{tmp_path / 'p.json'}", model_args={}, api_url=None,
+                                          chat_template=True)) is None
+
+
+def test_api_members_answer_on_the_loop_thread_and_an_interrupt_stops_them_all():
+    """API members are started from the calling thread and answer on the one event loop thread
+    (no thread per member); a member without `submit_generate` (a built-in model here) still
+    runs on a thread of its own; Ctrl-C while the panel waits stops every member's requests in
+    flight at once."""
+    import signal
+    import threading
+    import time
+
+    from benchgate.models.base import GenerateRequest
+    from benchgate.models.builtin import DummyBackend
+    from benchgate.models.panel import split_panel_reply
+
+    servers = [FakeOpenAIServer(hang_seconds=20, responder=lambda p, i=i: f"j{i}: {p}").start() for i in range(2)]
+    try:
+        judges = [(f"j{i}", OpenAIBackend(s.base_url, "fake-model", {"concurrency": 4, "timeout": 30},
+                                          GenerationConfig())) for i, s in enumerate(servers)]
+        threads: set[str] = set()
+        panel = PanelBackend(judges)
+        out = panel.generate([GenerateRequest(f"q{i}") for i in range(6)],
+                             on_result=lambda i, r: threads.add(threading.current_thread().name))
+        assert [[m["text"] for m in split_panel_reply(g.text)] for g in out] == [
+            [f"j0: q{i}", f"j1: q{i}"] for i in range(6)]
+        assert threads == {"benchgate-openai-loop"}
+        mixed = PanelBackend([judges[0], ("fixed", DummyBackend({"response": "Output (a)"}, GenerationConfig()))])
+        assert [[m["text"] for m in split_panel_reply(g.text)] for g in mixed.generate([GenerateRequest("q")])] == [
+            ["j0: q", "Output (a)"]]
+        for s in servers:
+            s.script = {"h": ["hang"]}
+        timer = threading.Timer(0.5, signal.pthread_kill, (threading.main_thread().ident, signal.SIGINT))
+        started = time.monotonic()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            panel.generate([GenerateRequest("h")])
+        assert time.monotonic() - started < 5
+        deadline = time.monotonic() + 5
+        while any(s.in_flight for s in servers) and time.monotonic() < deadline:  # the hangs see their client gone
+            time.sleep(0.05)
+        assert [s.in_flight for s in servers] == [0, 0]
+        panel.close()
+    finally:
+        for s in servers:
+            s.stop()

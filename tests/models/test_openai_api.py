@@ -2,13 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import logging
+import os
 import signal
 import threading
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchgate.fixtures.servers import FakeOpenAIServer, fake_logprob, free_port
 from benchgate.models.base import (BackendError, GenerateRequest, Generation, GenerationConfig,
@@ -16,7 +21,7 @@ from benchgate.models.base import (BackendError, GenerateRequest, Generation, Ge
                                    RollingLoglikelihoodRequest)
 from benchgate.models.openai_api import (BatchError, LogprobsUnsupportedError, OpenAIBackend,
                                         RetriesExhaustedError, parse_loglikelihood, sanitize_url)
-from benchgate.models.retry import FatalRequestError, RetryPolicy, parse_retry_after
+from benchgate.models.retry import FatalRequestError, RequestError, RetryPolicy, parse_retry_after
 
 FAST = {"backoff_base": 0.01, "backoff_max": 0.05, "timeout": 5}
 
@@ -199,6 +204,7 @@ def test_connections_are_kept_across_calls_until_close(server):
     """An agent loop sends one batch per round: the batches share the backend's session and
     its keep-alive connections (at most `concurrency`), not a new set per call."""
     server.latency = 0.05
+    gc.collect()  # backends of earlier tests, dropped unclosed, let go of the shared loop
     before = set(threading.enumerate())
     b = make_backend(server, concurrency=4)
     for round_ in range(3):
@@ -206,12 +212,123 @@ def test_connections_are_kept_across_calls_until_close(server):
         assert server.max_in_flight == 4  # the 4 in flight at once: 4 connections needed
     assert len(server.requests) == 12 and len(server.connections) == 4
     loops = [t for t in set(threading.enumerate()) - before if t.name == "benchgate-openai-loop"]
-    assert len(loops) == 1  # this backend's
+    assert len(loops) == 1  # the process's, used by this backend alone
     b.close()
     assert not loops[0].is_alive()
     b.close()  # twice is fine
     assert b.generate([gen("after close")])[0].text == "answer to after close"  # starts anew
     assert len(server.connections) == 5
+    b.close()
+
+
+def test_backends_share_one_loop_thread_and_close_alone(server):
+    """Every backend of a process runs on one event loop thread (a panel's members read their
+    replies without handing the interpreter lock between loop threads), each with its own
+    session, connections and concurrency: closing one leaves the others working, even while
+    they have requests in flight; the thread ends with the last one."""
+    server.latency = 0.2
+    gc.collect()  # backends of earlier tests, dropped unclosed, let go of the shared loop
+    before = set(threading.enumerate())
+    a, b = make_backend(server, concurrency=2), make_backend(server, concurrency=3)
+    assert a.generate([gen("a0")])[0].text == "answer to a0"
+    assert b.generate([gen("b0")])[0].text == "answer to b0"
+    loops = [t for t in set(threading.enumerate()) - before if t.name == "benchgate-openai-loop"]
+    assert len(loops) == 1 and a._io._thread is b._io._thread is loops[0]
+    server.max_in_flight = 0
+    results: list = []
+    busy = threading.Thread(target=lambda: results.extend(b.generate([gen(f"b{i}") for i in range(1, 7)])))
+    busy.start()
+    time.sleep(0.05)  # b's first three requests are in flight
+    a.close()
+    busy.join(10)
+    assert [g.text for g in results] == [f"answer to b{i}" for i in range(1, 7)]
+    assert server.max_in_flight == 3  # b's own limit, its own connections
+    assert loops[0].is_alive()
+    assert a.generate([gen("a1")])[0].text == "answer to a1"  # a closed starts again
+    a.close()
+    assert loops[0].is_alive()  # b still uses it
+    b.close()
+    assert not loops[0].is_alive()
+
+
+def test_backend_collected_on_the_loop_thread_does_not_stall_the_others(server):
+    """A backend dropped unclosed is closed by its finalizer, which the garbage collector may
+    run on the loop thread itself: it must not wait there on the loop the others share."""
+    server.latency = 0.05
+    gc.collect()
+    gone = make_backend(server)
+    gone.generate([gen("g")])
+    other = make_backend(server, timeout=2, max_retries=0)
+    assert other.generate([gen("o0")])[0].text == "answer to o0"
+    done = threading.Event()
+    t0 = time.monotonic()
+    other._io._loop.call_soon_threadsafe(lambda: (gone._finalizer(), done.set()))
+    assert done.wait(5) and time.monotonic() - t0 < 1
+    assert not gone._finalizer.alive
+    assert other.generate([gen("o1")])[0].text == "answer to o1"
+    other.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_starts_its_own_loop(server):
+    """The shared loop thread is not inherited by a forked child (threads do not survive a
+    fork): the child's first call starts the child's own loop, and the parent's keeps working."""
+    b = make_backend(server)
+    assert b.generate([gen("parent")])[0].text == "answer to parent"
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if its call works (killed if it hangs)
+        signal.alarm(20)
+        ok = False
+        with contextlib.suppress(BaseException):
+            ok = b.generate([gen("child")])[0].text == "answer to child" and \
+                b._io._thread.is_alive() and b._io._pid == os.getpid()
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b.generate([gen("parent again")])[0].text == "answer to parent again"
+    b.close()
+
+
+@settings(max_examples=150, deadline=None)
+@given(prompt=st.text(), extra=st.dictionaries(
+    st.sampled_from(["model", "seed", "messages", "top_k", "n", "é"]),
+    st.one_of(st.none(), st.integers(), st.text(max_size=5)), max_size=4))
+def test_a_chat_request_is_sent_as_the_json_of_its_fields(prompt, extra):
+    """The bytes sent for a chat prompt (its messages encoded once per text, for every member
+    of a panel) are valid JSON in json.dumps' form, with one "messages" key (the request's, not
+    extra_body's) holding the prompt, and extra_body merged (None drops a key)."""
+    b = OpenAIBackend("http://127.0.0.1:9/v1", "judge", {"extra_body": extra})
+    sent = b._generate_call(gen(prompt, max_new_tokens=7)).data()
+    body = json.loads(sent)
+    assert sent == json.dumps(body).encode()  # standard form, and no key twice
+    want = {"model": "judge", "max_tokens": 7, "seed": GenerationConfig().seed, "temperature": 0.0}
+    for key, value in extra.items():
+        if value is None:
+            want.pop(key, None)
+        else:
+            want[key] = value
+    want["messages"] = [{"role": "user", "content": prompt}]
+    assert body == want and list(body)[-1] == "messages"
+
+
+def test_submit_generate_returns_at_once_and_cancel_stops_the_requests(server):
+    """`submit_generate` (a panel starts its API members with it from one thread): a Future of
+    the results, a failed request's RequestError in its place (no BatchError); cancelling it
+    closes the requests in flight."""
+    server.script = {"bad": ["400"]}
+    b = make_backend(server, concurrency=4, max_retries=0)
+    results = b.submit_generate([gen("a"), gen("bad")]).result(10)
+    assert results[0].text == "answer to a" and isinstance(results[1], RequestError) and "400" in str(results[1])
+    server.script = {f"h{i}": ["hang"] for i in range(3)}
+    future = b.submit_generate([gen(f"h{i}") for i in range(3)])
+    deadline = time.monotonic() + 5
+    while server.in_flight < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.in_flight == 3 and not future.done()
+    future.cancel()
+    while server.in_flight and time.monotonic() < deadline + 5:  # the hangs see their client gone
+        time.sleep(0.05)
+    assert server.in_flight == 0
     b.close()
 
 

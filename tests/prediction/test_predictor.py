@@ -260,3 +260,44 @@ def test_streamed_local_generation_takes_longer_calls_and_writes_each_result(tmp
     Predictor(options(tmp_path, model_args={"batch_size": 4}), lambda o: plain).predict(
         "g", [Prediction([LoglikelihoodRequest(f"c{i}", " A")]) for i in range(100)])
     assert plain.calls == [64, 36]
+
+
+class CacheWatchingBackend(CountingBackend):
+    """Reports its first answer, then waits (up to 5 s) until another connection finds it in the
+    cache before it reports the others and returns."""
+
+    def __init__(self, cache_path):
+        super().__init__()
+        self.cache_path = cache_path
+        self.rows_while_running: int | None = None
+
+    def generate(self, requests, progress=None, on_result=None):
+        import sqlite3
+        import time
+
+        out = super().generate(requests, progress)
+        on_result(0, out[0])
+        deadline = time.monotonic() + 5
+        while self.rows_while_running is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            try:
+                with sqlite3.connect(self.cache_path, timeout=1) as db:
+                    self.rows_while_running = db.execute("SELECT COUNT(*) FROM predictions").fetchone()[0] or None
+            except sqlite3.Error:  # not created yet
+                pass
+        for i in range(1, len(out)):
+            on_result(i, out[i])
+        return out
+
+
+def test_streamed_answers_reach_the_cache_while_the_call_runs(tmp_path):
+    """The writer (group commits every 0.1 s) stores an answer while its call still runs, so a
+    run killed then would not ask it again; the rest are written when the call ends."""
+    backend = CacheWatchingBackend(tmp_path / "cache.sqlite")
+    p = Predictor(options(tmp_path), lambda o: backend)
+    p.predict("g", [Prediction([GenerateRequest(f"q{i}")]) for i in range(5)])
+    assert backend.rows_while_running == 1
+    again = Predictor(options(tmp_path, use_cache=True), lambda o: CountingBackend())
+    fresh = [Prediction([GenerateRequest(f"q{i}")]) for i in range(5)]
+    again.predict("g", fresh)
+    assert all(f.cached for f in fresh) and [f.outputs[0].text for f in fresh] == [f"Q{i}" for i in range(5)]
