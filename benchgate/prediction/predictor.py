@@ -207,11 +207,6 @@ class Predictor:
                 self._give_up_cache("opened", e)
         return self._cache
 
-    @property
-    def _caches(self) -> bool:
-        """Outputs go to the cache: it is open, or not yet tried and the model is cached."""
-        return self.cache_warning is None and self.options.model not in NO_CACHE_MODELS
-
     def _cache_get(self, keys) -> dict[str, Any]:
         cache = self.cache
         if cache is None:
@@ -362,9 +357,8 @@ class Predictor:
                 if stream and kind == "generate":
                     size = self.streamed_generation_chunk(size)
                 for chunk in _chunks(pending, size):
-                    # the writer opens the cache (~20 ms for a new file) while the first requests go out
-                    writer = _ResultWriter(lambda: self.cache, [k for k, _ in chunk]) \
-                        if stream and self._caches else None
+                    cache = self.cache if stream else None  # opened here: one thread opens it
+                    writer = _ResultWriter(cache, [k for k, _ in chunk]) if cache is not None else None
                     kwargs = {"on_result": writer} if writer is not None else {}
                     try:
                         try:
@@ -413,9 +407,8 @@ class Predictor:
 
 class _ResultWriter:
     """`on_result(i, result)` for backends that report each request as it finishes (the API
-    backend). Each answer is queued to a writer thread, which opens the cache (`open_cache`,
-    while the first requests go out) and stores what has come in every `GROUP_SECONDS` in one
-    small WAL transaction (a group commit): a run killed mid-chunk repeats no request answered
+    backend). Each answer is queued to a writer thread, which stores what has come in every
+    `GROUP_SECONDS` in one small WAL transaction (a group commit): a run killed mid-chunk repeats no request answered
     more than that before, and the backend's event loop neither waits on SQLite (which
     releases the GIL while it writes) nor wakes the writer for every answer (each wake-up takes
     the interpreter lock from the loop while a wave of answers comes in). Failed requests are
@@ -425,8 +418,8 @@ class _ResultWriter:
     GROUP_SECONDS = 0.1
     _STOP = object()
 
-    def __init__(self, open_cache: Callable[[], PredictionCache | None], keys: list[str]):
-        self._open_cache = open_cache  # called on the writer thread; None: nothing is written
+    def __init__(self, cache: PredictionCache, keys: list[str]):
+        self.cache = cache
         self.keys = keys
         self.written: set[str] = set()
         self.error: BaseException | None = None
@@ -440,7 +433,6 @@ class _ResultWriter:
             self._queue.put((self.keys[index], result))
 
     def _write(self) -> None:
-        cache = self._open_cache()
         stop = False
         while not stop:
             batch = [self._queue.get()]
@@ -450,9 +442,9 @@ class _ResultWriter:
                     batch.append(self._queue.get_nowait())
             stop = any(item is self._STOP for item in batch)
             items = {k: encode_output(r) for k, r in (i for i in batch if i is not self._STOP)}
-            if items and cache is not None and self.error is None:
+            if items and self.error is None:
                 try:
-                    cache.put_many(items)
+                    self.cache.put_many(items)
                 except CACHE_ERRORS as e:
                     self.error = e
                 else:
