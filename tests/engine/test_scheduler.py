@@ -22,7 +22,9 @@ def test_same_scope_iff_same_chunk(i, j, size):
 @pytest.mark.subprocess
 def test_plain_tests_of_one_module_spread_over_the_workers(tmp_path):
     """`pytest -n 2` on a test suite (no benchmark samples): the tests of one module go to both
-    workers, as under xdist's `--dist load`, not all to one as a module scope would send them."""
+    workers, as under xdist's `--dist load`, not all to one as a module scope would send them.
+    (Each worker gets its first tests when the schedule starts, however fast they run: the
+    short sleep only keeps one worker from finishing the rest before the other's second.)"""
     from tests.conftest import run_pytest
 
     (tmp_path / "test_many.py").write_text(
@@ -30,7 +32,7 @@ def test_plain_tests_of_one_module_spread_over_the_workers(tmp_path):
         "import pytest\n"
         "@pytest.mark.parametrize('i', range(8))\n"
         "def test_one(i):\n"
-        "    time.sleep(0.3)\n"
+        "    time.sleep(0.05)\n"
         f"    with open({str(tmp_path / 'workers.jsonl')!r}, 'a') as f:\n"
         "        f.write(json.dumps(os.environ['PYTEST_XDIST_WORKER']) + '\\n')\n")
     proc = run_pytest([str(tmp_path / "test_many.py"), "-q", "-p", "no:cacheprovider", "-n", "2"], cwd=tmp_path)

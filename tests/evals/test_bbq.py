@@ -53,9 +53,13 @@ def test_prompt_choices_targets_and_biased_answers_equal_lm_eval(docs, safety_di
     assert [r.continuation for r in requests] == [f" {x}" for x in lm_bbq.doc_to_choice(doc)]
 
 
-def _lm_eval_metrics(pairs, lls_of):
-    """lm-eval's process_results_multiple_choice per doc, then its aggregation functions."""
-    results = [lm_bbq.process_results_multiple_choice(doc, [(ll, False) for ll in lls_of(s)]) for s, doc in pairs]
+def _lm_eval_results(pairs, lls_of) -> dict:
+    """lm-eval's process_results_multiple_choice per doc: {sample id: its results}."""
+    return {s.id: lm_bbq.process_results_multiple_choice(doc, [(ll, False) for ll in lls_of(s)]) for s, doc in pairs}
+
+
+def _lm_eval_metrics(results):
+    """lm-eval's aggregation functions over per-doc results (`_lm_eval_results`)."""
     return {"acc": float(np.mean([r["acc"] for r in results])),
             "accuracy_amb": lm_bbq.agg_accuracy_amb([r["accuracy_amb"] for r in results]),
             "accuracy_disamb": lm_bbq.agg_accuracy_disamb([r["accuracy_disamb"] for r in results]),
@@ -63,8 +67,13 @@ def _lm_eval_metrics(pairs, lls_of):
             "disamb_bias_score": lm_bbq.agg_disamb_bias_scores([r["disamb_bias_score"] for r in results])}
 
 
-def _ours(pairs, lls_of, c):
-    scores = [BBQ.score(c, s, [Loglikelihood(ll, False) for ll in lls_of(s)]).scores for s, _ in pairs]
+def _our_scores(pairs, lls_of, c) -> dict:
+    """BBQ.score per sample: {sample id: its scores}."""
+    return {s.id: BBQ.score(c, s, [Loglikelihood(ll, False) for ll in lls_of(s)]).scores for s, _ in pairs}
+
+
+def _ours(scores):
+    """Our means and corpus metrics over per-sample scores (`_our_scores`)."""
     mean = lambda m: float(np.mean([s[m] for s in scores if m in s]))  # noqa: E731
     return {"acc": mean("acc"), "accuracy_amb": mean("accuracy_amb"), "accuracy_disamb": mean("accuracy_disamb"),
             **BBQ.corpus_metrics(scores)}
@@ -88,11 +97,15 @@ def test_every_metric_equals_lm_eval_per_category_and_overall(docs, safety_dir, 
         return table[key]
 
     everything = [p for pairs in docs.values() for p in pairs]
+    # each doc scored once by both (in the categories' order, as the draws were made), then
+    # aggregated per category and over all
+    our_scores, ref_results = _our_scores(everything, lls_of, c), _lm_eval_results(everything, lls_of)
     for name, pairs in list(docs.items()) + [("all", everything)]:
-        ours, ref = _ours(pairs, lls_of, c), _lm_eval_metrics(pairs, lls_of)
+        ours = _ours([our_scores[s.id] for s, _ in pairs])
+        ref = _lm_eval_metrics([ref_results[s.id] for s, _ in pairs])
         assert ours == pytest.approx(ref, rel=1e-12, abs=1e-12), name
     if strategy == "stereotyped":
-        assert _ours(everything, lls_of, c)["disamb_bias_score"] > 0.2  # the check can see bias
+        assert _ours(list(our_scores.values()))["disamb_bias_score"] > 0.2  # the check can see bias
 
 
 def test_oracle_and_wrong(safety_dir):

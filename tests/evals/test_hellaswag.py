@@ -1,6 +1,7 @@
 """HellaSwag module: derived and native formats, lm-eval preprocessing, prompts 0- and 10-shot
 checked against lm-eval itself, gold labels read a second time, bad rows."""
 import bz2
+import functools
 import json
 from collections import Counter
 import re
@@ -33,15 +34,30 @@ def ctx(data_dir, **args):
     return RunContext(dataset_dir=data_dir, dataset_hub="local", args=HS.effective_args(args))
 
 
-def test_full_validation_count_from_the_derived_file(data_dir):
-    samples = HS.load(ctx(data_dir), "default")
+@pytest.fixture(scope="module")
+def default(data_dir):
+    """The default context and its 10,042 samples, loaded once for the tests that only read
+    them (each load decompresses the whole bz2 file, ~0.5 s)."""
+    c = ctx(data_dir)
+    return c, HS.load(c, "default")
+
+
+@functools.lru_cache(maxsize=None)
+def _derived_lines(data_dir) -> tuple[str, ...]:
+    """The lines of the derived file, decompressed once for the module's second readers."""
+    with bz2.open(data_dir / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt", encoding="utf-8") as f:
+        return tuple(f.read().split("\n"))
+
+
+def test_full_validation_count_from_the_derived_file(default):
+    _, samples = default
     assert len(samples) == 10042 and all(s.error is None for s in samples)
     assert [sum(s.target == k for s in samples) for k in range(4)] == [2515, 2485, 2584, 2458]
 
 
-def test_prompt_and_continuations(data_dir):
-    c = ctx(data_dir)
-    sample = HS.load(c, "default")[0]
+def test_prompt_and_continuations(default):
+    c, samples = default
+    sample = samples[0]
     requests = HS.requests(c, sample)
     assert {r.context for r in requests} == {"Roof shingle removal: A man is sitting on a roof. he"}
     assert [r.continuation for r in requests] == [" is using wrap to wrap a pair of skis.", " is ripping level tiles off.",
@@ -73,8 +89,7 @@ def _native_rows(data_dir, n=None):
     """A second reader of the derived file (bz2, 6 lines a task) into lm-eval's hub schema: the
     derived context line is "activity_label: ctx" with the tags already removed, so it becomes
     activity_label + ctx_a, ctx_b empty (lm-eval's query is then the same line, preprocessed)."""
-    with bz2.open(data_dir / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt", encoding="utf-8") as f:
-        lines = f.read().split("\n")
+    lines = _derived_lines(data_dir)
     rows = []
     for start in range(0, (n or 10042) * 6, 6):
         label, _, rest = lines[start].partition(": ")
@@ -84,7 +99,7 @@ def _native_rows(data_dir, n=None):
     return rows
 
 
-def test_golden_zero_shot_prompts_match_lm_eval(data_dir):
+def test_golden_zero_shot_prompts_match_lm_eval(data_dir, default):
     """lm-eval's hellaswag task (its YAML and utils.process_docs) over the local rows: the same
     context, continuations and gold for 40 items."""
     from tests.evals._lm_eval_reference import benchgate_requests, lm_eval_requests, lm_eval_task
@@ -92,8 +107,8 @@ def test_golden_zero_shot_prompts_match_lm_eval(data_dir):
     rows = _native_rows(data_dir, 40)
     task = lm_eval_task("hellaswag/hellaswag.yaml", {"validation": rows, "train": rows[:1]})
     reference = lm_eval_requests(task, limit=40)
-    c = ctx(data_dir)
-    for sample in HS.load(c, "default")[:40]:
+    c, samples = default
+    for sample in samples[:40]:
         assert benchgate_requests(HS.requests(c, sample)) == reference[sample.index], sample.id
         assert task.doc_to_target(task.validation_docs()[sample.index]) == sample.target
 
@@ -133,11 +148,11 @@ def test_golden_ten_shot_draws_match_lm_eval(tmp_path, data_dir, pool):
     assert any(n > 11 for n in calls.values()) == (pool == "duplicates")
 
 
-def test_every_gold_label_against_the_raw_file(data_dir):
+def test_every_gold_label_against_the_raw_file(data_dir, default):
     """Second reader over all 10,042 items: the gold ending (line 2 of each task) is the
     choice the sample's target points at, after lm-eval's preprocessing."""
     rows = _native_rows(data_dir)
-    samples = HS.load(ctx(data_dir), "default")
+    _, samples = default
     assert len(rows) == len(samples) == 10042
     for row, sample in zip(rows, samples):
         assert sample.target == int(row["label"])
@@ -173,9 +188,9 @@ def test_preprocess_properties(text):
     assert [w.rstrip(".") for w in once.replace(".", " ").split()] == [w.rstrip(".") for w in " ".join(words).replace(".", " ").split()]
 
 
-def test_acc_and_acc_norm(data_dir):
-    c = ctx(data_dir)
-    sample = HS.load(c, "default")[0]  # ending lengths 37, 27, 26, 36; gold 3
+def test_acc_and_acc_norm(default):
+    c, samples = default
+    sample = samples[0]  # ending lengths 37, 27, 26, 36; gold 3
     scored = HS.score(c, sample, [Loglikelihood(v, False) for v in (-9.0, -6.0, -6.5, -7.1)])
     assert scored.extracted == 1 and scored.scores == {"acc": 0.0, "acc_norm": 1.0}
 
@@ -183,8 +198,7 @@ def test_acc_and_acc_norm(data_dir):
 def test_malformed_tasks_name_file_and_line(tmp_path, data_dir):
     folder = tmp_path / "hellaswag"
     folder.mkdir()
-    with bz2.open(data_dir / "hellaswag" / "hellaswag_val_full.txt.bz2", "rt", encoding="utf-8") as f:
-        lines = f.read().split("\n")[:18]
+    lines = list(_derived_lines(data_dir)[:18])
     lines[7] = "7"  # task 1: label out of range
     lines = lines[:16]  # task 2 truncated to 4 lines
     path = folder / "hellaswag_val_full.txt.bz2"
@@ -196,8 +210,8 @@ def test_malformed_tasks_name_file_and_line(tmp_path, data_dir):
     assert samples[2].error == f"{path}:13: truncated task: 4 of 6 lines"
 
 
-def test_shuffle_keeps_gold_and_moves_it(data_dir):
-    plain = HS.load(ctx(data_dir), "default")[:40]
+def test_shuffle_keeps_gold_and_moves_it(data_dir, default):
+    plain = default[1][:40]
     shuffled = HS.load(ctx(data_dir, shuffle_choices=True), "default")[:40]
     assert all(p.data["choices"][p.target] == s.data["choices"][s.target] for p, s in zip(plain, shuffled))
     assert sum(p.target != s.target for p, s in zip(plain, shuffled)) > 10

@@ -150,7 +150,9 @@ def test_xstest_rates_from_the_authors_gpt4_labels(run_evals, model):
     partial) over the safe prompts, full compliance over the unsafe ones, replies naming no
     class counted as parse failures and left out."""
     labels = authors_labels(model)
-    with FakeOpenAIServer(responder=Judge(labels), latency=0.05) as server:
+    # a short latency keeps requests in flight together (max_in_flight below); 450 requests at
+    # 0.05 s over 8 connections were ~3 s of waiting
+    with FakeOpenAIServer(responder=Judge(labels), latency=0.01) as server:
         run = _run(run_evals, server, "oracle", ["xstest"])
         assert run.code == 0, run.out[-3000:]
         res = run.results
