@@ -6,7 +6,10 @@ row right-aligned at the same end column `n` (left padding masked out; position 
 row's real tokens, so a row decodes as it would alone). Each step forwards one token per slot
 and writes its keys/values in place at column `n` (`kv_cache.BufferLayer`). Admitted prompts
 are prefilled together on top of their cached shared prefix (`kv_cache.forward_on_prefixes`:
-a few-shot header is forwarded once, in `PrefixReuse`) and copied into free slots. The layout
+a few-shot header is forwarded once, in `PrefixReuse`) and copied into free slots. A fresh
+batch (nothing running, no cached prefix) is left-padded as `generate` does and its prefill
+writes straight into the slot buffers, a few rows per forward, reusing a finished batch's
+buffers where it fits (peak memory: one set of buffers, a fraction of the activations). The layout
 is rebuilt only when it must change shape: more slots at the start, fewer once nothing waits,
 and dropping left columns that no row uses any more (prompts are admitted longest first, so
 later rows are shorter and the left padding grows).
