@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from scipy import stats as scipy_stats
-
 from benchgate.metrics.stats import is_rate, mean_interval, mean_stderr
 
 
@@ -24,6 +22,10 @@ def difference_test(clean: Sequence[float], flagged: Sequence[float]) -> tuple[s
     Welch's test has fewer than 2 values on a side."""
     if not clean or not flagged:
         return None, None
+    # imported here: every run imports this module (the engine's controller), few use the test,
+    # and scipy.stats costs 0.7-1.7 s of start-up (as in metrics/stats.py)
+    from scipy import stats as scipy_stats
+
     if is_rate(clean) and is_rate(flagged):
         a, b = int(sum(flagged)), int(sum(clean))
         table = [[a, len(flagged) - a], [b, len(clean) - b]]

@@ -72,13 +72,32 @@ def _buffer_layer_class():
             self.keys, self.values = keys[:, :, :length], values[:, :, :length]
             self.device, self.is_initialized = keys.device, True
 
+        @classmethod
+        def empty(cls, room: int, batch: int | None = None) -> "BufferLayer":
+            """A layer whose first update allocates its buffers (`buffers`: keys, values), `batch`
+            rows (default: those of that update) of `room` positions (heads, dim and dtype those
+            of that update), and writes it at the start of their first rows."""
+            layer = cls.__new__(cls)
+            DynamicLayer.__init__(layer)
+            layer._room, layer._batch = room, batch
+            return layer
+
         def update(self, key_states, value_states, *args, **kwargs):
+            if not self.is_initialized:  # `empty`: allocate the buffers now
+                k, v, rows = key_states, value_states, self._batch or key_states.shape[0]
+                self.buffers = (k.new_empty((rows, k.shape[1], self._room, k.shape[3])),
+                                v.new_empty((rows, v.shape[1], self._room, v.shape[3])))
+                self._k, self._v = self.buffers[0][:k.shape[0]], self.buffers[1][:v.shape[0]]
+                self.keys, self.values = self._k[:, :, :0], self._v[:, :, :0]
+                self.device, self.is_initialized = k.device, True
             n, w = self.keys.shape[-2], key_states.shape[-2]
             if n + w > self._k.shape[-2]:  # more than the room made for: concatenate
                 return super().update(key_states, value_states, *args, **kwargs)
             self._k[:, :, n:n + w] = key_states
             self._v[:, :, n:n + w] = value_states
             self.keys, self.values = self._k[:, :, :n + w], self._v[:, :, :n + w]
+            if n == 0:  # the same numbers, contiguous: attention reads them without a copy
+                return key_states, value_states
             return self.keys, self.values
 
     return BufferLayer

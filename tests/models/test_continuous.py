@@ -142,3 +142,22 @@ def test_each_result_is_reported_as_it_finishes(pair, continuous):
 
     got = backend.generate(reqs, on_result=on_result)
     assert [seen[i] for i in range(len(reqs))] == got
+
+
+def test_fresh_batches_prefilled_a_few_rows_at_a_time_into_reused_buffers(pair, monkeypatch):
+    """No shared prefix and one limit for all: every batch ends at once and the next starts
+    fresh (left-padded, prefilled straight into the slot buffers of the finished one), here one
+    row per forward; the texts are those of transformers' `generate` per fixed batch."""
+    from benchgate.models import continuous
+
+    on, off = pair
+    rng = random.Random(11)
+    reqs = [G(f"Q: What is {rng.randint(1, 999)} times {rng.randint(1, 99)}{' or less' * rng.randint(0, 5)}?\nA:",
+              max_new_tokens=7) for _ in range(10)]
+    monkeypatch.setattr(continuous, "PREFILL_TOKENS", 1)
+    before = dict(on.stats)
+    got = on.generate(reqs)
+    assert got == off.generate(reqs)
+    assert all(g.usage["completion_tokens"] == 7 for g in got), "a row stopped early: the test shows less"
+    assert on.stats["prefills"] - before.get("prefills", 0) == 3  # 4 + 4 + 2 rows, batch 4
+    assert on.stats["rebuilds"] - before.get("rebuilds", 0) == 0  # the first batch's buffers served all
