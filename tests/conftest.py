@@ -215,6 +215,11 @@ def smoke_served(smoke_path) -> Iterator[str]:
 _XDIST_ARGS = ("-n", "--numprocesses", "--dist")
 
 
+def exit_code(e: SystemExit) -> int:
+    """The status a process ending with `e` exits with (None: 0; a message: 1)."""
+    return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+
+
 def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = False,
                timeout: int = 600, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     """`pytest ARGS` from `cwd` (the repository root): in this process (`pytest.main`) by default, in a
@@ -236,7 +241,7 @@ def run_pytest(args: list[str], *, env: dict | None = None, subprocess_: bool = 
         try:
             code = int(pytest.main([str(a) for a in args]))
         except SystemExit as e:  # as `python -m pytest` would exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            code = exit_code(e)
     return subprocess.CompletedProcess(["pytest", *args], code, out.getvalue(), err.getvalue())
 
 
@@ -249,7 +254,7 @@ def run_benchgate(args: list, *, env: dict | None = None, cwd: Path = ROOT) -> s
         try:
             code = int(benchgate_main(words) or 0)
         except SystemExit as e:  # argparse's usage errors, as the process would exit
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+            code = exit_code(e)
     return subprocess.CompletedProcess(["benchgate", *words], code, out.getvalue(), err.getvalue())
 
 

@@ -357,7 +357,7 @@ class Predictor:
                 if stream and kind == "generate":
                     size = self.streamed_generation_chunk(size)
                 for chunk in _chunks(pending, size):
-                    cache = self.cache if stream else None  # opened here: one thread opens it
+                    cache = self.cache if stream else None  # opened here, not on the writer thread: two openings race
                     writer = _ResultWriter(cache, [k for k, _ in chunk]) if cache is not None else None
                     kwargs = {"on_result": writer} if writer is not None else {}
                     try:
@@ -408,10 +408,11 @@ class Predictor:
 class _ResultWriter:
     """`on_result(i, result)` for backends that report each request as it finishes (the API
     backend). Each answer is queued to a writer thread, which stores what has come in every
-    `GROUP_SECONDS` in one small WAL transaction (a group commit): a run killed mid-chunk repeats no request answered
-    more than that before, and the backend's event loop neither waits on SQLite (which
-    releases the GIL while it writes) nor wakes the writer for every answer (each wake-up takes
-    the interpreter lock from the loop while a wave of answers comes in). Failed requests are
+    `GROUP_SECONDS` in one small WAL transaction (a group commit): a run killed mid-chunk
+    repeats no request answered more than that before, and the backend's event loop neither
+    waits on SQLite (which releases the GIL while it writes) nor wakes the writer for every
+    answer (each wake-up takes the interpreter lock from the loop while a wave of answers comes
+    in). Failed requests are
     not cached. `close()` writes what is left at once and ends the thread; a cache that fails is
     left in `error` and no longer written (the chunk's answers are still delivered)."""
 

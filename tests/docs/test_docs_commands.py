@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from benchgate.cli import main as benchgate_main
-from tests.conftest import build_once, forget_suite_modules, in_process
+from tests.conftest import build_once, exit_code, forget_suite_modules, in_process
 from tests.docs.markdown_commands import ROOT, documented
 
 pytestmark = pytest.mark.slow
@@ -365,7 +365,7 @@ def _dispatch(words: list[str]) -> int:
             exec(compile(args[1], "<python -c>", "exec"), {"__name__": "__main__"})
             return 0
     except SystemExit as e:
-        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        return exit_code(e)
     raise AssertionError(f"no in-process runner for {program!r}")
 
 
