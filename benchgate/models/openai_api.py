@@ -460,10 +460,11 @@ class _Call:
     parse: Callable[[dict], Any]
     error: BackendError | None = None  # set when the request cannot be sent at all
     prompt: str | None = None  # a chat prompt of one user message, sent as the last key "messages"
+    head: str | None = None  # json.dumps(body), encoded once for the calls that share `body`
 
     def data(self) -> bytes:
         """The body as sent: the bytes of `json.dumps(body)`, `messages` last."""
-        head = json.dumps(self.body)
+        head = self.head if self.head is not None else json.dumps(self.body)
         if self.prompt is None:
             return head.encode()
         return f'{head[:-1]}{", " if self.body else ""}"messages": {_user_message(self.prompt)}}}'.encode()
@@ -492,6 +493,7 @@ class OpenAIBackend:
         self._rng = random.Random()
         self._server_model: dict | None = None
         self._server_model_fetched = False
+        self._bodies: dict[tuple, tuple[dict, tuple[str, ...], str]] = {}  # `_options_body` by options
         self._io = _LoopThread(functools.partial(_new_session, self.args.concurrency,
                                                  self.args.timeout, self._key))
         # closes the session and stops the loop when the backend is dropped without close(),
@@ -572,6 +574,33 @@ class OpenAIBackend:
     # ----- request bodies -----
 
     def _generate_call(self, req: GenerateRequest) -> _Call:
+        options = (req.max_new_tokens, req.stop, req.tools)
+        made = self._bodies.get(options)
+        if made is None:
+            if len(self._bodies) >= 256:  # requests with many different options: keep a few
+                self._bodies.clear()
+            made = self._bodies[options] = self._options_body(req)
+        body, stop, head = made
+        if self.args.api == "chat":
+            if isinstance(req.prompt, str):  # the request's messages win over extra_body's
+                return _Call("/chat/completions", body, lambda d: self._parse_chat(d, stop),
+                             prompt=req.prompt, head=head)
+            return _Call("/chat/completions", {**body, "messages": [dict(m) for m in req.prompt]},
+                         lambda d: self._parse_chat(d, stop))
+        if req.tools:
+            return _Call("/completions", None, lambda d: None, FatalRequestError(
+                "tool calling (a request with tools) needs the chat API; use model_args {\"api\": \"chat\"}"))
+        if not isinstance(req.prompt, str):
+            return _Call("/completions", None, lambda d: None, FatalRequestError(
+                "a chat prompt (list of messages) cannot be sent to the completions API; "
+                "use model_args {\"api\": \"chat\"}"))
+        return _Call("/completions", {**body, "prompt": req.prompt},
+                     lambda d: self._parse_completion(d, stop))
+
+    def _options_body(self, req: GenerateRequest) -> tuple[dict, tuple[str, ...], str]:
+        """(body without the prompt, stop strings, the body's JSON text) of a generate request:
+        the same for every request of a batch with the same limits, stops and tools, so built
+        and encoded once per batch, not once per request."""
         g = self.generation
         max_tokens = req.max_new_tokens if req.max_new_tokens is not None else g.max_new_tokens
         body: dict[str, Any] = {"model": self.model, self.args.max_tokens_field: max_tokens,
@@ -593,20 +622,8 @@ class OpenAIBackend:
             body["stream"] = True
         body = _merge(body, self.args.extra_body)
         if self.args.api == "chat":
-            if isinstance(req.prompt, str):  # the request's messages win over extra_body's
-                body.pop("messages", None)
-                return _Call("/chat/completions", body, lambda d: self._parse_chat(d, stop), prompt=req.prompt)
-            return _Call("/chat/completions", {**body, "messages": [dict(m) for m in req.prompt]},
-                         lambda d: self._parse_chat(d, stop))
-        if req.tools:
-            return _Call("/completions", None, lambda d: None, FatalRequestError(
-                "tool calling (a request with tools) needs the chat API; use model_args {\"api\": \"chat\"}"))
-        if not isinstance(req.prompt, str):
-            return _Call("/completions", None, lambda d: None, FatalRequestError(
-                "a chat prompt (list of messages) cannot be sent to the completions API; "
-                "use model_args {\"api\": \"chat\"}"))
-        return _Call("/completions", {**body, "prompt": req.prompt},
-                     lambda d: self._parse_completion(d, stop))
+            body.pop("messages", None)  # a request's messages win over extra_body's
+        return body, stop, json.dumps(body)
 
     def _echo_call(self, prompt: str, parse: Callable[[dict], Any]) -> _Call:
         body = {"model": self.model, "prompt": prompt, "max_tokens": self.args.logprobs_max_tokens,
