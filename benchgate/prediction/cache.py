@@ -50,6 +50,25 @@ class CacheKeys:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _switch_to_wal(db: sqlite3.Connection, timeout: float) -> None:
+    """`PRAGMA journal_mode=WAL`, retried for up to `timeout` seconds: when several processes
+    open the same new cache at once (xdist workers of one run), SQLite answers "database is
+    locked" at once here instead of waiting on its busy handler, and that worker would go on
+    without the cache."""
+    deadline = time.monotonic() + timeout
+    delay = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            busy = getattr(e, "sqlite_errorname", "").startswith("SQLITE_BUSY") or "locked" in str(e)
+            if not busy or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(2 * delay, 0.1)
+
+
 class PredictionCache:
     """Maps cache keys to JSON-encoded model outputs. `timeout`: seconds to wait for a lock
     held by another process. Failures raise sqlite3.Error or OSError (the predictor then goes
@@ -62,7 +81,7 @@ class PredictionCache:
                                    check_same_thread=False)
         try:
             self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            self._db.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(self._db, timeout)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS predictions ("
                              "key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)")

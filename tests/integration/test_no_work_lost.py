@@ -62,6 +62,19 @@ def wait_for(condition, proc, seconds=240):
     assert proc.poll() is None, "the run ended before it could be interrupted:\n" + proc.communicate()[0][-3000:]
 
 
+def quiet_count(server, quiet=0.5, seconds=10.0) -> int:
+    """len(server.requests) once it has not grown for `quiet` seconds."""
+    deadline = time.monotonic() + seconds
+    count, since = len(server.requests), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        if len(server.requests) != count:
+            count, since = len(server.requests), time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return count
+
+
 def strip(samples):
     return [{k: v for k, v in s.items() if k != "cached"} for s in samples]
 
@@ -117,7 +130,9 @@ def test_sigkill_under_xdist_then_use_cache_recomputes_nothing_finished(slow_ser
     proc.wait()
     done_before = cache_rows(cache)
     assert 90 <= done_before < total, "the run was not killed part-way"
-    sent_before = len(server.requests)
+    # a request a worker wrote just before the kill reaches the server's log a moment later:
+    # it belongs to the killed run, so wait until the log stops growing before counting
+    sent_before = quiet_count(server)
     first_attempt = {prompt: times[0] for prompt, times in server.attempts.items()}
     server.latency = 0  # it served to land the kill mid-chunk; the runs after only wait on it
     resumed = run_evals("--api-url", server.base_url, "--model", "fake-model", *args, "-n", "2", "--use-cache",

@@ -107,6 +107,37 @@ def test_concurrent_processes_share_the_cache(tmp_path):
     assert len(PredictionCache(path)) == 3 * 50 * 5
 
 
+def _open_at_once(path, worker, barrier, failures):
+    barrier.wait()  # every process opens the new file in the same instant, as xdist workers do
+    try:
+        cache = PredictionCache(path, timeout=30)
+        for i in range(20):  # writing while the others still open it
+            cache.put_many({f"w{worker}-{i}": i})
+        cache.close()
+    except Exception as e:  # noqa: BLE001 - reported to the test
+        failures.put(f"worker {worker}: {type(e).__name__}: {e}")
+
+
+def test_processes_opening_a_new_cache_at_once_all_get_it(tmp_path):
+    """SQLite answers "database is locked" at once, without waiting, to a connection switching a
+    new file to WAL while others open it; a worker that got that error went on without the cache,
+    and a killed run then repeated all of that worker's answers."""
+    fork = mp.get_context("fork")
+    failures = fork.Queue()
+    workers = 6
+    for round_ in range(8):
+        path = tmp_path / f"c{round_}.sqlite"
+        barrier = fork.Barrier(workers)
+        procs = [fork.Process(target=_open_at_once, args=(path, w, barrier, failures)) for w in range(workers)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+            assert p.exitcode == 0
+        assert failures.empty(), failures.get()
+        assert len(PredictionCache(path)) == workers * 20
+
+
 def test_stop_of_the_generation_config_is_in_the_key_only_when_given():
     """A config without `stop` keeps the key every cache was written with (the seven settings,
     written out here); extra stop strings give other keys, so generations cached with other
