@@ -35,7 +35,7 @@ from pathlib import Path
 
 from benchgate.agent import fc_mode, multi_turn, prompt_mode
 from benchgate.agent.checker import check_calls, has_call, is_call_list
-from benchgate.agent.multi_turn_runner import converse, ground_truth_states, oracle_answers, verdict
+from benchgate.agent.multi_turn_runner import Dialogue, ground_truth_states, oracle_answers, verdict
 from benchgate.agent.oracle import fc_answer, prompt_answer
 from benchgate.argspec import Arg
 from benchgate.benchmark import Benchmark, DataError, RunContext, Sample, Scored
@@ -176,11 +176,22 @@ class BFCL(Benchmark):
             return with_hints(docs, "python"), held  # held-out docs come later, without hints (as BFCL)
         return ctx.cached(("bfcl-docs", sample.id), build)
 
-    def _conversation(self, ctx: RunContext, sample: Sample, answers: list[str], states: bool = False):
-        docs, held = self._docs(ctx, sample)
-        system = ctx.cached(("bfcl-system", sample.id), lambda: prompt_mode.system_prompt(docs))
-        return converse(sample.data, docs, held, answers, ctx.args["mode"], lambda _: system, lambda d: d,
-                        states=states)
+    def _conversation(self, ctx: RunContext, sample: Sample, answers: list[str]):
+        """(conversation, next request or None) after `answers`. The sample's `Dialogue` is kept
+        between the engine's rounds and plays only the new answers (started afresh when
+        `answers` does not continue what it has played)."""
+        dialogues = ctx.cached(("bfcl-dialogues", ctx.args["mode"]), dict)
+        dialogue = dialogues.get(sample.id)
+        if dialogue is None or dialogue.answers != answers[:len(dialogue.answers)]:
+            docs, held = self._docs(ctx, sample)
+            system = ctx.cached(("bfcl-system", sample.id), lambda: prompt_mode.system_prompt(docs))
+            dialogue = dialogues[sample.id] = Dialogue(sample.data, docs, held, ctx.args["mode"],
+                                                       lambda _: system, lambda d: d)
+        for answer in answers[len(dialogue.answers):]:
+            if dialogue.next is None:
+                break
+            dialogue.answer(answer)
+        return dialogue.conv, dialogue.next
 
     def _step_request(self, ctx: RunContext, sample: Sample, answers: list[str]) -> list[GenerateRequest]:
         conv, step = self._conversation(ctx, sample, answers)
@@ -203,7 +214,8 @@ class BFCL(Benchmark):
         return self._step_request(ctx, sample, [o.text for o in outputs])
 
     def _score_multi_turn(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
-        conv, step = self._conversation(ctx, sample, [o.text for o in outputs], states=True)
+        conv, step = self._conversation(ctx, sample, [o.text for o in outputs])
+        ctx.cached(("bfcl-dialogues", ctx.args["mode"]), dict).pop(sample.id, None)  # scored: not needed again
         if step is not None:
             raise ValueError(f"{sample.id}: the conversation is not finished after {len(outputs)} answers")
         states, results = ctx.cached(("bfcl-truth", sample.id), lambda: ground_truth_states(sample.data, sample.target))

@@ -1,18 +1,19 @@
-"""The multi-turn agent loop and its verdict, rebuilt from a case's answers.
+"""The multi-turn agent loop and its verdict.
 
-`converse` replays a case's conversation from the model's answers so far, as BFCL's
-inference loop (`BaseHandler.inference_multi_turn_FC` / `_prompting`) runs it: each turn's user
-messages (a miss_func turn offers the held-out functions and says so), the model's answer, its
-calls run against the simulated APIs, the results back as tool messages (fc) or one user
-message listing them (prompt), until an answer makes no call (the turn ends) or 20 steps
-(force-terminated). It returns the conversation and, when the case is not finished, the
-messages and tools of the next request. `verdict` applies bfcl-eval's multi_turn_checker."""
+`Dialogue` plays a case's conversation one answer at a time (`converse`: from all the model's
+answers so far at once), as BFCL's inference loop (`BaseHandler.inference_multi_turn_FC` /
+`_prompting`) runs it: each turn's user messages (a miss_func turn offers the held-out functions
+and says so), the model's answer, its calls run against the simulated APIs, the results back as
+tool messages (fc) or one user message listing them (prompt), until an answer makes no call (the
+turn ends) or 20 steps (force-terminated). It keeps the conversation and, while the case is not
+finished, the messages and tools of the next request. `verdict` applies bfcl-eval's
+multi_turn_checker."""
 from __future__ import annotations
 
 import copy
 import inspect
 import json
-from typing import Callable
+from typing import Callable, Iterator
 
 from benchgate.agent import fc_mode, prompt_mode
 from benchgate.agent.multi_turn import (MAX_STEPS, MORE_FUNCTIONS_FC, Conversation, World, call_text,
@@ -48,20 +49,55 @@ def _assistant(answer: str, mode: str, turn: int, step: int) -> tuple[dict, list
     return {"role": "assistant", "content": answer}, [f"call_{turn}_{step}_{i}" for i in range(64)]
 
 
+class Dialogue:
+    """A case's conversation advanced one answer at a time (`answer`), as BFCL's inference loop
+    runs it: the engine asks for each step's request after every round, and a replay of all the
+    answers so far at every step (`converse`) would cost the square of the conversation's
+    length. `next` is the next request as (messages, offered docs), None when finished; with
+    `states`, the APIs' state after each turn is kept for the verdict."""
+
+    def __init__(self, case: dict, docs: list[dict], held: dict[int, list[dict]], mode: str,
+                 system_prompt: Callable[[list[dict]], str], hinted: Callable[[list[dict]], list[dict]],
+                 states: bool = True):
+        self.conv = Conversation(messages=[], tools=list(docs))
+        self.answers: list[str] = []
+        self._steps = _play(self.conv, case, docs, held, mode, system_prompt, hinted, states)
+        self.next: tuple[list[dict], list[dict]] | None = next(self._steps, None)
+
+    def answer(self, text: str) -> None:
+        """Play the model's next answer: its calls run, and `next` becomes the request after it."""
+        if self.next is None:
+            raise ValueError("the conversation is finished: no answer is asked for")
+        self.answers.append(text)
+        try:
+            self.next = self._steps.send(text)
+        except StopIteration:
+            self.next = None
+
+
 def converse(case: dict, docs: list[dict], held: dict[int, list[dict]], answers: list[str], mode: str,
              system_prompt: Callable[[list[dict]], str], hinted: Callable[[list[dict]], list[dict]],
              states: bool = True):
-    """(Conversation, next request as (messages, offered docs) or None when finished); with
-    `states`, the APIs' state after each turn is kept for the verdict."""
-    long_context = "long_context" in case["id"]
-    world = World(case, long_context)
-    offered = list(docs)
-    conv = Conversation(messages=[], tools=offered)
-    pending = iter(answers)
+    """(Conversation, next request as (messages, offered docs) or None when finished), replayed
+    from all the answers so far (answers past the end are not used)."""
+    dialogue = Dialogue(case, docs, held, mode, system_prompt, hinted, states)
+    for answer in answers:
+        if dialogue.next is None:
+            break
+        dialogue.answer(answer)
+    return dialogue.conv, dialogue.next
+
+
+def _play(conv: Conversation, case: dict, docs: list[dict], held: dict[int, list[dict]], mode: str,
+          system_prompt: Callable[[list[dict]], str], hinted: Callable[[list[dict]], list[dict]],
+          states: bool) -> Iterator[tuple[list[dict], list[dict]]]:
+    """The loop of `Dialogue`: yields each request and is sent the answer to it."""
+    world = World(case, "long_context" in case["id"])
+    offered = conv.tools
     for turn, turn_messages in enumerate(case["question"]):
         turn_messages = [dict(m) for m in turn_messages]
         if turn in held:
-            offered = offered + held[turn]
+            offered = conv.tools = offered + held[turn]
             text = MORE_FUNCTIONS_FC if mode == "fc" else f"{held[turn]}\n{MORE_FUNCTIONS_FC}"
             turn_messages = [{"role": "user", "content": text}]
         if turn == 0 and mode == "prompt":
@@ -75,10 +111,7 @@ def converse(case: dict, docs: list[dict], held: dict[int, list[dict]], answers:
         conv.calls.append([])
         conv.results.append([])
         while True:
-            answer = next(pending, None)
-            if answer is None:
-                conv.tools = offered
-                return conv, (conv.messages, offered)
+            answer = yield conv.messages, offered
             message, ids = _assistant(answer, mode, turn, conv.steps)
             conv.messages.append(message)
             calls = _calls(answer, mode)
@@ -101,11 +134,10 @@ def converse(case: dict, docs: list[dict], held: dict[int, list[dict]], answers:
                 conv.force_quit = conv.finished = True
                 if states:
                     conv.states.append(copy.deepcopy(world.state()))
-                return conv, None
+                return
         if states:
             conv.states.append(copy.deepcopy(world.state()))
     conv.finished = True
-    return conv, None
 
 
 def ground_truth_states(case: dict, truth: list[list[str]]) -> tuple[list[dict], list[list[str]]]:
