@@ -145,6 +145,7 @@ def test_scoring(data_dir, text, target, paper, lm_eval, lenient):
     assert scored.scores == {"exact_match": paper, "lm_eval_exact_match": lm_eval, "lenient_match": lenient}
 
 
+@pytest.mark.no_cover  # a sweep over a whole data set: not traced (docs/testing.md, "Coverage")
 def test_replaying_the_released_outputs_reproduces_the_authors_accuracy_on_every_task(run_evals, data_dir):
     """The paper's code-davinci-002 CoT outputs, re-scored end to end through `--model replay:`,
     give exactly the per-task accuracy the authors computed on them (published_accuracy.json)."""

@@ -54,6 +54,7 @@ def converse(c, sample, answer):
     return outputs, BFCL.score(c, sample, outputs)
 
 
+@pytest.mark.no_cover  # a sweep over a whole data set: not traced (docs/testing.md, "Coverage")
 @pytest.mark.parametrize("mode", ["fc", "prompt"])
 def test_oracle_scores_every_case_and_wrong_none(bfcl_eval_path, agent_dir, mode):
     c = ctx(agent_dir, mode=mode)
@@ -68,6 +69,27 @@ def test_oracle_scores_every_case_and_wrong_none(bfcl_eval_path, agent_dir, mode
             assert wrong.scores["acc"] == 0.0, s.id
     metrics = BFCL.corpus_metrics([{"acc": 1.0, f"_{m}": 1.0} for m in MULTI] + [{"acc": 0.0, "_multi_turn_base": 0.0}])
     assert metrics["multi_turn_acc"] == pytest.approx((0.5 + 1 + 1 + 1) / 4)
+
+
+def test_the_kept_dialogue_asks_what_a_fresh_replay_asks(bfcl_eval_path, agent_dir):
+    """The engine's rounds advance each sample's kept Dialogue by the new answer; answers that do
+    not continue the ones it played (another first answer, another second one) replay afresh.
+    Each next request equals the one a fresh context (nothing kept) asks for."""
+    c = ctx(agent_dir, mode="prompt")
+    sample = BFCL.load(c, "multi_turn_base")[0]
+    first = Generation(str(BFCL.requests(c, sample)[0].oracle))
+    second = Generation(str(BFCL.followups(c, sample, [first])[0].oracle))
+    other = Generation("[cd(folder='nowhere')]")
+    for answers in ([first, second], [first, other], [other], [first, second, Generation("Done.")], [first]):
+        fresh = BFCL.followups(ctx(agent_dir, mode="prompt"), sample, answers)
+        assert BFCL.followups(c, sample, answers) == fresh and fresh, answers
+    docs, held = multi_turn.function_docs(agent_dir / "bfcl", sample.data)
+    dialogue = mr.Dialogue({**sample.data, "question": sample.data["question"][:1]}, docs, held, "prompt",
+                           system_prompt, lambda d: d)
+    dialogue.answer("Done.")  # no call: the one turn ends, and with it the conversation
+    assert dialogue.next is None and dialogue.conv.finished
+    with pytest.raises(ValueError, match="finished"):
+        dialogue.answer("Done.")
 
 
 def test_perturbed_sequences_fail_the_right_check(bfcl_eval_path, agent_dir):

@@ -104,6 +104,7 @@ def test_scoring_and_level_category(data_dir, text, acc):
     assert MATH.categories(c, sample) == ["Level 3"]
 
 
+@pytest.mark.no_cover  # a sweep over a whole data set: not traced (docs/testing.md, "Coverage")
 @pytest.mark.slow  # real data or the reference implementation on every row: many seconds
 def test_gold_answers_and_normalisation_agree_with_lm_eval_on_every_problem(data_dir):
     """Second reader: lm-eval's own gold answer of each of the 5,000 solutions (its

@@ -121,6 +121,7 @@ def test_golden_mc_prompts_choices_and_mc2_match_lm_eval(data_dir):
         assert got == pytest.approx(float(expected), rel=1e-12)
 
 
+@pytest.mark.no_cover  # a sweep over a whole data set: not traced (docs/testing.md, "Coverage")
 @pytest.mark.slow  # real data or the reference implementation on every row: many seconds
 def test_golden_generation_prompt_references_and_scores_match_lm_eval(data_dir):
     """lm-eval's truthfulqa_gen (v3.0) over the local CSV rows: the same references (its
