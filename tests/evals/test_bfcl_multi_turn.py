@@ -83,6 +83,8 @@ def test_the_kept_dialogue_asks_what_a_fresh_replay_asks(bfcl_eval_path, agent_d
     for answers in ([first, second], [first, other], [other], [first, second, Generation("Done.")], [first]):
         fresh = BFCL.followups(ctx(agent_dir, mode="prompt"), sample, answers)
         assert BFCL.followups(c, sample, answers) == fresh and fresh, answers
+    finished, _ = converse(ctx(agent_dir, mode="prompt"), sample, lambda r, i: str(r.oracle))
+    assert BFCL.followups(c, sample, finished) == [] == BFCL.followups(c, sample, finished + [other])
     docs, held = multi_turn.function_docs(agent_dir / "bfcl", sample.data)
     dialogue = mr.Dialogue({**sample.data, "question": sample.data["question"][:1]}, docs, held, "prompt",
                            system_prompt, lambda d: d)
@@ -90,6 +92,10 @@ def test_the_kept_dialogue_asks_what_a_fresh_replay_asks(bfcl_eval_path, agent_d
     assert dialogue.next is None and dialogue.conv.finished
     with pytest.raises(ValueError, match="finished"):
         dialogue.answer("Done.")
+    # answers past the end are not played, by the replay nor by the kept dialogue
+    one_turn = {**sample.data, "question": sample.data["question"][:1]}
+    conv, step = mr.converse(one_turn, docs, held, ["Done.", "[pwd()]"], "prompt", system_prompt, lambda d: d)
+    assert step is None and conv.calls == [[]] and len(conv.messages) == len(dialogue.conv.messages)
 
 
 def test_perturbed_sequences_fail_the_right_check(bfcl_eval_path, agent_dir):
