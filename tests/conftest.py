@@ -72,6 +72,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.hookimpl(wrapper=True, trylast=True)  # inside pytest-cov's own pause of its measurement
+def pytest_runtest_call(item: pytest.Item):
+    """A `no_cover` test runs untraced under xdist too. pytest-cov 7 pauses its worker's
+    measurement for it, but an xdist worker also starts the coverage pytest-cov starts for the
+    controller (the worker gets the controller's `-n`), and that one then traces the test; it is
+    stopped here for the test's call and started again after it."""
+    coverage = sys.modules.get("coverage")  # imported by pytest-cov when it measures
+    if item.get_closest_marker("no_cover") is None or coverage is None:
+        return (yield)
+    paused = []
+    while (current := coverage.Coverage.current()) is not None:
+        current.stop()
+        paused.append(current)
+    try:
+        return (yield)
+    finally:
+        for cov in reversed(paused):
+            cov.start()
+
+
 @pytest.fixture(scope="session")
 def arena_dir() -> Path:
     if not (ARENA_DATA / "mt_bench").is_dir():
