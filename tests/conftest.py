@@ -57,7 +57,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     Skip ``timing`` tests under ``-n`` with more than one worker: they assert on wall-clock
     times (a known truth within 2%, or a bound), and another worker's load on the same cores
-    moves those times by more than that. ``.ci/run`` runs them alone, before the parallel run."""
+    moves those times by more than that. ``.ci/run`` runs them alone after the parallel run."""
     slow = pytest.mark.slow
     for item in items:
         if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) and \
