@@ -176,11 +176,16 @@ class BFCL(Benchmark):
             return with_hints(docs, "python"), held  # held-out docs come later, without hints (as BFCL)
         return ctx.cached(("bfcl-docs", sample.id), build)
 
+    @staticmethod
+    def _dialogues(ctx: RunContext) -> dict[str, Dialogue]:
+        """The process's dialogues in progress, by sample id."""
+        return ctx.cached(("bfcl-dialogues", ctx.args["mode"]), dict)
+
     def _conversation(self, ctx: RunContext, sample: Sample, answers: list[str]):
         """(conversation, next request or None) after `answers`. The sample's `Dialogue` is kept
         between the engine's rounds and plays only the new answers (started afresh when
         `answers` does not continue what it has played)."""
-        dialogues = ctx.cached(("bfcl-dialogues", ctx.args["mode"]), dict)
+        dialogues = self._dialogues(ctx)
         dialogue = dialogues.get(sample.id)
         if dialogue is None or dialogue.answers != answers[:len(dialogue.answers)]:
             docs, held = self._docs(ctx, sample)
@@ -215,7 +220,7 @@ class BFCL(Benchmark):
 
     def _score_multi_turn(self, ctx: RunContext, sample: Sample, outputs) -> Scored:
         conv, step = self._conversation(ctx, sample, [o.text for o in outputs])
-        ctx.cached(("bfcl-dialogues", ctx.args["mode"]), dict).pop(sample.id, None)  # scored: not needed again
+        self._dialogues(ctx).pop(sample.id, None)  # scored: not needed again
         if step is not None:
             raise ValueError(f"{sample.id}: the conversation is not finished after {len(outputs)} answers")
         states, results = ctx.cached(("bfcl-truth", sample.id), lambda: ground_truth_states(sample.data, sample.target))

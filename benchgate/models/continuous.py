@@ -34,6 +34,13 @@ ROOM = 128  # columns allocated beyond the current width when the buffers are re
 PREFILL_TOKENS = 8192  # a fresh batch is prefilled a few rows at a time, this many tokens each
 
 
+def _columns(width: int, left: int) -> int:
+    """Buffer columns for rows ending at column `width` with up to `left` tokens still to
+    write: room beyond `width` for at least ROOM of them and at most 4 ROOM (a later rebuild
+    makes more)."""
+    return width + max(ROOM, min(ROOM * 4, left))
+
+
 def available() -> bool:
     """Whether this transformers has the cache classes the scheduler writes into."""
     return BufferLayer is not None
@@ -203,7 +210,7 @@ class Scheduler:
         width = max(slots.lengths[j] for j in live)
         unused = slots.n - width
         if unused >= max(TRIM_MIN, slots.n // 4) or slots.n + 1 > slots.room:
-            slots.rebuild(live, 0, width, width + max(ROOM, min(ROOM * 4, self._left(rows))))
+            slots.rebuild(live, 0, width, _columns(width, self._left(rows)))
             rows = [rows[j] for j in live]
         return rows
 
@@ -211,7 +218,7 @@ class Scheduler:
     def _room(prompts, limits) -> tuple[int, int]:
         """(width, room) of a fresh batch of these prompts."""
         width = max(len(p) for p in prompts)
-        return width, width + max(ROOM, min(ROOM * 4, max(limits) + 1))
+        return width, _columns(width, max(limits) + 1)
 
     def _fits(self, spare: _Slots, prompts, limits) -> bool:
         """Whether a fresh batch of these prompts fits the buffers of `spare` (every row to its
@@ -316,7 +323,7 @@ class Scheduler:
             keep = [j for j, r in enumerate(rows) if r is not None]
             live = [rows[j] for j in keep]
             extra = len(admitted)
-            slots.rebuild(keep, extra, width, width + max(ROOM, min(ROOM * 4, self._left(live + [r for r, _ in admitted]))))
+            slots.rebuild(keep, extra, width, _columns(width, self._left(live + [r for r, _ in admitted])))
             rows = live + [None] * extra
             free = list(range(len(live), len(live) + extra))
         for slot in free[:len(admitted)]:

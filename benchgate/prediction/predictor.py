@@ -412,9 +412,9 @@ class _ResultWriter:
     repeats no request answered more than that before, and the backend's event loop neither
     waits on SQLite (which releases the GIL while it writes) nor wakes the writer for every
     answer (each wake-up takes the interpreter lock from the loop while a wave of answers comes
-    in). Failed requests are
-    not cached. `close()` writes what is left at once and ends the thread; a cache that fails is
-    left in `error` and no longer written (the chunk's answers are still delivered)."""
+    in). Failed requests are not cached. `close()` writes what is left at once and ends the
+    thread; a cache that fails is left in `error` and no longer written (the chunk's answers
+    are still delivered)."""
 
     GROUP_SECONDS = 0.1
     _STOP = object()

@@ -1,3 +1,5 @@
+import sqlite3
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -272,9 +274,6 @@ class CacheWatchingBackend(CountingBackend):
         self.rows_while_running: int | None = None
 
     def generate(self, requests, progress=None, on_result=None):
-        import sqlite3
-        import time
-
         out = super().generate(requests, progress)
         on_result(0, out[0])
         deadline = time.monotonic() + 5
