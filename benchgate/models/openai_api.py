@@ -52,6 +52,15 @@ READ_BUFSIZE = 2 ** 20  # long SSE lines / big JSON bodies
 # idle connections are closed by us first: uvicorn (vLLM, SGLang, transformers serve) closes them
 # after 5 s, and a POST sent on a connection the server is closing fails (it is retried, late)
 KEEPALIVE_SECONDS = 4.0
+# A batch's workers start this far apart (at most LAUNCH_WINDOW_S from first to last): on
+# Python 3.11 aiohttp sends a request's body in a task of the next event-loop turn, so when a
+# wave of answers arrives together none of the next wave leaves before all of it is handled, and
+# a wave sent together comes back together from a server of steady latency: every round trip
+# then pays for the whole wave's handling (LLMBar at concurrency 32 against a 50 ms server: 54.7
+# ms a round trip against 51.0 at concurrency 1). Started a fraction of a ms apart, the answers
+# stay apart (docs/judges.md: 88.8 % -> 93-94 % of the ideal speed-up for a panel of three).
+LAUNCH_SPACING_S = 0.00025
+LAUNCH_WINDOW_S = 0.008
 _STABLE_MODEL_FIELDS = ("id", "owned_by", "root", "parent", "max_model_len")
 _LOGLIK_HINT = ("loglikelihood over an API needs a /completions endpoint that supports "
                 "echo=true with logprobs (e.g. vLLM, SGLang); use generation mode instead, e.g. "
@@ -717,13 +726,15 @@ class OpenAIBackend:
                          on_result: OnResult = None, offset: int = 0) -> list:
         """Run `calls` with at most `concurrency` in flight; results in input order. As many
         workers as the concurrency take the next call as one finishes (no task per request
-        queued behind a semaphore: the first requests go out at once, and each costs less)."""
+        queued behind a semaphore: each costs less); they start `LAUNCH_SPACING_S` apart."""
         if not calls:
             return []
         results: list = [None] * len(calls)
         pending = iter(range(len(calls)))  # shared by the workers: each index is taken once
 
-        async def worker(session: aiohttp.ClientSession) -> None:
+        async def worker(session: aiohttp.ClientSession, delay: float) -> None:
+            if delay:
+                await asyncio.sleep(delay)
             for index in pending:
                 try:
                     result = await self._call_with_retries(session, calls[index])
@@ -739,7 +750,9 @@ class OpenAIBackend:
                     progress(1)
 
         session = await self._io.session()
-        await asyncio.gather(*(worker(session) for _ in range(min(self.args.concurrency, len(calls)))))
+        workers = min(self.args.concurrency, len(calls))
+        spacing = min(LAUNCH_SPACING_S, LAUNCH_WINDOW_S / workers)
+        await asyncio.gather(*(worker(session, i * spacing) for i in range(workers)))
         return results
 
     async def _run_probed(self, calls: list[_Call], progress: Progress,

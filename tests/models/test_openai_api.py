@@ -19,7 +19,7 @@ from benchgate.fixtures.servers import FakeOpenAIServer, fake_logprob, free_port
 from benchgate.models.base import (BackendError, GenerateRequest, Generation, GenerationConfig,
                                    Loglikelihood, LoglikelihoodRequest,
                                    RollingLoglikelihoodRequest)
-from benchgate.models.openai_api import (BatchError, LogprobsUnsupportedError, OpenAIBackend,
+from benchgate.models.openai_api import (LAUNCH_SPACING_S, BatchError, LogprobsUnsupportedError, OpenAIBackend,
                                         RetriesExhaustedError, parse_loglikelihood, sanitize_url)
 from benchgate.models.retry import FatalRequestError, RequestError, RetryPolicy, parse_retry_after
 
@@ -198,6 +198,21 @@ def test_concurrency_is_bounded(server):
         server.max_in_flight = 0
         make_backend(server, concurrency=limit).generate([gen(f"c{i}") for i in range(3 * limit)])
         assert server.max_in_flight == limit
+
+
+@pytest.mark.timing  # a lower bound on the time between arrivals, which a loaded machine could squeeze
+def test_a_batch_starts_its_requests_a_fraction_of_a_ms_apart_and_keeps_all_in_flight(server):
+    """The workers start LAUNCH_SPACING_S apart (so that a steady server's answers do not come
+    back as one wave), and every request is still in flight together."""
+    server.latency = 0.2
+    b = make_backend(server, concurrency=32)
+    b.generate([gen(f"warm{i}") for i in range(32)])  # connections open: no connect in the spread
+    server.max_in_flight = 0
+    b.generate([gen(f"spread{i}") for i in range(32)])
+    b.close()
+    sent = sorted(server.attempts[f"spread{i}"][0] for i in range(32))
+    assert sent[-1] - sent[0] >= 0.6 * 31 * LAUNCH_SPACING_S  # 7.75 ms scheduled
+    assert server.max_in_flight == 32
 
 
 def test_connections_are_kept_across_calls_until_close(server):
