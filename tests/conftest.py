@@ -76,9 +76,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="timing test: runs alone, not beside other xdist workers "
                                    "(pytest tests -m timing)")
-    for item in items:
-        if item.get_closest_marker("timing") is not None:
-            item.add_marker(skip)
+    timed = [item for item in items if item.get_closest_marker("timing") is not None]
+    for item in timed:
+        item.add_marker(skip)
+    _write_timing_files(timed)
+
+
+def _write_timing_files(timed: list[pytest.Item]) -> None:
+    """The files that hold the skipped timing tests, one per line, into the file that
+    BENCHGATE_TIMING_FILES names (.ci/run: its timing run collects those files alone, not the
+    whole suite again: 1 s instead of 7). Every worker collects the same tests and writes the
+    same list; each replaces the file whole."""
+    target = os.environ.get("BENCHGATE_TIMING_FILES")
+    if not target:
+        return
+    files = sorted({str(Path(str(item.path)).relative_to(ROOT)) for item in timed})
+    tmp = f"{target}.{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    Path(tmp).write_text("".join(f"{f}\n" for f in files))
+    os.replace(tmp, target)
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)  # inside pytest-cov's own pause of its measurement
