@@ -79,14 +79,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     timed = [item for item in items if item.get_closest_marker("timing") is not None]
     for item in timed:
         item.add_marker(skip)
-    _write_timing_files(timed)
+    if hasattr(config, "workerinput"):  # an xdist worker's session, not one a test runs inside it
+        _write_timing_files(timed)
 
 
 def _write_timing_files(timed: list[pytest.Item]) -> None:
     """The files that hold the skipped timing tests, one per line, into the file that
     BENCHGATE_TIMING_FILES names (.ci/run: its timing run collects those files alone, not the
     whole suite again: 1 s instead of 7). Every worker collects the same tests and writes the
-    same list; each replaces the file whole."""
+    same list; each replaces the file whole. The sessions that tests run inside a worker (a
+    documented `pytest tests ...` selection) see the worker's environment but are no xdist
+    workers: they write nothing (one did, an empty list, and CI then ran no timing test)."""
     target = os.environ.get("BENCHGATE_TIMING_FILES")
     if not target:
         return
