@@ -91,7 +91,7 @@ def test_open_loop_queue_time_reported_apart(scripted):
 
 
 def test_non_stream_and_completions(scripted):
-    script = Script(ttft=1.0, itl=0.05, n=10, chunk=2, role=False)
+    script = Script(ttft=0.5, itl=0.05, n=10, chunk=2, role=False)  # two streams at a time: no bursts
     truth = expected_timings(script)
     cfg = PerfConfig(url=scripted.url(script, "/v1/completions"), prompt="a b", number=[4], parallel=[2],
                      progress=False, include_usage="on")
