@@ -194,6 +194,14 @@ def usage_totals(scores: Sequence[dict[str, float]]) -> dict[str, float]:
     return out
 
 
+def count_member_call(scores: dict[str, float], who: str, usage: dict | None) -> None:
+    """One call of panel member `who` and its tokens, added to the components that
+    `usage_totals` sums into results.json."""
+    calls, tokens = (f"{p}{member_key(who)}" for p in USAGE_PREFIXES)
+    scores[calls] = scores.get(calls, 0.0) + 1
+    scores[tokens] = scores.get(tokens, 0.0) + sum(member_tokens(usage))
+
+
 def _value(spec: JudgeSpec, text: str) -> float:
     if spec.metric == "score":
         return float(parse_rating_fastchat(text).rating)
@@ -206,9 +214,7 @@ def _panel_value(spec: JudgeSpec, members: list[dict[str, Any]], name: str,
     values, per_member = [], {}
     for i, member in enumerate(members):
         who = str(member.get("name", i))
-        calls, tokens = (f"{p}{member_key(who)}" for p in USAGE_PREFIXES)
-        scores[calls] = scores.get(calls, 0.0) + 1
-        scores[tokens] = scores.get(tokens, 0.0) + sum(member_tokens(member.get("usage")))
+        count_member_call(scores, who, member.get("usage"))
         try:
             value = _value(spec, member["text"])
         except VerdictError as e:

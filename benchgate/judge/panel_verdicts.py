@@ -14,10 +14,20 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Callable
+from typing import Callable, Hashable, Iterable, TypeVar
 
 from benchgate.judge.verdicts import Verdict, VerdictError
 from benchgate.models.panel import split_panel_reply
+
+L = TypeVar("L", bound=Hashable)
+
+
+def majority(labels: Iterable[L | None]) -> list[L]:
+    """The labels chosen most often among the parsed ones (None: not parsed), in the order
+    first seen: one label, several on equal top counts (a tie), none when nothing parsed."""
+    counts = Counter(label for label in labels if label is not None)
+    top = max(counts.values(), default=0)
+    return [label for label, count in counts.items() if count == top]
 
 
 def panel_aware(parse: Callable[[str], Verdict], kind: str) -> Callable[[str], Verdict]:
@@ -39,9 +49,7 @@ def panel_aware(parse: Callable[[str], Verdict], kind: str) -> Callable[[str], V
         if kind == "single":
             rating = sum(v.rating for v in parsed) / len(parsed)
             return Verdict(f"{rating:g} ({shown})", rating=rating)
-        counts = Counter(v.winner for v in parsed)
-        top = max(counts.values())
-        winners = [w for w, c in counts.items() if c == top]
+        winners = majority(v.winner for v in parsed)
         winner = winners[0] if len(winners) == 1 else "tie"
         strength = min((v.strength for v in parsed if v.winner == winner), default=1)
         return Verdict(f"{winner} ({shown})", winner, strength)

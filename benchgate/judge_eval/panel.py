@@ -11,11 +11,11 @@ Cohen's kappa), and their calls and tokens as ``calls_member_<name>``, ``tokens_
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Callable, Sequence
 
+from benchgate.judge.panel_verdicts import majority
 from benchgate.metrics.agreement import cohen_kappa, fleiss_kappa
 from benchgate.models.panel import split_panel_reply
 
@@ -31,11 +31,9 @@ class Reading:
 
 def vote(positions: Sequence[str | None]) -> str | None:
     """Majority of the parsed positions; equal top counts are a tie; none parsed: None."""
-    counts = Counter(p for p in positions if p is not None)
-    if not counts:
+    winners = majority(positions)
+    if not winners:
         return None
-    top = max(counts.values())
-    winners = [p for p, c in counts.items() if c == top]
     return winners[0] if len(winners) == 1 else "tie"
 
 
