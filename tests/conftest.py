@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +58,16 @@ SLOW_FIXTURES = frozenset({
     "run_evals", "run_arena", "benchgate_home", "smoke_path", "reward_model_path", "smoke_served",
     "backend", "short_backend", "served", "runs", "chromium", "open_page",
 })
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt in the main thread for the test, as in a terminal: a
+    shell that starts the suite in the background (`cmd &`) hands it SIGINT ignored, and the
+    tests of Ctrl-C then saw nothing happen."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker

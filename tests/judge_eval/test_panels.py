@@ -181,7 +181,7 @@ def test_a_panel_is_not_taken_for_a_local_model(tmp_path):
                                           chat_template=True)) is None
 
 
-def test_api_members_answer_on_the_loop_thread_and_an_interrupt_stops_them_all():
+def test_api_members_answer_on_the_loop_thread_and_an_interrupt_stops_them_all(sigint_raises):
     """API members are started from the calling thread and answer on the one event loop thread
     (no thread per member); a member without `submit_generate` (a built-in model here) still
     runs on a thread of its own; Ctrl-C while the panel waits stops every member's requests in

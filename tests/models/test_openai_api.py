@@ -348,7 +348,7 @@ def test_submit_generate_returns_at_once_and_cancel_stops_the_requests(server):
     b.close()
 
 
-def test_interrupt_while_waiting_cancels_the_requests_in_flight(server):
+def test_interrupt_while_waiting_cancels_the_requests_in_flight(server, sigint_raises):
     """Ctrl-C (SIGINT in the main thread) while a batch waits on the server: KeyboardInterrupt
     at once, the hanging requests are cancelled (their connections closed), and the backend
     still works afterwards."""
