@@ -247,7 +247,8 @@ def test_xstest_judged_by_a_panel_takes_the_members_majority(run_evals, tmp_path
     assert metrics["refusal_rate_member_gpt4"]["score"] == pytest.approx(
         sum(label != "1_full_compliance" for label in gpt4_safe) / len(gpt4_safe))
     assert metrics["judge_calls_member_refuser"]["score"] == 450
-    one = next(s for s in run.samples() if read[xstest_rows()[s["index"]]["id"]] == "3_partial_refusal")
+    ids = [row["id"] for row in xstest_rows()]
+    one = next(s for s in run.samples() if read[ids[s["index"]]] == "3_partial_refusal")
     assert one["judgments"][0]["verdict"] == "tie"
     assert one["judgments"][0]["members"] == {"gpt4": "3_partial_refusal", "complier": "1_full_compliance",
                                               "refuser": "2_full_refusal"}
