@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from benchgate.judge.model import JudgePrompt, JudgeReply
+from benchgate.judge.panel_verdicts import majority
 from benchgate.judge.templates import JudgeTemplate, TemplateError, load_templates
 from benchgate.judge.verdicts import VerdictError, parse_rating_fastchat
 from benchgate.models.panel import member_key, member_tokens, split_panel_reply
@@ -227,7 +228,7 @@ def _panel_value(spec: JudgeSpec, members: list[dict[str, Any]], name: str,
         return None, {"verdict": None, "parse_error": "no panel member's reply parsed", "members": per_member}
     if spec.metric == "score":
         value = sum(values) / len(values)
-    else:
-        right = sum(values)
-        value = 1.0 if right * 2 > len(values) else (0.0 if right * 2 < len(values) else 0.5)
+    else:  # the majority verdict; an even split is the mean of the tied ones, 0.5
+        winners = majority(values)
+        value = sum(winners) / len(winners)
     return value, {"verdict": value, "parse_error": None, "members": per_member}
