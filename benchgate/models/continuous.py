@@ -7,9 +7,11 @@ row's real tokens, so a row decodes as it would alone). Each step forwards one t
 and writes its keys/values in place at column `n` (`kv_cache.BufferLayer`). Admitted prompts
 are prefilled together on top of their cached shared prefix (`kv_cache.forward_on_prefixes`:
 a few-shot header is forwarded once, in `PrefixReuse`) and copied into free slots. A fresh
-batch (nothing running, no cached prefix) is left-padded as `generate` does and its prefill
-writes straight into the slot buffers, a few rows per forward, reusing a finished batch's
-buffers where it fits (peak memory: one set of buffers, a fraction of the activations). The layout
+batch (nothing running; cached prefixes, if any, hold less than half its tokens) is forwarded
+whole, right-padded and so without a mask (causal attention then skips the blocks above the
+diagonal), its prefill writing straight into the slot buffers, a few rows per forward, reusing a
+finished batch's buffers where it fits (peak memory: one set of buffers, a fraction of the
+activations); each row's keys/values are then moved right to the decode layout. The layout
 is rebuilt only when it must change shape: more slots at the start, fewer once nothing waits,
 and dropping left columns that no row uses any more (prompts are admitted longest first, so
 later rows are shorter and the left padding grows).
@@ -175,7 +177,7 @@ class Scheduler:
                     self.stats["rebuilds"] += slots.rebuilds
                     spare, slots, rows = slots, None, []
                 take = [waiting.pop() for _ in range(min(free, len(waiting)))]
-                if slots is None and not any(starts[i][0] for i in take):
+                if slots is None and not self._worth_prefixes(take, prompts, starts):
                     if spare is not None and not self._fits(spare, [prompts[i] for i in take],
                                                             [limits[i] for i in take]):
                         spare = None  # freed before the new buffers are allocated
@@ -200,6 +202,16 @@ class Scheduler:
             self._step(slots, rows, done)
         if slots is not None:
             self.stats["rebuilds"] += slots.rebuilds
+
+    @staticmethod
+    def _worth_prefixes(take, prompts, starts) -> bool:
+        """Whether a fresh batch should start on its rows' cached prefixes: when they hold at
+        least half of its prompt tokens (a few-shot header shared by every row). A prefix or
+        two under a batch of long prompts (GSM8K's random exemplar draws) saves less than the
+        masked attention of prefixes of unequal lengths costs, so those rows are forwarded
+        whole, with the others."""
+        cached = sum(starts[i][0] for i in take)
+        return cached > 0 and 2 * cached >= sum(len(prompts[i]) for i in take)
 
     def _left(self, rows) -> int:
         return max((r.limit - len(r.tokens) for r in rows if r is not None), default=0) + 1
@@ -228,31 +240,34 @@ class Scheduler:
 
     def _start(self, take, prompts, stops, limits, seeds, done, spare: _Slots | None = None
                ) -> tuple[_Slots, list]:
-        """Prefill a fresh batch (no row running, no cached prefix): the prompts left-padded to
-        the longest, as `generate` lays them out, their keys/values written by the forward
-        straight into the slot buffers (no per-row copy): those of `spare` (a finished batch;
-        its first rows) when given, else new ones. Returns the slots and the rows (None where a
-        row finished at its first token)."""
+        """Prefill a fresh batch (no row running, no cached prefix), its keys/values written by
+        the forward straight into the slot buffers (no per-row copy of the prompt's activations):
+        those of `spare` (a finished batch; its first rows) when given, else new ones. The
+        prompts are right-padded, so causal attention needs no mask (it skips the blocks above
+        the diagonal: ~1.3x faster on long prompts than a left-padded, masked batch), then each
+        row's keys/values are moved right to end at the batch's last column, the layout of the
+        decode steps. Returns the slots and the rows (None where a row finished at its first
+        token)."""
         from transformers import DynamicCache
 
         self.stats["prefills"] += 1
         rest = [prompts[i] for i in take]
         width, room = self._room(rest, [limits[i] for i in take])
         ids = torch.full((len(rest), width), self.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(rest), width), dtype=torch.long)
         for j, r in enumerate(rest):
-            ids[j, width - len(r):] = torch.tensor(r, dtype=torch.long)
-            mask[j, width - len(r):] = 1
-        positions = (mask.cumsum(-1) - 1).masked_fill_(mask == 0, 1)  # as `generate` counts them
+            ids[j, :len(r)] = torch.tensor(r, dtype=torch.long)
+        positions = torch.arange(width, dtype=torch.long).expand(len(rest), width)
         b = len(rest)
         bufs = None  # per layer (keys, values), b rows
         if spare is not None:
             bufs, room = [(k[:b], v[:b]) for k, v in zip(spare.keys, spare.values)], spare.room
             del spare
-        # a few rows per forward (PREFILL_TOKENS at most, padding included): the same numbers
-        # per row, a fraction of the activations held at once
+        # a few rows per forward (PREFILL_TOKENS at most, padding included): a fraction of the
+        # activations held at once
         per, last = max(1, PREFILL_TOKENS // width), []
         for c in range(0, b, per):
+            ends = [len(r) - 1 for r in rest[c:c + per]]
+            w = max(ends) + 1  # the chunk's own width
             cache = DynamicCache()
             if bufs is None:
                 cache.layers, cache.layer_class_to_replicate = [], partial(BufferLayer.empty, room, b)
@@ -260,21 +275,30 @@ class Scheduler:
                 cache.layers = [BufferLayer(k[c:c + per], v[c:c + per], 0) for k, v in bufs]
                 cache.layer_class_to_replicate = None
             kwargs = {self.kwarg: cache, "use_cache": True}
+            keep = sorted(set(ends))
             if self.keep_arg:
-                kwargs["logits_to_keep"] = 1
-            out = self.model(input_ids=ids[c:c + per].to(self.device),
-                             attention_mask=mask[c:c + per].to(self.device),
-                             position_ids=positions[c:c + per].to(self.device), **kwargs)
-            last.append(out.logits[:, -1])
+                kwargs["logits_to_keep"] = torch.tensor(keep, dtype=torch.long, device=self.device)
+            out = self.model(input_ids=ids[c:c + per, :w].to(self.device),
+                             position_ids=positions[c:c + per, :w].to(self.device), **kwargs)
+            at = {e: (keep.index(e) if self.keep_arg else e) for e in ends}
+            last += [out.logits[j, at[e]] for j, e in enumerate(ends)]
             if bufs is None:
                 bufs = [layer.buffers for layer in cache.layers]
             del out, cache
+        for j, r in enumerate(rest):  # right-align: row j ends at column `width`
+            pad = width - len(r)
+            if pad:
+                for k, v in bufs:
+                    for buf in (k, v):
+                        buf[j, :, pad:width] = buf[j, :, :len(r)].clone()
+                        buf[j, :, :pad] = 0  # masked, but never garbage
         slots = _Slots(bufs, self.device)
         slots.keys, slots.values = [k for k, _ in bufs], [v for _, v in bufs]
         del bufs
-        last = torch.cat(last)
+        last = torch.stack(last)
         slots.mask = torch.zeros((len(rest), room), dtype=torch.long, device=self.device)
-        slots.mask[:, :width] = mask
+        for j, r in enumerate(rest):
+            slots.mask[j, width - len(r):width] = 1
         slots.lengths, slots.n = [len(r) for r in rest], width
         rows: list[_Row | None] = self._rows(take, prompts, stops, limits, seeds)
         for j, token in enumerate(self._choose(rows, last)):

@@ -144,6 +144,39 @@ def test_each_result_is_reported_as_it_finishes(pair, continuous):
     assert [seen[i] for i in range(len(reqs))] == got
 
 
+def test_a_fresh_batch_is_prefilled_whole_right_padded_and_unmasked(pair):
+    """A fresh batch of prompts of different lengths, two of them on a cached prefix that holds
+    a minority of the batch's tokens (GSM8K's case): every prompt is forwarded whole, right-padded,
+    with no padding mask (causal attention skips the blocks above the diagonal; a masked batch
+    cannot), then each row's keys/values are moved to the decode layout. The texts are those of
+    transformers' `generate` (left-padded, masked) per fixed batch."""
+    on, off = pair
+    shared = "Q: Which of the colours of the rainbow, in the order they appear, starts with the letter"
+    long = " and is also the name of a fruit, a flower or a stone that people wear" * 3
+    reqs = [G(shared + " r?\nA:", max_new_tokens=5), G(shared + " b?\nA:", max_new_tokens=5),
+            G("Name a planet" + long + "?\nA:", max_new_tokens=5), G("Which month" + long[:120] + "?\nA:", max_new_tokens=5)]
+    prompts = [on._prompt_tokens(r, i) for i, r in enumerate(reqs)]
+    plan = on.prefix.plan([p[:-1] for p in prompts], flat=True)
+    cached = [plan.offset(i) for i in range(len(reqs))]
+    assert cached[0] == cached[1] >= 16 and cached[2] == cached[3] == 0, cached
+    assert 2 * sum(cached) < sum(map(len, prompts)), "the prefixes hold most tokens: the test shows less"
+    want = off.generate(reqs)
+    on.generate(reqs)  # (the backend's first use checks its prefix cache with forwards of its own)
+    prefills: list = []  # (tokens per row, attention mask) of each forward of more than one token
+
+    def spy(module, args, kwargs):
+        if kwargs["input_ids"].shape[1] > 1:
+            prefills.append((kwargs["input_ids"].shape[1], kwargs.get("attention_mask")))
+
+    hook = on.model.register_forward_pre_hook(spy, with_kwargs=True)
+    try:
+        got = on.generate(reqs)
+    finally:
+        hook.remove()
+    assert got == want
+    assert [(n, m if m is None else tuple(m.shape)) for n, m in prefills] == [(max(map(len, prompts)), None)]
+
+
 def test_fresh_batches_prefilled_a_few_rows_at_a_time_into_reused_buffers(pair, monkeypatch):
     """No shared prefix and one limit for all: every batch ends at once and the next starts
     fresh (left-padded, prefilled straight into the slot buffers of the finished one), here one

@@ -300,3 +300,45 @@ def test_prefix_cache_arg_is_checked(smoke_path):
         HFBackend(smoke_path, {"prefix_cache": "maybe"})
     with pytest.raises(ValueError, match="prefix_min_tokens"):
         HFBackend(smoke_path, {"prefix_min_tokens": 0})
+
+
+@pytest.mark.parametrize("prefix_len", [0, 12])
+def test_right_padded_rows_are_forwarded_without_a_mask_bit_for_bit(smoke_path, prefix_len):
+    """Rows of different lengths, right-padded, on no prefix or on prefixes of one length: no
+    padding mask is built (causal attention never reaches the padding on the right, and skips the
+    blocks above the diagonal), and every real position's logits and keys/values are, bit for bit,
+    those of the same forward given the padding mask."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from benchgate.models.kv_cache import cache_kwarg, cache_layers, forward_on_prefixes, make_cache
+
+    tok = AutoTokenizer.from_pretrained(smoke_path)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config).eval()
+    kwarg = cache_kwarg(model)
+    rows = [[(7 * i + j) % config.vocab_size for i in range(n)] for j, n in enumerate([9, 30, 14, 1])]
+    masks: list = []
+    model.register_forward_pre_hook(lambda m, a, kw: masks.append(kw.get("attention_mask")), with_kwargs=True)
+    with torch.inference_mode():
+        chain = []
+        if prefix_len:
+            out = model(input_ids=torch.tensor([list(range(5, 5 + prefix_len))]), use_cache=True)
+            chain = [cache_layers(getattr(out, "cache", None) or out.past_key_values)]
+        masks.clear()
+        got, kv = forward_on_prefixes(model, kwarg, [chain] * len(rows), rows, 0, want_kv=True)
+        assert masks == [None]
+        width = max(map(len, rows))
+        ids = torch.tensor([r + [0] * (width - len(r)) for r in rows])
+        mask = torch.tensor([[1] * (prefix_len + len(r)) + [0] * (width - len(r)) for r in rows])
+        past = make_cache([(k.expand(len(rows), -1, -1, -1).clone(), v.expand(len(rows), -1, -1, -1).clone())
+                           for k, v in chain[0]]) if chain else make_cache([])
+        want = model(input_ids=ids, attention_mask=mask, position_ids=prefix_len + torch.arange(width).expand(len(rows), -1),
+                     use_cache=True, **{kwarg: past})
+    want_kv = cache_layers(getattr(want, "cache", None) or want.past_key_values)
+    for j, r in enumerate(rows):
+        assert torch.equal(got[j, :len(r)], want.logits[j, :len(r)])
+        for (k, v), (wk, wv) in zip(kv[j], want_kv):
+            assert torch.equal(k[0], wk[j, :, prefix_len:prefix_len + len(r)])
+            assert torch.equal(v[0], wv[j, :, prefix_len:prefix_len + len(r)])
