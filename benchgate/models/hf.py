@@ -22,6 +22,7 @@ from .continuous import Scheduler, available as continuous_available
 from .hf_generate import generate_batch, row_seed
 from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
 from .hf_tokens import token_scores
+from .host_memory import keep_freed_memory
 from .kv_cache import concat, forward_on_prefixes, unsupported_reason
 from .pair_tokens import encode_pairs
 from .shared_attention import forward_packed_on_prefixes
@@ -72,6 +73,8 @@ class HFBackend:
             self.model.to(device)
         self.model.eval()
         self.device = next(self.model.parameters()).device
+        if self.device.type == "cpu":  # activations reused from forward to forward, not mapped again
+            keep_freed_memory()
         self.max_length: int = args.get("max_length") or config_max_length(self.model.config)
         tok = self.tokenizer
         self.prefix_token_id = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
