@@ -30,6 +30,7 @@ import torch
 
 from .base import Generation, GenerationConfig, cut_at_stop
 from .kv_cache import KV, BufferLayer, concat, forward_on_prefixes
+from .shared_attention import on_shared_prefix
 
 TRIM_MIN = 64  # left columns unused by every row dropped once there are this many (and 1/4)
 ROOM = 128  # columns allocated beyond the current width when the buffers are rebuilt
@@ -57,6 +58,7 @@ class _Row:
     context: list[int]  # prompt tokens then generated ones (for the repetition penalty)
     tokens: list[int] = field(default_factory=list)  # generated so far
     generator: torch.Generator | None = None
+    offset: int = 0  # positions of the shared header before the row's own (header mode)
 
 
 class _Slots:
@@ -129,15 +131,17 @@ class Scheduler:
     """Generates for many token prompts with at most `batch_size` rows in flight."""
 
     def __init__(self, model, tokenizer, cfg: GenerationConfig, pad_token_id: int, batch_size: int,
-                 kwarg: str, keep_arg: bool):
+                 kwarg: str, keep_arg: bool, shared_header: bool = False):
         self.model, self.tokenizer, self.cfg = model, tokenizer, cfg
         self.pad_token_id, self.batch_size = pad_token_id, batch_size
         self.kwarg, self.keep_arg = kwarg, keep_arg
+        self.shared_header = shared_header  # the model passed shared_attention's self-check
+        self._header: tuple[int, KV] | None = None  # (length, per-layer keys/values) in header mode
         self.device = next(model.parameters()).device
         eos = model.generation_config.eos_token_id
         self.eos = set([eos] if isinstance(eos, int) else (eos or [])) | {tokenizer.eos_token_id}
         self.eos.discard(None)
-        self.stats = {"steps": 0, "prefills": 0, "rebuilds": 0, "slot_steps": 0}
+        self.stats = {"steps": 0, "prefills": 0, "rebuilds": 0, "slot_steps": 0, "header_steps": 0}
         self._processors = self._logits_processors()
 
     def _logits_processors(self):
@@ -167,6 +171,7 @@ class Scheduler:
         waiting = list(range(len(prompts)))[::-1]  # pop() takes the first
         rows: list[_Row | None] = []
         slots: _Slots | None = None
+        self._header = self._common_header(starts) if self.shared_header else None
         while waiting or any(r is not None for r in rows):
             free = self.batch_size - sum(r is not None for r in rows)
             while waiting and free:  # (a prompt may finish at its first token: admit again)
@@ -177,7 +182,7 @@ class Scheduler:
                     self.stats["rebuilds"] += slots.rebuilds
                     spare, slots, rows = slots, None, []
                 take = [waiting.pop() for _ in range(min(free, len(waiting)))]
-                if slots is None and not self._worth_prefixes(take, prompts, starts):
+                if slots is None and self._header is None and not self._worth_prefixes(take, prompts, starts):
                     if spare is not None and not self._fits(spare, [prompts[i] for i in take],
                                                             [limits[i] for i in take]):
                         spare = None  # freed before the new buffers are allocated
@@ -202,6 +207,18 @@ class Scheduler:
             self._step(slots, rows, done)
         if slots is not None:
             self.stats["rebuilds"] += slots.rebuilds
+
+    @staticmethod
+    def _common_header(starts) -> tuple[int, KV] | None:
+        """(length, per-layer contiguous keys/values) of the cached prefix that every prompt
+        continues (a few-shot header), else None. With one, the slots hold each row's own
+        tokens only and every decode step attends to the header once for all rows
+        (`shared_attention.on_shared_prefix`) instead of reading each row's copy of it."""
+        first = starts[0][1] if starts else None
+        if not first or any(not chain or len(chain) != len(first) or
+                            any(a is not b for a, b in zip(chain, first)) for _, chain in starts):
+            return None
+        return starts[0][0], [(k.contiguous(), v.contiguous()) for k, v in concat(list(first))]
 
     @staticmethod
     def _worth_prefixes(take, prompts, starts) -> bool:
@@ -335,8 +352,14 @@ class Scheduler:
             last = torch.stack([logits[j, len(r) - 1] for j, r in enumerate(rest)])
         new = self._rows(take, prompts, stops, limits, seeds)
         out = []
-        for row, token, chain, kv in zip(new, self._choose(new, last), chains, own):
-            if not self._append(row, token, done):
+        for row, token, chain, kv, (offset, _) in zip(new, self._choose(new, last), chains, own,
+                                                      (starts[i] for i in take)):
+            if self._append(row, token, done):
+                continue
+            if self._header is not None:  # the header is attended to apart: the row's own tokens
+                row.offset = offset
+                out.append((row, kv))
+            else:
                 out.append((row, concat(list(chain) + [kv])))
         return out
 
@@ -366,13 +389,18 @@ class Scheduler:
         ids = torch.tensor([[r.tokens[-1] if r is not None else self.pad_token_id] for r in rows],
                            dtype=torch.long, device=self.device)
         # (a finished slot's position stays 0: its token is ignored, and may run past max_length)
-        positions = torch.tensor([[length if r is not None else 0] for length, r in zip(slots.lengths, rows)],
+        positions = torch.tensor([[length + r.offset if r is not None else 0] for length, r in zip(slots.lengths, rows)],
                                  dtype=torch.long, device=self.device)
         slots.mask[:, n] = 1
         kwargs = {self.kwarg: slots.cache(), "use_cache": True}
         if self.keep_arg:
             kwargs["logits_to_keep"] = 1
-        out = self.model(input_ids=ids, attention_mask=slots.mask[:, :n + 1], position_ids=positions, **kwargs)
+        if self._header is not None:
+            self.stats["header_steps"] += 1
+            out = on_shared_prefix(self.model, self._header[1], slots.mask[:, :n + 1], input_ids=ids,
+                                   position_ids=positions, **kwargs)
+        else:
+            out = self.model(input_ids=ids, attention_mask=slots.mask[:, :n + 1], position_ids=positions, **kwargs)
         slots.n = n + 1
         slots.lengths = [length + 1 for length in slots.lengths]
         live = [j for j, r in enumerate(rows) if r is not None]

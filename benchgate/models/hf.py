@@ -422,7 +422,8 @@ class HFBackend:
                 progress(1)
 
         scheduler = Scheduler(self.model, self.tokenizer, self.generation, self.pad_token_id,
-                              self.batch_size, self.prefix.kwarg, self._keep_arg)
+                              self.batch_size, self.prefix.kwarg, self._keep_arg,
+                              shared_header=self.prefix.shared_attention)
         try:
             scheduler.run([prompts[i] for i in order], [starts[i] for i in order],
                           [stops[i] for i in order], [limits[i] for i in order],

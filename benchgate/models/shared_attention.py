@@ -36,10 +36,11 @@ def _repeat_heads(t: torch.Tensor, heads: int) -> torch.Tensor:
 
 
 def _attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0,
-               shared_prefix=None, packed=None, **kwargs):
+               shared_prefix=None, packed=None, own_mask=None, **kwargs):
     """transformers attention function: the merged prefix + own-token attention when the
     forward was given `shared_prefix` (per layer (keys, values), each (1, kv_heads, P, dim)) or
-    `packed` (a `Packing`), else plain SDPA."""
+    `packed` (a `Packing`), else plain SDPA. `own_mask` (rows, 1, 1, own columns, additive):
+    the own tokens are a cache's left-padded columns (a decode step), not causal."""
     from transformers.integrations.sdpa_attention import sdpa_attention_forward
 
     if packed is not None:
@@ -56,7 +57,10 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
     out_p, lse_p = flash(folded, pk, pv, 0.0, False, scale=scaling)
     out_p = out_p.reshape(heads, batch, width, dim).transpose(0, 1)
     lse_p = lse_p.reshape(heads, batch, width).transpose(0, 1)
-    out_s, lse_s = flash(query, key, value, 0.0, True, scale=scaling)
+    if own_mask is None:
+        out_s, lse_s = flash(query, key, value, 0.0, True, scale=scaling)
+    else:
+        out_s, lse_s = flash(query, key, value, 0.0, False, attn_mask=own_mask, scale=scaling)
     lse = torch.logaddexp(lse_p, lse_s)
     out = (out_p.float() * (lse_p - lse).exp().unsqueeze(-1)
            + out_s.float() * (lse_s - lse).exp().unsqueeze(-1)).to(query.dtype)
@@ -151,6 +155,17 @@ def _implementation(model) -> Iterator[None]:
         yield
     finally:
         config._attn_implementation = before
+
+
+def on_shared_prefix(model, prefix: Sequence[tuple[torch.Tensor, torch.Tensor]], own: torch.Tensor, **forward):
+    """A forward (`forward`: the model's keywords, a cache of the rows' own tokens among them)
+    whose rows all continue `prefix` (per layer contiguous (keys, values), (1, kv_heads, P, dim)),
+    attended to once for all rows; `own` (rows, columns): 1 where a row's cached own token or
+    new token is, 0 on its left padding. The new tokens' position ids count the prefix."""
+    mask = torch.zeros(own.shape, dtype=prefix[0][0].dtype, device=own.device)
+    mask.masked_fill_(own == 0, float("-inf"))
+    with _implementation(model):
+        return model(shared_prefix=prefix, own_mask=mask[:, None, None, :], **forward)
 
 
 @torch.inference_mode()

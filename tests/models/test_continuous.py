@@ -144,6 +144,27 @@ def test_each_result_is_reported_as_it_finishes(pair, continuous):
     assert [seen[i] for i in range(len(reqs))] == got
 
 
+def test_a_shared_header_is_attended_once_per_step_with_the_same_texts(pair):
+    """Every prompt continues one few-shot header (BBH's, MMLU's): the slots hold each row's own
+    tokens only and each decode step attends to the header once for all rows (rows ending at
+    different steps, by limit and by stop string); the texts are those of transformers'
+    `generate` per fixed batch. A call whose prompts do not all share it decodes as before."""
+    on, off = pair
+    reqs = _with_stops(off, [r for r in _requests(30) if r.prompt.startswith(HEADER)][:10])
+    before = dict(on.stats)
+    got = on.generate(reqs)
+    assert on.prefix.shared_attention
+    assert got == off.generate(reqs)
+    steps = on.stats["steps"] - before.get("steps", 0)
+    assert on.stats["header_steps"] - before.get("header_steps", 0) == steps > 0
+    lengths = [g.usage["completion_tokens"] for g in got]
+    assert len(set(lengths)) > 3, "rows did not end at different steps: the test shows less"
+    before = dict(on.stats)
+    mixed = _requests()
+    assert on.generate(mixed) == off.generate(mixed)
+    assert on.stats["header_steps"] == before["header_steps"] and on.stats["steps"] > before["steps"]
+
+
 def test_a_fresh_batch_is_prefilled_whole_right_padded_and_unmasked(pair):
     """A fresh batch of prompts of different lengths, two of them on a cached prefix that holds
     a minority of the batch's tokens (GSM8K's case): every prompt is forwarded whole, right-padded,

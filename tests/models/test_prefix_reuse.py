@@ -342,3 +342,43 @@ def test_right_padded_rows_are_forwarded_without_a_mask_bit_for_bit(smoke_path, 
         for (k, v), (wk, wv) in zip(kv[j], want_kv):
             assert torch.equal(k[0], wk[j, :, prefix_len:prefix_len + len(r)])
             assert torch.equal(v[0], wv[j, :, prefix_len:prefix_len + len(r)])
+
+
+@pytest.mark.parametrize("kv_heads", [4, 2])
+def test_a_decode_step_on_a_shared_prefix_equals_full_forward(smoke_path, kv_heads):
+    """A decode step of rows whose own tokens (different lengths) sit left-padded in a cache and
+    who all continue one cached prefix, attended once for all rows (`on_shared_prefix`, as the
+    continuous batching's header mode does): each row's next-token log-probabilities are those
+    of a full forward of prefix + own tokens + the new one."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from benchgate.models.kv_cache import cache_kwarg, cache_layers, make_cache
+    from benchgate.models.shared_attention import on_shared_prefix
+
+    tok = AutoTokenizer.from_pretrained(smoke_path)
+    config = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=kv_heads, max_position_embeddings=256)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config).eval()
+    kwarg = cache_kwarg(model)
+    prefix_ids = [(13 * i + 5) % config.vocab_size for i in range(40)]
+    own = [[(7 * i + j) % config.vocab_size for i in range(n)] for j, n in enumerate([9, 3, 14, 1])]
+    new = [11, 12, 13, 14]
+    width = max(map(len, own))
+    with torch.inference_mode():
+        out = model(input_ids=torch.tensor([prefix_ids]), use_cache=True)
+        prefix = [(k.contiguous(), v.contiguous()) for k, v in cache_layers(getattr(out, "cache", None) or out.past_key_values)]
+        layers = [(torch.zeros(len(own), k.shape[1], width, k.shape[3]), torch.zeros(len(own), v.shape[1], width, v.shape[3]))
+                  for k, v in prefix]
+        for j, r in enumerate(own):  # each row's own keys/values on the prefix, right-aligned
+            out = model(input_ids=torch.tensor([prefix_ids + r]), use_cache=True)
+            for (k, v), (K, V) in zip(layers, cache_layers(getattr(out, "cache", None) or out.past_key_values)):
+                k[j, :, width - len(r):] = K[0, :, len(prefix_ids):]
+                v[j, :, width - len(r):] = V[0, :, len(prefix_ids):]
+        mask = torch.tensor([[0] * (width - len(r)) + [1] * (len(r) + 1) for r in own])
+        got = on_shared_prefix(model, prefix, mask, input_ids=torch.tensor([[t] for t in new]),
+                               position_ids=torch.tensor([[len(prefix_ids) + len(r)] for r in own]),
+                               use_cache=True, **{kwarg: make_cache(layers)}).logits[:, -1]
+        for j, r in enumerate(own):
+            full = model(input_ids=torch.tensor([prefix_ids + r + [new[j]]]), use_cache=False).logits[0, -1]
+            assert (torch.log_softmax(got[j], -1) - torch.log_softmax(full, -1)).abs().max().item() <= TOL
