@@ -11,7 +11,10 @@ batch (nothing running; cached prefixes, if any, hold less than half its tokens)
 whole, right-padded and so without a mask (causal attention then skips the blocks above the
 diagonal), its prefill writing straight into the slot buffers, a few rows per forward, reusing a
 finished batch's buffers where it fits (peak memory: one set of buffers, a fraction of the
-activations); each row's keys/values are then moved right to the decode layout. The layout
+activations); each row's keys/values are then moved right to the decode layout. When every
+prompt continues one cached header (a few-shot prompt), the slots hold only the rows' own
+tokens and each decode step attends to the header once for all rows (`shared_attention`),
+instead of reading every row's copy of it. The layout
 is rebuilt only when it must change shape: more slots at the start, fewer once nothing waits,
 and dropping left columns that no row uses any more (prompts are admitted longest first, so
 later rows are shorter and the left padding grows).
