@@ -6,7 +6,7 @@ blocks above a threshold that adapts only upwards by fresh mappings), so the nex
 activations are zero-filled pages again: 4.9 million page faults and 8.9 s of kernel time in
 a 57 s GSM8K run (400 prompts, the tiny Llama of benchmarks/vs_lmeval.py). Served from the heap
 and kept there (mallopt's M_MMAP_THRESHOLD and M_TRIM_THRESHOLD), they are reused: 0.2 million
-faults, 0.9 s. A no-op where the C library is not glibc.
+faults, 0.7 s. A no-op where the C library is not glibc.
 """
 from __future__ import annotations
 
