@@ -295,12 +295,11 @@ class Scheduler:
                 cache.layers = [BufferLayer(k[c:c + per], v[c:c + per], 0) for k, v in bufs]
                 cache.layer_class_to_replicate = None
             kwargs = {self.kwarg: cache, "use_cache": True}
-            keep = sorted(set(ends))
-            if self.keep_arg:
-                kwargs["logits_to_keep"] = torch.tensor(keep, dtype=torch.long, device=self.device)
+            keep, at = self._keep(ends)
+            if keep is not None:
+                kwargs["logits_to_keep"] = keep
             out = self.model(input_ids=ids[c:c + per, :w].to(self.device),
                              position_ids=positions[c:c + per, :w].to(self.device), **kwargs)
-            at = {e: (keep.index(e) if self.keep_arg else e) for e in ends}
             last += [out.logits[j, at[e]] for j, e in enumerate(ends)]
             if bufs is None:
                 bufs = [layer.buffers for layer in cache.layers]
@@ -326,6 +325,15 @@ class Scheduler:
                 rows[j] = None
         return slots, rows
 
+    def _keep(self, ends: Sequence[int]) -> tuple[torch.Tensor | None, dict[int, int]]:
+        """`logits_to_keep` for logits at the input positions `ends` only (None where the model
+        has no such argument and returns every position's), and each end's index into the
+        logits the forward returns."""
+        if not self.keep_arg:
+            return None, {e: e for e in ends}
+        keep = sorted(set(ends))
+        return torch.tensor(keep, dtype=torch.long, device=self.device), {e: k for k, e in enumerate(keep)}
+
     def _rows(self, take, prompts, stops, limits, seeds) -> list[_Row]:
         new = []
         for i in take:
@@ -343,16 +351,10 @@ class Scheduler:
         self.stats["prefills"] += 1
         chains = [starts[i][1] for i in take]
         rest = [prompts[i][starts[i][0]:] for i in take]
-        keep = None
-        if self.keep_arg:
-            keep = torch.tensor(sorted({len(r) - 1 for r in rest}), dtype=torch.long, device=self.device)
+        keep, at = self._keep([len(r) - 1 for r in rest])
         logits, own = forward_on_prefixes(self.model, self.kwarg, chains, rest, self.pad_token_id,
                                           logits_to_keep=keep, want_kv=True)
-        if keep is not None:
-            where = {p: k for k, p in enumerate(keep.tolist())}
-            last = torch.stack([logits[j, where[len(r) - 1]] for j, r in enumerate(rest)])
-        else:
-            last = torch.stack([logits[j, len(r) - 1] for j, r in enumerate(rest)])
+        last = torch.stack([logits[j, at[len(r) - 1]] for j, r in enumerate(rest)])
         new = self._rows(take, prompts, stops, limits, seeds)
         out = []
         for row, token, chain, kv, (offset, _) in zip(new, self._choose(new, last), chains, own,
