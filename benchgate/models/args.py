@@ -33,6 +33,8 @@ HF_ARGS: dict[str, Arg] = {
     "prefix_cache": Arg(True, help="compute a shared few-shot prefix once per batch"),
     "prefix_min_tokens": Arg(PREFIX_MIN_TOKENS, int, min=1, help="shortest prefix worth sharing"),
     "revision": Arg(None, str, help="hub revision (branch, tag or commit)"),
+    "trim_last_layer": Arg(True, help="a forward that keeps a few positions' logits computes the "
+                                      "last layer's attention and MLP at those positions only"),
     "trust_remote_code": Arg(False, help="run the checkpoint's own modelling code"),
 }
 DUMMY_ARGS: dict[str, Arg] = {"response": Arg(None, (str, int, float), help="the fixed answer")}

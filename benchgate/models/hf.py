@@ -24,6 +24,7 @@ from .hf_prefix import DEFAULT_MIN_TOKENS, Plan, PrefixReuse
 from .hf_tokens import token_scores
 from .host_memory import keep_freed_memory
 from .kv_cache import concat, forward_on_prefixes, unsupported_reason
+from .last_layer import install as install_last_layer
 from .pair_tokens import encode_pairs
 from .shared_attention import forward_packed_on_prefixes
 from .windows import rolling_windows, window_inputs
@@ -42,7 +43,10 @@ class HFBackend:
     compute the rest on top of their key/value cache; false: a full forward per row),
     prefix_min_tokens (shortest shared prefix worth its own forward, default 16),
     continuous_batching (default true: a generation row that finishes leaves the batch and a
-    waiting prompt takes its place; false: fixed batches run to their longest row).
+    waiting prompt takes its place; false: fixed batches run to their longest row),
+    trim_last_layer (default true: a forward that keeps a few positions' logits, a prompt's
+    prefill or a cached prefix, computes the last layer's attention and MLP at those positions
+    only, `last_layer.py`; false: at every position).
     """
 
     def __init__(self, path: str, model_args: dict | None = None,
@@ -81,6 +85,10 @@ class HFBackend:
         self.pad_token_id = next((t for t in (tok.pad_token_id, tok.eos_token_id, 0) if t is not None))
         params = inspect.signature(self.model.forward).parameters
         self._keep_arg = "logits_to_keep" in params
+        # why the last layer computes every position (None: only the kept ones)
+        self.last_layer_off: str | None = "turned off (trim_last_layer=false)"
+        if self._keep_arg and args.get("trim_last_layer", True):
+            self.last_layer_off = install_last_layer(self.model)
         self._dedupe = True  # share one forward row between requests with identical input
         self.prefix = PrefixReuse(self.model, self.pad_token_id, self.batch_size,
                                   args.get("prefix_min_tokens", DEFAULT_MIN_TOKENS),

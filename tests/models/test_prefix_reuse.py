@@ -219,26 +219,14 @@ def test_model_without_full_attention_falls_back(smoke_path, tmp_path):
     assert b.stats["forward_rows"] == 4  # full forwards only
 
 
-def _tiny_llama(smoke_path, kv_heads: int):
-    """A 2-layer Llama of random weights (seed 0) on the smoke model's vocabulary, float32:
-    the attention tests' model, grouped-query attention when `kv_heads` < 4."""
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    tok = AutoTokenizer.from_pretrained(smoke_path)
-    config = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=96, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=kv_heads, max_position_embeddings=256)
-    torch.manual_seed(0)
-    return LlamaForCausalLM(config).eval()
-
-
 @pytest.mark.parametrize("kv_heads", [4, 2])
-def test_shared_prefix_attention_equals_full_forward(smoke_path, tmp_path, kv_heads):
+def test_shared_prefix_attention_equals_full_forward(smoke_path, tmp_path, kv_heads, tiny_llama):
     """Rows of different lengths on one cached prefix, attended once for all rows (also with
     grouped-query attention): every real position's log-probabilities are a full forward's."""
     from benchgate.models.kv_cache import cache_layers
     from benchgate.models.shared_attention import forward_on_shared_prefix, unusable_reason
 
-    model = _tiny_llama(smoke_path, kv_heads)
+    model = tiny_llama(kv_heads)
     config = model.config
     assert unusable_reason(model) is None
     prefix_ids = [(13 * i + 5) % config.vocab_size for i in range(40)]
@@ -258,13 +246,13 @@ def test_shared_prefix_attention_equals_full_forward(smoke_path, tmp_path, kv_he
 
 
 @pytest.mark.parametrize("kv_heads", [4, 2])
-def test_packed_rows_on_several_prefixes_equal_full_forward(smoke_path, kv_heads):
+def test_packed_rows_on_several_prefixes_equal_full_forward(smoke_path, kv_heads, tiny_llama):
     """Rows of different lengths on three cached prefixes (one of them in two separate runs of
     rows), packed into one sequence: the kept positions' log-probabilities are full forwards'."""
     from benchgate.models.kv_cache import cache_layers
     from benchgate.models.shared_attention import forward_packed_on_prefixes
 
-    model = _tiny_llama(smoke_path, kv_heads)
+    model = tiny_llama(kv_heads)
     config = model.config
     prefixes = [[(13 * i + 5 + p) % config.vocab_size for i in range(n)] for p, n in enumerate([40, 7, 23])]
     with torch.inference_mode():
@@ -305,14 +293,14 @@ def test_prefix_cache_arg_is_checked(smoke_path):
 
 
 @pytest.mark.parametrize("prefix_len", [0, 12])
-def test_right_padded_rows_are_forwarded_without_a_mask_bit_for_bit(smoke_path, prefix_len):
+def test_right_padded_rows_are_forwarded_without_a_mask_bit_for_bit(smoke_path, prefix_len, tiny_llama):
     """Rows of different lengths, right-padded, on no prefix or on prefixes of one length: no
     padding mask is built (causal attention never reaches the padding on the right, and skips the
     blocks above the diagonal), and every real position's logits and keys/values are, bit for bit,
     those of the same forward given the padding mask."""
     from benchgate.models.kv_cache import cache_kwarg, cache_layers, forward_on_prefixes, make_cache
 
-    model = _tiny_llama(smoke_path, 2)
+    model = tiny_llama(2)
     config = model.config
     kwarg = cache_kwarg(model)
     rows = [[(7 * i + j) % config.vocab_size for i in range(n)] for j, n in enumerate([9, 30, 14, 1])]
@@ -342,7 +330,7 @@ def test_right_padded_rows_are_forwarded_without_a_mask_bit_for_bit(smoke_path, 
 
 
 @pytest.mark.parametrize("kv_heads", [4, 2])
-def test_a_decode_step_on_a_shared_prefix_equals_full_forward(smoke_path, kv_heads):
+def test_a_decode_step_on_a_shared_prefix_equals_full_forward(smoke_path, kv_heads, tiny_llama):
     """A decode step of rows whose own tokens (different lengths) sit left-padded in a cache and
     who all continue one cached prefix, attended once for all rows (`on_shared_prefix`, as the
     continuous batching's header mode does): each row's next-token log-probabilities are those
@@ -350,7 +338,7 @@ def test_a_decode_step_on_a_shared_prefix_equals_full_forward(smoke_path, kv_hea
     from benchgate.models.kv_cache import cache_kwarg, cache_layers, make_cache
     from benchgate.models.shared_attention import on_shared_prefix
 
-    model = _tiny_llama(smoke_path, kv_heads)
+    model = tiny_llama(kv_heads)
     config = model.config
     kwarg = cache_kwarg(model)
     prefix_ids = [(13 * i + 5) % config.vocab_size for i in range(40)]
