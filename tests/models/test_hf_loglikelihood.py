@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from hypothesis import given, settings, strategies as st
 
 from benchgate.models.base import BackendError, LoglikelihoodRequest as LL
 
@@ -195,3 +196,39 @@ def test_prompts_past_the_tokenizer_limit_are_truncated_without_transformers_war
     assert backend.loglikelihood([LL(long, " yes")])[0].logprob < 0
     assert backend.generate([GenerateRequest(long, max_new_tokens=2)])[0].usage["completion_tokens"] == 2
     assert "Token indices sequence length" not in capfd.readouterr().err + caplog.text
+
+
+_rows = st.lists(st.tuples(st.integers(1, 6), st.lists(st.integers(0, 5), min_size=1, max_size=3)),
+                 min_size=1, max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=_rows, data=st.data())
+def test_collect_equals_a_per_request_log_softmax(rows, data):
+    """`_collect` (one log_softmax and one gather per batch) against lm-eval's computation for
+    each request alone: sum of log_softmax at the targets, and argmax == target everywhere.
+    Logits are small integers, so a target often ties another maximum (argmax takes the first)."""
+    from benchgate.models.hf import HFBackend
+
+    vocab = 6
+    pairs, batch, row_logits = [], [], []
+    for width, extra in rows:  # a row of `width` logit positions; members score its last ones
+        members = []
+        for n in sorted({min(width, 1 + e) for e in extra}):
+            cont = data.draw(st.lists(st.integers(0, vocab - 1), min_size=n, max_size=n))
+            members.append(len(pairs))
+            pairs.append(([0], cont))
+        row_logits.append(torch.tensor(data.draw(st.lists(
+            st.lists(st.integers(-2, 2), min_size=vocab, max_size=vocab), min_size=width, max_size=width)),
+            dtype=torch.float32))
+        batch.append((tuple(members), members))
+    results = [None] * len(pairs)
+    HFBackend._collect(batch, pairs, row_logits, results)
+    for (_, members), logits in zip(batch, row_logits):
+        for i in members:
+            cont = pairs[i][1]
+            lp = F.log_softmax(logits[len(logits) - len(cont):], dim=-1)
+            want = sum(float(lp[k, t]) for k, t in enumerate(cont))
+            greedy = all(int(lp[k].argmax()) == t for k, t in enumerate(cont))
+            assert results[i][0] == pytest.approx(want, abs=1e-5)
+            assert results[i][1] is greedy
