@@ -3,6 +3,7 @@
     python benchmarks/vs_lmeval.py                       # the full comparison (see docs/performance.md)
     python benchmarks/vs_lmeval.py --mmlu-subjects abstract_algebra --hellaswag-limit 100 --arc-limit 100
     python benchmarks/vs_lmeval.py --only gsm8k gsm8k_stop bbh bbh_stop   # generation (greedy, 64 new tokens)
+    python benchmarks/vs_lmeval.py --only hellaswag --off-args trim_last_layer=false   # the extra run: that arg
 
 Workloads: MMLU 5-shot on 5 subjects (2,125 samples: abstract_algebra, anatomy, astronomy,
 high_school_us_history, professional_law), HellaSwag (first 2,000 validation items, 0-shot) and
@@ -401,6 +402,8 @@ def main() -> None:
     parser.add_argument("--no-reuse-run", action="store_true",
                         help="skip the extra benchgate run with prefix_cache=false (scoring) or "
                              "continuous_batching=false (generation)")
+    parser.add_argument("--off-args", default=None,
+                        help="model args of that extra run instead, e.g. trim_last_layer=false")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="model, lm-eval venv, task files (default $BENCHGATE_HOME/vs-lmeval)")
     parser.add_argument("--out", type=Path, default=None, help="run outputs (default: a new folder in the cache dir)")
@@ -457,7 +460,7 @@ def main() -> None:
                  "benchgate": {"wall_s": bw, "cpu_s": bcpu, "peak_rss_mib": brss},
                  "agreement": compare(ours, theirs, key_map), "load_after": os.getloadavg()}
         if not args.no_reuse_run:
-            off = "continuous_batching=false" if gen else "prefix_cache=false"
+            off = args.off_args or ("continuous_batching=false" if gen else "prefix_cache=false")
             print(f"[{name}] benchgate {off} ...", flush=True)
             nw, nrss, ncpu, plain = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-off-{name}",
                                                   f"batch_size={bs},dtype=float32,{off}", env, generation)
