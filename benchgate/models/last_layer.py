@@ -114,6 +114,7 @@ def _on_kept_rows(module: torch.nn.Module, rows: _Rows) -> None:
         kept = rows.kept
         if kept is None or x.dim() != 3 or x.shape[1] != rows.width:
             return plain(x)
+        kept = kept.to(x.device)  # a no-op but where a device map puts this layer elsewhere
         y = plain(x[:, kept])
         out = y.new_zeros((x.shape[0], x.shape[1], y.shape[-1]))
         out[:, kept] = y
@@ -133,6 +134,7 @@ def _attention(module, query, key, value, attention_mask, **kwargs):
     width = query.shape[2]
     if kept is None or width != rows.width:
         return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+    kept = kept.to(query.device)
     if attention_mask is None:  # causal: each kept row sees the cache and its own position
         past = key.shape[2] - width
         mask = torch.arange(key.shape[2], device=query.device) <= (past + kept)[:, None]
