@@ -26,13 +26,13 @@ from typing import Any
 
 import torch
 
+from .attention_names import register as register_attention
 from .kv_cache import cache_kwarg
 
 NAME = "benchgate_last_layer_rows"
 # on log-probabilities, against a plain forward: float32, and half precision (its own rounding:
 # two plain forwards of other batch shapes differ by ~1e-2 in bfloat16)
 TOLERANCE = {torch.float32: 1e-4, None: 5e-2}
-_registered: bool | None = None
 
 
 @dataclass
@@ -68,7 +68,7 @@ def unusable_reason(model) -> str | None:
         return "the last layer has no self_attn.o_proj and mlp"
     if getattr(attn, "layer_idx", None) != len(layers) - 1:
         return "the last layer's attention has no layer_idx"
-    if not _register():
+    if not register_attention(NAME, _attention):
         return "this transformers has no AttentionInterface"
     return None
 
@@ -145,21 +145,6 @@ def _attention(module, query, key, value, attention_mask, **kwargs):
     full = out.new_zeros((out.shape[0], width, *out.shape[2:]))
     full[:, kept] = out
     return full, weights
-
-
-def _register() -> bool:
-    global _registered
-    if _registered is None:
-        try:
-            from transformers import AttentionInterface
-            from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
-        except ImportError:
-            _registered = False
-        else:
-            AttentionInterface.register(NAME, _attention)
-            AttentionMaskInterface.register(NAME, sdpa_mask)  # the masks SDPA gets
-            _registered = True
-    return _registered
 
 
 def install(model) -> str | None:

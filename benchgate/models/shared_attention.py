@@ -23,8 +23,9 @@ from typing import Iterator, Sequence
 
 import torch
 
+from .attention_names import register as register_attention
+
 NAME = "benchgate_shared_prefix"
-_registered: bool | None = None
 
 
 def _flash():
@@ -116,21 +117,6 @@ def _no_mask(*args, **kwargs) -> None:
     return None
 
 
-def _register() -> bool:
-    global _registered
-    if _registered is None:
-        try:
-            from transformers import AttentionInterface
-            from transformers.masking_utils import AttentionMaskInterface
-        except ImportError:
-            _registered = False
-        else:
-            AttentionInterface.register(NAME, _attention)
-            AttentionMaskInterface.register(NAME, _no_mask)
-            _registered = True
-    return _registered
-
-
 def unusable_reason(model) -> str | None:
     """Why this model cannot use the shared-prefix attention, or None."""
     if _flash() is None:
@@ -141,7 +127,7 @@ def unusable_reason(model) -> str | None:
         return "a model of several parts (sub-configs)"
     if getattr(model.config, "_attn_implementation", None) != "sdpa":
         return f"attention implementation {getattr(model.config, '_attn_implementation', None)!r}, not sdpa"
-    if not _register():
+    if not register_attention(NAME, _attention, _no_mask):
         return "this transformers has no AttentionInterface"
     return None
 
