@@ -161,3 +161,32 @@ def test_the_backend_arg(smoke_path):
     assert not off.model._forward_pre_hooks
     with pytest.raises(ValueError, match="trim_last_layer"):
         HFBackend(smoke_path, {"trim_last_layer": "maybe"})
+
+
+def test_the_backend_gives_the_same_results_with_the_cut_on_and_off(smoke_path):
+    """HFBackend on the smoke model (2 layers, grouped-query attention), trim_last_layer on and
+    off: log-likelihoods within 1e-5 and the same is_greedy on rows that continue a cached
+    few-shot header, and the same greedy generations (continuous batching, stops and lengths
+    that vary)."""
+    from benchgate.models.base import GenerateRequest, GenerationConfig, LoglikelihoodRequest
+    from benchgate.models.hf import HFBackend
+
+    header = "".join(f"Question: what is {a} plus {a + 1}?\nAnswer: {2 * a + 1}\n\n" for a in range(6))
+    scored = [LoglikelihoodRequest(header + f"Question: what is {a} plus 7?\nAnswer:", f" {c}")
+              for a in range(5) for c in (a + 7, a + 8, 12)]
+    prompts = [GenerateRequest(header + f"Question: what is {a} times 3?\nAnswer:", stop=("\n", "1"),
+                               max_new_tokens=6 + a) for a in range(7)]
+    results = []
+    for on in (True, False):
+        backend = HFBackend(smoke_path, {"dtype": "float32", "device": "cpu", "batch_size": 3,
+                                         "prefix_min_tokens": 8, "trim_last_layer": on},
+                            generation=GenerationConfig(max_new_tokens=12))
+        assert (backend.last_layer_off is None) is on
+        results.append((backend.loglikelihood(scored), backend.generate(prompts)))
+        assert backend.prefix.stats["prefix_reused_tokens"] + backend.prefix.stats["prefix_forward_tokens"] > 0
+        backend.close()
+    (ll_on, gen_on), (ll_off, gen_off) = results
+    assert max(abs(a.logprob - b.logprob) for a, b in zip(ll_on, ll_off)) < TOL
+    assert [a.is_greedy for a in ll_on] == [b.is_greedy for b in ll_off]
+    assert [g.text for g in gen_on] == [g.text for g in gen_off]
+    assert len({g.usage["completion_tokens"] for g in gen_on}) > 1  # lengths vary
