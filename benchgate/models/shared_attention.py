@@ -62,9 +62,7 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
         out_s, lse_s = flash(query, key, value, 0.0, True, scale=scaling)
     else:
         out_s, lse_s = flash(query, key, value, 0.0, False, attn_mask=own_mask, scale=scaling)
-    lse = torch.logaddexp(lse_p, lse_s)
-    out = (out_p.float() * (lse_p - lse).exp().unsqueeze(-1)
-           + out_s.float() * (lse_s - lse).exp().unsqueeze(-1)).to(query.dtype)
+    out = _merge(out_p, lse_p, out_s, lse_s, query.dtype)
     return out.transpose(1, 2).contiguous(), None
 
 
