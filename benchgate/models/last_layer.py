@@ -42,7 +42,7 @@ class _Rows:
     kept: torch.Tensor | None = None
     width: int = 0
     on: bool = True  # False: every forward computes every row (the self-check's plain forwards)
-    restore: str | None = None  # the attention implementation to put back after the forward
+    switched: bool = False  # this forward runs under NAME; "sdpa" is put back after it
     handles: list = field(default_factory=list)
     undo: list = field(default_factory=list)
 
@@ -94,16 +94,15 @@ def _before(rows: _Rows, model, args, kwargs) -> None:
     keep = kwargs.get("logits_to_keep")
     rows.kept = _positions(keep, width, model.device) if width is not None and rows.on else None
     rows.width = width or 0
-    rows.restore = None
-    if rows.kept is not None and model.config._attn_implementation == "sdpa":
-        rows.restore = "sdpa"
+    rows.switched = rows.kept is not None and model.config._attn_implementation == "sdpa"
+    if rows.switched:
         model.config._attn_implementation = NAME
 
 
 def _after(rows: _Rows, model, args, kwargs, output) -> None:
-    if rows.restore is not None:
-        model.config._attn_implementation = rows.restore
-    rows.kept, rows.restore = None, None
+    if rows.switched:
+        model.config._attn_implementation = "sdpa"
+    rows.kept, rows.switched = None, False
 
 
 def _on_kept_rows(module: torch.nn.Module, rows: _Rows) -> None:
