@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from .base import (BackendError, GenerateRequest, Generation, GenerationConfig, Loglikelihood,
                    LoglikelihoodRequest, RollingLoglikelihoodRequest, TokenScores, TokenScoresRequest)
 from .args import check_hf_args
+from .batching import by_count, by_footprint
 from .fingerprint import config_max_length, hf_fingerprint, model_name
 from .continuous import Scheduler, available as continuous_available
 from .hf_generate import generate_batch, row_seed
@@ -171,8 +172,8 @@ class HFBackend:
             except Exception as e:  # noqa: BLE001 - re-raised with context
                 raise BackendError(f"{kind}: computing shared prefixes failed on {self.name}: "
                                    f"{type(e).__name__}: {e}") from e
-        work = [(b, None) for b in _batches(order, self.batch_size)]
-        work += [(b, plan) for b in _batches(shared, self.batch_size)]
+        work = [(b, None) for b in by_count(order, self.batch_size)]
+        work += [(b, plan) for b in self._batches_on_prefixes(shared, inputs, plan)]
         for batch, batch_plan in work:
             try:
                 if batch_plan is None:
@@ -223,6 +224,24 @@ class HFBackend:
             shared.sort(key=lambda jm: own[jm[0]])
         return plan, shared, plain
 
+    def _batches_on_prefixes(self, shared: list, inputs, plan: Plan) -> list[list]:
+        """Batches of the rows on cached prefixes. Where rows on several prefixes are packed
+        (`prefix.packed`), a batch holds as many tokens as `batch_size` rows of the longest
+        (`batching.by_footprint`): packed rows count their tokens, rows on one prefix (padded
+        to the longest, `forward_on_shared_prefix`) rows x width. Else `batch_size` rows."""
+        if not self.prefix.packed or not shared:
+            return list(by_count(shared, self.batch_size))
+        own = {j: len(inputs[members[0]]) - plan.offset(j) for j, members in shared}
+
+        def footprint(batch: list) -> int:
+            lens = [own[j] for j, _ in batch]
+            first = plan.chain(batch[0][0])
+            if all(plan.chain(j) is first for j, _ in batch):
+                return len(lens) * max(lens)
+            return sum(lens)
+
+        return list(by_footprint(shared, footprint, self.batch_size))
+
     @torch.inference_mode()
     def _score_batch(self, batch, pairs, inputs, results) -> None:
         rows = [inputs[members[0]] for _, members in batch]
@@ -256,6 +275,7 @@ class HFBackend:
             merged = {id(c): concat(c) for c in chains}
             row_logits = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], rows, scored)
             self.prefix.stats["packed_rows"] += len(rows)
+            self.prefix.stats["packed_forwards"] += 1
             self._collect(batch, pairs, row_logits, results)
             return
         first = min(n - k for n, k in zip(lens, scored))
@@ -402,10 +422,10 @@ class HFBackend:
                 node = plan.parent[members[0]]
                 shared = (self.prefix.kwarg, node.length, concat(plan.chain(members[0])))
                 members.sort(key=lambda i: (-len(prompts[i]), prompts[i]))
-                batches += [(b, shared) for b in _batches(members, self.batch_size)]
+                batches += [(b, shared) for b in by_count(members, self.batch_size)]
             rest = [i for i in rest if plan.parent[i] is None]
         rest.sort(key=lambda i: (-len(prompts[i]), prompts[i]))
-        batches += [(b, None) for b in _batches(rest, self.batch_size)]
+        batches += [(b, None) for b in by_count(rest, self.batch_size)]
         results: list[Generation | None] = [None] * len(requests)
         for idx, shared in batches:
             try:
@@ -495,7 +515,3 @@ def _report(on_result, index: int, gen: Generation) -> None:
         except Exception:  # noqa: BLE001 - the result is still returned
             pass
 
-
-def _batches(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -17,6 +17,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
+from .batching import by_footprint
 from .kv_cache import KV, concat, forward_on_prefixes, unsupported_reason, cache_kwarg
 from .prefix_tree import PrefixNode, common_prefix, prefix_forest
 from .shared_attention import forward_packed_on_prefixes, unusable_reason
@@ -58,7 +59,8 @@ class PrefixReuse:
         self.shared_attention = False  # set by the self-check (see shared_attention.py)
         self.packed = False  # rows on several prefixes packed into one sequence (idem)
         self.store: OrderedDict[tuple, KV] = OrderedDict()
-        self.stats = {"prefix_forward_tokens": 0, "prefix_reused_tokens": 0, "packed_rows": 0}
+        self.stats = {"prefix_forward_tokens": 0, "prefix_reused_tokens": 0, "packed_rows": 0,
+                      "packed_forwards": 0}
 
     @property
     def enabled(self) -> bool:
@@ -195,14 +197,20 @@ class PrefixReuse:
         return Plan(parent, chains)
 
     def _compute(self, pending: list[PrefixNode], keys, chains: dict[int, list[KV]]) -> None:
-        """KV of every pending node, parents first, in batches of similar length."""
+        """KV of every pending node, parents first, in batches of similar length, each as large
+        as the largest batch of `batch_size` nodes (`batching.by_footprint`; a row is padded to
+        the batch's longest own tokens, on a copy of its longest parent)."""
         by_depth: dict[int, list[PrefixNode]] = {}
         for node in pending:
             by_depth.setdefault(node.depth(), []).append(node)
+
+        def footprint(batch: list[PrefixNode]) -> int:
+            parents = [n.parent.length if n.parent else 0 for n in batch]
+            return len(batch) * (max(parents) + max(n.length - p for n, p in zip(batch, parents)))
+
         for depth in sorted(by_depth):
             nodes = sorted(by_depth[depth], key=lambda n: -n.length)
-            for start in range(0, len(nodes), self.batch_size):
-                batch = nodes[start:start + self.batch_size]
+            for batch in by_footprint(nodes, footprint, self.batch_size):
                 base = [chains[id(n.parent)] if n.parent is not None else [] for n in batch]
                 rows = [list(keys[n.rep][n.parent.length if n.parent else 0:n.length]) for n in batch]
                 _, new = forward_on_prefixes(self.model, self.kwarg, base, rows, self.pad_token_id,

@@ -102,17 +102,19 @@ def test_loglikelihood_reuse_equals_full_forward(pair, data_dir, name, args, sub
 
 @pytest.mark.parametrize("name,subsets", [("hellaswag", {"default": 8}), ("arc", {"ARC-Challenge": 8})])
 def test_choices_of_several_samples_packed_equal_full_forward(pair, smoke_path, data_dir, name, subsets):
-    """Batches of 16 rows hold the choices of several samples (several cached prefixes): they
-    are packed without padding, with the full forwards' log-likelihoods and is_greedy."""
+    """Batches hold the choices of several samples (several cached prefixes): they are packed
+    without padding, with the full forwards' log-likelihoods and is_greedy. A packed batch
+    holds as many tokens as `batch_size` rows of the longest (`batching.by_footprint`), so
+    batches of short rows hold more than `batch_size` rows."""
     from benchgate.models.hf import HFBackend
 
     _, off = pair
-    wide = HFBackend(smoke_path, {"batch_size": 16, "dtype": "float32", "device": "cpu"})
+    wide = HFBackend(smoke_path, {"batch_size": 6, "dtype": "float32", "device": "cpu"})
     assert wide.prefix.enabled and wide.prefix.packed
     bench, ctx, samples = load(name, {}, subsets, data_dir)
     requests = [r for s in samples for r in bench.requests(ctx, s)]
     got, want = wide.loglikelihood(requests), off.loglikelihood(requests)
-    assert wide.prefix.stats["packed_rows"] > 0
+    assert wide.prefix.stats["packed_rows"] > 6 * wide.prefix.stats["packed_forwards"] > 0
     assert max(abs(g.logprob - w.logprob) for g, w in zip(got, want)) <= TOL
     assert [g.is_greedy for g in got] == [w.is_greedy for w in want]
     wide.close()

@@ -1,0 +1,48 @@
+"""`batching.by_footprint`: runs of items within the footprint of `size` rows of the longest."""
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from benchgate.models.batching import by_count, by_footprint
+
+
+def padded(run: list[int]) -> int:
+    """rows x width, as a right-padded batch of rows of these lengths"""
+    return len(run) * max(run)
+
+
+def packed(run: list[int]) -> int:
+    return sum(run)
+
+
+lengths = st.lists(st.integers(1, 60), max_size=80)
+
+
+@given(lengths, st.integers(1, 12), st.sampled_from([padded, packed]))
+def test_runs_cover_the_items_in_order_within_the_budget_and_are_maximal(items, size, footprint):
+    runs = list(by_footprint(items, footprint, size))
+    assert [x for run in runs for x in run] == items
+    assert all(runs)
+    if not items:
+        assert runs == []
+        return
+    budget = max([size * max(items)] + [footprint(b) for b in by_count(items, size)])
+    for k, run in enumerate(runs):
+        assert len(run) == 1 or footprint(run) <= budget
+        if k + 1 < len(runs):  # the next item did not fit
+            assert footprint(run + runs[k + 1][:1]) > budget
+
+
+def test_short_rows_fill_the_footprint_of_the_longest():
+    """Hand-computed: size 4, longest row 10 -> a budget of 40 tokens."""
+    rows = [10, 9] + [2] * 18 + [3]
+    assert list(by_count(rows, 4))[0] == [10, 9, 2, 2]  # before: 6 batches
+    # packed: 10 + 9 + ten 2s = 39 (one more: 41); then eight 2s and the 3 = 19
+    assert [len(r) for r in by_footprint(rows, packed, 4)] == [12, 9]
+    # padded: 4 rows x 10 = 40; sixteen 2s = 32 (the 3 would make 17 x 3 = 51); the 3
+    assert [len(r) for r in by_footprint(rows, padded, 4)] == [4, 16, 1]
+
+
+def test_a_fixed_batch_larger_than_size_times_the_longest_row_still_fits():
+    """Padded rows of mixed widths: the count batches' own footprint is the floor of the budget."""
+    assert list(by_footprint([5, 1, 5, 1], padded, 2)) == [[5, 1], [5, 1]]
