@@ -260,7 +260,7 @@ class HFBackend:
             offset = first
         logits = self.model(input_ids=ids.to(self.device), **kwargs).logits
         self._count(lens)
-        self._collect(batch, pairs, [logits[j, :n - offset] for j, n in enumerate(lens)], results)
+        self._collect(batch, pairs, *_rows_of(logits, [n - offset for n in lens]), results)
 
     @torch.inference_mode()
     def _score_batch_on_prefix(self, batch, pairs, inputs, results, plan: Plan) -> None:
@@ -273,10 +273,10 @@ class HFBackend:
         if self.prefix.packed and any(c is not chains[0] for c in chains):
             # several prefixes: the rows packed without padding (shared_attention.py)
             merged = {id(c): concat(c) for c in chains}
-            row_logits = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], rows, scored)
+            logits, at = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], rows, scored)
             self.prefix.stats["packed_rows"] += len(rows)
             self.prefix.stats["packed_forwards"] += 1
-            self._collect(batch, pairs, row_logits, results)
+            self._collect(batch, pairs, logits, at, results)
             return
         first = min(n - k for n, k in zip(lens, scored))
         keep = max(lens) - first if self._keep_arg else None
@@ -284,7 +284,7 @@ class HFBackend:
                                         rows, self.pad_token_id, logits_to_keep=keep,
                                         shared_attention=self.prefix.shared_attention)
         offset = first if keep is not None else 0
-        self._collect(batch, pairs, [logits[j, :n - offset] for j, n in enumerate(lens)], results)
+        self._collect(batch, pairs, *_rows_of(logits, [n - offset for n in lens]), results)
 
     def _count(self, lens: list[int]) -> None:
         self.stats["forward_calls"] += 1
@@ -292,33 +292,37 @@ class HFBackend:
         self.stats["forward_tokens"] += sum(lens)
 
     @staticmethod
-    def _collect(batch, pairs, row_logits, results) -> None:
-        """Sum each member's continuation logprobs from its row's logits (`row_logits[j]`: the
-        logits of row j's last positions, up to and including its last input position), and
-        whether each target is the argmax (lm-eval's is_greedy). One float32 log_softmax over
-        every row's continuation positions, one gather of the targets, per-member sums in
-        float64: a few tensor operations per batch, not per request."""
-        parts, members_at = [], []  # members_at: (request, its first position in `parts`)
-        offset = 0
-        for j, (_, members) in enumerate(batch):
-            n = max(len(pairs[i][1]) for i in members)
-            parts.append(row_logits[j][len(row_logits[j]) - n:])
-            members_at += [(i, offset + n - len(pairs[i][1])) for i in members]
-            offset += n
-        lp = F.log_softmax(torch.cat(parts).float(), dim=-1)
-        device = lp.device
-        lengths = [len(pairs[i][1]) for i, _ in members_at]
-        where = torch.tensor([s + k for (_, s), n in zip(members_at, lengths) for k in range(n)], device=device)
-        target = torch.tensor([t for i, _ in members_at for t in pairs[i][1]], dtype=torch.long, device=device)
-        owner = torch.repeat_interleave(torch.arange(len(members_at), device=device),
+    def _collect(batch, pairs, logits: torch.Tensor, at: Sequence[Sequence[int]], results) -> None:
+        """Sum each member's continuation logprobs and say whether each target is the argmax
+        (lm-eval's is_greedy). `logits` (positions, vocab); `at[j]`: the indices in it of row
+        j's last positions, up to and including its last input position. One float32
+        log_softmax over the positions some member scores (each once), one gather of the
+        targets, per-member sums in float64: a few tensor operations per batch, not per request."""
+        rows: dict[int, int] = {}  # index in `logits` -> row in the log_softmax
+        where: list[int] = []
+        target: list[int] = []
+        lengths: list[int] = []
+        members: list[int] = []
+        for j, (_, group) in enumerate(batch):
+            for i in group:
+                cont = pairs[i][1]
+                where += [rows.setdefault(p, len(rows)) for p in at[j][len(at[j]) - len(cont):]]
+                target += cont
+                lengths.append(len(cont))
+                members.append(i)
+        device = logits.device
+        lp = F.log_softmax(logits[torch.tensor(list(rows), device=device)].float(), dim=-1)
+        where_t = torch.tensor(where, device=device)
+        target_t = torch.tensor(target, dtype=torch.long, device=device)
+        owner = torch.repeat_interleave(torch.arange(len(members), device=device),
                                         torch.tensor(lengths, device=device))
-        picked = lp[where, target]
-        totals = torch.zeros(len(members_at), dtype=torch.float64, device=device)
+        picked = lp[where_t, target_t]
+        totals = torch.zeros(len(members), dtype=torch.float64, device=device)
         totals.index_add_(0, owner, picked.double())
-        greedy = _is_argmax(lp, where, target, picked)
-        misses = torch.zeros(len(members_at), dtype=torch.long, device=device)
+        greedy = _is_argmax(lp, where_t, target_t, picked)
+        misses = torch.zeros(len(members), dtype=torch.long, device=device)
         misses.index_add_(0, owner, (~greedy).long())
-        for (i, _), total, miss in zip(members_at, totals.tolist(), misses.tolist()):
+        for i, total, miss in zip(members, totals.tolist(), misses.tolist()):
             results[i] = (total, miss == 0)
 
     # ---------------------------------------------------------------- public API
@@ -505,6 +509,13 @@ def _is_argmax(lp: torch.Tensor, where: torch.Tensor, target: torch.Tensor, pick
             at = rows[tied]
             hit[at] = lp[where[at]].argmax(-1) == target[at]
     return hit
+
+
+def _rows_of(logits: torch.Tensor, kept: Sequence[int]) -> tuple[torch.Tensor, list[range]]:
+    """(positions, vocab) logits of a padded batch (rows, positions, vocab) and, per row j, the
+    indices of its first `kept[j]` positions (`HFBackend._collect`'s `at`)."""
+    width = logits.shape[1]
+    return logits.reshape(-1, logits.shape[-1]), [range(j * width, j * width + n) for j, n in enumerate(kept)]
 
 
 def _report(on_result, index: int, gen: Generation) -> None:

@@ -99,9 +99,11 @@ class PrefixReuse:
                 if differs:
                     warnings.warn(f"shared-prefix attention off for this model ({differs}): each row "
                                   f"gets its own copy of the prefix", RuntimeWarning, stacklevel=3)
-                else:  # rows on several prefixes, packed without padding
-                    differs = self._compare(plan, [(0, toks[:24]), (0, toks[:17] + other[:9]),
-                                                   (2, toks[:9] + other[:12])], True, packed=True)
+                else:  # rows on several prefixes, packed without padding; each pair of rows
+                    # on one prefix shares its first own tokens (a stem, one row all stem)
+                    differs = self._compare(plan, [(0, toks[:24]), (0, toks[:20] + other[:6]),
+                                                   (2, toks[:9] + other[:12]), (2, toks[:9] + other[:3])],
+                                            True, packed=True)
                     self.packed = differs is None
                     if differs:
                         warnings.warn(f"packed rows off for this model ({differs}): rows on different "
@@ -116,19 +118,22 @@ class PrefixReuse:
     def _compare(self, plan: Plan, rows: list[tuple[int, list[int]]], shared: bool,
                  packed: bool = False) -> str | None:
         """None when rows forwarded on the plan's prefixes give a full forward's numbers
-        (`packed`: with `forward_packed_on_prefixes`, the last 5 positions of each row)."""
+        (`packed`: with `forward_packed_on_prefixes`, the last 5 positions of each row, or all
+        of a shorter row's own)."""
         chains = [plan.chain(i) for i, _ in rows]
         starts = [plan.offset(i) for i, _ in rows]
         own = [r[s:] for (_, r), s in zip(rows, starts)]
         try:
             if packed:
                 merged = {id(c): concat(c) for c in chains}
-                keep = [5] * len(rows)
-                logits = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], own, keep)
-                starts = [len(r) - 5 for _, r in rows]
+                keep = [min(5, len(o)) for o in own]
+                logits, at = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], own, keep)
+                row_logits = [logits[a] for a in at]
+                starts = [len(r) - k for (_, r), k in zip(rows, keep)]
             else:
                 logits, _ = forward_on_prefixes(self.model, self.kwarg, chains, own, self.pad_token_id,
                                                 shared_attention=shared)
+                row_logits = list(logits)
         except Exception as e:  # noqa: BLE001 - any failure means: do not use it
             return f"self-check failed: {type(e).__name__}: {e}"
         device = next(self.model.parameters()).device
@@ -136,7 +141,7 @@ class PrefixReuse:
         for j, ((_, r), s) in enumerate(zip(rows, starts)):
             full = self.model(input_ids=torch.tensor([r], device=device), use_cache=False).logits
             want = F.log_softmax(full[0, s:].float(), -1)
-            got = F.log_softmax(logits[j][:len(r) - s].float(), -1)
+            got = F.log_softmax(row_logits[j][:len(r) - s].float(), -1)
             diff = (want - got).abs().max().item()
             if not diff <= tol:
                 return f"self-check differs from a full forward by {diff:.3g}"

@@ -67,14 +67,16 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
 
 
 class Packing:
-    """Where the rows of a packed batch lie: `slots[t]`, the index in a right-padded (rows x
-    width) layout of packed token t; `groups`, per group of consecutive rows continuing one
-    prefix, its packed token range and that prefix's per-layer (keys, values)."""
+    """Where the segments of a packed batch lie: `slots[t]`, the index in a right-padded
+    (segments x width) layout of packed token t (a segment attends to itself causally); and
+    `groups`, runs of packed tokens that attend to one cached prefix: (first token, end token,
+    that prefix's per-layer (keys, values), stem), where `stem` is None or the packed token range
+    whose keys/values (of the same layer) continue the prefix for these tokens."""
 
-    def __init__(self, lens: Sequence[int], groups: Sequence[tuple[int, int, Sequence]]):
+    def __init__(self, lens: Sequence[int], groups: Sequence[tuple[int, int, Sequence, tuple[int, int] | None]]):
         self.rows, self.width = len(lens), max(lens)
         self.slots = torch.cat([j * self.width + torch.arange(n) for j, n in enumerate(lens)])
-        self.groups = groups  # (first token, end token, per-layer (keys, values))
+        self.groups = groups
 
 
 def _merge(out_p, lse_p, out_s, lse_s, dtype):
@@ -88,6 +90,7 @@ def _packed_attention(module, query, key, value, scaling, packed: Packing):
     """`_attention` for one packed sequence (batch 1): returns (1, tokens, heads, dim)."""
     flash = _flash()
     _, heads, tokens, dim = query.shape
+    own_key, own_value = key, value
     key, value = _repeat_heads(key, heads), _repeat_heads(value, heads)
     slots = packed.slots.to(query.device)
 
@@ -100,8 +103,11 @@ def _packed_attention(module, query, key, value, scaling, packed: Packing):
     out_s = out_s.transpose(1, 2).reshape(-1, heads, dim)[slots]  # (tokens, heads, dim)
     lse_s = lse_s.transpose(1, 2).reshape(-1, heads)[slots]
     outs, lses = [], []
-    for start, end, prefix in packed.groups:
+    for start, end, prefix, stem in packed.groups:
         pk, pv = prefix[module.layer_idx]
+        if stem is not None:  # the group's shared first tokens, computed once in this forward
+            pk = torch.cat([pk, own_key[:, :, stem[0]:stem[1]]], dim=-2)
+            pv = torch.cat([pv, own_value[:, :, stem[0]:stem[1]]], dim=-2)
         out, lse = flash(query[:, :, start:end], _repeat_heads(pk, heads), _repeat_heads(pv, heads),
                          0.0, False, scale=scaling)
         outs.append(out[0].transpose(0, 1))
@@ -175,25 +181,61 @@ def forward_on_shared_prefix(model, prefix: Sequence[tuple[torch.Tensor, torch.T
 
 @torch.inference_mode()
 def forward_packed_on_prefixes(model, chains: Sequence, rows: Sequence[list[int]],
-                               keep: Sequence[int]) -> list[torch.Tensor]:
-    """Logits of the last `keep[j]` positions of each row `rows[j]`, which continues the cached
-    prefix `chains[j]` (per layer keys and values, (1, kv_heads, P, dim)); rows continuing the
-    same prefix object attend to it in one call. One forward of the rows packed without padding."""
+                               keep: Sequence[int]) -> tuple[torch.Tensor, list[list[int]]]:
+    """(logits, at): one forward of the rows `rows[j]`, each continuing the cached prefix
+    `chains[j]` (per layer keys and values, (1, kv_heads, P, dim)), packed without padding.
+    Consecutive rows on the same prefix object attend to it in one call, and their common
+    first tokens (a stem: a HellaSwag context's last token, which each choice's row starts with)
+    are forwarded once, as a continuation of that prefix for the rest of each row. `logits`
+    (positions, vocab) holds each kept position once; `at[j]` indexes in it the last `keep[j]`
+    positions of row j, in order."""
     device = next(model.parameters()).device
-    lens = [len(r) for r in rows]
-    ids = torch.tensor([t for r in rows for t in r], dtype=torch.long)
-    positions = torch.cat([chain[0][0].shape[-2] + torch.arange(n) for chain, n in zip(chains, lens)])
-    groups, start, j = [], 0, 0
+    tokens: list[int] = []
+    positions: list[int] = []
+    segments: list[int] = []  # lengths of the packed segments (stems and rows' own tokens)
+    groups: list[tuple] = []
+    row_tokens: list[list[int]] = []  # packed index of each token of each row
+    j = 0
     while j < len(rows):
-        end, tokens = j, 0
+        end = j + 1
         while end < len(rows) and chains[end] is chains[j]:
-            tokens += lens[end]
             end += 1
-        groups.append((start, start + tokens, [(k.contiguous(), v.contiguous()) for k, v in chains[j]]))
-        start, j = start + tokens, end
-    ends = torch.tensor(lens).cumsum(0)
-    kept = torch.cat([torch.arange(e - n, e) for e, n in zip(ends.tolist(), keep)])
+        prefix = [(k.contiguous(), v.contiguous()) for k, v in chains[j]]
+        past = prefix[0][0].shape[-2]
+        stem = _stem(rows[j:end])
+        first = len(tokens)
+        if stem:
+            tokens += rows[j][:stem]
+            positions += range(past, past + stem)
+            segments.append(stem)
+            groups.append((first, len(tokens), prefix, None))
+        rest = len(tokens)
+        for row in rows[j:end]:
+            own = row[stem:]
+            row_tokens.append(list(range(first, first + stem)) + list(range(len(tokens), len(tokens) + len(own))))
+            if own:
+                tokens += own
+                positions += range(past + stem, past + len(row))
+                segments.append(len(own))
+        if len(tokens) > rest:
+            groups.append((rest, len(tokens), prefix, (first, rest) if stem else None))
+        j = end
+    kept = sorted({t for row, k in zip(row_tokens, keep) for t in row[len(row) - k:]})
+    index = {t: i for i, t in enumerate(kept)}
+    at = [[index[t] for t in row[len(row) - k:]] for row, k in zip(row_tokens, keep)]
     with _implementation(model):
-        out = model(input_ids=ids[None].to(device), position_ids=positions[None].to(device), use_cache=False,
-                    packed=Packing(lens, groups), logits_to_keep=kept.to(device))
-    return list(out.logits[0].split(list(keep)))
+        out = model(input_ids=torch.tensor([tokens], device=device),
+                    position_ids=torch.tensor([positions], device=device), use_cache=False,
+                    packed=Packing(segments, groups), logits_to_keep=torch.tensor(kept, device=device))
+    return out.logits[0], at
+
+
+def _stem(rows: Sequence[list[int]]) -> int:
+    """How many first tokens all `rows` (two or more) share; 0 for a single row."""
+    if len(rows) < 2:
+        return 0
+    n = min(len(r) for r in rows)
+    first = rows[0]
+    for row in rows[1:]:
+        n = next((i for i in range(n) if row[i] != first[i]), n)
+    return n

@@ -223,7 +223,9 @@ def test_collect_equals_a_per_request_log_softmax(rows, data):
             dtype=torch.float32))
         batch.append((tuple(members), members))
     results = [None] * len(pairs)
-    HFBackend._collect(batch, pairs, row_logits, results)
+    starts = [sum(len(x) for x in row_logits[:j]) for j in range(len(row_logits))]
+    at = [range(s, s + len(x)) for s, x in zip(starts, row_logits)]
+    HFBackend._collect(batch, pairs, torch.cat(row_logits), at, results)
     for (_, members), logits in zip(batch, row_logits):
         for i in members:
             cont = pairs[i][1]

@@ -250,7 +250,9 @@ def test_shared_prefix_attention_equals_full_forward(smoke_path, tmp_path, kv_he
 @pytest.mark.parametrize("kv_heads", [4, 2])
 def test_packed_rows_on_several_prefixes_equal_full_forward(smoke_path, kv_heads, tiny_llama):
     """Rows of different lengths on three cached prefixes (one of them in two separate runs of
-    rows), packed into one sequence: the kept positions' log-probabilities are full forwards'."""
+    rows), packed into one sequence: the kept positions' log-probabilities are full forwards'.
+    Rows on one prefix that start with the same tokens (a stem, forwarded once) too: a stem of
+    two tokens, and one where a row is all stem."""
     from benchgate.models.kv_cache import cache_layers
     from benchgate.models.shared_attention import forward_packed_on_prefixes
 
@@ -262,14 +264,16 @@ def test_packed_rows_on_several_prefixes_equal_full_forward(smoke_path, kv_heads
         for ids in prefixes:
             out = model(input_ids=torch.tensor([ids]), use_cache=True)
             kv.append(cache_layers(getattr(out, "cache", None) or out.past_key_values))
-        which = [0, 0, 1, 1, 1, 2, 0]  # rows of prefix 0 in two runs
+        which = [0, 0, 1, 1, 1, 2, 0, 2, 2, 2]  # rows of prefix 0 in two runs; three rows of 2 with a stem
         rows = [[(7 * i + j) % config.vocab_size for i in range(n)] for j, n in enumerate([9, 3, 14, 1, 6, 11, 4])]
-        keep = [5, 3, 14, 1, 2, 11, 4]
-        got = forward_packed_on_prefixes(model, [kv[w] for w in which], rows, keep)
-        assert [len(g) for g in got] == keep
-        for g, w, r, k in zip(got, which, rows, keep):
+        rows += [[5, 9, 4, 4, 1], [5, 9, 2], [5, 9]]
+        keep = [5, 3, 14, 1, 2, 11, 4, 5, 3, 2]
+        logits, at = forward_packed_on_prefixes(model, [kv[w] for w in which], rows, keep)
+        assert [len(a) for a in at] == keep
+        assert len(logits) == sum(keep) - 2 * 2  # the stem [5, 9] kept once for three rows
+        for a, w, r, k in zip(at, which, rows, keep):
             full = model(input_ids=torch.tensor([prefixes[w] + r]), use_cache=False).logits[0, -k:]
-            assert (torch.log_softmax(g, -1) - torch.log_softmax(full, -1)).abs().max().item() <= TOL
+            assert (torch.log_softmax(logits[a], -1) - torch.log_softmax(full, -1)).abs().max().item() <= TOL
 
 
 def test_shared_prefix_attention_only_where_it_can_work(smoke_path):
