@@ -4,6 +4,7 @@
     python benchmarks/vs_lmeval.py --mmlu-subjects abstract_algebra --hellaswag-limit 100 --arc-limit 100
     python benchmarks/vs_lmeval.py --only gsm8k gsm8k_stop bbh bbh_stop   # generation (greedy, 64 new tokens)
     python benchmarks/vs_lmeval.py --only hellaswag --off-args trim_last_layer=false   # the extra run: that arg
+    python benchmarks/vs_lmeval.py --only hellaswag --no-reuse-run --repeat 3   # medians of 3 alternated runs
 
 Workloads: MMLU 5-shot on 5 subjects (2,125 samples: abstract_algebra, anatomy, astronomy,
 high_school_us_history, professional_law), HellaSwag (first 2,000 validation items, 0-shot) and
@@ -35,6 +36,7 @@ import argparse
 import csv
 import json
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -290,6 +292,18 @@ def timed(cmd: list[str], env: dict, log: Path) -> tuple[float, float, float]:
     return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
+def summary(runs: list[tuple[float, float, float]]) -> dict:
+    """Median wall and CPU seconds of (wall, peak RSS MiB, CPU s) runs, the largest peak, and
+    each run's wall time."""
+    return {"wall_s": statistics.median(r[0] for r in runs), "cpu_s": statistics.median(r[2] for r in runs),
+            "peak_rss_mib": max(r[1] for r in runs), "walls": [round(r[0], 1) for r in runs]}
+
+
+def walls(side: dict) -> str:
+    """' (each run's wall time)' when there were several."""
+    return f" ({', '.join(f'{w:.1f}' for w in side['walls'])})" if len(side.get("walls", [])) > 1 else ""
+
+
 def run_lm_eval(exe: Path, model: Path, tasks: list[str], include: Path, out: Path, limit: int | None,
                 batch_size: int, env: dict, gen_kwargs: str | None = None) -> tuple[float, float, float, dict]:
     cmd = [str(exe), "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
@@ -404,6 +418,9 @@ def main() -> None:
                              "continuous_batching=false (generation)")
     parser.add_argument("--off-args", default=None,
                         help="model args of that extra run instead, e.g. trim_last_layer=false")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each workload's two sides this many times, alternated (lm-eval, "
+                             "benchgate, lm-eval, ...); times are the medians, with each run's listed")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="model, lm-eval venv, task files (default $BENCHGATE_HOME/vs-lmeval)")
     parser.add_argument("--out", type=Path, default=None, help="run outputs (default: a new folder in the cache dir)")
@@ -448,16 +465,22 @@ def main() -> None:
         generation = None
         if gen:
             generation = json.dumps({"max_new_tokens": new, **({"stop": [args.extra_stop]} if name.endswith("_stop") else {})})
-        print(f"[{name}] lm-eval ... (load {os.getloadavg()[0]:.1f})", flush=True)
-        lw, lrss, lcpu, theirs = run_lm_eval(exe, model, tasks, tasks_dir, out / f"lm_eval-{name}", limit, bs, env,
-                                             gen_kwargs)
-        print(f"[{name}] benchgate ... (load {os.getloadavg()[0]:.1f})", flush=True)
-        bw, brss, bcpu, ours = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-{name}",
-                                             f"batch_size={bs},dtype=float32", env, generation)
+        lm_runs, bg_runs = [], []
+        for k in range(args.repeat):
+            tag = f"-{k + 1}" if k else ""
+            print(f"[{name}] lm-eval{tag} ... (load {os.getloadavg()[0]:.1f})", flush=True)
+            *timing, theirs_k = run_lm_eval(exe, model, tasks, tasks_dir, out / f"lm_eval-{name}{tag}", limit, bs,
+                                            env, gen_kwargs)
+            lm_runs.append(timing)
+            print(f"[{name}] benchgate{tag} ... (load {os.getloadavg()[0]:.1f})", flush=True)
+            *timing, ours_k = run_benchgate(model, dataset, dargs, limit, out / f"benchgate-{name}{tag}",
+                                            f"batch_size={bs},dtype=float32", env, generation)
+            bg_runs.append(timing)
+            if not k:
+                theirs, ours = theirs_k, ours_k
         compare = generation_agreement if gen else agreement
         entry = {"samples": len(ours),
-                 "lm_eval": {"wall_s": lw, "cpu_s": lcpu, "peak_rss_mib": lrss, "samples": len(theirs)},
-                 "benchgate": {"wall_s": bw, "cpu_s": bcpu, "peak_rss_mib": brss},
+                 "lm_eval": {**summary(lm_runs), "samples": len(theirs)}, "benchgate": summary(bg_runs),
                  "agreement": compare(ours, theirs, key_map), "load_after": os.getloadavg()}
         if not args.no_reuse_run:
             off = args.off_args or ("continuous_batching=false" if gen else "prefix_cache=false")
@@ -489,7 +512,8 @@ def print_scoring(rows) -> None:
         n, lw, bw, a = e["samples"], e["lm_eval"]["wall_s"], e["benchgate"]["wall_s"], e["agreement"]
         nr = e.get("benchgate_no_reuse", {}).get("wall_s")
         ncpu = e.get("benchgate_no_reuse", {}).get("cpu_s")
-        print(f"| {name} | {n} | {lw:.1f} | {bw:.1f} | {n / lw:.1f} | {n / bw:.1f} | {lw / bw:.1f}x | "
+        print(f"| {name} | {n} | {lw:.1f}{walls(e['lm_eval'])} | {bw:.1f}{walls(e['benchgate'])} | "
+              f"{n / lw:.1f} | {n / bw:.1f} | {lw / bw:.2f}x | "
               f"{e['lm_eval']['cpu_s']:.0f} / {e['benchgate']['cpu_s']:.0f} / "
               f"{'-' if ncpu is None else f'{ncpu:.0f}'} | "
               f"{e['lm_eval']['peak_rss_mib']:.0f} / {e['benchgate']['peak_rss_mib']:.0f} | "
@@ -508,7 +532,8 @@ def print_generation(rows, new: int) -> None:
         n, lw, bw, a = e["samples"], e["lm_eval"]["wall_s"], e["benchgate"]["wall_s"], e["agreement"]
         nr = e.get("benchgate_no_reuse", {}).get("wall_s")
         d = a["lengths"]
-        print(f"| {name} | {n} | {lw:.1f} | {bw:.1f} | {lw / bw:.2f}x | {a['tokens']} | "
+        print(f"| {name} | {n} | {lw:.1f}{walls(e['lm_eval'])} | {bw:.1f}{walls(e['benchgate'])} | "
+              f"{lw / bw:.2f}x | {a['tokens']} | "
               f"{a['tokens'] / lw:.0f} / {a['tokens'] / bw:.0f} | "
               f"{d['min']}/{d['p25']}/{d['median']}/{d['p75']}/{d['max']} | "
               f"{e['lm_eval']['cpu_s']:.0f} / {e['benchgate']['cpu_s']:.0f} | "

@@ -37,7 +37,8 @@ class HFBackend:
     """A causal LM loaded with `AutoModelForCausalLM.from_pretrained`.
 
     model_args: revision, dtype (alias precision: auto|float32|float16|bfloat16), device_map or
-    device (default cuda if available else cpu), batch_size (rows per forward, default 8),
+    device (default cuda if available else cpu), batch_size (rows per forward, default 8;
+    rows scored on a cached prefix fill the footprint of batch_size rows of the longest),
     trust_remote_code, max_length (default: the model's max positions, else 2048),
     add_bos_token (encode with the tokenizer's special tokens, default False as lm-eval),
     prefix_cache (default true: forward token prefixes shared by several requests once and

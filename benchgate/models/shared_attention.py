@@ -14,7 +14,8 @@ it with full forwards before it is used, as it does for the cached prefixes them
 choices of HellaSwag or ARC samples: a few rows per sample context): the rows are packed into one
 sequence without padding (so the linear layers and the LM head see real tokens only), each group
 of rows attends to its prefix once (its queries folded into one call), and every row to its own
-tokens causally (laid out right-padded for that one call only).
+tokens causally (laid out right-padded for that one call only). The first tokens that all rows
+of a group share (a stem) are forwarded once and continue the prefix for the rest of each row.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from typing import Iterator, Sequence
 import torch
 
 from .attention_names import register as register_attention
+from .prefix_tree import common_prefix
 
 NAME = "benchgate_shared_prefix"
 
@@ -190,11 +192,26 @@ def forward_packed_on_prefixes(model, chains: Sequence, rows: Sequence[list[int]
     (positions, vocab) holds each kept position once; `at[j]` indexes in it the last `keep[j]`
     positions of row j, in order."""
     device = next(model.parameters()).device
+    tokens, positions, packing, row_tokens = _pack(chains, rows)
+    kept = sorted({t for row, k in zip(row_tokens, keep) for t in row[len(row) - k:]})
+    index = {t: i for i, t in enumerate(kept)}
+    at = [[index[t] for t in row[len(row) - k:]] for row, k in zip(row_tokens, keep)]
+    with _implementation(model):
+        out = model(input_ids=torch.tensor([tokens], device=device),
+                    position_ids=torch.tensor([positions], device=device), use_cache=False,
+                    packed=packing, logits_to_keep=torch.tensor(kept, device=device))
+    return out.logits[0], at
+
+
+def _pack(chains: Sequence, rows: Sequence[list[int]]) -> tuple[list[int], list[int], Packing, list[list[int]]]:
+    """(tokens, position ids, `Packing`, the packed index of each token of each row) of the
+    rows packed into one sequence: per run of rows on one prefix, their stem once, then what
+    follows it in each row."""
     tokens: list[int] = []
     positions: list[int] = []
     segments: list[int] = []  # lengths of the packed segments (stems and rows' own tokens)
     groups: list[tuple] = []
-    row_tokens: list[list[int]] = []  # packed index of each token of each row
+    row_tokens: list[list[int]] = []
     j = 0
     while j < len(rows):
         end = j + 1
@@ -220,22 +237,11 @@ def forward_packed_on_prefixes(model, chains: Sequence, rows: Sequence[list[int]
         if len(tokens) > rest:
             groups.append((rest, len(tokens), prefix, (first, rest) if stem else None))
         j = end
-    kept = sorted({t for row, k in zip(row_tokens, keep) for t in row[len(row) - k:]})
-    index = {t: i for i, t in enumerate(kept)}
-    at = [[index[t] for t in row[len(row) - k:]] for row, k in zip(row_tokens, keep)]
-    with _implementation(model):
-        out = model(input_ids=torch.tensor([tokens], device=device),
-                    position_ids=torch.tensor([positions], device=device), use_cache=False,
-                    packed=Packing(segments, groups), logits_to_keep=torch.tensor(kept, device=device))
-    return out.logits[0], at
+    return tokens, positions, Packing(segments, groups), row_tokens
 
 
 def _stem(rows: Sequence[list[int]]) -> int:
     """How many first tokens all `rows` (two or more) share; 0 for a single row."""
     if len(rows) < 2:
         return 0
-    n = min(len(r) for r in rows)
-    first = rows[0]
-    for row in rows[1:]:
-        n = next((i for i in range(n) if row[i] != first[i]), n)
-    return n
+    return min(common_prefix(rows[0], row) for row in rows[1:])
