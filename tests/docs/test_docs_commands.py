@@ -138,6 +138,8 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "python benchmarks/vs_lmeval.py --mmlu-subjects abstract_algebra --hellaswag-limit 100 --arc-limit 100": Skip(MEASURE),
     "python benchmarks/vs_lmeval.py --only gsm8k gsm8k_stop bbh bbh_stop --no-reuse-run": Skip(MEASURE),
     "python benchmarks/vs_lmeval.py --only gsm8k_stop bbh_stop --gsm8k-limit 64 --bbh-limit 16": Skip(MEASURE),
+    "python benchmarks/vs_lmeval.py --only hellaswag --no-reuse-run --repeat 3": Skip(MEASURE),
+    "pytest tests/models/test_batching.py tests/models/test_prefix_reuse.py": Collect(SUITE),
     "pytest tests/models/test_continuous.py": Collect(SUITE),
     "python benchmarks/html_report_size.py --repeat 5 --compare": Skip(MEASURE),
     "python benchmarks/html_report_size.py --repeat 5 --run OUT": Skip(MEASURE),
