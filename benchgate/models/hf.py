@@ -233,11 +233,11 @@ class HFBackend:
         if not self.prefix.packed or not shared:
             return list(by_count(shared, self.batch_size))
         own = {j: len(inputs[members[0]]) - plan.offset(j) for j, members in shared}
+        prefix = {j: id(plan.chain(j)) for j, _ in shared}
 
         def footprint(batch: list) -> int:
             lens = [own[j] for j, _ in batch]
-            first = plan.chain(batch[0][0])
-            if all(plan.chain(j) is first for j, _ in batch):
+            if len({prefix[j] for j, _ in batch}) == 1:
                 return len(lens) * max(lens)
             return sum(lens)
 
