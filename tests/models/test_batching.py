@@ -43,6 +43,13 @@ def test_short_rows_fill_the_footprint_of_the_longest():
     assert [len(r) for r in by_footprint(rows, padded, 4)] == [4, 16, 1]
 
 
-def test_a_fixed_batch_larger_than_size_times_the_longest_row_still_fits():
-    """Padded rows of mixed widths: the count batches' own footprint is the floor of the budget."""
-    assert list(by_footprint([5, 1, 5, 1], padded, 2)) == [[5, 1], [5, 1]]
+def test_a_fixed_batch_larger_than_size_times_the_largest_item_still_fits():
+    """Prefix forwards: a row is padded to the batch's longest own tokens on a copy of its
+    longest parent, so two items of 11 tokens each, (parent 10, own 1) and (1, 10), make a
+    batch of 2 x 20 = 40. The fixed batches' footprint (40) is the floor of the budget, not
+    2 x 11 = 22: by_count's batches are kept whole."""
+    def prefix_forward(run: list[tuple[int, int]]) -> int:
+        return len(run) * (max(p for p, _ in run) + max(o for _, o in run))
+
+    items = [(10, 1), (1, 10), (10, 1), (1, 10)]
+    assert list(by_footprint(items, prefix_forward, 2)) == [items[:2], items[2:]]

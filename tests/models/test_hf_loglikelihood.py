@@ -207,29 +207,32 @@ _rows = st.lists(st.tuples(st.integers(1, 6), st.lists(st.integers(0, 5), min_si
 def test_collect_equals_a_per_request_log_softmax(rows, data):
     """`_collect` (one log_softmax and one gather per batch) against lm-eval's computation for
     each request alone: sum of log_softmax at the targets, and argmax == target everywhere.
-    Logits are small integers, so a target often ties another maximum (argmax takes the first)."""
+    Logits are small integers, so a target often ties another maximum (argmax takes the first).
+    A row's positions are drawn from one logits tensor, so rows share positions (as packed rows
+    share their stem) and a position may repeat within a row."""
     from benchgate.models.hf import HFBackend
 
     vocab = 6
-    pairs, batch, row_logits = [], [], []
+    positions = data.draw(st.integers(1, 12))
+    logits = torch.tensor(data.draw(st.lists(
+        st.lists(st.integers(-2, 2), min_size=vocab, max_size=vocab), min_size=positions, max_size=positions)),
+        dtype=torch.float32)
+    pairs, batch, at = [], [], []
     for width, extra in rows:  # a row of `width` logit positions; members score its last ones
         members = []
         for n in sorted({min(width, 1 + e) for e in extra}):
             cont = data.draw(st.lists(st.integers(0, vocab - 1), min_size=n, max_size=n))
             members.append(len(pairs))
             pairs.append(([0], cont))
-        row_logits.append(torch.tensor(data.draw(st.lists(
-            st.lists(st.integers(-2, 2), min_size=vocab, max_size=vocab), min_size=width, max_size=width)),
-            dtype=torch.float32))
+        at.append(data.draw(st.lists(st.integers(0, positions - 1), min_size=width, max_size=width)))
         batch.append((tuple(members), members))
     results = [None] * len(pairs)
-    starts = [sum(len(x) for x in row_logits[:j]) for j in range(len(row_logits))]
-    at = [range(s, s + len(x)) for s, x in zip(starts, row_logits)]
-    HFBackend._collect(batch, pairs, torch.cat(row_logits), at, results)
-    for (_, members), logits in zip(batch, row_logits):
+    HFBackend._collect(batch, pairs, logits, at, results)
+    for (_, members), where in zip(batch, at):
+        row = logits[where]
         for i in members:
             cont = pairs[i][1]
-            lp = F.log_softmax(logits[len(logits) - len(cont):], dim=-1)
+            lp = F.log_softmax(row[len(row) - len(cont):], dim=-1)
             want = sum(float(lp[k, t]) for k, t in enumerate(cont))
             greedy = all(int(lp[k].argmax()) == t for k, t in enumerate(cont))
             assert results[i][0] == pytest.approx(want, abs=1e-5)
