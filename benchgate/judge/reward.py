@@ -16,6 +16,7 @@ import torch
 
 from benchgate.models.args import is_reward_model  # noqa: F401 - kept importable from here
 from benchgate.models.base import BackendError, RewardRequest
+from benchgate.models.batching import by_count
 from benchgate.models.fingerprint import content_hash
 
 ACCEPTED_ARGS = ("batch_size", "device", "dtype", "precision", "max_length", "revision",
@@ -87,8 +88,7 @@ class RewardModelBackend:
         encoded = [self._encode(r.messages) for r in requests]
         order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
         out: list[float] = [0.0] * len(encoded)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start:start + self.batch_size]
+        for idx in by_count(order, self.batch_size):
             width = max(len(encoded[i]) for i in idx)
             pad = self.pad_token_id if self.pad_token_id is not None else 0
             ids = torch.full((len(idx), width), pad, dtype=torch.long)

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .base import TokenScores
+from .batching import by_count
 from .windows import rolling_windows, window_inputs
 
 Progress = Callable[[int], None] | None
@@ -54,8 +55,7 @@ def token_scores(model, encode: Callable[[list[str]], list[list[int]]], texts: S
         progress(empty)
     device = next(model.parameters()).device
     order = sorted(range(len(rows)), key=lambda i: (-len(rows[i][1]), i))
-    for start in range(0, len(order), batch_size):
-        batch = order[start:start + batch_size]
+    for batch in by_count(order, batch_size):
         lens = [len(rows[i][1]) for i in batch]
         ids = torch.full((len(batch), max(lens)), pad_token, dtype=torch.long)
         for j, i in enumerate(batch):

@@ -15,8 +15,9 @@ How, without the model's own code:
 - while such a forward runs with transformers' SDPA attention, the model runs under
   `NAME`: SDPA with the same masks, the last layer's queries cut to the kept rows.
 
-`install` checks the result against plain forwards (a causal prefill, a padded batch on a cache)
-and removes itself when they differ.
+`install` checks the result against plain forwards (a causal prefill's last position, each row's
+end in a right-padded batch, a left-padded batch, rows on a cache) and removes itself when they
+differ.
 """
 from __future__ import annotations
 

@@ -15,10 +15,11 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from benchgate.prediction.cache import CacheKeys, PredictionCache
 from benchgate.prediction.progress import PassProgress, ProgressSettings
+from benchgate.models.batching import by_count
 from benchgate.models.factory import ModelUnavailable, api_concurrency, load_failure_message
 from benchgate.models.base import (BackendError, BatchError, Generation, Loglikelihood, ModelBackend,
                                    Request)
@@ -356,7 +357,7 @@ class Predictor:
                 size = self.chunk_size()
                 if stream and kind == "generate":
                     size = self.streamed_generation_chunk(size)
-                for chunk in _chunks(pending, size):
+                for chunk in by_count(pending, size):
                     cache = self.cache if stream else None  # opened here, not on the writer thread: two openings race
                     writer = _ResultWriter(cache, [k for k, _ in chunk]) if cache is not None else None
                     kwargs = {"on_result": writer} if writer is not None else {}
@@ -458,7 +459,3 @@ class _ResultWriter:
         self._thread.join()
         return self.written
 
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
