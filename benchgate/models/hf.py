@@ -26,6 +26,7 @@ from .hf_tokens import token_scores
 from .host_memory import keep_freed_memory
 from .kv_cache import concat, forward_on_prefixes, unsupported_reason
 from .last_layer import install as install_last_layer
+from .logits_buffer import LogitsBuffer
 from .pair_tokens import encode_pairs
 from .shared_attention import forward_packed_on_prefixes
 from .windows import rolling_windows, window_inputs
@@ -92,6 +93,7 @@ class HFBackend:
         if self._keep_arg and args.get("trim_last_layer", True):
             self.last_layer_off = install_last_layer(self.model)
         self._dedupe = True  # share one forward row between requests with identical input
+        self.logits = LogitsBuffer(self.model)  # scoring forwards' logits, one buffer reused
         self.prefix = PrefixReuse(self.model, self.pad_token_id, self.batch_size,
                                   args.get("prefix_min_tokens", DEFAULT_MIN_TOKENS),
                                   enabled=args.get("prefix_cache", True), keep_arg=self._keep_arg)
@@ -175,16 +177,19 @@ class HFBackend:
                                    f"{type(e).__name__}: {e}") from e
         work = [(b, None) for b in by_count(order, self.batch_size)]
         work += [(b, plan) for b in self._batches_on_prefixes(shared, inputs, plan)]
-        for batch, batch_plan in work:
-            try:
-                if batch_plan is None:
-                    self._score_batch(batch, pairs, inputs, results)
-                else:
-                    self._score_batch_on_prefix(batch, pairs, inputs, results, batch_plan)
-            except Exception as e:  # noqa: BLE001 - re-raised with context
-                raise BackendError(f"{kind} batch of {sum(len(m) for _, m in batch)} requests "
-                                   f"failed on {self.name}: {type(e).__name__}: {e}") from e
-            finish([i for _, members in batch for i in members])
+        try:
+            for batch, batch_plan in work:
+                try:
+                    if batch_plan is None:
+                        self._score_batch(batch, pairs, inputs, results)
+                    else:
+                        self._score_batch_on_prefix(batch, pairs, inputs, results, batch_plan)
+                except Exception as e:  # noqa: BLE001 - re-raised with context
+                    raise BackendError(f"{kind} batch of {sum(len(m) for _, m in batch)} requests "
+                                       f"failed on {self.name}: {type(e).__name__}: {e}") from e
+                finish([i for _, members in batch for i in members])
+        finally:
+            self.logits.release()
         return results  # type: ignore[return-value]
 
     def _plan_prefixes(self, order, pairs, inputs) -> tuple[Plan, list, list]:
@@ -259,7 +264,8 @@ class HFBackend:
         if self._keep_arg:
             kwargs["logits_to_keep"] = width - first
             offset = first
-        logits = self.model(input_ids=ids.to(self.device), **kwargs).logits
+        with self.logits.writing():
+            logits = self.model(input_ids=ids.to(self.device), **kwargs).logits
         self._count(lens)
         self._collect(batch, pairs, *_rows_of(logits, [n - offset for n in lens]), results)
 
@@ -274,16 +280,18 @@ class HFBackend:
         if self.prefix.packed and any(c is not chains[0] for c in chains):
             # several prefixes: the rows packed without padding (shared_attention.py)
             merged = {id(c): concat(c) for c in chains}
-            logits, at = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], rows, scored)
+            with self.logits.writing():
+                logits, at = forward_packed_on_prefixes(self.model, [merged[id(c)] for c in chains], rows, scored)
             self.prefix.stats["packed_rows"] += len(rows)
             self.prefix.stats["packed_forwards"] += 1
             self._collect(batch, pairs, logits, at, results)
             return
         first = min(n - k for n, k in zip(lens, scored))
         keep = max(lens) - first if self._keep_arg else None
-        logits, _ = forward_on_prefixes(self.model, self.prefix.kwarg, chains,
-                                        rows, self.pad_token_id, logits_to_keep=keep,
-                                        shared_attention=self.prefix.shared_attention)
+        with self.logits.writing():
+            logits, _ = forward_on_prefixes(self.model, self.prefix.kwarg, chains,
+                                            rows, self.pad_token_id, logits_to_keep=keep,
+                                            shared_attention=self.prefix.shared_attention)
         offset = first if keep is not None else 0
         self._collect(batch, pairs, *_rows_of(logits, [n - offset for n in lens]), results)
 
@@ -297,8 +305,9 @@ class HFBackend:
         """Sum each member's continuation logprobs and say whether each target is the argmax
         (lm-eval's is_greedy). `logits` (positions, vocab); `at[j]`: the indices in it of row
         j's last positions, up to and including its last input position. One float32
-        log_softmax over the positions some member scores (each once), one gather of the
-        targets, per-member sums in float64: a few tensor operations per batch, not per request."""
+        log_softmax over the positions some member scores (each once; it may overwrite
+        `logits`), one gather of the targets, per-member sums in float64: a few tensor
+        operations per batch, not per request."""
         rows: dict[int, int] = {}  # index in `logits` -> row in the log_softmax
         where: list[int] = []
         target: list[int] = []
@@ -312,7 +321,7 @@ class HFBackend:
                 lengths.append(len(cont))
                 members.append(i)
         device = logits.device
-        lp = F.log_softmax(logits[torch.tensor(list(rows), device=device)].float(), dim=-1)
+        lp = _log_softmax(logits, list(rows))
         where_t = torch.tensor(where, device=device)
         target_t = torch.tensor(target, dtype=torch.long, device=device)
         owner = torch.repeat_interleave(torch.arange(len(members), device=device),
@@ -494,6 +503,15 @@ class HFBackend:
         gc.collect()
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
+
+
+def _log_softmax(logits: torch.Tensor, rows: list[int]) -> torch.Tensor:
+    """float32 log_softmax of `logits[rows]`. Where `rows` are all of `logits` in order and
+    `logits` is float32 (packed forwards keep only scored positions), it overwrites `logits`
+    instead of copying them twice (~30 MB a batch)."""
+    if logits.dtype == torch.float32 and rows == list(range(len(logits))):
+        return torch.log_softmax(logits, dim=-1, out=logits)
+    return F.log_softmax(logits[torch.tensor(rows, device=logits.device)].float(), dim=-1)
 
 
 def _is_argmax(lp: torch.Tensor, where: torch.Tensor, target: torch.Tensor, picked: torch.Tensor

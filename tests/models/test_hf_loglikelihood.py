@@ -227,7 +227,7 @@ def test_collect_equals_a_per_request_log_softmax(rows, data):
         at.append(data.draw(st.lists(st.integers(0, positions - 1), min_size=width, max_size=width)))
         batch.append((tuple(members), members))
     results = [None] * len(pairs)
-    HFBackend._collect(batch, pairs, logits, at, results)
+    HFBackend._collect(batch, pairs, logits.clone(), at, results)  # it may overwrite its logits
     for (_, members), where in zip(batch, at):
         row = logits[where]
         for i in members:
