@@ -16,6 +16,8 @@ from typing import Sequence
 
 import torch
 
+from .shared_attention import forward_on_shared_prefix
+
 # one layer's (keys, values), each of shape (1, kv_heads, tokens, head_dim)
 LayerKV = tuple[torch.Tensor, torch.Tensor]
 KV = list[LayerKV]
@@ -174,8 +176,6 @@ def forward_on_prefixes(model, kwarg: str, chains: Sequence[Sequence[KV]], rows:
     (`shared_attention.forward_on_shared_prefix`) instead of copying it into a padded batch.
     """
     if shared_attention and not want_kv and chains and chains[0] and all(c is chains[0] for c in chains):
-        from .shared_attention import forward_on_shared_prefix
-
         return forward_on_shared_prefix(model, concat(chains[0]), rows, pad_token_id, logits_to_keep), None
     device = next(model.parameters()).device
     past = [kv_length(c) if c else 0 for c in chains]

@@ -5,6 +5,7 @@ import sys
 
 from benchgate.usage import USAGE_ERROR
 
+from .api import run_perf
 from .config import ConfigError, build_parser, config_from_args
 from .datasets import DatasetError
 from .report import redact
@@ -15,8 +16,6 @@ __all__ = ["main"]
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv``, run the load test, print the tables; 0 ok, 4 bad input (usage error),
     1 every request failed."""
-    from .api import run_perf
-
     parser = build_parser()
     ns = parser.parse_args(argv)
     try:

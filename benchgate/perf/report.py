@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 from ..metrics.serving import PERCENTILES
 from .runner import RunResult
+from .stats import _vals
 
 __all__ = ["format_summary", "format_percentiles", "write_outputs", "redact", "svg_histogram",
            "svg_lines", "svg_sweep"]
@@ -275,8 +276,6 @@ def _sweep_rows(points: list[dict[str, Any]]) -> tuple[list[str], list[list[str]
 def write_html(path: Path, title: str, config: dict[str, Any], points: list[dict[str, Any]],
                runs: list[RunResult], notes: list[str]) -> None:
     """The self-contained report page."""
-    from .stats import _vals
-
     e = html.escape
     body = [f"<h1>{e(title)}</h1>"]
     if notes:
