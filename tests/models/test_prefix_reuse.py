@@ -276,6 +276,28 @@ def test_packed_rows_on_several_prefixes_equal_full_forward(smoke_path, kv_heads
             assert (torch.log_softmax(logits[a], -1) - torch.log_softmax(full, -1)).abs().max().item() <= TOL
 
 
+
+def test_block_mask_by_hand():
+    """A block of a stem (1 token) and two rows (2 and 3 tokens) on a 2-token prefix: each token
+    sees the prefix, its own row (or the stem) up to itself, and a row's tokens the stem."""
+    from benchgate.models.shared_attention import _block_mask
+
+    seen = [  # key columns: prefix 0-1, stem 2, row A 3-4, row B 5-7
+        [1, 1, 1, 0, 0, 0, 0, 0],  # the stem
+        [1, 1, 1, 1, 0, 0, 0, 0],  # row A
+        [1, 1, 1, 1, 1, 0, 0, 0],
+        [1, 1, 1, 0, 0, 1, 0, 0],  # row B
+        [1, 1, 1, 0, 0, 1, 1, 0],
+        [1, 1, 1, 0, 0, 1, 1, 1],
+    ]
+    mask = _block_mask(2, [1, 2, 3], 1, torch.float32)
+    assert mask.shape == (1, 1, 6, 8)
+    assert (mask[0, 0] == 0).int().tolist() == seen
+    assert set(mask.unique().tolist()) == {0.0, float("-inf")}
+    no_stem = _block_mask(0, [2, 1], 0, torch.bfloat16)
+    assert no_stem.dtype == torch.bfloat16
+    assert (no_stem[0, 0] == 0).int().tolist() == [[1, 0, 0], [1, 1, 0], [0, 0, 1]]
+
 def test_shared_prefix_attention_only_where_it_can_work(smoke_path):
     """Eager attention (or any but sdpa) keeps the per-row prefix copies: same numbers."""
     from benchgate.models.hf import HFBackend
