@@ -140,6 +140,8 @@ DECISIONS: dict[str, Run | Collect | Skip] = {
     "python benchmarks/vs_lmeval.py --only gsm8k_stop bbh_stop --gsm8k-limit 64 --bbh-limit 16": Skip(MEASURE),
     "python benchmarks/vs_lmeval.py --only hellaswag --no-reuse-run --repeat 3": Skip(MEASURE),
     "pytest tests/models/test_batching.py tests/models/test_prefix_reuse.py": Collect(SUITE),
+    "python benchmarks/hellaswag_scoring.py --samples 2000 --against /tmp/base --rounds 3": Skip(MEASURE),
+    "pytest tests/models/test_logits_buffer.py tests/models/test_prefix_reuse.py": Collect(SUITE),
     "pytest tests/models/test_continuous.py": Collect(SUITE),
     "python benchmarks/html_report_size.py --repeat 5 --compare": Skip(MEASURE),
     "python benchmarks/html_report_size.py --repeat 5 --run OUT": Skip(MEASURE),
