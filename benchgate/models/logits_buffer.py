@@ -6,7 +6,8 @@ reuse), so each forward faults the whole tensor's pages in again: ~10 ms of the 
 on this project's CPU benchmark model. `LogitsBuffer` gives the LM head (an `nn.Linear`) an
 output that it reuses: the same matrix product (the same numbers), into the same memory.
 
-CPU only: CUDA's caching allocator already reuses freed memory. The logits a forward returns
+CPU only (CUDA's caching allocator already reuses freed memory), and only for a plain
+`nn.Linear` head whose forward nothing else has replaced. The logits a forward returns
 inside `writing()` are views of the buffer, valid until the next such forward; the caller reads
 them first, and `release()` frees the buffer when a scoring pass ends.
 """
@@ -24,7 +25,9 @@ class LogitsBuffer:
     def __init__(self, model) -> None:
         head = model.get_output_embeddings()
         on_cpu = next(model.parameters()).device.type == "cpu"
-        self.head = head if on_cpu and type(head) is torch.nn.Linear else None
+        # a forward set on the module itself (accelerate's offload hooks) is left alone
+        plain = type(head) is torch.nn.Linear and "forward" not in vars(head)
+        self.head = head if on_cpu and plain else None
         self.buffer: torch.Tensor | None = None
 
     @contextlib.contextmanager

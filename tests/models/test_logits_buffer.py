@@ -73,7 +73,7 @@ def test_the_head_is_put_back_after_the_block_and_after_an_error(tiny_llama):
 
 def test_gradients_and_other_heads_take_the_plain_path(tiny_llama):
     """With autograd on, the head returns a fresh tensor with a grad_fn; a head that is not a
-    plain `nn.Linear` is left alone."""
+    plain `nn.Linear`, or whose forward was replaced on the module, is left alone."""
     model = tiny_llama(4)
     buffer = LogitsBuffer(model)
     with buffer.writing():
@@ -84,6 +84,10 @@ def test_gradients_and_other_heads_take_the_plain_path(tiny_llama):
         pass
 
     model.lm_head = Head(64, model.config.vocab_size, bias=False)
+    assert LogitsBuffer(model).head is None
+    hooked = torch.nn.Linear(64, model.config.vocab_size, bias=False)
+    hooked.forward = lambda x: x  # as accelerate's offload hooks set it
+    model.lm_head = hooked
     assert LogitsBuffer(model).head is None
 
 
