@@ -237,3 +237,31 @@ def test_collect_equals_a_per_request_log_softmax(rows, data):
             greedy = all(int(lp[k].argmax()) == t for k, t in enumerate(cont))
             assert results[i][0] == pytest.approx(want, abs=1e-5)
             assert results[i][1] is greedy
+
+
+@pytest.mark.parametrize("cycle", [False, True])
+def test_close_frees_the_model_by_reference_counting(smoke_path, monkeypatch, cycle):
+    """After a scoring pass (prefix cache and logits buffer in use), `close` frees the model
+    without a full garbage collection; only a model still held (here by a reference cycle)
+    costs one, which frees it. Closing twice is harmless."""
+    import gc
+    import weakref
+
+    from benchgate.models.hf import HFBackend
+
+    b = HFBackend(smoke_path, {"batch_size": 2})
+    b.loglikelihood([LL(context="The cat sat on the", continuation=" mat"),
+                     LL(context="The cat sat on the", continuation=" hat")])
+    if cycle:
+        b.model.loop = [b.model]
+    model = weakref.ref(b.model)
+    collect, calls = gc.collect, []
+    monkeypatch.setattr(gc, "collect", lambda *a: calls.append(a) or collect(*a))
+    gc.disable()
+    try:
+        b.close()
+        assert model() is None
+        assert len(calls) == cycle
+        b.close()
+    finally:
+        gc.enable()
