@@ -110,8 +110,9 @@ def _packed_attention(module, query, key, value, scaling, packed: Packing):
         pk, pv = prefix[module.layer_idx]
         keys = _repeat_heads(torch.cat([pk, key[:, :, first:end]], dim=-2), heads)
         values = _repeat_heads(torch.cat([pv, value[:, :, first:end]], dim=-2), heads)
+        mask = mask.to(query.device, query.dtype)  # built in the weights' dtype; a no-op then
         outs.append(F.scaled_dot_product_attention(query[:, :, first:end], keys, values,
-                                                   attn_mask=mask.to(query.device), scale=scaling))
+                                                   attn_mask=mask, scale=scaling))
     return torch.cat(outs, dim=2).transpose(1, 2).contiguous(), None
 
 
