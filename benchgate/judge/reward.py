@@ -7,7 +7,6 @@ longer than `max_length` keep their last tokens (the answer being scored).
 """
 from __future__ import annotations
 
-import gc
 import os
 from pathlib import Path
 from typing import Callable, Sequence
@@ -18,6 +17,7 @@ from benchgate.models.args import is_reward_model  # noqa: F401 - kept importabl
 from benchgate.models.base import BackendError, RewardRequest
 from benchgate.models.batching import by_count
 from benchgate.models.fingerprint import content_hash
+from benchgate.models.release import drop_model
 
 ACCEPTED_ARGS = ("batch_size", "device", "dtype", "precision", "max_length", "revision",
                  "trust_remote_code")
@@ -109,5 +109,5 @@ class RewardModelBackend:
         return out
 
     def close(self) -> None:
-        self.model = None  # type: ignore[assignment]
-        gc.collect()
+        """Free the model."""
+        drop_model(self)

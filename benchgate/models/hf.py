@@ -5,10 +5,8 @@ compare with published ones.
 """
 from __future__ import annotations
 
-import gc
 import inspect
 import json
-import weakref
 from collections import Counter
 from typing import Callable, Sequence
 
@@ -29,6 +27,7 @@ from .kv_cache import concat, forward_on_prefixes, unsupported_reason
 from .last_layer import install as install_last_layer
 from .logits_buffer import LogitsBuffer
 from .pair_tokens import encode_pairs
+from .release import drop_model
 from .shared_attention import forward_packed_on_prefixes
 from .windows import rolling_windows, window_inputs
 
@@ -499,18 +498,8 @@ class HFBackend:
         return dict(self._fingerprint)
 
     def close(self) -> None:
-        """Free the model, what holds it (the prefix cache, the logits buffer), and GPU memory.
-        Reference counting frees them at once; a full garbage collection (a quarter of a second
-        with torch and transformers loaded) runs only when something still holds the model (a
-        reference cycle)."""
-        if self.model is None:
-            return
-        model = weakref.ref(self.model)
-        self.model = self.prefix = self.logits = None  # type: ignore[assignment]
-        if model() is not None:
-            gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        """Free the model and what holds it (the prefix cache, the logits buffer)."""
+        drop_model(self, "prefix", "logits")
 
 
 def _log_softmax(logits: torch.Tensor, rows: list[int]) -> torch.Tensor:
