@@ -1,9 +1,10 @@
 """Scoring forwards' logits written into one buffer, reused from forward to forward.
 
 A forward that scores ~1,000 positions of an 8,192-token vocabulary makes a 33 MB float32 logits
-tensor. glibc serves an allocation that large with a fresh `mmap` (32 MB is the most it keeps for
-reuse), so each forward faults the whole tensor's pages in again: ~10 ms of the LM head's ~40 ms
-on this project's CPU benchmark model. `LogitsBuffer` gives the LM head (an `nn.Linear`) an
+tensor. `host_memory.keep_freed_memory` has glibc reuse freed blocks up to `MMAP_THRESHOLD`
+(32 MB, the most glibc allows); a block above it is a fresh `mmap` every time, so each forward
+faulted the whole tensor's pages in again: ~10 ms of the LM head's ~40 ms on this project's CPU
+benchmark model. `LogitsBuffer` gives the LM head (an `nn.Linear`) an
 output that it reuses: the same matrix product (the same numbers), into the same memory.
 
 CPU only (CUDA's caching allocator already reuses freed memory), and only for a plain

@@ -75,7 +75,7 @@ def _attention(module, query, key, value, attention_mask, scaling=None, dropout=
 class Packing:
     """The blocks of a packed batch: (first token, end token, the prefix's per-layer (keys,
     values), mask), one per run of rows on one cached prefix. `mask` (1, 1, tokens, prefix +
-    tokens), additive in the model's dtype: every token of the block sees the whole prefix and
+    tokens), additive, built in the weights' dtype: every token of the block sees the whole prefix and
     the earlier tokens of its own segment (the stem, or a row's tokens after it); a row's tokens
     also see the whole stem."""
 
